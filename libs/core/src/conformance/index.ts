@@ -1,0 +1,3 @@
+export { eventLogConformance, type EventLogHarness } from './event-log.conformance.js';
+export { presenceConformance, type PresenceHarness } from './presence.conformance.js';
+export { eventually } from './eventually.js';

@@ -1,0 +1,103 @@
+/**
+ * The event log port: Kafka's model, narrowed to what Parley uses. Implemented by the embedded on-disk
+ * log (single node) and by Kafka (distributed); both pass the same conformance suite
+ * (libs/core/src/conformance/event-log.conformance.ts).
+ *
+ * Contract, as on Kafka:
+ * - A topic has a fixed number of partitions, set at creation. A record's partition is
+ *   `partitionForKey(key, partitions)` (Kafka's murmur2) unless the producer names one.
+ * - Offsets in a partition start at 0 and increase; a reader sees records in offset order. Offsets may
+ *   skip values (Kafka's transaction markers take offsets), so never assume `next = last + 1`.
+ * - `send` resolves only once the records are durable (fsync'd on the embedded log, acks=all on Kafka).
+ * - A consumer group hands each partition to one member at a time; a batch's offsets are committed only
+ *   after its handler resolves, so a crash re-delivers, never skips (at-least-once).
+ * - A handler that returns `produce` has those records written and its input offsets committed in one
+ *   transaction: both become visible, or neither does (exactly-once consume-transform-produce).
+ */
+export interface EventLog {
+  /** Creates the topics that do not exist; an existing topic keeps its partition count. */
+  createTopics(topics: readonly TopicSpec[]): Promise<void>;
+  partitionCount(topic: string): Promise<number>;
+  producer(): LogProducer;
+  consumer(config: ConsumerConfig): LogConsumer;
+  /** Reads committed records of one partition from `fromOffset`, at most `maxRecords`, without a group. */
+  read(topic: string, partition: number, fromOffset: number, maxRecords: number): Promise<LogRecord[]>;
+  /** The offset after the last committed (visible) record of the partition. */
+  endOffset(topic: string, partition: number): Promise<number>;
+  close(): Promise<void>;
+}
+
+export interface TopicSpec {
+  readonly name: string;
+  readonly partitions: number;
+}
+
+export type Headers = Readonly<Record<string, string>>;
+
+export interface OutgoingRecord {
+  readonly key: string;
+  readonly value: Uint8Array;
+  readonly headers?: Headers;
+  /** Overrides the key's partition (ingest writes an event to its command's partition). */
+  readonly partition?: number;
+}
+
+export interface LogRecord {
+  readonly topic: string;
+  readonly partition: number;
+  readonly offset: number;
+  readonly key: string;
+  readonly value: Uint8Array;
+  readonly headers: Headers;
+  /** Append time, ms since the epoch. */
+  readonly timestamp: number;
+}
+
+export interface RecordPosition {
+  readonly topic: string;
+  readonly partition: number;
+  readonly offset: number;
+}
+
+export interface LogProducer {
+  send(topic: string, records: readonly OutgoingRecord[]): Promise<RecordPosition[]>;
+  close(): Promise<void>;
+}
+
+export interface ConsumerConfig {
+  readonly groupId: string;
+  readonly topics: readonly string[];
+  /** Where a partition starts when the group has no committed offset for it: 'earliest' (default) or 'latest'. */
+  readonly startFrom?: 'earliest' | 'latest';
+  /** Largest batch handed to the handler. */
+  readonly maxBatchRecords?: number;
+  /**
+   * Overrides the committed offset when a partition is assigned: a sink that stores its own offsets
+   * atomically with its side effects (the projector) answers from its store; `undefined` keeps the group's.
+   */
+  readonly startOffset?: (topic: string, partition: number) => Promise<number | undefined>;
+  /** Kafka's transactional.id; required for handlers that return `produce`. */
+  readonly transactionalId?: string;
+}
+
+export interface LogBatch {
+  readonly topic: string;
+  readonly partition: number;
+  readonly records: readonly LogRecord[];
+}
+
+export interface BatchResult {
+  /** Written in one transaction with the batch's offsets. */
+  readonly produce?: ReadonlyArray<{ readonly topic: string; readonly records: readonly OutgoingRecord[] }>;
+}
+
+export type BatchHandler = (batch: LogBatch) => Promise<BatchResult | void>;
+
+export interface LogConsumer {
+  /** Joins the group and feeds batches to the handler until closed. A handler error re-delivers the batch. */
+  start(handler: BatchHandler): Promise<void>;
+  /** Partitions this member holds now. */
+  assignment(): ReadonlyArray<{ topic: string; partition: number }>;
+  /** Leaves the group after the batch in flight is committed. Idempotent. */
+  close(): Promise<void>;
+}

@@ -1,0 +1,95 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtemp, rm, appendFile, stat, truncate } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { eventLogConformance } from '@parley/core/conformance';
+import type { EventLog } from '@parley/core';
+import { EmbeddedLog } from './embedded-log.js';
+
+eventLogConformance('embedded', {
+  async open() {
+    const dir = await mkdtemp(join(tmpdir(), 'parley-log-'));
+    let log: EventLog = await EmbeddedLog.open({ dir });
+    return {
+      log,
+      async reopen() {
+        await log.close();
+        log = await EmbeddedLog.open({ dir });
+        return log;
+      },
+      async cleanup() {
+        await log.close();
+        await rm(dir, { recursive: true, force: true });
+      },
+    };
+  },
+});
+
+async function withDir(fn: (dir: string) => Promise<void>): Promise<void> {
+  const dir = await mkdtemp(join(tmpdir(), 'parley-log-'));
+  try {
+    await fn(dir);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+test('a torn tail from a crash mid-write is cut off at recovery, keeping every complete frame', () =>
+  withDir(async (dir) => {
+    const log = await EmbeddedLog.open({ dir });
+    await log.createTopics([{ name: 't', partitions: 1 }]);
+    await log.producer().send('t', [1, 2, 3].map((i) => ({ key: 'k', value: Buffer.from(String(i)) })));
+    await log.close();
+    const journal = join(dir, 'journal.log');
+    const size = (await stat(journal)).size;
+    await appendFile(journal, Buffer.from([0x40, 0, 0, 0, 1, 2, 3, 4, 5, 6])); // a frame header promising 64 bytes, then 2
+    const warnings: string[] = [];
+    const logger = { debug() {}, info() {}, warn: (m: string) => warnings.push(m), error() {}, child: () => logger };
+    const reopened = await EmbeddedLog.open({ dir, logger });
+    assert.equal((await stat(journal)).size, size);
+    assert.match(warnings.join(), /torn or corrupt tail/);
+    assert.deepEqual((await reopened.read('t', 0, 0, 10)).map((r) => Buffer.from(r.value).toString()), ['1', '2', '3']);
+    await reopened.producer().send('t', [{ key: 'k', value: Buffer.from('4') }]);
+    assert.equal(await reopened.endOffset('t', 0), 4);
+    await reopened.close();
+  }));
+
+test('a frame cut in half loses its whole transaction: records and offsets together', () =>
+  withDir(async (dir) => {
+    const log = await EmbeddedLog.open({ dir });
+    await log.createTopics([{ name: 'in', partitions: 1 }, { name: 'out', partitions: 1 }]);
+    await log.producer().send('in', [{ key: 'k', value: Buffer.from('a') }]);
+    const before = (await stat(join(dir, 'journal.log'))).size;
+    await log.append([{ topic: 'out', records: [{ key: 'k', value: Buffer.from('A') }, { key: 'k', value: Buffer.from('B') }] }], [
+      { group: 'g', topic: 'in', partition: 0, offset: 1 },
+    ]);
+    const after = (await stat(join(dir, 'journal.log'))).size;
+    await log.close();
+    await truncate(join(dir, 'journal.log'), before + Math.floor((after - before) / 2));
+    const reopened = await EmbeddedLog.open({ dir });
+    assert.equal(await reopened.endOffset('out', 0), 0);
+    assert.equal(reopened.committedOffset('g', 'in', 0), undefined);
+    await reopened.close();
+  }));
+
+test('records beyond the size limit and unknown topics are refused with clear errors', () =>
+  withDir(async (dir) => {
+    const log = await EmbeddedLog.open({ dir, maxRecordBytes: 100 });
+    await log.createTopics([{ name: 't', partitions: 1 }]);
+    await assert.rejects(log.producer().send('t', [{ key: 'k', value: Buffer.alloc(101) }]), /exceeds 100/);
+    await assert.rejects(log.producer().send('nope', [{ key: 'k', value: Buffer.alloc(1) }]), /Unknown topic "nope"/);
+    await assert.rejects(log.createTopics([{ name: 'bad name', partitions: 1 }]), /Invalid topic name/);
+    await log.close();
+  }));
+
+test('reads older than the in-memory tail come from disk', () =>
+  withDir(async (dir) => {
+    const log = await EmbeddedLog.open({ dir, tailRecords: 4 });
+    await log.createTopics([{ name: 't', partitions: 1 }]);
+    for (let i = 0; i < 50; i++) await log.producer().send('t', [{ key: 'k', value: Buffer.from(String(i)) }]);
+    const all = await log.read('t', 0, 0, 100);
+    assert.deepEqual(all.map((r) => Number(Buffer.from(r.value).toString())), Array.from({ length: 50 }, (_, i) => i));
+    assert.deepEqual(all.map((r) => r.offset), Array.from({ length: 50 }, (_, i) => i));
+    await log.close();
+  }));

@@ -1,0 +1,266 @@
+import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import {
+  ParleyError,
+  partitionForKey,
+  silentLogger,
+  type ConsumerConfig,
+  type EventLog,
+  type LogConsumer,
+  type LogProducer,
+  type LogRecord,
+  type Logger,
+  type OutgoingRecord,
+  type RecordPosition,
+  type TopicSpec,
+} from '@parley/core';
+import { Journal, type FsyncPolicy } from './journal.js';
+import { decodeRecord, type JournalCommit, type JournalRecord } from './journal-codec.js';
+import { PartitionIndex } from './partition-index.js';
+import { EmbeddedConsumer } from './embedded-consumer.js';
+import { ConsumerGroup } from './consumer-group.js';
+
+export interface EmbeddedLogOptions {
+  /** Directory holding topics.json and journal.log; created if missing. */
+  readonly dir: string;
+  readonly fsync?: FsyncPolicy;
+  readonly logger?: Logger;
+  /** Newest records kept decoded in memory per partition. */
+  readonly tailRecords?: number;
+  /** Largest record value accepted, bytes (Kafka's message.max.bytes). */
+  readonly maxRecordBytes?: number;
+}
+
+const TOPIC_NAME = /^[a-zA-Z0-9._-]{1,249}$/;
+const MAX_PARTITIONS = 1024;
+
+/**
+ * The single-node event log: Kafka's semantics (topics, partitions, offsets, consumer groups, atomic
+ * consume-transform-produce) on one journal file, durable per the fsync policy. Production code, held to
+ * the same conformance suite as the Kafka adapter.
+ */
+export class EmbeddedLog implements EventLog {
+  private readonly topics = new Map<string, PartitionIndex[]>();
+  private readonly groups = new Map<string, ConsumerGroup<EmbeddedConsumer>>();
+  private readonly committed = new Map<string, number>();
+  private waiters: Array<() => void> = [];
+  private closed = false;
+  private readonly consumers = new Set<EmbeddedConsumer>();
+
+  private constructor(
+    private readonly dir: string,
+    private readonly journal: Journal,
+    private readonly tailRecords: number,
+    private readonly maxRecordBytes: number,
+    readonly logger: Logger,
+    topics: Map<string, PartitionIndex[]>,
+    committed: Map<string, number>,
+  ) {
+    this.topics = topics;
+    this.committed = committed;
+  }
+
+  static async open(options: EmbeddedLogOptions): Promise<EmbeddedLog> {
+    const logger = options.logger ?? silentLogger;
+    const tailRecords = options.tailRecords ?? 4096;
+    await mkdir(options.dir, { recursive: true });
+    const topics = new Map<string, PartitionIndex[]>();
+    const spec = await readTopics(join(options.dir, 'topics.json'));
+    for (const [name, partitions] of Object.entries(spec)) {
+      topics.set(name, Array.from({ length: partitions }, () => new PartitionIndex(tailRecords)));
+    }
+    const committed = new Map<string, number>();
+    const journal = await Journal.open(join(options.dir, 'journal.log'), options.fsync ?? { mode: 'always' }, logger, (frame, framePos) => {
+      for (const { record, start, length } of frame.records) {
+        const index = topics.get(record.topic)?.[record.partition];
+        if (!index) throw new ParleyError('corrupt', `journal names ${record.topic}/${record.partition}, which topics.json does not have`);
+        index.add(toLogRecord(record, index.visible), framePos + start, length, false);
+      }
+      for (const c of frame.commits) committed.set(commitKey(c.group, c.topic, c.partition), c.offset);
+    });
+    return new EmbeddedLog(options.dir, journal, tailRecords, options.maxRecordBytes ?? 1 << 20, logger, topics, committed);
+  }
+
+  async createTopics(specs: readonly TopicSpec[]): Promise<void> {
+    let changed = false;
+    for (const spec of specs) {
+      if (!TOPIC_NAME.test(spec.name)) throw new ParleyError('bad_request', `Invalid topic name "${spec.name}"`);
+      if (!Number.isInteger(spec.partitions) || spec.partitions < 1 || spec.partitions > MAX_PARTITIONS) {
+        throw new ParleyError('bad_request', `Topic ${spec.name}: partitions must be 1..${MAX_PARTITIONS}`);
+      }
+      if (this.topics.has(spec.name)) continue;
+      this.topics.set(spec.name, Array.from({ length: spec.partitions }, () => new PartitionIndex(this.tailRecords)));
+      changed = true;
+    }
+    if (changed) {
+      const out: Record<string, number> = {};
+      for (const [name, parts] of this.topics) out[name] = parts.length;
+      const path = join(this.dir, 'topics.json');
+      await writeFile(`${path}.tmp`, JSON.stringify(out, null, 2));
+      await rename(`${path}.tmp`, path);
+    }
+  }
+
+  async partitionCount(topic: string): Promise<number> {
+    return this.partitions(topic).length;
+  }
+
+  producer(): LogProducer {
+    return {
+      send: (topic, records) => this.append([{ topic, records }], []),
+      close: async () => undefined,
+    };
+  }
+
+  consumer(config: ConsumerConfig): LogConsumer {
+    for (const topic of config.topics) this.partitions(topic);
+    let group = this.groups.get(config.groupId);
+    if (!group) {
+      group = new ConsumerGroup<EmbeddedConsumer>(config.groupId, (topic) => this.partitions(topic).length);
+      this.groups.set(config.groupId, group);
+    }
+    const consumer = new EmbeddedConsumer(this, group, config);
+    this.consumers.add(consumer);
+    return consumer;
+  }
+
+  async read(topic: string, partition: number, fromOffset: number, maxRecords: number): Promise<LogRecord[]> {
+    return this.readSync(topic, partition, fromOffset, maxRecords);
+  }
+
+  async endOffset(topic: string, partition: number): Promise<number> {
+    return this.index(topic, partition).visible;
+  }
+
+  /** @internal Appends records and offset commits as one atomic journal frame; resolves once durable. */
+  async append(
+    sends: ReadonlyArray<{ topic: string; records: readonly OutgoingRecord[] }>,
+    commits: readonly JournalCommit[],
+  ): Promise<RecordPosition[]> {
+    if (this.closed) throw new ParleyError('unavailable', 'The embedded log is closed');
+    const now = Date.now();
+    const records: JournalRecord[] = [];
+    const targets: Array<{ index: PartitionIndex; offset: number }> = [];
+    const positions: RecordPosition[] = [];
+    for (const { topic, records: out } of sends) {
+      const parts = this.partitions(topic);
+      for (const r of out) {
+        if (r.value.length > this.maxRecordBytes) {
+          throw new ParleyError('payload_too_large', `Record of ${r.value.length} bytes exceeds ${this.maxRecordBytes}`);
+        }
+        const partition = r.partition ?? partitionForKey(r.key, parts.length);
+        const index = parts[partition];
+        if (!index) throw new ParleyError('bad_request', `Topic ${topic} has no partition ${partition}`);
+        records.push({ topic, partition, timestamp: now, key: r.key, headers: { ...(r.headers ?? {}) }, value: r.value });
+        targets.push({ index, offset: index.reserved++ });
+        positions.push({ topic, partition, offset: targets[targets.length - 1]!.offset });
+      }
+    }
+    await this.journal.append(records, commits, (spans) => {
+      records.forEach((record, i) => {
+        const { index, offset } = targets[i]!;
+        const span = spans[i]!;
+        index.add(toLogRecord(record, offset), span[0], span[1], true);
+      });
+      for (const c of commits) this.committed.set(commitKey(c.group, c.topic, c.partition), c.offset);
+      this.notify();
+    });
+    return positions;
+  }
+
+  /** @internal */
+  readSync(topic: string, partition: number, fromOffset: number, maxRecords: number): LogRecord[] {
+    const index = this.index(topic, partition);
+    const out: LogRecord[] = [];
+    for (let offset = Math.max(0, fromOffset); offset < index.visible && out.length < maxRecords; offset++) {
+      let record = index.cached(offset);
+      if (!record) {
+        const [position, length] = index.span(offset);
+        const [decoded] = decodeRecord(this.journal.readAt(position, length), 0);
+        record = toLogRecord(decoded, offset);
+      }
+      out.push(record);
+    }
+    return out;
+  }
+
+  /** @internal The group's committed offset for a partition, if any. */
+  committedOffset(group: string, topic: string, partition: number): number | undefined {
+    return this.committed.get(commitKey(group, topic, partition));
+  }
+
+  /** @internal Records a non-transactional commit: visible at once, durable with the next journal write. */
+  commitAsync(commit: JournalCommit): void {
+    this.committed.set(commitKey(commit.group, commit.topic, commit.partition), commit.offset);
+    this.journal.append([], [commit], () => undefined).catch((error: unknown) => {
+      this.logger.warn('offset commit failed to reach the journal; the batch will be redelivered after a restart', { error });
+    });
+  }
+
+  /** @internal Resolves on the next append, commit or rebalance (or after `ms`). */
+  waitForChange(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(done, ms);
+      const waiters = this.waiters;
+      function done(): void {
+        clearTimeout(timer);
+        resolve();
+      }
+      waiters.push(done);
+    });
+  }
+
+  /** @internal */
+  notify(): void {
+    const waiters = this.waiters;
+    this.waiters = [];
+    for (const w of waiters) w();
+  }
+
+  /** @internal */
+  forget(consumer: EmbeddedConsumer): void {
+    this.consumers.delete(consumer);
+  }
+
+  get isClosed(): boolean {
+    return this.closed;
+  }
+
+  /** Closes every consumer, flushes and syncs the journal. Idempotent. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    await Promise.all([...this.consumers].map((c) => c.close()));
+    this.closed = true;
+    this.notify();
+    await this.journal.close();
+  }
+
+  private partitions(topic: string): PartitionIndex[] {
+    const parts = this.topics.get(topic);
+    if (!parts) throw new ParleyError('not_found', `Unknown topic "${topic}": create it first`);
+    return parts;
+  }
+
+  private index(topic: string, partition: number): PartitionIndex {
+    const index = this.partitions(topic)[partition];
+    if (!index) throw new ParleyError('bad_request', `Topic ${topic} has no partition ${partition}`);
+    return index;
+  }
+}
+
+function toLogRecord(r: JournalRecord, offset: number): LogRecord {
+  return { topic: r.topic, partition: r.partition, offset, key: r.key, value: r.value, headers: r.headers, timestamp: r.timestamp };
+}
+
+function commitKey(group: string, topic: string, partition: number): string {
+  return `${group}\u0000${topic}\u0000${partition}`;
+}
+
+async function readTopics(path: string): Promise<Record<string, number>> {
+  try {
+    return JSON.parse(await readFile(path, 'utf8')) as Record<string, number>;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return {};
+    throw new ParleyError('corrupt', `Cannot read ${path}`, { cause: error });
+  }
+}

@@ -1,0 +1,2 @@
+export { EmbeddedLog, type EmbeddedLogOptions } from './embedded-log.js';
+export type { FsyncPolicy } from './journal.js';

@@ -1,0 +1,1 @@
+export { MemoryPresence, type MemoryPresenceOptions } from './memory-presence.js';
