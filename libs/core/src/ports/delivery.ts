@@ -7,11 +7,16 @@ export type DeliverToGateway = (gatewayId: string, batch: readonly Delivery[]) =
 
 export interface Delivery {
   /** What the gateway writes, already shaped as a protocol frame (see libs/protocol). */
-  readonly frame: Readonly<Record<string, unknown>> & { readonly type: string };
+  readonly frame: OutboundFrame;
   readonly userIds: readonly string[];
   /** Conversation and seq of a message, so the gateway can keep every connection gapless. */
   readonly conversation?: string;
   readonly seq?: number;
   /** The connection that sent the command: it gets `originFrame` instead of `frame`. */
-  readonly origin?: { readonly connectionId: string; readonly frame: Readonly<Record<string, unknown>> & { readonly type: string } };
+  readonly origin?: { readonly connectionId: string; readonly frame: OutboundFrame };
+}
+
+/** A protocol frame (see libs/protocol), serialized once per gateway and written to many sockets. */
+export interface OutboundFrame {
+  readonly type: string;
 }

@@ -1,0 +1,158 @@
+import type { DeliverToGateway, Delivery, EventLog, LogBatch, LogConsumer, Logger, Presence } from '@parley/core';
+import { eventCodec, SchemaError } from '@parley/schemas';
+import { PartitionStates, Topics, type ConversationState } from '@parley/domain';
+import type { RoomPresenceFrame } from '@parley/protocol';
+import { routeEvent } from './route-event.js';
+
+export interface FanoutOptions {
+  readonly log: EventLog;
+  readonly presence: Presence;
+  readonly deliver: DeliverToGateway;
+  readonly logger: Logger;
+  /** Room presence updates for one room are coalesced over this window. */
+  readonly roomPresenceDelayMs?: number;
+}
+
+/**
+ * Fanout: consumes events, resolves recipients from the partition's stream state, finds their gateways
+ * through presence, and hands each gateway one batch with only its users. Offsets are committed only
+ * after every hand-off resolved (at-least-once; gateways drop what a connection already has by seq).
+ * A gateway that cannot be reached is skipped: its clients reconnect and resume from history.
+ */
+export class Fanout {
+  private consumer: LogConsumer | undefined;
+  private readonly states: PartitionStates;
+  private readonly pendingRooms = new Map<string, ConversationState>();
+  private roomTimer: NodeJS.Timeout | undefined;
+  private unsubscribe: (() => void) | undefined;
+  private closed = false;
+
+  constructor(private readonly options: FanoutOptions) {
+    this.states = new PartitionStates(options.log, { dedupeWindow: 0 });
+  }
+
+  async start(): Promise<void> {
+    this.unsubscribe = this.options.presence.onChange(({ userId }) => this.onPresenceChange(userId));
+    this.consumer = this.options.log.consumer({ groupId: 'parley-fanout', topics: [Topics.events], maxBatchRecords: 1000 });
+    await this.consumer.start((batch) => this.handle(batch));
+  }
+
+  /** @internal exported for tests */
+  async handle(batch: LogBatch): Promise<void> {
+    const { partition, records } = batch;
+    const first = records[0]?.offset ?? 0;
+    if (first < this.states.position(partition)) this.states.reset(partition);
+    const state = await this.states.catchUp(partition, first);
+    const deliveries: Delivery[] = [];
+    for (const record of records) {
+      let event;
+      try {
+        event = eventCodec.decode(record.value);
+      } catch (error) {
+        if (!(error instanceof SchemaError)) throw error;
+        this.options.logger.error('skipping an undecodable event', { partition, offset: record.offset, error: error.message });
+        this.states.advance(partition, record.offset + 1);
+        continue;
+      }
+      state.apply(event);
+      this.states.advance(partition, record.offset + 1);
+      const delivery = routeEvent(event, state);
+      if (delivery) deliveries.push(delivery);
+      const conversation = state.conversations.get(event.stream);
+      if (conversation?.kind === 'room' && ['ConversationCreated', 'MembersJoined', 'MemberLeft'].includes(event.payload.type)) {
+        this.scheduleRoomPresence(conversation);
+      }
+    }
+    await this.dispatch(deliveries, batch);
+  }
+
+  private async dispatch(deliveries: readonly Delivery[], origin: { topic: string; partition: number }): Promise<void> {
+    if (deliveries.length === 0) return;
+    const users = new Set<string>();
+    for (const d of deliveries) for (const u of d.userIds) users.add(u);
+    const located = await this.options.presence.locate([...users]);
+    const perGateway = new Map<string, Delivery[]>();
+    const add = (gatewayId: string, d: Delivery): void => {
+      let list = perGateway.get(gatewayId);
+      if (!list) perGateway.set(gatewayId, (list = []));
+      list.push(d);
+    };
+    for (const d of deliveries) {
+      const byGateway = new Map<string, string[]>();
+      for (const userId of d.userIds) {
+        for (const gatewayId of located.get(userId) ?? []) {
+          let list = byGateway.get(gatewayId);
+          if (!list) byGateway.set(gatewayId, (list = []));
+          list.push(userId);
+        }
+      }
+      for (const [gatewayId, userIds] of byGateway) add(gatewayId, { ...d, userIds });
+    }
+    // The origin connection's gateway gets its ack or error even when the event has no other recipient there.
+    for (const d of deliveries) {
+      if (!d.origin) continue;
+      const gatewayId = this.originGateway(d);
+      if (gatewayId && !(perGateway.get(gatewayId) ?? []).some((x) => x.origin === d.origin)) add(gatewayId, { ...d, userIds: [] });
+    }
+    await Promise.all(
+      [...perGateway].map(([gatewayId, batch]) =>
+        this.options.deliver(gatewayId, batch).catch((error: unknown) => {
+          this.options.logger.warn('gateway hand-off failed; its clients will resume from history', { gatewayId, ...origin, error });
+        }),
+      ),
+    );
+  }
+
+  private originGateway(d: Delivery): string | undefined {
+    const id = d.origin?.connectionId;
+    // Connection ids are `${gatewayId}/${n}`: the gateway that made them (see apps/gateway).
+    return id?.slice(0, id.lastIndexOf('/')) || undefined;
+  }
+
+  private onPresenceChange(userId: string): void {
+    for (const partition of this.states.partitions()) {
+      const state = this.states.get(partition);
+      for (const roomId of state?.roomsByUser.get(userId) ?? []) {
+        const room = state?.conversations.get(roomId);
+        if (room) this.scheduleRoomPresence(room);
+      }
+    }
+  }
+
+  private scheduleRoomPresence(room: ConversationState): void {
+    if (this.closed) return;
+    this.pendingRooms.set(room.id, room);
+    this.roomTimer ??= setTimeout(() => {
+      this.roomTimer = undefined;
+      void this.flushRoomPresence().catch((error: unknown) => this.options.logger.warn('room presence update failed', { error }));
+    }, this.options.roomPresenceDelayMs ?? 100);
+  }
+
+  private async flushRoomPresence(): Promise<void> {
+    const rooms = [...this.pendingRooms.values()];
+    this.pendingRooms.clear();
+    const deliveries: Delivery[] = [];
+    for (const room of rooms) {
+      const members = [...room.members.keys()];
+      const located = await this.options.presence.locate(members);
+      const online = members.filter((m) => located.has(m));
+      const frame: RoomPresenceFrame = {
+        type: 'room.presence',
+        conversation: room.id,
+        online: online.length,
+        members: members.length,
+        onlineMembers: online.slice(0, 100).map((id) => ({ id, username: room.members.get(id) ?? id })),
+      };
+      deliveries.push({ frame, userIds: online });
+    }
+    await this.dispatch(deliveries, { topic: 'room-presence', partition: -1 });
+  }
+
+  /** Stops after the batch in flight is handed off and committed. Idempotent. */
+  async close(): Promise<void> {
+    this.closed = true;
+    this.unsubscribe?.();
+    if (this.roomTimer) clearTimeout(this.roomTimer);
+    await this.consumer?.close();
+  }
+}

@@ -1,0 +1,47 @@
+import { resolve } from 'node:path';
+import { deepFreeze, readEnum, readInt, readOptionalString, readString, type Env, type LogLevel } from '@parley/core';
+
+/** Single-node configuration: the only place that reads the environment (see docs/OPERATIONS.md). */
+export interface SingleNodeConfig {
+  readonly host: string;
+  readonly port: number;
+  readonly dataDir: string;
+  readonly logLevel: LogLevel;
+  /** Hex or base64 secret (>= 32 bytes); when unset a random one is kept in `<dataDir>/token.key`. */
+  readonly tokenSecret: string | undefined;
+  readonly tokenTtlSeconds: number;
+  readonly partitions: number;
+  readonly fsync: { mode: 'always' } | { mode: 'interval'; intervalMs: number } | { mode: 'never' };
+  readonly maxContentBytes: number;
+  readonly maxPendingSends: number;
+  readonly maxGroupMembers: number;
+  readonly authPerMinute: number;
+  readonly apiPerMinute: number;
+  readonly framesPerSecond: number;
+  readonly dedupeWindow: number;
+}
+
+export function loadSingleNodeConfig(env: Env): SingleNodeConfig {
+  const fsyncMode = readEnum(env, 'PARLEY_LOG_FSYNC', ['always', 'interval', 'never'] as const, 'always');
+  const maxContentBytes = readInt(env, 'PARLEY_MAX_CONTENT_BYTES', 16 * 1024, { min: 1, max: 1024 * 1024 });
+  return deepFreeze({
+    host: readString(env, 'HOST', '127.0.0.1'),
+    port: readInt(env, 'PORT', 8080, { min: 0, max: 65535 }),
+    dataDir: resolve(readString(env, 'PARLEY_DATA_DIR', './data')),
+    logLevel: readEnum(env, 'PARLEY_LOG_LEVEL', ['debug', 'info', 'warn', 'error', 'silent'] as const, 'info'),
+    tokenSecret: readOptionalString(env, 'PARLEY_TOKEN_SECRET'),
+    tokenTtlSeconds: readInt(env, 'PARLEY_TOKEN_TTL_SECONDS', 24 * 3600, { min: 60, max: 90 * 24 * 3600 }),
+    partitions: readInt(env, 'PARLEY_PARTITIONS', 8, { min: 1, max: 256 }),
+    fsync:
+      fsyncMode === 'interval'
+        ? { mode: 'interval', intervalMs: readInt(env, 'PARLEY_LOG_FSYNC_INTERVAL_MS', 100, { min: 1, max: 60_000 }) }
+        : { mode: fsyncMode },
+    maxContentBytes,
+    maxPendingSends: readInt(env, 'PARLEY_MAX_PENDING_SENDS', 256, { min: 1, max: 65_536 }),
+    maxGroupMembers: readInt(env, 'PARLEY_MAX_GROUP_MEMBERS', 5000, { min: 2, max: 1_000_000 }),
+    authPerMinute: readInt(env, 'PARLEY_AUTH_RATE_PER_MIN', 30, { min: 1, max: 1_000_000 }),
+    apiPerMinute: readInt(env, 'PARLEY_API_RATE_PER_MIN', 1200, { min: 1, max: 10_000_000 }),
+    framesPerSecond: readInt(env, 'PARLEY_FRAMES_PER_SECOND', 100, { min: 1, max: 1_000_000 }),
+    dedupeWindow: readInt(env, 'PARLEY_DEDUPE_WINDOW', 10_000, { min: 0, max: 1_000_000 }),
+  } satisfies SingleNodeConfig);
+}

@@ -1,0 +1,374 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import { isParleyError, type Delivery, type EventLog, type LogProducer, type Logger, type Presence } from '@parley/core';
+import { commandCodec, type CommandPayload } from '@parley/schemas';
+import { Topics } from '@parley/domain';
+import type { Authenticate } from '@parley/auth';
+import {
+  CloseCodes,
+  parseClientFrame,
+  type AckFrame,
+  type ClientFrame,
+  type ErrorFrame,
+  type MessageFrame,
+  type ReadyFrame,
+  type ServerFrame,
+  type SessionRevokedFrame,
+} from '@parley/protocol';
+import type { AwaitProjection, ClientSocket, HistoryReader } from './socket.js';
+import { Session } from './session.js';
+
+export interface GatewayLimits {
+  readonly maxContentBytes: number;
+  readonly maxPendingSends: number;
+  readonly maxResumeConversations: number;
+  readonly authTimeoutMs: number;
+  readonly framesPerSecond: number;
+  readonly frameBurst: number;
+  /** A connection whose unsent output exceeds this is closed (4008) and must resume. */
+  readonly maxBufferedBytes: number;
+  /** Consecutive bad frames before the connection is closed (4004). */
+  readonly maxConsecutiveErrors: number;
+  /** Messages held per conversation ahead of a gap before giving up on the connection. */
+  readonly maxAheadPerConversation: number;
+}
+
+export interface GatewayOptions {
+  readonly gatewayId: string;
+  readonly log: EventLog;
+  readonly presence: Presence;
+  readonly authenticate: Authenticate;
+  readonly history: HistoryReader;
+  readonly awaitProjection: AwaitProjection;
+  readonly logger: Logger;
+  readonly limits: GatewayLimits;
+  readonly heartbeatMs: number;
+}
+
+const HISTORY_PAGE = 200;
+const FILL_ATTEMPTS = 40;
+
+/**
+ * The gateway core: authenticates connections, turns `send` frames into commands on the log, and writes
+ * what fanout hands it to every connection of every recipient. It knows sockets only as ClientSocket;
+ * the uWebSockets.js transport lives in uws-server.ts.
+ */
+export class Gateway {
+  private readonly sessions = new Map<string, Session>();
+  private readonly byUser = new Map<string, Set<Session>>();
+  private readonly producer: LogProducer;
+  private nextId = 0;
+  private heartbeat: NodeJS.Timeout | undefined;
+  private accepting = true;
+
+  constructor(private readonly options: GatewayOptions) {
+    this.producer = options.log.producer();
+  }
+
+  get id(): string {
+    return this.options.gatewayId;
+  }
+
+  get connectionCount(): number {
+    return this.sessions.size;
+  }
+
+  start(): void {
+    this.heartbeat = setInterval(() => {
+      this.options.presence.heartbeat(this.id).catch((error: unknown) => this.options.logger.warn('presence heartbeat failed', { error }));
+    }, this.options.heartbeatMs);
+    this.heartbeat.unref();
+  }
+
+  /** A transport opened a connection. Returns the session to pass back with its frames, or undefined when draining. */
+  open(socket: ClientSocket): Session | undefined {
+    if (!this.accepting) {
+      socket.close(CloseCodes.goingAway, 'server is shutting down; reconnect');
+      return undefined;
+    }
+    const session = new Session(`${this.id}/${++this.nextId}`, socket, this.options.limits);
+    this.sessions.set(session.id, session);
+    const timer = setTimeout(() => {
+      if (!session.user) this.closeSession(session, CloseCodes.authTimeout, 'no auth frame in time');
+    }, this.options.limits.authTimeoutMs);
+    timer.unref();
+    session.timers.push(timer);
+    return session;
+  }
+
+  /** A transport got one text frame from the connection. */
+  message(session: Session, text: string): void {
+    if (session.closed) return;
+    if (!session.bucket.take()) return this.fail(session, { code: 'rate_limited', message: 'Too many frames; slow down' });
+    const parsed = parseClientFrame(text, this.options.limits);
+    if (!parsed.ok) return this.fail(session, { code: parsed.code, message: parsed.message, ...(parsed.ref ? { ref: parsed.ref } : {}) });
+    void this.handle(session, parsed.frame).catch((error: unknown) => {
+      this.options.logger.error('frame handling failed', { connection: session.id, type: parsed.frame.type, error });
+      this.fail(session, { code: 'internal', message: 'The server failed to handle that frame; retry' });
+    });
+  }
+
+  /** The transport saw the connection close. Idempotent. */
+  closed(session: Session): void {
+    if (!this.sessions.delete(session.id)) return;
+    session.closed = true;
+    for (const t of session.timers) clearTimeout(t);
+    if (session.user) {
+      const set = this.byUser.get(session.user.id);
+      set?.delete(session);
+      if (set?.size === 0) this.byUser.delete(session.user.id);
+      this.options.presence
+        .disconnect({ userId: session.user.id, gatewayId: this.id, connectionId: session.id })
+        .catch((error: unknown) => this.options.logger.warn('presence disconnect failed', { error }));
+    }
+  }
+
+  private async handle(session: Session, frame: ClientFrame): Promise<void> {
+    if (frame.type === 'ping') return void this.write(session, { type: 'pong', ...(frame.id ? { id: frame.id } : {}) });
+    if (frame.type === 'auth') return this.auth(session, frame.token, frame.resume ?? {});
+    if (!session.user) return this.fail(session, { code: 'unauthenticated', message: 'Send an auth frame with your token first' });
+    session.errors = 0;
+    switch (frame.type) {
+      case 'send':
+        return this.send(session, frame.conversation, frame.clientMsgId, { type: 'SendMessage', clientMsgId: frame.clientMsgId, kind: frame.kind ?? 'text', content: frame.content });
+      case 'read':
+        return this.command(session, frame.conversation, { type: 'MarkRead', seq: frame.seq });
+      case 'resume':
+        return this.resume(session, frame.conversations);
+      default: {
+        const unreachable: never = frame;
+        return unreachable;
+      }
+    }
+  }
+
+  private async auth(session: Session, token: string, resume: Record<string, number>): Promise<void> {
+    if (session.user) return this.fail(session, { code: 'bad_request', message: 'Already authenticated' });
+    let claims;
+    try {
+      claims = await this.options.authenticate(token);
+    } catch (error) {
+      const code = isParleyError(error) ? error.code : 'invalid_token';
+      this.write(session, { type: 'error', code, message: isParleyError(error) ? error.message : 'The token is not valid' });
+      return this.closeSession(session, CloseCodes.unauthorized, code);
+    }
+    if (session.closed) return;
+    session.user = { id: claims.userId, username: claims.username };
+    session.tokenId = claims.tokenId;
+    let set = this.byUser.get(claims.userId);
+    if (!set) this.byUser.set(claims.userId, (set = new Set()));
+    set.add(session);
+    const expiry = setTimeout(() => this.closeSession(session, CloseCodes.unauthorized, 'token expired'), Math.max(0, claims.expiresAt - Date.now()));
+    expiry.unref();
+    session.timers.push(expiry);
+    // Cursors are set before presence makes this connection reachable, so no live message can overtake history.
+    for (const [id, seq] of Object.entries(resume)) {
+      session.cursors.set(id, seq);
+      session.filling.add(id);
+    }
+    await this.options.presence.connect({ userId: claims.userId, gatewayId: this.id, connectionId: session.id });
+    const ready: ReadyFrame = {
+      type: 'ready',
+      user: session.user,
+      connectionId: session.id,
+      limits: { maxContentBytes: this.options.limits.maxContentBytes, maxPendingSends: this.options.limits.maxPendingSends },
+    };
+    this.write(session, ready);
+    if (Object.keys(resume).length > 0) await this.catchUp(session, Object.keys(resume));
+  }
+
+  private async send(session: Session, conversation: string, clientMsgId: string, payload: CommandPayload): Promise<void> {
+    if (session.pending.size >= this.options.limits.maxPendingSends && !session.pending.has(clientMsgId)) {
+      return this.fail(session, { code: 'too_many_pending', message: `Wait for acks: at most ${this.options.limits.maxPendingSends} sends in flight`, ref: clientMsgId });
+    }
+    session.pending.set(clientMsgId, conversation);
+    try {
+      await this.command(session, conversation, payload);
+    } catch (error) {
+      session.pending.delete(clientMsgId);
+      throw error;
+    }
+  }
+
+  /** Writes a command to the log; its outcome comes back through fanout as an ack, a fact or an error. */
+  private async command(session: Session, conversation: string, payload: CommandPayload): Promise<void> {
+    const user = session.user!;
+    const value = commandCodec.encode({
+      commandId: `${session.id}/${++this.nextId}`,
+      stream: conversation,
+      issuedAt: Date.now(),
+      actor: { userId: user.id, username: user.username },
+      origin: { gatewayId: this.id, connectionId: session.id },
+      payload,
+    });
+    try {
+      await this.producer.send(Topics.commands, [{ key: conversation, value }]);
+    } catch (error) {
+      this.options.logger.warn('could not write a command to the log', { error });
+      const ref = payload.type === 'SendMessage' ? payload.clientMsgId : undefined;
+      if (ref) session.pending.delete(ref);
+      this.write(session, { type: 'error', code: 'unavailable', message: 'Could not store the command; retry with the same clientMsgId', conversation, ...(ref ? { ref } : {}) });
+    }
+  }
+
+  /** Mid-session resume: restarts each conversation's cursor at the client's seq and catches up. */
+  private async resume(session: Session, conversations: Record<string, number>): Promise<void> {
+    for (const [id, seq] of Object.entries(conversations)) {
+      session.cursors.set(id, seq);
+      session.filling.add(id);
+    }
+    await this.catchUp(session, Object.keys(conversations));
+  }
+
+  /** Writes history after each conversation's cursor, then `resumed`; live messages held meanwhile follow in order. */
+  private async catchUp(session: Session, ids: readonly string[]): Promise<void> {
+    try {
+      await this.options.awaitProjection(ids, 5000);
+      const result: Record<string, number> = {};
+      for (const id of ids) {
+        const ok = await this.catchUpFromHistory(session, id);
+        if (!ok) this.write(session, { type: 'error', code: 'not_member', message: 'You are not a member of this conversation', conversation: id });
+        result[id] = session.cursors.get(id) ?? 0;
+      }
+      this.write(session, { type: 'resumed', conversations: result });
+    } finally {
+      for (const id of ids) {
+        session.filling.delete(id);
+        this.flushAhead(session, id);
+      }
+    }
+  }
+
+  /** Writes history after the connection's cursor until the store has no more. False if not a member. */
+  private async catchUpFromHistory(session: Session, conversation: string): Promise<boolean> {
+    for (;;) {
+      if (session.closed) return true;
+      const after = session.cursors.get(conversation) ?? 0;
+      const page = await this.options.history(session.user!.id, conversation, after, HISTORY_PAGE);
+      if (page === 'not_member') return false;
+      for (const m of page) this.writeInOrder(session, m, JSON.stringify(m), false);
+      if (page.length < HISTORY_PAGE) return true;
+    }
+  }
+
+  /** Fanout's hand-off: every delivery of a batch, for the users of this gateway. */
+  async deliver(batch: readonly Delivery[]): Promise<void> {
+    for (const d of batch) {
+      const text = JSON.stringify(d.frame);
+      const originSession = d.origin ? this.sessions.get(d.origin.connectionId) : undefined;
+      if (d.frame.type === 'session.revoked') {
+        const tokenId = (d.frame as SessionRevokedFrame).tokenId;
+        for (const userId of d.userIds) for (const s of this.byUser.get(userId) ?? []) if (s.tokenId === tokenId) this.closeSession(s, CloseCodes.loggedOut, 'logged out');
+        continue;
+      }
+      if (originSession && d.origin) this.deliverToOrigin(originSession, d, d.origin.frame as ServerFrame);
+      for (const userId of d.userIds) {
+        for (const session of this.byUser.get(userId) ?? []) {
+          if (session === originSession) continue;
+          if (d.frame.type === 'message') this.writeInOrder(session, d.frame as MessageFrame, text, false);
+          else session.write(text);
+          this.checkBackpressure(session);
+        }
+      }
+    }
+  }
+
+  private deliverToOrigin(session: Session, d: Delivery, frame: ServerFrame): void {
+    if (frame.type === 'ack' || frame.type === 'error') {
+      const ref = frame.type === 'ack' ? frame.clientMsgId : frame.ref;
+      if (ref) session.pending.delete(ref);
+    }
+    this.write(session, frame);
+    // The ack stands for the message on the sender's connection; the cursor moves past it.
+    if (frame.type === 'ack' && d.frame.type === 'message') this.writeInOrder(session, d.frame as MessageFrame, JSON.stringify(d.frame), true);
+  }
+
+  /**
+   * Writes message `m` to the connection only in seq order: a repeat is dropped, a message ahead of a gap
+   * waits while the gap is filled from history. `acked` marks the sender's own message, already answered
+   * by its ack, which moves the cursor without being written again.
+   */
+  private writeInOrder(session: Session, m: MessageFrame, text: string, acked: boolean): void {
+    const cursor = session.cursors.get(m.conversation);
+    if (session.filling.has(m.conversation) || (cursor !== undefined && m.seq > cursor + 1)) {
+      if (cursor !== undefined && m.seq <= cursor) return;
+      let ahead = session.ahead.get(m.conversation);
+      if (!ahead) session.ahead.set(m.conversation, (ahead = new Map()));
+      ahead.set(m.seq, m);
+      if (ahead.size > this.options.limits.maxAheadPerConversation) {
+        return this.closeSession(session, CloseCodes.slowConsumer, 'too far behind; reconnect and resume');
+      }
+      if (!session.filling.has(m.conversation)) void this.fillGap(session, m.conversation);
+      return;
+    }
+    if (cursor !== undefined && m.seq <= cursor) return;
+    session.cursors.set(m.conversation, m.seq);
+    if (!acked) session.write(text);
+    this.checkBackpressure(session);
+  }
+
+  private async fillGap(session: Session, conversation: string): Promise<void> {
+    session.filling.add(conversation);
+    try {
+      for (let attempt = 0; attempt < FILL_ATTEMPTS && !session.closed; attempt++) {
+        await this.catchUpFromHistory(session, conversation);
+        this.flushAhead(session, conversation, true);
+        if (!session.ahead.get(conversation)?.size) return;
+        await sleep(Math.min(25 * (attempt + 1), 250));
+      }
+      if (session.ahead.get(conversation)?.size) {
+        this.options.logger.warn('could not fill a gap from history; closing so the client resumes', { connection: session.id, conversation });
+        this.closeSession(session, CloseCodes.slowConsumer, 'could not fill a gap; reconnect and resume');
+      }
+    } finally {
+      session.filling.delete(conversation);
+      this.flushAhead(session, conversation);
+    }
+  }
+
+  /** Writes held messages that are now next in line. */
+  private flushAhead(session: Session, conversation: string, evenWhileFilling = false): void {
+    const ahead = session.ahead.get(conversation);
+    if (!ahead || (!evenWhileFilling && session.filling.has(conversation))) return;
+    for (;;) {
+      const cursor = session.cursors.get(conversation) ?? 0;
+      for (const seq of [...ahead.keys()]) if (seq <= cursor) ahead.delete(seq);
+      const next = ahead.get(cursor + 1);
+      if (!next) break;
+      ahead.delete(cursor + 1);
+      session.cursors.set(conversation, next.seq);
+      session.write(JSON.stringify(next));
+    }
+    if (ahead.size === 0) session.ahead.delete(conversation);
+  }
+
+  private write(session: Session, frame: ServerFrame | ErrorFrame | AckFrame): void {
+    session.write(JSON.stringify(frame));
+    this.checkBackpressure(session);
+  }
+
+  private checkBackpressure(session: Session): void {
+    if (!session.closed && session.socket.bufferedAmount() > this.options.limits.maxBufferedBytes) {
+      this.closeSession(session, CloseCodes.slowConsumer, 'send buffer full; reconnect and resume');
+    }
+  }
+
+  private fail(session: Session, error: Omit<ErrorFrame, 'type'>): void {
+    this.write(session, { type: 'error', ...error });
+    if (++session.errors >= this.options.limits.maxConsecutiveErrors) this.closeSession(session, CloseCodes.protocolAbuse, 'too many bad frames');
+  }
+
+  private closeSession(session: Session, code: number, reason: string): void {
+    if (session.closed) return;
+    session.socket.close(code, reason);
+    this.closed(session);
+  }
+
+  /** Stops accepting, tells every client to reconnect elsewhere (1001), and stops heartbeating. Idempotent. */
+  async drain(): Promise<void> {
+    this.accepting = false;
+    for (const session of [...this.sessions.values()]) this.closeSession(session, CloseCodes.goingAway, 'server is shutting down; reconnect');
+    if (this.heartbeat) clearInterval(this.heartbeat);
+    await this.producer.close();
+  }
+}
+

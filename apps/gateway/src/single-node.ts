@@ -1,0 +1,206 @@
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { randomBytes } from 'node:crypto';
+import { join } from 'node:path';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { PGlite } from '@electric-sql/pglite';
+import { Kysely } from 'kysely';
+import { PGliteDialect } from 'kysely-pglite-dialect';
+import { ParleyError, partitionForKey, type Logger } from '@parley/core';
+import { EmbeddedLog } from '@parley/log-embedded';
+import { MemoryPresence } from '@parley/presence-memory';
+import { Topics } from '@parley/domain';
+import { PasswordHasher, TokenService, createAuthenticator } from '@parley/auth';
+import {
+  ConversationRepository,
+  MessageRepository,
+  OutcomeRepository,
+  ProjectionWriter,
+  UserRepository,
+  migrateToLatest,
+  type Database,
+} from '@parley/store';
+import { Ingest } from '@parley/ingest';
+import { Fanout } from '@parley/fanout';
+import { CommandBus, Projector, createHttpApp } from '@parley/query';
+import { webRoot } from '@parley/web';
+import type { SingleNodeConfig } from './config.js';
+import { Gateway } from './gateway.js';
+import { UwsServer } from './uws-server.js';
+
+export interface SingleNode {
+  readonly port: number;
+  /** Graceful stop: stop accepting, drain clients, commit consumers, close the log and the database. Idempotent. */
+  close(): Promise<void>;
+}
+
+/**
+ * Every app in one process on the embedded adapters: the durable on-disk log, PGlite and in-memory
+ * presence. The same app classes run as separate processes on Kafka, Postgres and Redis in distributed mode.
+ */
+export async function startSingleNode(config: SingleNodeConfig, logger: Logger): Promise<SingleNode> {
+  let ready = false;
+  let gateway: Gateway | undefined;
+  let upstream: { host: string; port: number } | undefined;
+  const server = new UwsServer({
+    host: config.host,
+    port: config.port,
+    logger: logger.child({ component: 'gateway' }),
+    gateway: () => gateway,
+    httpUpstream: () => upstream,
+    maxPayloadBytes: Math.max(64 * 1024, config.maxContentBytes * 4 + 1024),
+    maxBackpressureBytes: 16 * 1024 * 1024,
+    idleTimeoutSeconds: 120,
+    maxHttpBodyBytes: 1024 * 1024,
+    ready: () => ready,
+  });
+  await server.start();
+
+  await mkdir(config.dataDir, { recursive: true });
+  const step = (msg: string, fields?: Record<string, unknown>) => logger.info(msg, fields);
+  step('opening the event log', { dir: join(config.dataDir, 'log') });
+  const log = await EmbeddedLog.open({ dir: join(config.dataDir, 'log'), fsync: config.fsync, logger: logger.child({ component: 'log' }) });
+  await log.createTopics([
+    { name: Topics.commands, partitions: config.partitions },
+    { name: Topics.events, partitions: config.partitions },
+  ]);
+  const partitions = await log.partitionCount(Topics.events);
+  step('opening the database', { dir: join(config.dataDir, 'pg') });
+  const pglite = new PGlite(join(config.dataDir, 'pg'));
+  const db = new Kysely<Database>({ dialect: new PGliteDialect(pglite) });
+  const applied = await migrateToLatest(db as Kysely<unknown>);
+  if (applied.length) step('database migrated', { migrations: applied });
+
+  const users = new UserRepository(db);
+  const conversations = new ConversationRepository(db);
+  const messages = new MessageRepository(db);
+  const writer = new ProjectionWriter(db);
+  const presence = new MemoryPresence({ ttlMs: 30_000 });
+  const tokens = new TokenService({ secret: await tokenSecret(config), ttlSeconds: config.tokenTtlSeconds });
+  const authenticate = createAuthenticator(tokens, (id) => users.isRevoked(id));
+
+  const projector = new Projector({ log, writer, logger: logger.child({ component: 'projector' }) });
+  const ingest = new Ingest({
+    log,
+    logger: logger.child({ component: 'ingest' }),
+    instanceId: 'single-node',
+    limits: { maxMembers: config.maxGroupMembers },
+    dedupeWindow: config.dedupeWindow,
+  });
+  const gatewayId = `gw-${randomBytes(4).toString('hex')}`;
+  const fanout = new Fanout({
+    log,
+    presence,
+    logger: logger.child({ component: 'fanout' }),
+    deliver: async (id, batch) => {
+      if (id !== gatewayId || !gateway) throw new ParleyError('unavailable', `No gateway ${id} in this process`);
+      await gateway.deliver(batch);
+    },
+  });
+  const commands = new CommandBus({
+    log,
+    outcomes: new OutcomeRepository(db),
+    timeoutMs: 10_000,
+    onProjected: (listener) => projector.on('applied', listener),
+  });
+
+  step('catching up the projections and consumers');
+  await projector.start();
+  await ingest.start();
+  await fanout.start();
+
+  const http = createHttpApp({
+    commands,
+    users,
+    conversations,
+    messages,
+    tokens,
+    authenticate,
+    hasher: new PasswordHasher(),
+    logger: logger.child({ component: 'query' }),
+    limits: { authPerMinute: config.authPerMinute, apiPerMinute: config.apiPerMinute, maxGroupMembers: config.maxGroupMembers },
+    staticDir: webRoot,
+    ready: () => ready,
+  });
+  const httpServer: Server = createServer(http);
+  httpServer.requestTimeout = 30_000;
+  await new Promise<void>((resolve) => httpServer.listen(0, '127.0.0.1', resolve));
+  upstream = { host: '127.0.0.1', port: (httpServer.address() as AddressInfo).port };
+
+  gateway = new Gateway({
+    gatewayId,
+    log,
+    presence,
+    authenticate,
+    logger: logger.child({ component: 'gateway' }),
+    heartbeatMs: 10_000,
+    limits: {
+      maxContentBytes: config.maxContentBytes,
+      maxPendingSends: config.maxPendingSends,
+      maxResumeConversations: 2000,
+      authTimeoutMs: 10_000,
+      framesPerSecond: config.framesPerSecond,
+      frameBurst: config.framesPerSecond * 2,
+      maxBufferedBytes: 4 * 1024 * 1024,
+      maxConsecutiveErrors: 50,
+      maxAheadPerConversation: 5000,
+    },
+    history: async (userId, conversation, afterSeq, limit) => {
+      if (!(await conversations.isMember(conversation, userId))) return 'not_member';
+      return (await messages.after(conversation, afterSeq, limit)).map((m) => ({ type: 'message' as const, ...m }));
+    },
+    awaitProjection: async (ids, maxWaitMs) => {
+      const wanted = [...new Set(ids.map((id) => partitionForKey(id, partitions)))];
+      const ends = await Promise.all(wanted.map((p) => log.endOffset(Topics.events, p)));
+      const deadline = Date.now() + maxWaitMs;
+      while (Date.now() < deadline) {
+        const done = await Promise.all(wanted.map(async (p, i) => ((await writer.nextOffset(Topics.events, p)) ?? 0) >= ends[i]!));
+        if (done.every(Boolean)) return;
+        await sleep(10);
+      }
+    },
+  });
+  gateway.start();
+  ready = true;
+  logger.info('Parley is ready', { url: `http://${config.host === '0.0.0.0' ? 'localhost' : config.host}:${server.port}`, dataDir: config.dataDir });
+
+  let closing: Promise<void> | undefined;
+  return {
+    port: server.port,
+    close: () =>
+      (closing ??= (async () => {
+        ready = false;
+        server.stopListening();
+        await gateway?.drain();
+        await new Promise<void>((resolve) => httpServer.close(() => resolve()));
+        httpServer.closeAllConnections();
+        await ingest.close();
+        await fanout.close();
+        await projector.close();
+        await commands.close();
+        await presence.close();
+        await log.close();
+        await db.destroy();
+        logger.info('Parley stopped');
+      })()),
+  };
+}
+
+/** The token key: from config, or a random one kept (0600) in the data directory so restarts keep sessions. */
+async function tokenSecret(config: SingleNodeConfig): Promise<Uint8Array> {
+  if (config.tokenSecret) {
+    const raw = /^[0-9a-fA-F]+$/.test(config.tokenSecret) ? Buffer.from(config.tokenSecret, 'hex') : Buffer.from(config.tokenSecret, 'base64');
+    if (raw.length < 32) throw new ParleyError('config', 'Invalid configuration: PARLEY_TOKEN_SECRET must hold at least 32 bytes (64 hex digits)');
+    return raw;
+  }
+  const file = join(config.dataDir, 'token.key');
+  try {
+    return Buffer.from((await readFile(file, 'utf8')).trim(), 'hex');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+    const secret = randomBytes(32);
+    await writeFile(file, secret.toString('hex'), { mode: 0o600, flag: 'wx' });
+    return secret;
+  }
+}

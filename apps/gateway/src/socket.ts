@@ -1,0 +1,20 @@
+/** What the gateway core knows of a client connection, whatever the transport (WebSocket now, TCP later). */
+export interface ClientSocket {
+  /** Queues one text frame; returns false when the socket is closed. */
+  send(text: string): boolean;
+  /** Bytes queued but not yet written to the network. */
+  bufferedAmount(): number;
+  /** Closes with a code from @parley/protocol CloseCodes. Idempotent. */
+  close(code: number, reason: string): void;
+}
+
+/** Reads a conversation's history for a member: messages with seq > afterSeq, oldest first. */
+export type HistoryReader = (
+  userId: string,
+  conversation: string,
+  afterSeq: number,
+  limit: number,
+) => Promise<import('@parley/protocol').MessageFrame[] | 'not_member'>;
+
+/** Resolves once the store holds every event that was in the log when it was called (or after `maxWaitMs`). */
+export type AwaitProjection = (conversations: readonly string[], maxWaitMs: number) => Promise<void>;

@@ -1,0 +1,184 @@
+import { request as httpRequest } from 'node:http';
+import uWS from 'uWebSockets.js';
+import type { Logger } from '@parley/core';
+import type { Gateway } from './gateway.js';
+import type { Session } from './session.js';
+
+export interface UwsServerOptions {
+  readonly host: string;
+  readonly port: number;
+  /** Undefined until the node is ready: WebSocket upgrades get 503 until then. */
+  readonly gateway: () => Gateway | undefined;
+  readonly logger: Logger;
+  /** Largest WebSocket message read; larger ones close the connection with 1009. */
+  readonly maxPayloadBytes: number;
+  /** Per-socket send buffer uWS keeps before dropping writes (the gateway closes at its own, lower limit). */
+  readonly maxBackpressureBytes: number;
+  /** Seconds of silence before a connection is dropped; uWS pings automatically well before that. */
+  readonly idleTimeoutSeconds: number;
+  /** Where the HTTP API lives: requests that are not the WebSocket or /healthz are passed through to it. */
+  readonly httpUpstream: () => { host: string; port: number } | undefined;
+  readonly maxHttpBodyBytes: number;
+  readonly ready: () => boolean;
+}
+
+interface SocketData {
+  session: Session | undefined;
+  closed: boolean;
+}
+
+const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'transfer-encoding', 'upgrade', 'content-length', 'proxy-connection', 'te', 'trailer']);
+
+/**
+ * The only file that knows uWebSockets.js: the WebSocket endpoint at /v1/ws with explicit limits, /healthz,
+ * and a small pass-through for the HTTP API so single-node mode serves everything on one port.
+ */
+export class UwsServer {
+  private listenSocket: uWS.us_listen_socket | undefined;
+  private boundPort = 0;
+
+  constructor(private readonly options: UwsServerOptions) {}
+
+  get port(): number {
+    return this.boundPort;
+  }
+
+  async start(): Promise<void> {
+    const { logger } = this.options;
+    const app = uWS.App();
+    app.ws<SocketData>('/v1/ws', {
+      compression: uWS.DISABLED,
+      maxPayloadLength: this.options.maxPayloadBytes,
+      maxBackpressure: this.options.maxBackpressureBytes,
+      closeOnBackpressureLimit: 0,
+      idleTimeout: this.options.idleTimeoutSeconds,
+      sendPingsAutomatically: true,
+      upgrade: (res, req, context) => {
+        if (!this.options.gateway()) {
+          res.cork(() => res.writeStatus('503 Service Unavailable').end('starting'));
+          return;
+        }
+        res.upgrade<SocketData>(
+          { session: undefined, closed: false },
+          req.getHeader('sec-websocket-key'),
+          req.getHeader('sec-websocket-protocol'),
+          req.getHeader('sec-websocket-extensions'),
+          context,
+        );
+      },
+      open: (ws) => {
+        const data = ws.getUserData();
+        const gateway = this.options.gateway();
+        if (!gateway) return void ws.end(1013, 'starting');
+        data.session = gateway.open({
+          send: (text) => {
+            if (data.closed) return false;
+            return ws.send(text, false, false) !== 2;
+          },
+          bufferedAmount: () => (data.closed ? 0 : ws.getBufferedAmount()),
+          close: (code, reason) => {
+            if (data.closed) return;
+            data.closed = true;
+            ws.end(code, reason.slice(0, 120));
+          },
+        });
+      },
+      message: (ws, message) => {
+        const session = ws.getUserData().session;
+        if (session) this.options.gateway()?.message(session, Buffer.from(message).toString('utf8'));
+      },
+      close: (ws) => {
+        const data = ws.getUserData();
+        data.closed = true;
+        if (data.session) this.options.gateway()?.closed(data.session);
+      },
+    });
+    app.get('/healthz', (res) => {
+      const ok = this.options.ready();
+      res.cork(() => {
+        res.writeStatus(ok ? '200 OK' : '503 Service Unavailable').writeHeader('content-type', 'application/json');
+        res.end(JSON.stringify({ status: ok ? 'ok' : 'starting', connections: this.options.gateway()?.connectionCount ?? 0 }));
+      });
+    });
+    app.any('/*', (res, req) => this.passThrough(res, req));
+    await new Promise<void>((resolve, reject) => {
+      app.listen(this.options.host, this.options.port, (socket) => {
+        if (!socket) return reject(new Error(`Cannot listen on ${this.options.host}:${this.options.port}: is the port in use? Set PORT to another one.`));
+        this.listenSocket = socket;
+        this.boundPort = uWS.us_socket_local_port(socket as unknown as uWS.us_socket);
+        resolve();
+      });
+    });
+    logger.info('gateway listening', { host: this.options.host, port: this.boundPort });
+  }
+
+  private passThrough(res: uWS.HttpResponse, req: uWS.HttpRequest): void {
+    const upstream = this.options.httpUpstream();
+    let aborted = false;
+    res.onAborted(() => {
+      aborted = true;
+    });
+    const respond = (status: string, headers: Array<[string, string]>, body: Buffer | string): void => {
+      if (aborted) return;
+      res.cork(() => {
+        res.writeStatus(status);
+        for (const [k, v] of headers) res.writeHeader(k, v);
+        res.end(body);
+      });
+    };
+    if (!upstream) {
+      return respond('503 Service Unavailable', [['content-type', 'application/json']], JSON.stringify({ error: { code: 'unavailable', message: 'Parley is starting; retry shortly' } }));
+    }
+    const method = req.getMethod().toUpperCase();
+    const query = req.getQuery();
+    const path = req.getUrl() + (query ? `?${query}` : '');
+    const headers: Record<string, string> = {};
+    req.forEach((k, v) => {
+      if (!HOP_BY_HOP.has(k)) headers[k] = v;
+    });
+    headers['x-forwarded-for'] = Buffer.from(res.getRemoteAddressAsText()).toString();
+    const forward = (body: Buffer): void => {
+      const upstreamReq = httpRequest(
+        { host: upstream.host, port: upstream.port, method, path, headers: { ...headers, 'content-length': String(body.length) } },
+        (upstreamRes) => {
+          const chunks: Buffer[] = [];
+          upstreamRes.on('data', (c: Buffer) => chunks.push(c));
+          upstreamRes.on('end', () => {
+            const out: Array<[string, string]> = [];
+            for (const [k, v] of Object.entries(upstreamRes.headers)) {
+              if (v === undefined || HOP_BY_HOP.has(k)) continue;
+              for (const one of Array.isArray(v) ? v : [v]) out.push([k, one]);
+            }
+            respond(`${upstreamRes.statusCode ?? 502} ${upstreamRes.statusMessage ?? ''}`, out, Buffer.concat(chunks));
+          });
+        },
+      );
+      upstreamReq.on('error', (error) => {
+        this.options.logger.warn('HTTP API upstream failed', { error });
+        respond('503 Service Unavailable', [['content-type', 'application/json']], JSON.stringify({ error: { code: 'unavailable', message: 'The API is not reachable; retry shortly' } }));
+      });
+      upstreamReq.end(body);
+    };
+    if (method === 'GET' || method === 'HEAD') return forward(Buffer.alloc(0));
+    const chunks: Buffer[] = [];
+    let size = 0;
+    let tooLarge = false;
+    res.onData((chunk, isLast) => {
+      if (tooLarge) return;
+      size += chunk.byteLength;
+      if (size > this.options.maxHttpBodyBytes) {
+        tooLarge = true;
+        return respond('413 Payload Too Large', [['content-type', 'application/json']], JSON.stringify({ error: { code: 'payload_too_large', message: 'The request body is too large' } }));
+      }
+      chunks.push(Buffer.from(chunk.slice(0)));
+      if (isLast) forward(Buffer.concat(chunks));
+    });
+  }
+
+  /** Stops listening for new connections (existing ones stay until the gateway drains them). Idempotent. */
+  stopListening(): void {
+    if (this.listenSocket) uWS.us_listen_socket_close(this.listenSocket);
+    this.listenSocket = undefined;
+  }
+}
+

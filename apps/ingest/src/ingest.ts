@@ -1,0 +1,83 @@
+import { type EventLog, type LogBatch, type LogConsumer, type Logger, type OutgoingRecord } from '@parley/core';
+import { commandCodec, eventCodec, SchemaError } from '@parley/schemas';
+import { PartitionStates, Topics } from '@parley/domain';
+import { monotonicFactory } from 'ulid';
+import { decide, type DecideLimits } from './decide.js';
+
+export interface IngestOptions {
+  readonly log: EventLog;
+  readonly logger: Logger;
+  /** Kafka's transactional.id for this instance; stable across restarts of the same instance. */
+  readonly instanceId: string;
+  readonly limits: DecideLimits;
+  /** Recent client message ids remembered per conversation to drop duplicates. */
+  readonly dedupeWindow: number;
+  readonly now?: () => number;
+}
+
+/**
+ * Ingest: the single writer per partition. Consumes commands, decides each against the partition's
+ * stream state, and appends the resulting events to the same partition number of the events topic, in one
+ * transaction with its consumer offsets: a crash either loses the whole batch's outputs (and the batch is
+ * redelivered) or none of them, so seq numbers never gap or repeat.
+ *
+ * Invariant relied on: the commands and events topics have the same partition count (checked at start).
+ */
+export class Ingest {
+  private consumer: LogConsumer | undefined;
+  private readonly states: PartitionStates;
+  /** Last command offset handled per partition; a batch at or before it is a redelivery. */
+  private readonly handled = new Map<number, number>();
+  private readonly newId = monotonicFactory();
+
+  constructor(private readonly options: IngestOptions) {
+    this.states = new PartitionStates(options.log, { dedupeWindow: options.dedupeWindow });
+  }
+
+  async start(): Promise<void> {
+    const { log } = this.options;
+    const [commands, events] = await Promise.all([log.partitionCount(Topics.commands), log.partitionCount(Topics.events)]);
+    if (commands !== events) {
+      throw new Error(`${Topics.commands} has ${commands} partitions and ${Topics.events} ${events}; they must be equal`);
+    }
+    this.consumer = log.consumer({
+      groupId: 'parley-ingest',
+      topics: [Topics.commands],
+      transactionalId: `parley-ingest-${this.options.instanceId}`,
+      maxBatchRecords: 500,
+    });
+    await this.consumer.start((batch) => this.handle(batch));
+  }
+
+  /** @internal exported for tests */
+  async handle(batch: LogBatch): Promise<{ produce: Array<{ topic: string; records: OutgoingRecord[] }> }> {
+    const { partition, records } = batch;
+    const first = records[0]?.offset ?? 0;
+    if (first <= (this.handled.get(partition) ?? -1)) this.states.reset(partition);
+    const state = await this.states.catchUp(partition);
+    const now = (this.options.now ?? Date.now)();
+    const out: OutgoingRecord[] = [];
+    for (const record of records) {
+      let command;
+      try {
+        command = commandCodec.decode(record.value);
+      } catch (error) {
+        if (!(error instanceof SchemaError)) throw error;
+        // A record no reader can parse can never succeed: skip it (dead-letter) rather than block the partition.
+        this.options.logger.error('dropping an undecodable command', { partition, offset: record.offset, error: error.message });
+        continue;
+      }
+      for (const event of decide(command, state, { now, newId: this.newId, limits: this.options.limits })) {
+        state.apply(event);
+        out.push({ key: event.stream, value: eventCodec.encode(event), partition, headers: record.headers });
+      }
+    }
+    this.handled.set(partition, records[records.length - 1]?.offset ?? first);
+    return { produce: [{ topic: Topics.events, records: out }] };
+  }
+
+  /** Stops after the batch in flight is committed. Idempotent. */
+  async close(): Promise<void> {
+    await this.consumer?.close();
+  }
+}

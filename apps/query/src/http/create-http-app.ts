@@ -1,0 +1,247 @@
+import { randomUUID } from 'node:crypto';
+import express, { type Express, type NextFunction, type Request, type Response } from 'express';
+import { rateLimit } from 'express-rate-limit';
+import { monotonicFactory } from 'ulid';
+import { ParleyError, type Logger } from '@parley/core';
+import { CONVERSATION_ID, ROOM_NAME, USERNAME, conversationKind, directConversationId, roomConversationId } from '@parley/protocol';
+import { userStream } from '@parley/domain';
+import type { Actor } from '@parley/schemas';
+import type { Authenticate, PasswordHasher, TokenClaims, TokenService } from '@parley/auth';
+import type { ConversationRepository, MessageRepository, UserRepository } from '@parley/store';
+import type { CommandBus } from '../command-bus.js';
+import { errorBody, errorHandler, rejection } from './http-errors.js';
+import { intParam, objectBody, stringField } from './validate.js';
+
+export interface HttpAppDeps {
+  readonly commands: CommandBus;
+  readonly users: UserRepository;
+  readonly conversations: ConversationRepository;
+  readonly messages: MessageRepository;
+  readonly tokens: TokenService;
+  readonly authenticate: Authenticate;
+  readonly hasher: PasswordHasher;
+  readonly logger: Logger;
+  readonly limits: {
+    /** Register and login attempts per client IP per minute. */
+    readonly authPerMinute: number;
+    /** All API requests per client IP per minute. */
+    readonly apiPerMinute: number;
+    readonly maxGroupMembers: number;
+  };
+  /** Files of the web client, served at `/`. */
+  readonly staticDir?: string;
+  /** Whether the whole node is ready, for GET /healthz. */
+  readonly ready: () => boolean;
+}
+
+const PASSWORD = /^[\s\S]{8,256}$/;
+const GROUP_NAME = /^[^\u0000-\u001f]{1,80}$/;
+const newId = monotonicFactory();
+
+/** The HTTP API (docs/openapi.yaml): accounts, conversations, members and history. */
+export function createHttpApp(deps: HttpAppDeps): Express {
+  const app = express();
+  // The hash of a random password, verified against for unknown usernames so login time does not reveal which names exist.
+  const dummyHash = deps.hasher.hash(randomUUID());
+  app.disable('x-powered-by');
+  app.set('trust proxy', 'loopback');
+  app.get('/healthz', (_req, res) => {
+    if (deps.ready()) res.json({ status: 'ok' });
+    else res.status(503).json({ status: 'starting' });
+  });
+  const v1 = express.Router();
+  v1.use(rateLimit({ windowMs: 60_000, limit: deps.limits.apiPerMinute, standardHeaders: 'draft-8', legacyHeaders: false, handler: limited }));
+  v1.use(express.json({ limit: '64kb' }));
+  const authLimiter = rateLimit({ windowMs: 60_000, limit: deps.limits.authPerMinute, standardHeaders: 'draft-8', legacyHeaders: false, handler: limited });
+
+  const requireAuth = async (req: Request, res: Response, next: NextFunction): Promise<void> => {
+    const header = req.get('authorization') ?? '';
+    const match = /^Bearer ([A-Za-z0-9._-]{10,4096})$/.exec(header);
+    if (!match?.[1]) throw new ParleyError('unauthenticated', 'Send "Authorization: Bearer <token>"; get a token from POST /v1/auth/login');
+    res.locals['claims'] = await deps.authenticate(match[1]);
+    next();
+  };
+  const claims = (res: Response): TokenClaims => res.locals['claims'] as TokenClaims;
+  const actor = (res: Response): Actor => ({ userId: claims(res).userId, username: claims(res).username });
+  const requireMember = async (conversationId: string, res: Response): Promise<void> => {
+    if (!CONVERSATION_ID.test(conversationId)) throw new ParleyError('bad_request', 'Not a conversation id');
+    if (!(await deps.conversations.isMember(conversationId, claims(res).userId))) {
+      throw new ParleyError('not_member', 'You are not a member of this conversation');
+    }
+  };
+  const summary = async (conversationId: string, res: Response) => {
+    const all = await deps.conversations.listForUser(claims(res).userId, 10_000);
+    const found = all.find((c) => c.id === conversationId);
+    if (!found) throw new ParleyError('not_found', 'No such conversation');
+    return found;
+  };
+  /** Runs a command; 'conflict' means it was done already, which idempotent calls treat as success. */
+  const run = async (stream: string, who: Actor | null, payload: Parameters<CommandBus['execute']>[2], conflictOk = false) => {
+    const outcome = await deps.commands.execute(stream, who, payload);
+    if (outcome.status === 'rejected' && !(conflictOk && outcome.code === 'conflict')) throw rejection(outcome.code, outcome.message);
+  };
+
+  // ---- accounts ----
+  v1.post('/auth/register', authLimiter, async (req, res) => {
+    const body = objectBody(req.body);
+    const username = stringField(body, 'username', USERNAME, 'must be 3-32 characters of a-z 0-9 _ . -');
+    const password = stringField(body, 'password', PASSWORD, 'must be 8-256 characters');
+    const userId = `u${newId()}`;
+    await run(userStream(username), null, { type: 'RegisterUser', userId, username, passwordHash: await deps.hasher.hash(password) });
+    res.status(201).json({ user: { id: userId, username } });
+  });
+
+  v1.post('/auth/login', authLimiter, async (req, res) => {
+    const body = objectBody(req.body);
+    const username = typeof body['username'] === 'string' ? body['username'] : '';
+    const password = typeof body['password'] === 'string' ? body['password'] : '';
+    const user = USERNAME.test(username) ? await deps.users.byUsername(username) : undefined;
+    const ok = await deps.hasher.verify(user?.passwordHash ?? (await dummyHash), password);
+    if (!user || !ok) throw new ParleyError('invalid_credentials', 'Wrong username or password');
+    const { token, claims: c } = await deps.tokens.issue({ id: user.id, username: user.username });
+    res.json({ token, expiresAt: c.expiresAt, user: { id: user.id, username: user.username } });
+  });
+
+  v1.post('/auth/logout', requireAuth, async (_req, res) => {
+    const c = claims(res);
+    await run(userStream(c.username), actor(res), { type: 'RevokeToken', tokenId: c.tokenId, expiresAt: c.expiresAt });
+    res.status(204).end();
+  });
+
+  v1.get('/me', requireAuth, (_req, res) => {
+    res.json({ user: { id: claims(res).userId, username: claims(res).username }, expiresAt: claims(res).expiresAt });
+  });
+
+  v1.get('/users', requireAuth, async (req, res) => {
+    const prefix = typeof req.query['prefix'] === 'string' ? req.query['prefix'] : '';
+    if (!/^[a-z0-9_.-]{0,32}$/.test(prefix)) throw new ParleyError('bad_request', '"prefix" must be up to 32 characters of a-z 0-9 _ . -');
+    const limit = intParam(req.query['limit'], 'limit', 20, 1, 100)!;
+    res.json({ users: await deps.users.search(prefix, limit) });
+  });
+
+  // ---- conversations ----
+  v1.get('/conversations', requireAuth, async (req, res) => {
+    const limit = intParam(req.query['limit'], 'limit', 500, 1, 1000)!;
+    res.json({ conversations: await deps.conversations.listForUser(claims(res).userId, limit) });
+  });
+
+  v1.post('/conversations/direct', requireAuth, async (req, res) => {
+    const username = stringField(objectBody(req.body), 'username', USERNAME, 'must be an existing username');
+    const other = await deps.users.byUsername(username);
+    if (!other) throw new ParleyError('not_found', `No user named "${username}"`);
+    if (other.id === claims(res).userId) throw new ParleyError('bad_request', 'You cannot start a direct conversation with yourself');
+    const id = directConversationId(claims(res).userId, other.id);
+    if (!(await deps.conversations.isMember(id, claims(res).userId))) {
+      await run(id, actor(res), { type: 'CreateConversation', kind: 'direct', name: '', members: [actor(res), { userId: other.id, username: other.username }] }, true);
+    }
+    res.status(200).json({ conversation: await summary(id, res) });
+  });
+
+  v1.post('/groups', requireAuth, async (req, res) => {
+    const body = objectBody(req.body);
+    const name = stringField(body, 'name', GROUP_NAME, 'must be 1-80 characters without control characters');
+    const names = body['members'] ?? [];
+    if (!Array.isArray(names) || names.length > deps.limits.maxGroupMembers || !names.every((n) => typeof n === 'string' && USERNAME.test(n))) {
+      throw new ParleyError('bad_request', `"members" must be a list of at most ${deps.limits.maxGroupMembers} usernames`);
+    }
+    const members = [actor(res), ...(await resolveUsers(names as string[]))];
+    const id = `g.${newId()}`;
+    await run(id, actor(res), { type: 'CreateConversation', kind: 'group', name, members });
+    res.status(201).json({ conversation: await summary(id, res) });
+  });
+
+  v1.post('/groups/:id/join', requireAuth, async (req, res) => {
+    const id = String(req.params['id']);
+    if (conversationKind(id) !== 'group') throw new ParleyError('bad_request', 'Not a group id');
+    await run(id, actor(res), { type: 'JoinConversation', kind: 'group' }, true);
+    res.json({ conversation: await summary(id, res) });
+  });
+
+  v1.post('/rooms/:name/join', requireAuth, async (req, res) => {
+    const name = String(req.params['name']);
+    if (!ROOM_NAME.test(name)) throw new ParleyError('bad_request', 'A room name is 1-64 characters of A-Z a-z 0-9 _ -');
+    const id = roomConversationId(name);
+    await run(id, actor(res), { type: 'JoinConversation', kind: 'room' }, true);
+    res.json({ conversation: await summary(id, res) });
+  });
+
+  v1.get('/conversations/:id', requireAuth, async (req, res) => {
+    const id = String(req.params['id']);
+    await requireMember(id, res);
+    res.json({ conversation: await summary(id, res) });
+  });
+
+  v1.post('/conversations/:id/members', requireAuth, async (req, res) => {
+    const id = String(req.params['id']);
+    await requireMember(id, res);
+    const names = objectBody(req.body)['usernames'];
+    if (!Array.isArray(names) || names.length === 0 || names.length > 100 || !names.every((n) => typeof n === 'string' && USERNAME.test(n))) {
+      throw new ParleyError('bad_request', '"usernames" must be a list of 1-100 usernames');
+    }
+    const members = await resolveUsers(names as string[]);
+    await run(id, actor(res), { type: 'AddMembers', members }, true);
+    res.json({ added: members.map((m) => ({ id: m.userId, username: m.username })) });
+  });
+
+  v1.get('/conversations/:id/members', requireAuth, async (req, res) => {
+    const id = String(req.params['id']);
+    await requireMember(id, res);
+    const limit = intParam(req.query['limit'], 'limit', 200, 1, 1000)!;
+    const after = typeof req.query['after'] === 'string' ? req.query['after'] : '';
+    const members = await deps.conversations.members(id, limit, after);
+    res.json({ members, next: members.length === limit ? members[members.length - 1]!.username : null });
+  });
+
+  v1.post('/conversations/:id/leave', requireAuth, async (req, res) => {
+    const id = String(req.params['id']);
+    await requireMember(id, res);
+    await run(id, actor(res), { type: 'LeaveConversation', reason: '' });
+    res.status(204).end();
+  });
+
+  v1.post('/conversations/:id/read', requireAuth, async (req, res) => {
+    const id = String(req.params['id']);
+    await requireMember(id, res);
+    const seq = objectBody(req.body)['seq'];
+    if (typeof seq !== 'number' || !Number.isSafeInteger(seq) || seq < 0) throw new ParleyError('bad_request', '"seq" must be an integer >= 0');
+    await run(id, actor(res), { type: 'MarkRead', seq });
+    res.status(204).end();
+  });
+
+  v1.get('/conversations/:id/messages', requireAuth, async (req, res) => {
+    const id = String(req.params['id']);
+    await requireMember(id, res);
+    const limit = intParam(req.query['limit'], 'limit', 50, 1, 200)!;
+    const after = intParam(req.query['after'], 'after', undefined, 0, Number.MAX_SAFE_INTEGER);
+    const before = intParam(req.query['before'], 'before', undefined, 1, Number.MAX_SAFE_INTEGER);
+    if (after !== undefined && before !== undefined) throw new ParleyError('bad_request', 'Give "after" or "before", not both');
+    const page =
+      after !== undefined
+        ? await deps.messages.after(id, after, limit + 1)
+        : await deps.messages.before(id, before ?? Number.MAX_SAFE_INTEGER, limit + 1);
+    const hasMore = page.length > limit;
+    const messages = hasMore ? (after !== undefined ? page.slice(0, limit) : page.slice(1)) : page;
+    res.json({ messages, hasMore });
+  });
+
+  async function resolveUsers(names: readonly string[]): Promise<Actor[]> {
+    const out: Actor[] = [];
+    for (const n of new Set(names)) {
+      const user = await deps.users.byUsername(n);
+      if (!user) throw new ParleyError('not_found', `No user named "${n}"`);
+      out.push({ userId: user.id, username: user.username });
+    }
+    return out;
+  }
+
+  app.use('/v1', v1);
+  app.use('/v1', (_req, res) => void res.status(404).json(errorBody('not_found', 'No such API route; see docs/openapi.yaml')));
+  if (deps.staticDir) app.use(express.static(deps.staticDir, { index: 'index.html', maxAge: '1h' }));
+  app.use(errorHandler(deps.logger));
+  return app;
+}
+
+function limited(_req: Request, res: Response): void {
+  res.status(429).json(errorBody('rate_limited', 'Too many requests; wait a minute and retry'));
+}
+

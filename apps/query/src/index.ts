@@ -1,0 +1,4 @@
+export { Projector, type ProjectorOptions } from './projector.js';
+export { CommandBus, type CommandBusOptions } from './command-bus.js';
+export { createHttpApp, type HttpAppDeps } from './http/create-http-app.js';
+export { HTTP_STATUS } from './http/http-errors.js';

@@ -1,0 +1,2 @@
+export { PasswordHasher } from './password-hasher.js';
+export { TokenService, createAuthenticator, type Authenticate, type TokenClaims, type TokenServiceOptions } from './token-service.js';

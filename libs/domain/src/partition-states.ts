@@ -1,0 +1,58 @@
+import type { EventLog } from '@parley/core';
+import { eventCodec } from '@parley/schemas';
+import { StreamState, type StreamStateOptions } from './stream-state.js';
+import { Topics } from './streams.js';
+
+/**
+ * StreamState per partition of the events topic, caught up from the log on demand. `next` is the events
+ * offset the state has folded up to; `catchUp` reads and applies whatever is beyond it, so a consumer that
+ * just got a partition (or restarted) starts from the truth, not from memory.
+ */
+export class PartitionStates {
+  private readonly states = new Map<number, { state: StreamState; next: number }>();
+
+  constructor(
+    private readonly log: EventLog,
+    private readonly options: StreamStateOptions,
+  ) {}
+
+  /** Folds events of `partition` from the last applied offset up to `until` (default: the end). */
+  async catchUp(partition: number, until?: number): Promise<StreamState> {
+    let entry = this.states.get(partition);
+    if (!entry) this.states.set(partition, (entry = { state: new StreamState(this.options), next: 0 }));
+    const end = until ?? (await this.log.endOffset(Topics.events, partition));
+    while (entry.next < end) {
+      const records = await this.log.read(Topics.events, partition, entry.next, Math.min(1000, end - entry.next));
+      if (records.length === 0) break;
+      for (const record of records) {
+        if (record.offset >= end) break;
+        entry.state.apply(eventCodec.decode(record.value));
+        entry.next = record.offset + 1;
+      }
+    }
+    return entry.state;
+  }
+
+  /** Marks events up to `next` as already applied by the caller (which applied them as it wrote them). */
+  advance(partition: number, next: number): void {
+    const entry = this.states.get(partition);
+    if (entry && next > entry.next) entry.next = next;
+  }
+
+  position(partition: number): number {
+    return this.states.get(partition)?.next ?? 0;
+  }
+
+  /** Drops a partition's state (after a failed transaction, or a rewind); the next catch-up rebuilds it. */
+  reset(partition: number): void {
+    this.states.delete(partition);
+  }
+
+  get(partition: number): StreamState | undefined {
+    return this.states.get(partition)?.state;
+  }
+
+  partitions(): number[] {
+    return [...this.states.keys()];
+  }
+}

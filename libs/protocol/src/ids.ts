@@ -1,0 +1,21 @@
+/**
+ * Conversation ids carry their kind: `d.<userA>.<userB>` (the two user ids sorted, so a pair has one
+ * direct conversation), `g.<ulid>` for groups, `r.<name>` for open rooms (the name users join by).
+ */
+export const ROOM_NAME = /^[A-Za-z0-9_-]{1,64}$/;
+export const CONVERSATION_ID = /^(d\.[A-Za-z0-9_-]{1,64}\.[A-Za-z0-9_-]{1,64}|g\.[A-Za-z0-9_-]{1,64}|r\.[A-Za-z0-9_-]{1,64})$/;
+export const USERNAME = /^[a-z0-9_.-]{3,32}$/;
+
+export function directConversationId(userA: string, userB: string): string {
+  const [a, b] = [userA, userB].sort();
+  return `d.${a}.${b}`;
+}
+
+export function roomConversationId(name: string): string {
+  return `r.${name}`;
+}
+
+export function conversationKind(id: string): 'direct' | 'group' | 'room' | undefined {
+  if (!CONVERSATION_ID.test(id)) return undefined;
+  return id.startsWith('d.') ? 'direct' : id.startsWith('g.') ? 'group' : 'room';
+}

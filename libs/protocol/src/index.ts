@@ -1,0 +1,4 @@
+export * from './frames.js';
+export * from './close-codes.js';
+export * from './ids.js';
+export * from './parse-client-frame.js';

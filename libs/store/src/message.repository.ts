@@ -1,0 +1,65 @@
+import type { ParleyDb } from './database.js';
+
+export interface StoredMessage {
+  conversation: string;
+  id: string;
+  seq: number;
+  ts: number;
+  sender: { id: string; username: string };
+  clientMsgId: string;
+  kind: string;
+  content: string;
+}
+
+export class MessageRepository {
+  constructor(private readonly db: ParleyDb) {}
+
+  /** Messages with seq > `afterSeq`, oldest first. */
+  async after(conversationId: string, afterSeq: number, limit: number): Promise<StoredMessage[]> {
+    const rows = await this.db
+      .selectFrom('messages')
+      .selectAll()
+      .where('conversation_id', '=', conversationId)
+      .where('seq', '>', afterSeq)
+      .orderBy('seq', 'asc')
+      .limit(limit)
+      .execute();
+    return rows.map(toMessage);
+  }
+
+  /** The newest messages with seq < `beforeSeq`, returned oldest first. */
+  async before(conversationId: string, beforeSeq: number, limit: number): Promise<StoredMessage[]> {
+    const rows = await this.db
+      .selectFrom('messages')
+      .selectAll()
+      .where('conversation_id', '=', conversationId)
+      .where('seq', '<', beforeSeq)
+      .orderBy('seq', 'desc')
+      .limit(limit)
+      .execute();
+    return rows.map(toMessage).reverse();
+  }
+}
+
+function toMessage(r: {
+  conversation_id: string;
+  id: string;
+  seq: string | number | bigint;
+  ts: string | number | bigint;
+  sender_id: string;
+  sender_name: string;
+  client_msg_id: string;
+  kind: string;
+  content: string;
+}): StoredMessage {
+  return {
+    conversation: r.conversation_id,
+    id: r.id,
+    seq: Number(r.seq),
+    ts: Number(r.ts),
+    sender: { id: r.sender_id, username: r.sender_name },
+    clientMsgId: r.client_msg_id,
+    kind: r.kind,
+    content: r.content,
+  };
+}

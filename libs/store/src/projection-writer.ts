@@ -1,0 +1,154 @@
+import type { Transaction } from 'kysely';
+import type { ParleyEvent } from '@parley/schemas';
+import type { Database, ParleyDb } from './database.js';
+
+const PREVIEW_CHARS = 140;
+
+/**
+ * Applies events to the projection tables. Every write is idempotent (keyed by conversation + seq, user id,
+ * token id, command id), and the consumer offset is stored in the same transaction: replaying a batch, or
+ * the whole log into an empty database, yields the same tables.
+ */
+export class ProjectionWriter {
+  constructor(private readonly db: ParleyDb) {}
+
+  async nextOffset(topic: string, partition: number): Promise<number | undefined> {
+    const row = await this.db
+      .selectFrom('projector_offsets')
+      .select('next_offset')
+      .where('topic', '=', topic)
+      .where('partition', '=', partition)
+      .executeTakeFirst();
+    return row ? Number(row.next_offset) : undefined;
+  }
+
+  /** Applies a batch of one partition and records `nextOffset`, atomically. */
+  async applyBatch(topic: string, partition: number, events: readonly ParleyEvent[], nextOffset: number): Promise<void> {
+    await this.db.transaction().execute(async (tx) => {
+      for (const event of events) await apply(tx, event);
+      await tx
+        .insertInto('projector_offsets')
+        .values({ topic, partition, next_offset: nextOffset })
+        .onConflict((oc) => oc.columns(['topic', 'partition']).doUpdateSet({ next_offset: nextOffset }))
+        .execute();
+    });
+  }
+}
+
+async function apply(tx: Transaction<Database>, event: ParleyEvent): Promise<void> {
+  const p = event.payload;
+  switch (p.type) {
+    case 'UserRegistered':
+      await tx
+        .insertInto('users')
+        .values({ id: p.userId, username: p.username, password_hash: p.passwordHash, created_at: event.ts })
+        .onConflict((oc) => oc.doNothing())
+        .execute();
+      break;
+    case 'TokenRevoked':
+      await tx
+        .insertInto('revoked_tokens')
+        .values({ token_id: p.tokenId, user_id: p.userId, expires_at: p.expiresAt })
+        .onConflict((oc) => oc.doNothing())
+        .execute();
+      break;
+    case 'ConversationCreated':
+      await tx
+        .insertInto('conversations')
+        .values({ id: event.stream, kind: p.kind, name: p.name, created_by: p.createdBy, created_at: event.ts, last_seq: 0 })
+        .onConflict((oc) => oc.doNothing())
+        .execute();
+      await addMembers(tx, event, p.members);
+      break;
+    case 'MembersJoined':
+      await addMembers(tx, event, p.members);
+      break;
+    case 'MemberLeft':
+      await tx.deleteFrom('members').where('conversation_id', '=', event.stream).where('user_id', '=', p.userId).execute();
+      break;
+    case 'MessageSent':
+      await tx
+        .insertInto('messages')
+        .values({
+          conversation_id: event.stream,
+          seq: event.seq,
+          id: p.id,
+          sender_id: p.senderId,
+          sender_name: p.senderName,
+          client_msg_id: p.clientMsgId,
+          kind: p.kind,
+          content: p.content,
+          ts: event.ts,
+        })
+        .onConflict((oc) => oc.doNothing())
+        .execute();
+      await tx
+        .updateTable('conversations')
+        .set({
+          last_seq: event.seq,
+          last_message_at: event.ts,
+          last_message_preview: p.content.slice(0, PREVIEW_CHARS),
+          last_sender_name: p.senderName,
+        })
+        .where('id', '=', event.stream)
+        .where('last_seq', '<', event.seq)
+        .execute();
+      await tx
+        .updateTable('members')
+        .set({ read_seq: event.seq })
+        .where('conversation_id', '=', event.stream)
+        .where('user_id', '=', p.senderId)
+        .where('read_seq', '<', event.seq)
+        .execute();
+      break;
+    case 'ReadMarked':
+      await tx
+        .updateTable('members')
+        .set({ read_seq: p.readSeq })
+        .where('conversation_id', '=', event.stream)
+        .where('user_id', '=', p.userId)
+        .where('read_seq', '<', p.readSeq)
+        .execute();
+      break;
+    case 'CommandRejected':
+    case 'CommandDuplicate':
+      break;
+    default: {
+      const unreachable: never = p;
+      throw new Error(`unhandled event ${(unreachable as { type: string }).type}`);
+    }
+  }
+  // Commands from HTTP (no origin connection) wait for their outcome in this table.
+  if (event.origin === null) {
+    await tx
+      .insertInto('command_outcomes')
+      .values({
+        command_id: event.commandId,
+        status: p.type === 'CommandRejected' ? 'rejected' : 'ok',
+        code: p.type === 'CommandRejected' ? p.code : null,
+        message: p.type === 'CommandRejected' ? p.message : null,
+        stream: event.stream,
+        created_at: event.ts,
+      })
+      .onConflict((oc) => oc.doNothing())
+      .execute();
+  }
+}
+
+async function addMembers(tx: Transaction<Database>, event: ParleyEvent, members: ReadonlyArray<{ userId: string; username: string }>): Promise<void> {
+  if (members.length === 0) return;
+  await tx
+    .insertInto('members')
+    .values(
+      members.map((m) => ({
+        conversation_id: event.stream,
+        user_id: m.userId,
+        username: m.username,
+        joined_at: event.ts,
+        // A new member starts with nothing unread: history before the join is readable but not "new".
+        read_seq: event.seq,
+      })),
+    )
+    .onConflict((oc) => oc.columns(['conversation_id', 'user_id']).doNothing())
+    .execute();
+}
