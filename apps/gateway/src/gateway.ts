@@ -19,6 +19,8 @@ import { Session } from './session.js';
 
 export interface GatewayLimits {
   readonly maxContentBytes: number;
+  /** Largest frame the gateway reads; larger ones get a `payload_too_large` error and are dropped. */
+  readonly maxFrameBytes: number;
   readonly maxPendingSends: number;
   readonly maxResumeConversations: number;
   readonly authTimeoutMs: number;
@@ -105,6 +107,12 @@ export class Gateway {
       this.options.logger.error('frame handling failed', { connection: session.id, type: parsed.frame.type, error });
       this.fail(session, { code: 'internal', message: 'The server failed to handle that frame; retry' });
     });
+  }
+
+  /** A transport got a frame over `maxFrameBytes`: refuse it without reading it, keep the connection. */
+  oversized(session: Session, bytes: number): void {
+    if (session.closed) return;
+    this.fail(session, { code: 'payload_too_large', message: `Frame is ${bytes} bytes; the limit is ${this.options.limits.maxFrameBytes}` });
   }
 
   /** The transport saw the connection close. Idempotent. */
@@ -226,6 +234,7 @@ export class Gateway {
       const result: Record<string, number> = {};
       for (const id of ids) {
         const ok = await this.catchUpFromHistory(session, id);
+        this.flushAhead(session, id, true);
         if (!ok) this.write(session, { type: 'error', code: 'not_member', message: 'You are not a member of this conversation', conversation: id });
         result[id] = session.cursors.get(id) ?? 0;
       }
@@ -245,7 +254,7 @@ export class Gateway {
       const after = session.cursors.get(conversation) ?? 0;
       const page = await this.options.history(session.user!.id, conversation, after, HISTORY_PAGE);
       if (page === 'not_member') return false;
-      for (const m of page) this.writeInOrder(session, m, JSON.stringify(m), false);
+      for (const m of page) this.writeInOrder(session, m, JSON.stringify(m), false, true);
       if (page.length < HISTORY_PAGE) return true;
     }
   }
@@ -285,11 +294,12 @@ export class Gateway {
   /**
    * Writes message `m` to the connection only in seq order: a repeat is dropped, a message ahead of a gap
    * waits while the gap is filled from history. `acked` marks the sender's own message, already answered
-   * by its ack, which moves the cursor without being written again.
+   * by its ack, which moves the cursor without being written again. `fromHistory` marks the fill itself,
+   * which writes while live messages of the conversation are held back.
    */
-  private writeInOrder(session: Session, m: MessageFrame, text: string, acked: boolean): void {
+  private writeInOrder(session: Session, m: MessageFrame, text: string, acked: boolean, fromHistory = false): void {
     const cursor = session.cursors.get(m.conversation);
-    if (session.filling.has(m.conversation) || (cursor !== undefined && m.seq > cursor + 1)) {
+    if ((!fromHistory && session.filling.has(m.conversation)) || (cursor !== undefined && m.seq > cursor + 1)) {
       if (cursor !== undefined && m.seq <= cursor) return;
       let ahead = session.ahead.get(m.conversation);
       if (!ahead) session.ahead.set(m.conversation, (ahead = new Map()));

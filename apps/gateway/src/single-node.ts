@@ -49,7 +49,8 @@ export async function startSingleNode(config: SingleNodeConfig, logger: Logger):
     logger: logger.child({ component: 'gateway' }),
     gateway: () => gateway,
     httpUpstream: () => upstream,
-    maxPayloadBytes: Math.max(64 * 1024, config.maxContentBytes * 4 + 1024),
+    maxPayloadBytes: MAX_WS_MESSAGE_BYTES,
+    maxFrameBytes: maxFrameBytes(config),
     maxBackpressureBytes: 16 * 1024 * 1024,
     idleTimeoutSeconds: 120,
     maxHttpBodyBytes: 1024 * 1024,
@@ -137,6 +138,7 @@ export async function startSingleNode(config: SingleNodeConfig, logger: Logger):
     heartbeatMs: 10_000,
     limits: {
       maxContentBytes: config.maxContentBytes,
+      maxFrameBytes: maxFrameBytes(config),
       maxPendingSends: config.maxPendingSends,
       maxResumeConversations: 2000,
       authTimeoutMs: 10_000,
@@ -185,6 +187,14 @@ export async function startSingleNode(config: SingleNodeConfig, logger: Logger):
         logger.info('Parley stopped');
       })()),
   };
+}
+
+/** uWS buffers at most this per WebSocket message; beyond it the connection is dropped. */
+const MAX_WS_MESSAGE_BYTES = 1024 * 1024;
+
+/** A frame may carry the content limit JSON-escaped (up to 6 bytes per character for control characters) plus its fields. */
+function maxFrameBytes(config: SingleNodeConfig): number {
+  return Math.min(MAX_WS_MESSAGE_BYTES, Math.max(64 * 1024, config.maxContentBytes * 6 + 1024));
 }
 
 /** The token key: from config, or a random one kept (0600) in the data directory so restarts keep sessions. */

@@ -10,8 +10,10 @@ export interface UwsServerOptions {
   /** Undefined until the node is ready: WebSocket upgrades get 503 until then. */
   readonly gateway: () => Gateway | undefined;
   readonly logger: Logger;
-  /** Largest WebSocket message read; larger ones close the connection with 1009. */
+  /** Hard cap on a WebSocket message uWS will buffer; larger ones drop the connection. */
   readonly maxPayloadBytes: number;
+  /** Messages above this (but under the hard cap) are refused with an error frame; the connection stays. */
+  readonly maxFrameBytes: number;
   /** Per-socket send buffer uWS keeps before dropping writes (the gateway closes at its own, lower limit). */
   readonly maxBackpressureBytes: number;
   /** Seconds of silence before a connection is dropped; uWS pings automatically well before that. */
@@ -85,7 +87,10 @@ export class UwsServer {
       },
       message: (ws, message) => {
         const session = ws.getUserData().session;
-        if (session) this.options.gateway()?.message(session, Buffer.from(message).toString('utf8'));
+        const gateway = this.options.gateway();
+        if (!session || !gateway) return;
+        if (message.byteLength > this.options.maxFrameBytes) return gateway.oversized(session, message.byteLength);
+        gateway.message(session, Buffer.from(message).toString('utf8'));
       },
       close: (ws) => {
         const data = ws.getUserData();

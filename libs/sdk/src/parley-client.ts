@@ -1,0 +1,441 @@
+import type { AckFrame, ConversationFrame, ErrorFrame, MessageFrame, ReadyFrame, RoomPresenceFrame, ServerFrame } from '@parley/protocol';
+import { CloseCodes } from '@parley/protocol';
+import { Emitter } from './emitter.js';
+import { ParleyClientError, type ConversationSummary, type Member, type User } from './http-api.js';
+
+type WebSocketLike = {
+  readyState: number;
+  send(data: string): void;
+  close(code?: number, reason?: string): void;
+  onopen: ((ev: unknown) => void) | null;
+  onmessage: ((ev: { data: unknown }) => void) | null;
+  onclose: ((ev: { code: number; reason: string }) => void) | null;
+  onerror: ((ev: unknown) => void) | null;
+};
+export type WebSocketConstructor = new (url: string) => WebSocketLike;
+
+export interface ParleyClientOptions {
+  /** Base URL of the server, e.g. http://localhost:8080 */
+  readonly url: string;
+  /** WebSocket implementation; defaults to the global one (browsers, Node 22+). In Node 20 pass `ws`. */
+  readonly WebSocket?: WebSocketConstructor;
+  readonly fetch?: typeof fetch;
+  /** Last seq per conversation the app already has (persisted by the app), resumed on connect. */
+  readonly positions?: Record<string, number>;
+  /** Reconnect automatically after a dropped connection (default true). */
+  readonly reconnect?: boolean;
+  readonly minReconnectDelayMs?: number;
+  readonly maxReconnectDelayMs?: number;
+  /** An unacked send is re-sent after this long while connected (default 10 s). */
+  readonly resendAfterMs?: number;
+  /** A send that is not acked within this long fails with `timeout` (default 60 s). */
+  readonly sendTimeoutMs?: number;
+}
+
+export type ConnectionState = 'idle' | 'connecting' | 'open' | 'closed';
+
+export interface Ack {
+  conversation: string;
+  clientMsgId: string;
+  id: string;
+  seq: number;
+  ts: number;
+}
+
+export type ClientEvents = {
+  /** Every message of every conversation, once, in seq order per conversation, your own included. */
+  message: [MessageFrame];
+  ack: [AckFrame];
+  conversation: [ConversationFrame];
+  'room.presence': [RoomPresenceFrame];
+  /** Errors the server reported that are not tied to a pending send. */
+  error: [ErrorFrame];
+  ready: [ReadyFrame];
+  resumed: [Record<string, number>];
+  state: [ConnectionState, { code?: number; reason?: string }?];
+};
+
+interface Outgoing {
+  conversation: string;
+  clientMsgId: string;
+  content: string;
+  kind: string;
+  lastSentAt: number;
+  deadline: number;
+  resolve: (ack: Ack) => void;
+  reject: (error: ParleyClientError) => void;
+}
+
+const RETRYABLE = new Set(['unavailable', 'rate_limited', 'too_many_pending', 'internal', 'timeout']);
+const STOP_CODES = new Set<number>([CloseCodes.unauthorized, CloseCodes.loggedOut, CloseCodes.authTimeout]);
+
+/**
+ * The Parley client: HTTP API calls plus one WebSocket that authenticates, resumes every known
+ * conversation from its last seq, re-sends unacked messages with their original clientMsgId after a
+ * reconnect (the server dedupes), and emits each message exactly once in order.
+ */
+export class ParleyClient extends Emitter<ClientEvents> {
+  private token: string | undefined;
+  private ws: WebSocketLike | undefined;
+  private stateValue: ConnectionState = 'idle';
+  private readonly positions = new Map<string, number>();
+  private readonly outbox = new Map<string, Outgoing>();
+  private ownAhead = new Map<string, MessageFrame>();
+  private attempts = 0;
+  private reconnectTimer: ReturnType<typeof setTimeout> | undefined;
+  private tick: ReturnType<typeof setInterval> | undefined;
+  private wantOpen = false;
+  private user: User | undefined;
+  private readonly fetchImpl: typeof fetch;
+
+  constructor(private readonly options: ParleyClientOptions) {
+    super();
+    for (const [id, seq] of Object.entries(options.positions ?? {})) this.positions.set(id, seq);
+    this.fetchImpl = options.fetch ?? ((...args) => fetch(...args));
+  }
+
+  get state(): ConnectionState {
+    return this.stateValue;
+  }
+
+  get me(): User | undefined {
+    return this.user;
+  }
+
+  /** Last seq seen per conversation; persist it to resume across restarts of the app. */
+  lastSeqs(): Record<string, number> {
+    return Object.fromEntries(this.positions);
+  }
+
+  lastSeq(conversation: string): number | undefined {
+    return this.positions.get(conversation);
+  }
+
+  // ---------- HTTP ----------
+
+  async register(username: string, password: string): Promise<User> {
+    return (await this.request<{ user: User }>('POST', '/v1/auth/register', { username, password }, false)).user;
+  }
+
+  async login(username: string, password: string): Promise<{ token: string; expiresAt: number; user: User }> {
+    const res = await this.request<{ token: string; expiresAt: number; user: User }>('POST', '/v1/auth/login', { username, password }, false);
+    this.token = res.token;
+    this.user = res.user;
+    return res;
+  }
+
+  /** Uses a token obtained earlier (e.g. kept by the app). */
+  useToken(token: string, user?: User): void {
+    this.token = token;
+    if (user) this.user = user;
+  }
+
+  async logout(): Promise<void> {
+    await this.request('POST', '/v1/auth/logout');
+    this.token = undefined;
+    this.close();
+  }
+
+  async me_(): Promise<User> {
+    const res = await this.request<{ user: User }>('GET', '/v1/me');
+    this.user = res.user;
+    return res.user;
+  }
+
+  conversations(): Promise<ConversationSummary[]> {
+    return this.request<{ conversations: ConversationSummary[] }>('GET', '/v1/conversations').then((r) => r.conversations);
+  }
+
+  conversation(id: string): Promise<ConversationSummary> {
+    return this.request<{ conversation: ConversationSummary }>('GET', `/v1/conversations/${enc(id)}`).then((r) => r.conversation);
+  }
+
+  /** A page of history: `after` a seq (oldest first), or the newest `before` a seq (default: the latest). */
+  history(id: string, page: { after?: number; before?: number; limit?: number } = {}): Promise<{ messages: MessageFrame[]; hasMore: boolean }> {
+    const q = new URLSearchParams();
+    if (page.after !== undefined) q.set('after', String(page.after));
+    if (page.before !== undefined) q.set('before', String(page.before));
+    if (page.limit !== undefined) q.set('limit', String(page.limit));
+    return this.request<{ messages: Array<Omit<MessageFrame, 'type'>>; hasMore: boolean }>('GET', `/v1/conversations/${enc(id)}/messages?${q}`).then((r) => ({
+      messages: r.messages.map((m) => ({ type: 'message' as const, ...m })),
+      hasMore: r.hasMore,
+    }));
+  }
+
+  openDirect(username: string): Promise<ConversationSummary> {
+    return this.request<{ conversation: ConversationSummary }>('POST', '/v1/conversations/direct', { username }).then((r) => r.conversation);
+  }
+
+  createGroup(name: string, members: string[] = []): Promise<ConversationSummary> {
+    return this.request<{ conversation: ConversationSummary }>('POST', '/v1/groups', { name, members }).then((r) => r.conversation);
+  }
+
+  joinGroup(id: string): Promise<ConversationSummary> {
+    return this.request<{ conversation: ConversationSummary }>('POST', `/v1/groups/${enc(id)}/join`).then((r) => r.conversation);
+  }
+
+  joinRoom(name: string): Promise<ConversationSummary> {
+    return this.request<{ conversation: ConversationSummary }>('POST', `/v1/rooms/${enc(name)}/join`).then((r) => r.conversation);
+  }
+
+  addMembers(id: string, usernames: string[]): Promise<User[]> {
+    return this.request<{ added: User[] }>('POST', `/v1/conversations/${enc(id)}/members`, { usernames }).then((r) => r.added);
+  }
+
+  members(id: string): Promise<Member[]> {
+    return this.request<{ members: Member[] }>('GET', `/v1/conversations/${enc(id)}/members`).then((r) => r.members);
+  }
+
+  leave(id: string): Promise<void> {
+    return this.request('POST', `/v1/conversations/${enc(id)}/leave`).then(() => undefined);
+  }
+
+  searchUsers(prefix: string): Promise<User[]> {
+    return this.request<{ users: User[] }>('GET', `/v1/users?prefix=${enc(prefix)}`).then((r) => r.users);
+  }
+
+  private async request<T = unknown>(method: string, path: string, body?: unknown, auth = true): Promise<T> {
+    const headers: Record<string, string> = {};
+    if (body !== undefined) headers['content-type'] = 'application/json';
+    if (auth) {
+      if (!this.token) throw new ParleyClientError('unauthenticated', 'Log in first');
+      headers['authorization'] = `Bearer ${this.token}`;
+    }
+    const res = await this.fetchImpl(new URL(path, this.options.url), { method, headers, ...(body !== undefined ? { body: JSON.stringify(body) } : {}) });
+    if (res.status === 204) return undefined as T;
+    const text = await res.text();
+    let json: unknown;
+    try {
+      json = text ? JSON.parse(text) : undefined;
+    } catch {
+      throw new ParleyClientError('bad_response', `Server answered ${res.status} with non-JSON`, res.status);
+    }
+    if (!res.ok) {
+      const err = (json as { error?: { code?: string; message?: string } } | undefined)?.error;
+      throw new ParleyClientError(err?.code ?? 'http_error', err?.message ?? `HTTP ${res.status}`, res.status);
+    }
+    return json as T;
+  }
+
+  // ---------- WebSocket ----------
+
+  /** Opens the connection and resolves once authenticated (and reconnects after drops until `close`). */
+  connect(): Promise<ReadyFrame> {
+    if (!this.token) return Promise.reject(new ParleyClientError('unauthenticated', 'Log in first'));
+    this.wantOpen = true;
+    const ready = new Promise<ReadyFrame>((resolve, reject) => {
+      const offReady = this.once('ready', (frame) => {
+        offState();
+        resolve(frame);
+      });
+      const offState = this.on('state', (state, info) => {
+        if (state === 'closed' && !this.wantOpen) {
+          offReady();
+          offState();
+          reject(new ParleyClientError('closed', info?.reason || 'Connection closed before it was ready'));
+        }
+      });
+    });
+    this.open();
+    this.tick ??= setInterval(() => this.checkOutbox(), 1000);
+    return ready;
+  }
+
+  /** Sends a message; resolves with its ack. Survives reconnects: it is re-sent with the same clientMsgId. */
+  send(conversation: string, content: string, options: { clientMsgId?: string; kind?: string } = {}): Promise<Ack> {
+    const clientMsgId = options.clientMsgId ?? randomId();
+    const existing = this.outbox.get(clientMsgId);
+    if (existing) return new Promise((resolve, reject) => this.chain(existing, resolve, reject));
+    return new Promise<Ack>((resolve, reject) => {
+      const now = Date.now();
+      const entry: Outgoing = {
+        conversation,
+        clientMsgId,
+        content,
+        kind: options.kind ?? 'text',
+        lastSentAt: 0,
+        deadline: now + (this.options.sendTimeoutMs ?? 60_000),
+        resolve,
+        reject,
+      };
+      this.outbox.set(clientMsgId, entry);
+      this.transmit(entry);
+    });
+  }
+
+  /** Marks everything up to `seq` as read (unread counts, other devices). */
+  markRead(conversation: string, seq: number): void {
+    this.write({ type: 'read', conversation, seq });
+  }
+
+  /** Closes the connection for good (no reconnect). Pending sends fail with `closed`. */
+  close(): void {
+    this.wantOpen = false;
+    if (this.reconnectTimer) clearTimeout(this.reconnectTimer);
+    if (this.tick) clearInterval(this.tick);
+    this.tick = undefined;
+    for (const entry of this.outbox.values()) entry.reject(new ParleyClientError('closed', 'The client was closed'));
+    this.outbox.clear();
+    this.ws?.close(CloseCodes.normal, 'bye');
+    this.ws = undefined;
+    this.setState('closed');
+  }
+
+  private chain(entry: Outgoing, resolve: (a: Ack) => void, reject: (e: ParleyClientError) => void): void {
+    const [r, j] = [entry.resolve, entry.reject];
+    entry.resolve = (a) => (r(a), resolve(a));
+    entry.reject = (e) => (j(e), reject(e));
+  }
+
+  private open(): void {
+    const Ctor = this.options.WebSocket ?? (globalThis as unknown as { WebSocket?: WebSocketConstructor }).WebSocket;
+    if (!Ctor) throw new ParleyClientError('unsupported', 'No WebSocket implementation: pass options.WebSocket (e.g. the ws package)');
+    const url = new URL('/v1/ws', this.options.url);
+    url.protocol = url.protocol === 'https:' ? 'wss:' : 'ws:';
+    this.setState('connecting');
+    const ws = new Ctor(url.toString());
+    this.ws = ws;
+    ws.onopen = () => {
+      const resume = this.lastSeqs();
+      ws.send(JSON.stringify({ type: 'auth', token: this.token, ...(Object.keys(resume).length ? { resume } : {}) }));
+    };
+    ws.onmessage = (ev) => {
+      if (this.ws !== ws) return;
+      let frame: ServerFrame;
+      try {
+        frame = JSON.parse(String(ev.data)) as ServerFrame;
+      } catch {
+        return;
+      }
+      this.onFrame(frame);
+    };
+    ws.onerror = () => undefined;
+    ws.onclose = (ev) => {
+      if (this.ws !== ws) return;
+      this.ws = undefined;
+      this.setState('closed', { code: ev.code, reason: ev.reason });
+      if (STOP_CODES.has(ev.code)) {
+        this.wantOpen = false;
+        for (const entry of this.outbox.values()) entry.reject(new ParleyClientError('unauthenticated', `Connection closed: ${ev.reason || ev.code}; log in again`));
+        this.outbox.clear();
+        return;
+      }
+      if (this.wantOpen && this.options.reconnect !== false) this.scheduleReconnect(ev.code === CloseCodes.goingAway);
+    };
+  }
+
+  private scheduleReconnect(soon: boolean): void {
+    const min = this.options.minReconnectDelayMs ?? 250;
+    const max = this.options.maxReconnectDelayMs ?? 10_000;
+    const delay = soon && this.attempts === 0 ? Math.random() * min : Math.min(max, min * 2 ** this.attempts) * (0.5 + Math.random() / 2);
+    this.attempts++;
+    this.reconnectTimer = setTimeout(() => {
+      if (this.wantOpen) this.open();
+    }, delay);
+  }
+
+  private onFrame(frame: ServerFrame): void {
+    switch (frame.type) {
+      case 'ready':
+        this.attempts = 0;
+        this.user = frame.user;
+        this.setState('open');
+        this.emit('ready', frame);
+        for (const entry of this.outbox.values()) this.transmit(entry);
+        return;
+      case 'message':
+        return this.onMessage(frame);
+      case 'ack':
+        return this.onAck(frame);
+      case 'error': {
+        const entry = frame.ref ? this.outbox.get(frame.ref) : undefined;
+        if (!entry) return this.emit('error', frame);
+        if (RETRYABLE.has(frame.code)) {
+          entry.lastSentAt = Date.now() - (this.options.resendAfterMs ?? 10_000) + 500;
+          return;
+        }
+        this.outbox.delete(frame.ref!);
+        entry.reject(new ParleyClientError(frame.code, frame.message));
+        return;
+      }
+      case 'conversation':
+        return this.emit('conversation', frame);
+      case 'room.presence':
+        return this.emit('room.presence', frame);
+      case 'resumed':
+        return this.emit('resumed', frame.conversations);
+      case 'pong':
+        return;
+    }
+  }
+
+  private onMessage(m: MessageFrame): void {
+    const last = this.positions.get(m.conversation);
+    if (last !== undefined && m.seq <= last) return;
+    this.positions.set(m.conversation, m.seq);
+    this.ownAhead.delete(`${m.conversation}\u0000${m.seq}`);
+    this.emit('message', m);
+    const next = this.ownAhead.get(`${m.conversation}\u0000${m.seq + 1}`);
+    if (next) this.onMessage(next);
+  }
+
+  private onAck(ack: AckFrame): void {
+    const entry = this.outbox.get(ack.clientMsgId);
+    this.emit('ack', ack);
+    if (!entry) return;
+    this.outbox.delete(ack.clientMsgId);
+    const own: MessageFrame = {
+      type: 'message',
+      conversation: ack.conversation,
+      id: ack.id,
+      seq: ack.seq,
+      ts: ack.ts,
+      sender: this.user ?? { id: '', username: '' },
+      clientMsgId: ack.clientMsgId,
+      kind: entry.kind,
+      content: entry.content,
+    };
+    const last = this.positions.get(ack.conversation);
+    // Our own message counts as received in order; if earlier ones are still on their way, it waits for them.
+    if (last === undefined || ack.seq === last + 1) this.onMessage(own);
+    else if (ack.seq > last + 1) this.ownAhead.set(`${ack.conversation}\u0000${ack.seq}`, own);
+    entry.resolve({ conversation: ack.conversation, clientMsgId: ack.clientMsgId, id: ack.id, seq: ack.seq, ts: ack.ts });
+  }
+
+  private transmit(entry: Outgoing): void {
+    if (this.stateValue !== 'open') return;
+    entry.lastSentAt = Date.now();
+    this.write({ type: 'send', conversation: entry.conversation, clientMsgId: entry.clientMsgId, content: entry.content, kind: entry.kind });
+  }
+
+  private checkOutbox(): void {
+    const now = Date.now();
+    for (const [id, entry] of this.outbox) {
+      if (now > entry.deadline) {
+        this.outbox.delete(id);
+        entry.reject(new ParleyClientError('timeout', 'No ack in time; the message may or may not have been stored'));
+      } else if (this.stateValue === 'open' && now - entry.lastSentAt > (this.options.resendAfterMs ?? 10_000)) {
+        this.transmit(entry);
+      }
+    }
+  }
+
+  private write(frame: Record<string, unknown>): void {
+    if (this.ws && this.stateValue === 'open') this.ws.send(JSON.stringify(frame));
+  }
+
+  private setState(state: ConnectionState, info?: { code?: number; reason?: string }): void {
+    this.stateValue = state;
+    this.emit('state', state, info);
+  }
+}
+
+function enc(s: string): string {
+  return encodeURIComponent(s);
+}
+
+function randomId(): string {
+  const bytes = new Uint8Array(12);
+  globalThis.crypto.getRandomValues(bytes);
+  return Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('');
+}

@@ -1,0 +1,60 @@
+import { ParleyClientError } from '@parley/sdk';
+
+/** Turns any failure into one plain sentence that says what happened and what to do next. */
+export function describeError(error: unknown): string {
+  if (error instanceof ParleyClientError) return describeCode(error.code, error.message);
+  if (error instanceof TypeError) return 'Cannot reach the Parley server. Check your network connection and try again.';
+  if (error instanceof Error && error.message) return `${withPeriod(error.message)} Try again.`;
+  return 'Something went wrong. Try again.';
+}
+
+export function describeCode(code: string, message: string): string {
+  switch (code) {
+    case 'invalid_credentials':
+      return 'Wrong username or password. Check both and try again.';
+    case 'username_taken':
+      return 'That username is already taken. Choose another one, or log in if it is yours.';
+    case 'unauthenticated':
+    case 'invalid_token':
+    case 'token_expired':
+    case 'token_revoked':
+      return 'Your session has ended. Log in again.';
+    case 'rate_limited':
+      return 'Too many attempts in a short time. Wait a minute, then try again.';
+    case 'too_many_pending':
+      return 'You are sending faster than the server accepts. Wait a moment, then retry.';
+    case 'not_member':
+      return 'You are not a member of this conversation any more. Pick another conversation or join it again.';
+    case 'not_found':
+      return `${withPeriod(message || 'Not found')} Check the spelling and try again.`;
+    case 'conflict':
+      return `${withPeriod(message || 'That was done already')}`;
+    case 'content_too_large':
+    case 'payload_too_large':
+      return 'The message is too long. Shorten it or split it into several messages.';
+    case 'forbidden':
+      return `${withPeriod(message || 'You are not allowed to do that')}`;
+    case 'timeout':
+      return 'The server did not confirm in time; the message may or may not have been delivered. Retry to make sure (it will not be duplicated).';
+    case 'unavailable':
+    case 'internal':
+      return 'The server had a problem. Wait a moment and try again.';
+    case 'closed':
+      return 'The connection was closed. Reload the page to reconnect.';
+    case 'bad_response':
+    case 'http_error':
+      return 'The server sent an unexpected answer. Reload the page and try again.';
+    default:
+      return `${withPeriod(message || 'Something went wrong')} Fix it and try again.`;
+  }
+}
+
+function withPeriod(s: string): string {
+  const t = s.trim();
+  const sentence = t.charAt(0).toUpperCase() + t.slice(1);
+  return /[.!?]$/.test(sentence) ? sentence : `${sentence}.`;
+}
+
+export function isAuthError(error: unknown): boolean {
+  return error instanceof ParleyClientError && ['unauthenticated', 'invalid_token', 'token_expired', 'token_revoked'].includes(error.code);
+}
