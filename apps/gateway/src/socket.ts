@@ -1,3 +1,5 @@
+import type { MessageFrame } from '@parley/protocol';
+
 /** What the gateway core knows of a client connection, whatever the transport (WebSocket now, TCP later). */
 export interface ClientSocket {
   /** Queues one text frame; returns false when the socket is closed. */
@@ -14,7 +16,7 @@ export type HistoryReader = (
   conversation: string,
   afterSeq: number,
   limit: number,
-) => Promise<import('@parley/protocol').MessageFrame[] | 'not_member'>;
+) => Promise<MessageFrame[] | 'not_member'>;
 
 /** Resolves once the store holds every event that was in the log when it was called (or after `maxWaitMs`). */
 export type AwaitProjection = (conversations: readonly string[], maxWaitMs: number) => Promise<void>;

@@ -1,0 +1,112 @@
+import { test, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { silentLogger } from '@parley/core';
+import { eventually } from '@parley/core/conformance';
+import { EmbeddedLog } from '@parley/log-embedded';
+import { MemoryPresence } from '@parley/presence-memory';
+import { Topics } from '@parley/domain';
+import { TokenService, createAuthenticator } from '@parley/auth';
+import { commandCodec } from '@parley/schemas';
+import type { MessageFrame } from '@parley/protocol';
+import { Gateway } from './gateway.js';
+import type { ClientSocket } from './socket.js';
+
+const dir = await mkdtemp(join(tmpdir(), 'parley-gw-'));
+const log = await EmbeddedLog.open({ dir });
+await log.createTopics([{ name: Topics.commands, partitions: 1 }, { name: Topics.events, partitions: 1 }]);
+const presence = new MemoryPresence({ ttlMs: 10_000 });
+const tokens = new TokenService({ secret: randomBytes(32), ttlSeconds: 600 });
+const history: MessageFrame[] = [];
+const msg = (seq: number, conversation = 'g.c'): MessageFrame => ({
+  type: 'message', conversation, id: `m${seq}`, seq, ts: seq, sender: { id: 'ub', username: 'bob' }, clientMsgId: `c${seq}`, kind: 'text', content: `#${seq}`,
+});
+const gateway = new Gateway({
+  gatewayId: 'gw',
+  log,
+  presence,
+  authenticate: createAuthenticator(tokens, async () => false),
+  history: async (_user, conversation, afterSeq, limit) => history.filter((m) => m.conversation === conversation && m.seq > afterSeq).slice(0, limit),
+  awaitProjection: async () => undefined,
+  logger: silentLogger,
+  heartbeatMs: 1000,
+  limits: {
+    maxContentBytes: 100, maxFrameBytes: 1000, maxPendingSends: 2, maxResumeConversations: 10, authTimeoutMs: 5000,
+    framesPerSecond: 1000, frameBurst: 1000, maxBufferedBytes: 1 << 20, maxConsecutiveErrors: 100, maxAheadPerConversation: 100,
+  },
+});
+after(async () => {
+  await gateway.drain();
+  await presence.close();
+  await log.close();
+  await rm(dir, { recursive: true, force: true });
+});
+
+function connect() {
+  const frames: Array<Record<string, unknown>> = [];
+  const closes: number[] = [];
+  const socket: ClientSocket = { send: (t) => (frames.push(JSON.parse(t) as Record<string, unknown>), true), bufferedAmount: () => 0, close: (code) => void closes.push(code) };
+  const session = gateway.open(socket)!;
+  return { session, frames, closes, say: (f: unknown) => gateway.message(session, JSON.stringify(f)) };
+}
+const seqs = (frames: Array<Record<string, unknown>>) => frames.filter((f) => f.type === 'message').map((f) => f.seq);
+
+test('auth.resume sends exactly what follows the client position, then live messages in order; gaps are filled, repeats dropped', async () => {
+  history.push(msg(1), msg(2), msg(3));
+  const { token } = await tokens.issue({ id: 'ua', username: 'alice' });
+  const c = connect();
+  c.say({ type: 'auth', token, resume: { 'g.c': 1 } });
+  await eventually(() => assert.ok(c.frames.some((f) => f.type === 'resumed')));
+  assert.deepEqual(c.frames.map((f) => f.type), ['ready', 'message', 'message', 'resumed']);
+  assert.deepEqual(seqs(c.frames), [2, 3]);
+  const deliver = (m: MessageFrame) => gateway.deliver([{ frame: m, userIds: ['ua'], conversation: m.conversation, seq: m.seq }]);
+  await deliver(msg(3));
+  await deliver(msg(4));
+  assert.deepEqual(seqs(c.frames), [2, 3, 4], 'a repeat is dropped');
+  await deliver(msg(7));
+  assert.deepEqual(seqs(c.frames), [2, 3, 4], 'a message after a gap waits');
+  history.push(msg(4), msg(5), msg(6), msg(7));
+  await eventually(() => assert.deepEqual(seqs(c.frames), [2, 3, 4, 5, 6, 7]));
+  await deliver(msg(8));
+  assert.deepEqual(seqs(c.frames), [2, 3, 4, 5, 6, 7, 8]);
+});
+
+test('a send becomes a command on the log stamped with the authenticated sender; the origin gets the ack, not the message', async () => {
+  const { token } = await tokens.issue({ id: 'ua', username: 'alice' });
+  const c = connect();
+  c.say({ type: 'auth', token });
+  await eventually(() => assert.equal(c.frames[0]?.type, 'ready'));
+  c.say({ type: 'send', conversation: 'g.d', clientMsgId: 'x1', content: 'hello' });
+  await eventually(async () => assert.equal(await log.endOffset(Topics.commands, 0), 1));
+  const [record] = await log.read(Topics.commands, 0, 0, 1);
+  const command = commandCodec.decode(record!.value);
+  assert.deepEqual(command.actor, { userId: 'ua', username: 'alice' });
+  assert.equal(command.origin?.connectionId, c.session.id);
+  const m = msg(1, 'g.d');
+  const ack = { type: 'ack', conversation: 'g.d', clientMsgId: 'x1', id: 'm1', seq: 1, ts: 1 };
+  await gateway.deliver([{ frame: m, userIds: ['ua'], conversation: 'g.d', seq: 1, origin: { connectionId: c.session.id, frame: ack } }]);
+  assert.deepEqual(c.frames.slice(1).map((f) => f.type), ['ack']);
+  await gateway.deliver([{ frame: msg(2, 'g.d'), userIds: ['ua'], conversation: 'g.d', seq: 2 }]);
+  assert.deepEqual(seqs(c.frames), [2], 'the cursor moved past the acked message');
+});
+
+test('limits: unauthenticated frames, too many pending sends, oversize frames, auth with a bad token', async () => {
+  const c = connect();
+  c.say({ type: 'send', conversation: 'g.e', clientMsgId: 'a', content: 'x' });
+  assert.equal(c.frames.at(-1)?.code, 'unauthenticated');
+  const { token } = await tokens.issue({ id: 'ua', username: 'alice' });
+  c.say({ type: 'auth', token });
+  await eventually(() => assert.equal(c.frames.at(-1)?.type, 'ready'));
+  for (const id of ['p1', 'p2', 'p3']) c.say({ type: 'send', conversation: 'g.e', clientMsgId: id, content: 'x' });
+  await eventually(() => assert.equal(c.frames.at(-1)?.code, 'too_many_pending'));
+  assert.equal(c.frames.at(-1)?.ref, 'p3');
+  gateway.oversized(c.session, 5000);
+  assert.equal(c.frames.at(-1)?.code, 'payload_too_large');
+  const bad = connect();
+  bad.say({ type: 'auth', token: `${token}x` });
+  await eventually(() => assert.deepEqual(bad.closes, [4003]));
+  assert.equal(bad.frames[0]?.code, 'invalid_token');
+});

@@ -1,0 +1,105 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { WebSocketServer, type WebSocket as WsSocket } from 'ws';
+import WebSocket from 'ws';
+import { ParleyClient, type WebSocketConstructor } from './parley-client.js';
+import type { MessageFrame } from '@parley/protocol';
+
+/** A scripted server on a real socket: it records frames and lets the test answer. */
+async function scriptedServer() {
+  const http = createServer((req, res) => {
+    res.setHeader('content-type', 'application/json');
+    if (req.url === '/v1/auth/login') return void res.end(JSON.stringify({ token: 'tok', expiresAt: 0, user: { id: 'ua', username: 'alice' } }));
+    res.statusCode = 403;
+    res.end(JSON.stringify({ error: { code: 'not_member', message: 'nope' } }));
+  });
+  const wss = new WebSocketServer({ server: http });
+  const sockets: WsSocket[] = [];
+  const received: Array<Record<string, unknown>> = [];
+  wss.on('connection', (ws) => {
+    sockets.push(ws);
+    ws.on('message', (d) => {
+      const f = JSON.parse(d.toString()) as Record<string, unknown>;
+      received.push(f);
+      if (f.type === 'auth') ws.send(JSON.stringify({ type: 'ready', user: { id: 'ua', username: 'alice' }, connectionId: `c${sockets.length}`, limits: {} }));
+    });
+  });
+  await new Promise<void>((r) => http.listen(0, '127.0.0.1', r));
+  return {
+    url: `http://127.0.0.1:${(http.address() as AddressInfo).port}`,
+    sockets,
+    received,
+    close: async () => {
+      for (const s of sockets) s.terminate();
+      wss.close();
+      await new Promise<void>((r) => http.close(() => r()));
+    },
+  };
+}
+
+const until = async (check: () => boolean) => {
+  for (let i = 0; i < 200 && !check(); i++) await new Promise((r) => setTimeout(r, 10));
+  assert.ok(check());
+};
+const m = (seq: number): MessageFrame => ({ type: 'message', conversation: 'g.c', id: `m${seq}`, seq, ts: seq, sender: { id: 'ub', username: 'bob' }, clientMsgId: `x${seq}`, kind: 'text', content: `#${seq}` });
+
+test('the SDK emits each message once in order, re-sends unacked messages with the same id after a drop, and resumes', async () => {
+  const server = await scriptedServer();
+  const client = new ParleyClient({ url: server.url, WebSocket: WebSocket as unknown as WebSocketConstructor, minReconnectDelayMs: 10, maxReconnectDelayMs: 20 });
+  try {
+    await client.login('alice', 'pw');
+    const got: number[] = [];
+    client.on('message', (x) => got.push(x.seq));
+    await client.connect();
+    const first = server.sockets[0]!;
+    first.send(JSON.stringify(m(1)));
+    first.send(JSON.stringify(m(2)));
+    first.send(JSON.stringify(m(2)));
+    await until(() => got.length === 2);
+    const sent = client.send('g.c', 'mine', { clientMsgId: 'own-1' });
+    await until(() => server.received.some((f) => f.clientMsgId === 'own-1'));
+    first.terminate();
+    await until(() => server.sockets.length === 2 && server.received.filter((f) => f.clientMsgId === 'own-1').length === 2);
+    const auth = server.received.filter((f) => f.type === 'auth');
+    assert.deepEqual(auth[1]?.resume, { 'g.c': 2 }, 'reconnect resumes from the last seq seen');
+    const second = server.sockets[1]!;
+    // The ack for our message (seq 4) arrives before message 3: ours waits for 3.
+    second.send(JSON.stringify({ type: 'ack', conversation: 'g.c', clientMsgId: 'own-1', id: 'm4', seq: 4, ts: 4 }));
+    assert.deepEqual(await sent, { conversation: 'g.c', clientMsgId: 'own-1', id: 'm4', seq: 4, ts: 4 });
+    assert.deepEqual(got, [1, 2]);
+    second.send(JSON.stringify(m(3)));
+    await until(() => got.length === 4);
+    assert.deepEqual(got, [1, 2, 3, 4]);
+    assert.deepEqual(client.lastSeqs(), { 'g.c': 4 });
+    const rejected = client.send('g.x', 'nope', { clientMsgId: 'bad-1' });
+    rejected.catch(() => undefined);
+    await until(() => server.received.some((f) => f.clientMsgId === 'bad-1'));
+    second.send(JSON.stringify({ type: 'error', code: 'not_member', message: 'You are not a member', ref: 'bad-1' }));
+    await assert.rejects(rejected, (e: Error & { code?: string }) => e.code === 'not_member');
+    await assert.rejects(client.history('g.x'), (e: Error & { code?: string; status?: number }) => e.code === 'not_member' && e.status === 403);
+  } finally {
+    client.close();
+    await server.close();
+  }
+});
+
+test('a 4009 close (logged out) stops reconnecting and fails pending sends', async () => {
+  const server = await scriptedServer();
+  const client = new ParleyClient({ url: server.url, WebSocket: WebSocket as unknown as WebSocketConstructor, minReconnectDelayMs: 10 });
+  try {
+    await client.login('alice', 'pw');
+    await client.connect();
+    const pending = client.send('g.c', 'x');
+    await until(() => server.received.some((f) => f.type === 'send'));
+    server.sockets[0]!.close(4009, 'logged out');
+    await assert.rejects(pending, (e: Error & { code?: string }) => e.code === 'unauthenticated');
+    await new Promise((r) => setTimeout(r, 100));
+    assert.equal(server.sockets.length, 1);
+    assert.equal(client.state, 'closed');
+  } finally {
+    client.close();
+    await server.close();
+  }
+});
