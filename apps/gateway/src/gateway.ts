@@ -47,6 +47,7 @@ export interface GatewayOptions {
 }
 
 const HISTORY_PAGE = 200;
+const MAX_TIMER_MS = 2 ** 31 - 1;
 const FILL_ATTEMPTS = 40;
 
 /**
@@ -165,9 +166,7 @@ export class Gateway {
     let set = this.byUser.get(claims.userId);
     if (!set) this.byUser.set(claims.userId, (set = new Set()));
     set.add(session);
-    const expiry = setTimeout(() => this.closeSession(session, CloseCodes.unauthorized, 'token expired'), Math.max(0, claims.expiresAt - Date.now()));
-    expiry.unref();
-    session.timers.push(expiry);
+    this.closeAtExpiry(session, claims.expiresAt);
     // Cursors are set before presence makes this connection reachable, so no live message can overtake history.
     for (const [id, seq] of Object.entries(resume)) {
       session.cursors.set(id, seq);
@@ -182,6 +181,17 @@ export class Gateway {
     };
     this.write(session, ready);
     if (Object.keys(resume).length > 0) await this.catchUp(session, Object.keys(resume));
+  }
+
+  /** Closes the session when its token expires (re-armed in steps: timers cap at about 24.8 days). */
+  private closeAtExpiry(session: Session, expiresAt: number): void {
+    const wait = Math.min(Math.max(0, expiresAt - Date.now()), MAX_TIMER_MS);
+    const timer = setTimeout(() => {
+      if (Date.now() >= expiresAt) this.closeSession(session, CloseCodes.unauthorized, 'token expired');
+      else if (!session.closed) this.closeAtExpiry(session, expiresAt);
+    }, wait);
+    timer.unref();
+    session.timers.push(timer);
   }
 
   private async send(session: Session, conversation: string, clientMsgId: string, payload: CommandPayload): Promise<void> {

@@ -2,3 +2,4 @@ export * from './frames.js';
 export * from './close-codes.js';
 export * from './ids.js';
 export * from './parse-client-frame.js';
+export * from './api.js';

@@ -1,25 +1,5 @@
-/** Shapes of the HTTP API (docs/openapi.yaml). */
-export interface User {
-  id: string;
-  username: string;
-}
-
-export interface ConversationSummary {
-  id: string;
-  kind: 'direct' | 'group' | 'room';
-  name: string;
-  lastSeq: number;
-  readSeq: number;
-  unread: number;
-  memberCount: number;
-  lastMessage: { at: number; preview: string; sender: string } | null;
-  members?: User[];
-}
-
-export interface Member extends User {
-  joinedAt: number;
-  readSeq: number;
-}
+/** HTTP API shapes live in @parley/protocol; re-exported for SDK users. */
+export type { User, ConversationSummary, Member } from '@parley/protocol';
 
 export class ParleyClientError extends Error {
   override readonly name = 'ParleyClientError';

@@ -1,25 +1,8 @@
 import { sql } from 'kysely';
+import type { ConversationSummary, Member } from '@parley/protocol';
 import type { ParleyDb } from './database.js';
 
-export interface ConversationSummary {
-  id: string;
-  kind: 'direct' | 'group' | 'room';
-  name: string;
-  lastSeq: number;
-  readSeq: number;
-  unread: number;
-  memberCount: number;
-  lastMessage: { at: number; preview: string; sender: string } | null;
-  /** For direct conversations: both members, so a client can name it after the other one. */
-  members?: Array<{ id: string; username: string }>;
-}
-
-export interface MemberRow {
-  id: string;
-  username: string;
-  joinedAt: number;
-  readSeq: number;
-}
+export type { ConversationSummary, Member };
 
 export class ConversationRepository {
   constructor(private readonly db: ParleyDb) {}
@@ -84,7 +67,7 @@ export class ConversationRepository {
     return row !== undefined;
   }
 
-  async members(conversationId: string, limit: number, afterUsername = ''): Promise<MemberRow[]> {
+  async members(conversationId: string, limit: number, afterUsername = ''): Promise<Member[]> {
     const rows = await this.db
       .selectFrom('members')
       .selectAll()

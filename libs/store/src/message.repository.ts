@@ -1,15 +1,7 @@
+import type { StoredMessage } from '@parley/protocol';
 import type { ParleyDb } from './database.js';
 
-export interface StoredMessage {
-  conversation: string;
-  id: string;
-  seq: number;
-  ts: number;
-  sender: { id: string; username: string };
-  clientMsgId: string;
-  kind: string;
-  content: string;
-}
+export type { StoredMessage };
 
 export class MessageRepository {
   constructor(private readonly db: ParleyDb) {}
