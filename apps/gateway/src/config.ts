@@ -1,7 +1,7 @@
 import { resolve } from 'node:path';
 import { deepFreeze, readEnum, readInt, readOptionalString, readString, type Env, type LogLevel } from '@parley/core';
 
-/** Single-node configuration: the only place that reads the environment (see docs/OPERATIONS.md). */
+/** Single-node configuration: the only place that reads the environment (see the README's configuration table). */
 export interface SingleNodeConfig {
   readonly host: string;
   readonly port: number;
@@ -23,7 +23,7 @@ export interface SingleNodeConfig {
 
 export function loadSingleNodeConfig(env: Env): SingleNodeConfig {
   const fsyncMode = readEnum(env, 'PARLEY_LOG_FSYNC', ['always', 'interval', 'never'] as const, 'always');
-  const maxContentBytes = readInt(env, 'PARLEY_MAX_CONTENT_BYTES', 16 * 1024, { min: 1, max: 1024 * 1024 });
+  const maxContentBytes = readInt(env, 'PARLEY_MAX_CONTENT_BYTES', 16 * 1024, { min: 1, max: 256 * 1024 });
   return deepFreeze({
     host: readString(env, 'HOST', '127.0.0.1'),
     port: readInt(env, 'PORT', 8080, { min: 0, max: 65535 }),

@@ -151,7 +151,8 @@ export class Gateway {
   }
 
   private async auth(session: Session, token: string, resume: Record<string, number>): Promise<void> {
-    if (session.user) return this.fail(session, { code: 'bad_request', message: 'Already authenticated' });
+    if (session.user || session.authenticating) return this.fail(session, { code: 'bad_request', message: 'Already authenticated' });
+    session.authenticating = true;
     let claims;
     try {
       claims = await this.options.authenticate(token);
@@ -253,6 +254,8 @@ export class Gateway {
       for (const id of ids) {
         session.filling.delete(id);
         this.flushAhead(session, id);
+        // The store may have lagged past the wait: keep filling until the held messages connect.
+        if (session.ahead.get(id)?.size) void this.fillGap(session, id);
       }
     }
   }

@@ -5,11 +5,12 @@ import { TokenBucket } from './token-bucket.js';
 /**
  * One client connection's state. `cursors` is the last seq written to this connection per conversation:
  * the gateway writes each conversation's messages to a connection strictly in seq order, with no gap and
- * no repeat, filling gaps from history (see Gateway.deliverMessage).
+ * no repeat, filling gaps from history (see Gateway.writeInOrder).
  */
 export class Session {
   user: { id: string; username: string } | undefined;
   tokenId: string | undefined;
+  authenticating = false;
   closed = false;
   errors = 0;
   readonly cursors = new Map<string, number>();

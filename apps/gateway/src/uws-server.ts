@@ -1,5 +1,6 @@
 import { request as httpRequest } from 'node:http';
 import uWS from 'uWebSockets.js';
+import { CloseCodes } from '@parley/protocol';
 import type { Logger } from '@parley/core';
 import type { Gateway } from './gateway.js';
 import type { Session } from './session.js';
@@ -71,7 +72,7 @@ export class UwsServer {
       open: (ws) => {
         const data = ws.getUserData();
         const gateway = this.options.gateway();
-        if (!gateway) return void ws.end(1013, 'starting');
+        if (!gateway) return void ws.end(CloseCodes.tryAgainLater, 'starting');
         data.session = gateway.open({
           send: (text) => {
             if (data.closed) return false;

@@ -54,6 +54,19 @@ export class Ingest {
     const { partition, records } = batch;
     const first = records[0]?.offset ?? 0;
     if (first <= (this.handled.get(partition) ?? -1)) this.states.reset(partition);
+    try {
+      return await this.decideBatch(batch);
+    } catch (error) {
+      // Some decisions may already be folded into the in-memory state: drop it so the retry starts from the log.
+      this.states.reset(partition);
+      this.handled.delete(partition);
+      throw error;
+    }
+  }
+
+  private async decideBatch(batch: LogBatch): Promise<{ produce: Array<{ topic: string; records: OutgoingRecord[] }> }> {
+    const { partition, records } = batch;
+    const first = records[0]?.offset ?? 0;
     const state = await this.states.catchUp(partition);
     const now = (this.options.now ?? Date.now)();
     const out: OutgoingRecord[] = [];
@@ -63,7 +76,8 @@ export class Ingest {
         command = commandCodec.decode(record.value);
       } catch (error) {
         if (!(error instanceof SchemaError)) throw error;
-        // A record no reader can parse can never succeed: skip it (dead-letter) rather than block the partition.
+        // A record no reader can parse can never succeed, and its sender cannot be told (the origin is inside it):
+        // log it and skip it rather than block the partition. The sender's SDK times out and re-sends.
         this.options.logger.error('dropping an undecodable command', { partition, offset: record.offset, error: error.message });
         continue;
       }

@@ -1,7 +1,7 @@
 /**
  * The closed set of error codes Parley reports anywhere: to a WebSocket client in an `error` frame,
  * to an HTTP client in `{ error: { code, message } }`, and between libraries. Each edge maps codes to its
- * own status table (see apps/query/src/http-errors.ts and libs/protocol/src/close-codes.ts).
+ * own status table (see apps/query/src/http/http-errors.ts and libs/protocol/src/close-codes.ts).
  */
 export const ERROR_CODES = [
   'bad_request',

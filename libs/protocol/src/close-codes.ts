@@ -6,6 +6,8 @@ export const CloseCodes = {
   goingAway: 1001,
   /** A frame larger than the transport limit; the server cannot read past it. */
   messageTooBig: 1009,
+  /** The server is starting and not ready for connections yet: retry shortly. */
+  tryAgainLater: 1013,
   /** No valid `auth` frame within the deadline. */
   authTimeout: 4001,
   /** The token was invalid, expired or revoked. */

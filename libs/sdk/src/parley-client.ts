@@ -66,6 +66,8 @@ interface Outgoing {
   reject: (error: ParleyClientError) => void;
 }
 
+/** Conversations named in one auth frame's resume (the server accepts 2000). */
+const MAX_RESUME = 1000;
 const RETRYABLE = new Set(['unavailable', 'rate_limited', 'too_many_pending', 'internal', 'timeout']);
 const STOP_CODES = new Set<number>([CloseCodes.unauthorized, CloseCodes.loggedOut, CloseCodes.authTimeout]);
 
@@ -296,7 +298,8 @@ export class ParleyClient extends Emitter<ClientEvents> {
     const ws = new Ctor(url.toString());
     this.ws = ws;
     ws.onopen = () => {
-      const resume = this.lastSeqs();
+      // The most recently active conversations, within the server's limit per auth frame.
+      const resume = Object.fromEntries([...this.positions].slice(-MAX_RESUME));
       ws.send(JSON.stringify({ type: 'auth', token: this.token, ...(Object.keys(resume).length ? { resume } : {}) }));
     };
     ws.onmessage = (ev) => {
@@ -348,6 +351,8 @@ export class ParleyClient extends Emitter<ClientEvents> {
       case 'ack':
         return this.onAck(frame);
       case 'error': {
+        // Not (or no longer) a member: stop resuming it.
+        if (frame.code === 'not_member' && frame.conversation && !frame.ref) this.positions.delete(frame.conversation);
         const entry = frame.ref ? this.outbox.get(frame.ref) : undefined;
         if (!entry) return this.emit('error', frame);
         if (RETRYABLE.has(frame.code)) {
@@ -359,6 +364,7 @@ export class ParleyClient extends Emitter<ClientEvents> {
         return;
       }
       case 'conversation':
+        if (frame.event === 'left' && frame.members?.some((m) => m.id === this.user?.id)) this.positions.delete(frame.conversation);
         return this.emit('conversation', frame);
       case 'room.presence':
         return this.emit('room.presence', frame);
@@ -372,6 +378,7 @@ export class ParleyClient extends Emitter<ClientEvents> {
   private onMessage(m: MessageFrame): void {
     const last = this.positions.get(m.conversation);
     if (last !== undefined && m.seq <= last) return;
+    this.positions.delete(m.conversation); // re-insert: the map stays ordered by last activity
     this.positions.set(m.conversation, m.seq);
     this.ownAhead.delete(`${m.conversation}\u0000${m.seq}`);
     this.emit('message', m);

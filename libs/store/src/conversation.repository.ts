@@ -8,7 +8,16 @@ export class ConversationRepository {
   constructor(private readonly db: ParleyDb) {}
 
   /** The user's conversations, most recently active first, with unread counts. */
-  async listForUser(userId: string, limit: number): Promise<ConversationSummary[]> {
+  listForUser(userId: string, limit: number): Promise<ConversationSummary[]> {
+    return this.summaries(userId, limit);
+  }
+
+  /** One conversation as the user sees it, or undefined when the user is not a member. */
+  async summaryFor(userId: string, conversationId: string): Promise<ConversationSummary | undefined> {
+    return (await this.summaries(userId, 1, conversationId))[0];
+  }
+
+  private async summaries(userId: string, limit: number, only?: string): Promise<ConversationSummary[]> {
     const rows = await this.db
       .selectFrom('members as m')
       .innerJoin('conversations as c', 'c.id', 'm.conversation_id')
@@ -25,6 +34,7 @@ export class ConversationRepository {
         sql<string>`(select count(*) from members mc where mc.conversation_id = c.id)`.as('member_count'),
       ])
       .where('m.user_id', '=', userId)
+      .$if(only !== undefined, (q) => q.where('c.id', '=', only!))
       .orderBy(sql`coalesce(c.last_message_at, c.created_at)`, 'desc')
       .limit(limit)
       .execute();

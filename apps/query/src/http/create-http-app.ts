@@ -70,8 +70,7 @@ export function createHttpApp(deps: HttpAppDeps): Express {
     }
   };
   const summary = async (conversationId: string, res: Response) => {
-    const all = await deps.conversations.listForUser(claims(res).userId, 10_000);
-    const found = all.find((c) => c.id === conversationId);
+    const found = await deps.conversations.summaryFor(claims(res).userId, conversationId);
     if (!found) throw new ParleyError('not_found', 'No such conversation');
     return found;
   };
@@ -178,8 +177,10 @@ export function createHttpApp(deps: HttpAppDeps): Express {
     if (!Array.isArray(names) || names.length === 0 || names.length > 100 || !names.every((n) => typeof n === 'string' && USERNAME.test(n))) {
       throw new ParleyError('bad_request', '"usernames" must be a list of 1-100 usernames');
     }
-    const members = await resolveUsers(names as string[]);
-    await run(id, actor(res), { type: 'AddMembers', members }, true);
+    const requested = await resolveUsers(names as string[]);
+    const members = [];
+    for (const m of requested) if (!(await deps.conversations.isMember(id, m.userId))) members.push(m);
+    if (members.length > 0) await run(id, actor(res), { type: 'AddMembers', members }, true);
     res.json({ added: members.map((m) => ({ id: m.userId, username: m.username })) });
   });
 
