@@ -3,7 +3,8 @@ import { ParleyClientError } from '@parley/sdk';
 /** Turns any failure into one plain sentence that says what happened and what to do next. */
 export function describeError(error: unknown): string {
   if (error instanceof ParleyClientError) return describeCode(error.code, error.message);
-  if (error instanceof TypeError) return 'Cannot reach the Parley server. Check your network connection and try again.';
+  if (error instanceof TypeError)
+    return 'Cannot reach the Parley server. Check your network connection and try again.';
   if (error instanceof Error && error.message) return `${withPeriod(error.message)} Try again.`;
   return 'Something went wrong. Try again.';
 }
@@ -56,5 +57,8 @@ function withPeriod(s: string): string {
 }
 
 export function isAuthError(error: unknown): boolean {
-  return error instanceof ParleyClientError && ['unauthenticated', 'invalid_token', 'token_expired', 'token_revoked'].includes(error.code);
+  return (
+    error instanceof ParleyClientError &&
+    ['unauthenticated', 'invalid_token', 'token_expired', 'token_revoked'].includes(error.code)
+  );
 }

@@ -29,7 +29,9 @@ export function formatDay(ts: number, now = Date.now()): string {
   const today = startOfDay(now);
   if (ts >= today) return 'Today';
   if (ts >= today - 86_400_000) return 'Yesterday';
-  return new Date(ts).getFullYear() === new Date(now).getFullYear() ? dayFmt.format(ts) : dayYearFmt.format(ts);
+  return new Date(ts).getFullYear() === new Date(now).getFullYear()
+    ? dayFmt.format(ts)
+    : dayYearFmt.format(ts);
 }
 
 export function startOfDay(ts: number): number {
@@ -39,7 +41,10 @@ export function startOfDay(ts: number): number {
 }
 
 export function initials(name: string): string {
-  const parts = name.replace(/^[#@]/, '').split(/[\s._-]+/).filter(Boolean);
+  const parts = name
+    .replace(/^[#@]/, '')
+    .split(/[\s._-]+/)
+    .filter(Boolean);
   const first = parts[0]?.[0] ?? name[0] ?? '?';
   const second = parts[1]?.[0] ?? '';
   return (first + second).toUpperCase();

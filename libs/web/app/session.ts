@@ -14,7 +14,8 @@ export function loadSession(): SavedSession | undefined {
     const raw = localStorage.getItem(KEY);
     if (!raw) return undefined;
     const s = JSON.parse(raw) as Partial<SavedSession>;
-    if (typeof s.token !== 'string' || typeof s.user?.id !== 'string' || typeof s.user.username !== 'string') return undefined;
+    if (typeof s.token !== 'string' || typeof s.user?.id !== 'string' || typeof s.user.username !== 'string')
+      return undefined;
     const expiresAt = typeof s.expiresAt === 'number' ? s.expiresAt : Number.MAX_SAFE_INTEGER;
     if (expiresAt <= Date.now()) {
       clearSession();

@@ -142,7 +142,11 @@ export function fromSummary(s: ConversationSummary, activity: number): Conversat
 }
 
 /** Merges a fresher server summary into what we have, never moving seqs backwards. */
-export function mergeSummary(existing: Conversation | undefined, s: ConversationSummary, activity: number): Conversation {
+export function mergeSummary(
+  existing: Conversation | undefined,
+  s: ConversationSummary,
+  activity: number,
+): Conversation {
   const next = fromSummary(s, existing?.activity ?? activity);
   if (!existing) return next;
   const newer = existing.lastSeq > s.lastSeq;
@@ -158,11 +162,20 @@ export function mergeSummary(existing: Conversation | undefined, s: Conversation
 
 /** Conversations, most recently active first. */
 export function sortedConversations(state: AppState): Conversation[] {
-  return [...state.conversations.values()].sort((a, b) => b.activity - a.activity || a.id.localeCompare(b.id));
+  return [...state.conversations.values()].sort(
+    (a, b) => b.activity - a.activity || a.id.localeCompare(b.id),
+  );
 }
 
 export function emptyTimeline(): Timeline {
-  return { messages: [], loaded: false, loading: false, loadingOlder: false, hasMore: true, error: undefined };
+  return {
+    messages: [],
+    loaded: false,
+    loading: false,
+    loadingOlder: false,
+    hasMore: true,
+    error: undefined,
+  };
 }
 
 /** Inserts messages into a timeline by seq, ignoring ones it has. Returns how many were new. */

@@ -45,7 +45,10 @@ export async function startServer(options: { dataDir?: string; env?: Record<stri
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   const port = await new Promise<number>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`server did not become ready in 60 s\n${logs.join('\n')}\n${stderr}`)), 60_000);
-    void exited.then((code) => reject(new Error(`server exited with ${code} before ready\n${logs.join('\n')}\n${stderr}`)));
+    void exited.then((code) => {
+      clearTimeout(timer);
+      reject(new Error(`server exited with ${code} before ready\n${logs.join('\n')}\n${stderr}`));
+    });
     let listening = 0;
     createInterface({ input: child.stdout! }).on('line', (line) => {
       logs.push(line);

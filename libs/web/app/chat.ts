@@ -1,0 +1,611 @@
+import {
+  ParleyClient,
+  ParleyClientError,
+  type ConversationFrame,
+  type ConversationSummary,
+  type Member,
+  type MessageFrame,
+  type RoomPresenceFrame,
+  type User,
+} from '@parley/sdk';
+import { CloseCodes } from '@parley/protocol';
+import { describeCode, describeError, isAuthError } from './errors.js';
+import type { SavedSession } from './session.js';
+import {
+  displayName,
+  emptyTimeline,
+  mergeMessages,
+  mergeSummary,
+  previewOf,
+  utf8Length,
+  type Conversation,
+  type ConversationKind,
+  type Store,
+} from './state.js';
+
+const PAGE = 50;
+const SESSION_END_CODES = new Set<number>([
+  CloseCodes.unauthorized,
+  CloseCodes.loggedOut,
+  CloseCodes.authTimeout,
+]);
+
+export interface ChatOptions {
+  readonly url: string;
+  readonly store: Store;
+  /** Called when the server no longer accepts the session (expired, revoked, logged out elsewhere). */
+  readonly onSessionEnded: (message: string) => void;
+}
+
+/**
+ * The chat controller: owns the ParleyClient of one logged-in session, turns its events into state
+ * changes, and offers the actions the views call. Views never talk to the client directly.
+ */
+export class Chat {
+  private client: ParleyClient | undefined;
+  private everOnline = false;
+  private stopped = false;
+  private noticeSeq = 0;
+  private readonly fetching = new Set<string>();
+  private readonly filling = new Set<string>();
+  /** When each conversation was last added or changed by a live event (a counter), see applyList. */
+  private readonly touched = new Map<string, number>();
+  private clock = 0;
+  /** Highest read seq sent to the server per conversation. */
+  private readonly sentRead = new Map<string, number>();
+  private markTimer: ReturnType<typeof setTimeout> | undefined;
+  private readonly onVisibility = (): void => {
+    if (document.visibilityState === 'visible') this.markOpenRead();
+  };
+
+  constructor(private readonly options: ChatOptions) {}
+
+  private get store(): Store {
+    return this.options.store;
+  }
+
+  // ---------- session ----------
+
+  /** Loads the conversation list, then connects, resuming each conversation from its last seq. */
+  async start(session: SavedSession): Promise<void> {
+    this.store.update((s) => {
+      s.me = session.user;
+      s.connection = 'connecting';
+    });
+    const probe = new ParleyClient({ url: this.options.url });
+    probe.useToken(session.token, session.user);
+    let list: ConversationSummary[] | undefined;
+    try {
+      list = await probe.conversations();
+    } catch (error) {
+      if (isAuthError(error)) return this.endSession('Your session has ended. Log in again.');
+      this.notify('error', `Could not load your conversations: ${describeError(error)}`);
+    }
+    if (this.stopped) return;
+    const positions = Object.fromEntries((list ?? []).map((c) => [c.id, c.lastSeq]));
+    const client = new ParleyClient({
+      url: this.options.url,
+      positions,
+      minReconnectDelayMs: 300,
+      maxReconnectDelayMs: 8000,
+    });
+    client.useToken(session.token, session.user);
+    this.client = client;
+    this.wire(client);
+    if (list) this.applyList(list, 0);
+    document.addEventListener('visibilitychange', this.onVisibility);
+    client.connect().catch((error: unknown) => {
+      if (!this.stopped) this.notify('error', `Could not connect: ${describeError(error)}`);
+    });
+  }
+
+  /** Stops for good (logout or session end): closes the connection, drops timers. */
+  stop(): void {
+    this.stopped = true;
+    document.removeEventListener('visibilitychange', this.onVisibility);
+    if (this.markTimer) clearTimeout(this.markTimer);
+    this.client?.close();
+    this.client = undefined;
+  }
+
+  async logout(): Promise<void> {
+    const client = this.client;
+    this.stopped = true;
+    try {
+      await client?.logout();
+    } catch {
+      /* the token is dropped locally either way */
+    }
+    this.stop();
+  }
+
+  private endSession(message: string): void {
+    if (this.stopped) return;
+    this.stop();
+    this.options.onSessionEnded(message);
+  }
+
+  private wire(client: ParleyClient): void {
+    client.on('state', (state, info) => {
+      if (this.stopped) return;
+      if (state === 'closed' && info?.code !== undefined && SESSION_END_CODES.has(info.code)) {
+        return this.endSession(
+          info.code === CloseCodes.loggedOut
+            ? 'You were logged out (this session was ended). Log in again.'
+            : 'Your session has ended. Log in again.',
+        );
+      }
+      this.store.update((s) => {
+        if (state === 'open') s.connection = 'online';
+        else if (state === 'connecting' || state === 'closed')
+          s.connection = this.everOnline ? 'reconnecting' : 'connecting';
+        else s.connection = 'offline';
+      });
+    });
+    client.on('ready', (frame) => {
+      this.everOnline = true;
+      this.store.update((s) => {
+        s.me = frame.user;
+        s.maxContentBytes = frame.limits.maxContentBytes;
+      });
+      // Catch up on what a live connection cannot resume: conversations added while away, the open one's gaps.
+      void this.refreshList();
+      const open = this.store.state.openId;
+      if (open) {
+        void this.fillGap(open);
+        this.markOpenRead(true);
+      }
+    });
+    client.on('message', (m) => this.onMessage(m));
+    client.on('conversation', (f) => this.onConversation(f));
+    client.on('room.presence', (p) => this.onPresence(p));
+    client.on('error', (e) => this.notify('error', describeCode(e.code, e.message)));
+  }
+
+  // ---------- incoming ----------
+
+  private onMessage(m: MessageFrame): void {
+    const s = this.store.state;
+    const me = s.me;
+    const own = m.sender.id === me?.id;
+    let conv = s.conversations.get(m.conversation);
+    if (!conv) {
+      conv = placeholder(m.conversation, m.ts);
+      if (conv.kind === 'direct' && me) conv.members = own ? [me] : [m.sender, me];
+      s.conversations.set(conv.id, conv);
+      void this.refreshConversation(m.conversation);
+    }
+    if (m.seq > conv.lastSeq) {
+      conv.lastSeq = m.seq;
+      conv.lastMessage = { at: m.ts, preview: previewOf(m.content), sender: m.sender.username };
+      conv.activity = Math.max(conv.activity, m.ts);
+    }
+    if (own) conv.readSeq = Math.max(conv.readSeq, m.seq);
+    s.pending.delete(m.clientMsgId);
+    this.touched.set(m.conversation, ++this.clock);
+    const t = s.timelines.get(m.conversation);
+    if (t) {
+      const lastLoaded = t.messages[t.messages.length - 1]?.seq;
+      mergeMessages(t, [m]);
+      if (t.loaded && lastLoaded !== undefined && m.seq > lastLoaded + 1) void this.fillGap(m.conversation);
+      if (t.loaded && lastLoaded === undefined && m.seq > 1 && !t.hasMore) t.hasMore = true;
+    }
+    if (s.openId === m.conversation && !own && t?.loaded && document.visibilityState !== 'hidden') {
+      // Seen right away on screen; the server hears about it a moment later (batched).
+      conv.readSeq = Math.max(conv.readSeq, m.seq);
+      this.scheduleMarkRead();
+    }
+    this.store.update();
+  }
+
+  private onConversation(f: ConversationFrame): void {
+    const s = this.store.state;
+    const me = s.me;
+    const conv = s.conversations.get(f.conversation);
+    const members = f.members ?? [];
+    this.touched.set(f.conversation, ++this.clock);
+    switch (f.event) {
+      case 'created':
+      case 'joined': {
+        if (!conv) {
+          if (f.event === 'joined' && !members.some((m) => m.id === me?.id)) return;
+          const fresh: Conversation = {
+            id: f.conversation,
+            kind: f.kind,
+            name: f.name ?? '',
+            members: members.length ? members : undefined,
+            memberCount: Math.max(1, members.length),
+            lastSeq: f.lastSeq,
+            readSeq: f.lastSeq,
+            lastMessage: null,
+            activity: Date.now(),
+          };
+          s.conversations.set(fresh.id, fresh);
+          if (f.event === 'joined') void this.refreshConversation(f.conversation);
+        } else if (f.event === 'joined') {
+          const known = new Set((conv.members ?? []).map((m) => m.id));
+          const added = members.filter((m) => !known.has(m.id));
+          if (conv.members) conv.members = [...conv.members, ...added];
+          if (s.presence.get(conv.id) === undefined) conv.memberCount += added.length;
+        }
+        break;
+      }
+      case 'left': {
+        const leaver = members[0];
+        if (!conv) return;
+        if (leaver && leaver.id === me?.id) {
+          // Left on another device (leaving here already removed it).
+          if (s.openId === conv.id)
+            this.notify('info', `You left ${displayName(conv, me)} on another device.`);
+          this.forget(f.conversation);
+        } else {
+          if (conv.members) conv.members = conv.members.filter((m) => m.id !== leaver?.id);
+          if (s.presence.get(conv.id) === undefined) conv.memberCount = Math.max(1, conv.memberCount - 1);
+        }
+        break;
+      }
+      case 'read':
+        if (conv && f.readSeq !== undefined) conv.readSeq = Math.max(conv.readSeq, f.readSeq);
+        break;
+    }
+    this.store.update();
+  }
+
+  private onPresence(p: RoomPresenceFrame): void {
+    this.store.update((s) => {
+      s.presence.set(p.conversation, {
+        online: p.online,
+        members: p.members,
+        onlineMembers: p.onlineMembers,
+      });
+      const conv = s.conversations.get(p.conversation);
+      if (conv) conv.memberCount = p.members;
+    });
+  }
+
+  // ---------- list ----------
+
+  /** Applies a fetched list; `mark` is the clock when the fetch started (what changed since is kept). */
+  private applyList(list: ConversationSummary[], mark: number): void {
+    this.store.update((s) => {
+      // Conversations without messages keep the server's order: they inherit the previous entry's activity.
+      let prev = Date.now();
+      const seen = new Set<string>();
+      for (const summary of list) {
+        const activity = summary.lastMessage?.at ?? prev;
+        prev = Math.min(prev, activity);
+        seen.add(summary.id);
+        s.conversations.set(summary.id, mergeSummary(s.conversations.get(summary.id), summary, activity));
+      }
+      // Conversations the server no longer lists for us (left on another device) go away, unless an
+      // event added them after the list was made.
+      if (list.length < 500) {
+        for (const id of [...s.conversations.keys()]) {
+          if (!seen.has(id) && (this.touched.get(id) ?? 0) <= mark) this.forget(id, false);
+        }
+      }
+      s.listLoaded = true;
+    });
+  }
+
+  async refreshList(): Promise<void> {
+    const client = this.client;
+    if (!client) return;
+    const mark = this.clock;
+    try {
+      this.applyList(await client.conversations(), mark);
+    } catch (error) {
+      if (isAuthError(error)) return this.endSession('Your session has ended. Log in again.');
+      this.notify('error', `Could not refresh your conversations: ${describeError(error)}`);
+    }
+  }
+
+  private async refreshConversation(id: string): Promise<void> {
+    const client = this.client;
+    if (!client || this.fetching.has(id)) return;
+    this.fetching.add(id);
+    try {
+      const summary = await client.conversation(id);
+      this.store.update((s) =>
+        s.conversations.set(id, mergeSummary(s.conversations.get(id), summary, Date.now())),
+      );
+    } catch {
+      /* the placeholder stays; the next list refresh fixes it */
+    } finally {
+      this.fetching.delete(id);
+    }
+  }
+
+  private forget(id: string, update = true): void {
+    const s = this.store.state;
+    s.conversations.delete(id);
+    s.timelines.delete(id);
+    s.presence.delete(id);
+    for (const [k, p] of s.pending) if (p.conversation === id) s.pending.delete(k);
+    if (s.openId === id) s.openId = undefined;
+    if (update) this.store.update();
+  }
+
+  // ---------- opening and history ----------
+
+  open(id: string | undefined): void {
+    const s = this.store.state;
+    if (id !== undefined && !s.conversations.has(id)) id = undefined;
+    s.openId = id;
+    if (id) {
+      let t = s.timelines.get(id);
+      if (!t) s.timelines.set(id, (t = emptyTimeline()));
+      if (!t.loaded && !t.loading) void this.loadLatest(id);
+      else this.markOpenRead();
+    }
+    this.store.update();
+  }
+
+  private async loadLatest(id: string): Promise<void> {
+    const client = this.client;
+    const t = this.store.state.timelines.get(id);
+    if (!client || !t) return;
+    t.loading = true;
+    t.error = undefined;
+    this.store.update();
+    try {
+      const page = await client.history(id, { limit: PAGE });
+      mergeMessages(t, page.messages);
+      t.hasMore = page.hasMore;
+      t.loaded = true;
+      const conv = this.store.state.conversations.get(id);
+      const last = page.messages[page.messages.length - 1];
+      if (conv && last && last.seq > conv.lastSeq) {
+        conv.lastSeq = last.seq;
+        conv.lastMessage = { at: last.ts, preview: previewOf(last.content), sender: last.sender.username };
+      }
+    } catch (error) {
+      t.error = describeError(error);
+      if (error instanceof ParleyClientError && error.code === 'not_member') this.forget(id, false);
+    } finally {
+      t.loading = false;
+      this.store.update();
+    }
+    this.markOpenRead();
+  }
+
+  async loadOlder(id: string): Promise<void> {
+    const client = this.client;
+    const t = this.store.state.timelines.get(id);
+    if (!client || !t || !t.loaded || t.loadingOlder || !t.hasMore) return;
+    const first = t.messages[0]?.seq;
+    if (first === undefined || first <= 1) {
+      t.hasMore = false;
+      this.store.update();
+      return;
+    }
+    t.loadingOlder = true;
+    this.store.update();
+    try {
+      const page = await client.history(id, { before: first, limit: PAGE });
+      mergeMessages(t, page.messages);
+      t.hasMore = page.hasMore;
+    } catch (error) {
+      this.notify('error', `Could not load earlier messages: ${describeError(error)}`);
+    } finally {
+      t.loadingOlder = false;
+      this.store.update();
+    }
+  }
+
+  /** Fetches whatever is missing after the last loaded message of a loaded timeline. */
+  private async fillGap(id: string): Promise<void> {
+    const client = this.client;
+    const t = this.store.state.timelines.get(id);
+    if (!client || !t || !t.loaded || this.filling.has(id)) return;
+    this.filling.add(id);
+    try {
+      for (let i = 0; i < 20; i++) {
+        // The first seq after which the loaded messages stop being contiguous.
+        let after = t.messages[0]?.seq ?? 0;
+        for (const m of t.messages) {
+          if (m.seq > after + 1) break;
+          after = m.seq;
+        }
+        const conv = this.store.state.conversations.get(id);
+        const known = Math.max(conv?.lastSeq ?? 0, t.messages[t.messages.length - 1]?.seq ?? 0);
+        if (after >= known) break;
+        const page = await client.history(id, { after, limit: 200 });
+        mergeMessages(t, page.messages);
+        this.store.update();
+        if (!page.hasMore || page.messages.length === 0) break;
+      }
+    } catch {
+      /* the next reconnect or open retries */
+    } finally {
+      this.filling.delete(id);
+    }
+  }
+
+  // ---------- reading ----------
+
+  private scheduleMarkRead(): void {
+    if (this.markTimer) return;
+    this.markTimer = setTimeout(() => {
+      this.markTimer = undefined;
+      this.markOpenRead();
+    }, 150);
+  }
+
+  /** Marks the open conversation read up to the newest message shown, while the page is visible. */
+  markOpenRead(force = false): void {
+    const s = this.store.state;
+    const id = s.openId;
+    const conv = id ? s.conversations.get(id) : undefined;
+    const t = id ? s.timelines.get(id) : undefined;
+    if (!id || !conv || !t?.loaded || document.visibilityState === 'hidden') return;
+    const seq = Math.max(conv.lastSeq, t.messages[t.messages.length - 1]?.seq ?? 0);
+    if (seq <= 0) return;
+    if (conv.readSeq < seq) {
+      conv.readSeq = seq;
+      this.store.update();
+    }
+    if (force || (this.sentRead.get(id) ?? 0) < seq) {
+      if (this.client?.state !== 'open') return;
+      this.sentRead.set(id, seq);
+      this.client.markRead(id, seq);
+    }
+  }
+
+  // ---------- sending ----------
+
+  /** Sends a message; returns an error sentence when it cannot even be tried (the text stays in the box). */
+  send(conversation: string, text: string): string | undefined {
+    const content = text.replace(/^\s*\n|\s+$/g, '');
+    if (!content.trim()) return undefined;
+    const size = utf8Length(content);
+    const max = this.store.state.maxContentBytes;
+    if (size > max)
+      return `This message is ${size} bytes; the limit is ${max}. Shorten it or split it into several messages.`;
+    const clientMsgId = randomId();
+    this.store.update((s) =>
+      s.pending.set(clientMsgId, {
+        clientMsgId,
+        conversation,
+        content,
+        createdAt: Date.now(),
+        status: 'sending',
+        error: undefined,
+      }),
+    );
+    this.transmit(clientMsgId);
+    return undefined;
+  }
+
+  retry(clientMsgId: string): void {
+    const p = this.store.state.pending.get(clientMsgId);
+    if (!p) return;
+    this.store.update(() => {
+      p.status = 'sending';
+      p.error = undefined;
+    });
+    this.transmit(clientMsgId);
+  }
+
+  discard(clientMsgId: string): void {
+    this.store.update((s) => s.pending.delete(clientMsgId));
+  }
+
+  private transmit(clientMsgId: string): void {
+    const p = this.store.state.pending.get(clientMsgId);
+    const client = this.client;
+    if (!p) return;
+    if (!client) {
+      p.status = 'failed';
+      p.error = 'Not connected. Reload the page and try again.';
+      this.store.update();
+      return;
+    }
+    client.send(p.conversation, p.content, { clientMsgId }).then(
+      () => this.store.update((s) => s.pending.delete(clientMsgId)),
+      (error: unknown) =>
+        this.store.update(() => {
+          p.status = 'failed';
+          p.error = describeError(error);
+        }),
+    );
+  }
+
+  // ---------- conversations ----------
+
+  private adopt(summary: ConversationSummary): void {
+    this.touched.set(summary.id, ++this.clock);
+    this.store.update((s) =>
+      s.conversations.set(summary.id, mergeSummary(s.conversations.get(summary.id), summary, Date.now())),
+    );
+  }
+
+  private need(): ParleyClient {
+    if (!this.client) throw new ParleyClientError('closed', 'Not connected');
+    return this.client;
+  }
+
+  async startDirect(username: string): Promise<string> {
+    const summary = await this.need().openDirect(username);
+    this.adopt(summary);
+    return summary.id;
+  }
+
+  async createGroup(name: string, members: string[]): Promise<string> {
+    const summary = await this.need().createGroup(name, members);
+    this.adopt(summary);
+    return summary.id;
+  }
+
+  async joinGroup(id: string): Promise<string> {
+    const summary = await this.need().joinGroup(id);
+    this.adopt(summary);
+    return summary.id;
+  }
+
+  async joinRoom(name: string): Promise<string> {
+    const summary = await this.need().joinRoom(name);
+    this.adopt(summary);
+    return summary.id;
+  }
+
+  async addMembers(id: string, usernames: string[]): Promise<User[]> {
+    const added = await this.need().addMembers(id, usernames);
+    void this.refreshConversation(id);
+    return added;
+  }
+
+  async leave(id: string): Promise<void> {
+    await this.need().leave(id);
+    this.forget(id);
+  }
+
+  members(id: string): Promise<Member[]> {
+    return this.need().members(id);
+  }
+
+  searchUsers(prefix: string): Promise<User[]> {
+    return this.need().searchUsers(prefix);
+  }
+
+  // ---------- notices ----------
+
+  notify(kind: 'error' | 'info', text: string): void {
+    const id = ++this.noticeSeq;
+    this.store.update((s) => {
+      s.notices = [...s.notices.filter((n) => n.text !== text), { id, kind, text }].slice(-3);
+    });
+    setTimeout(() => this.dismiss(id), kind === 'error' ? 9000 : 4000);
+  }
+
+  dismiss(id: number): void {
+    this.store.update((s) => {
+      s.notices = s.notices.filter((n) => n.id !== id);
+    });
+  }
+}
+
+function kindOf(id: string): ConversationKind {
+  return id.startsWith('d.') ? 'direct' : id.startsWith('r.') ? 'room' : 'group';
+}
+
+function placeholder(id: string, ts: number): Conversation {
+  const kind = kindOf(id);
+  return {
+    id,
+    kind,
+    name: kind === 'room' ? id.slice(2) : '',
+    members: undefined,
+    memberCount: 1,
+    lastSeq: 0,
+    readSeq: 0,
+    lastMessage: null,
+    activity: ts,
+  };
+}
+
+function randomId(): string {
+  const bytes = new Uint8Array(12);
+  crypto.getRandomValues(bytes);
+  return Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('');
+}

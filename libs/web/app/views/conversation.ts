@@ -1,0 +1,192 @@
+import { h, setText } from '../dom.js';
+import { icon } from '../icons.js';
+import { plural } from '../format.js';
+import { displayName, emptyTimeline, type AppState, type Conversation } from '../state.js';
+import { avatar, updateAvatar } from './common.js';
+import { Composer } from './composer.js';
+import { MembersPanel } from './members.js';
+import { TimelineView, type TimelineHandlers } from './timeline.js';
+import type { Member } from '@parley/sdk';
+
+export interface ConversationHandlers extends TimelineHandlers {
+  back(): void;
+  send(conversation: string, text: string): string | undefined;
+  addMembers(conv: Conversation, title: string, onAdded: () => void): void;
+  leave(conv: Conversation, title: string): void;
+  members(id: string): Promise<Member[]>;
+  newDirect(): void;
+  newGroup(): void;
+  join(): void;
+}
+
+/** The main pane: the open conversation (header, messages, composer, members) or a welcome screen. */
+export class ConversationPane {
+  readonly el: HTMLElement;
+  private readonly title = h('h1', { class: 'conv-title', testid: 'conversation-title' });
+  private readonly subtitle = h('p', { class: 'conv-subtitle', testid: 'conversation-subtitle' });
+  private readonly headAvatar = avatar('?');
+  private readonly membersBtn: HTMLButtonElement;
+  private readonly addBtn: HTMLButtonElement;
+  private readonly leaveBtn: HTMLButtonElement;
+  private readonly timeline: TimelineView;
+  private readonly composer: Composer;
+  private readonly membersPanel: MembersPanel;
+  private readonly chatView: HTMLElement;
+  private readonly welcome: HTMLElement;
+  private showMembers = false;
+  private openId: string | undefined;
+  private last: { state: AppState; conv: Conversation } | undefined;
+
+  constructor(private readonly handlers: ConversationHandlers) {
+    this.timeline = new TimelineView(handlers);
+    this.composer = new Composer((id, text) => handlers.send(id, text));
+    this.membersPanel = new MembersPanel(
+      () => this.toggleMembers(false),
+      (id) => handlers.members(id),
+    );
+    this.membersBtn = h(
+      'button',
+      {
+        class: 'icon-btn',
+        type: 'button',
+        title: 'Members',
+        'aria-label': 'Members',
+        testid: 'members-toggle',
+        onclick: () => this.toggleMembers(),
+      },
+      icon('people'),
+    );
+    this.addBtn = h(
+      'button',
+      {
+        class: 'icon-btn',
+        type: 'button',
+        title: 'Add people',
+        'aria-label': 'Add people',
+        testid: 'add-members',
+      },
+      icon('add'),
+    );
+    this.leaveBtn = h(
+      'button',
+      {
+        class: 'icon-btn',
+        type: 'button',
+        title: 'Leave',
+        'aria-label': 'Leave',
+        testid: 'leave-conversation',
+      },
+      icon('leave'),
+    );
+    this.addBtn.addEventListener('click', () => {
+      const l = this.last;
+      if (l) handlers.addMembers(l.conv, displayName(l.conv, l.state.me), () => this.membersPanel.refresh());
+    });
+    this.leaveBtn.addEventListener('click', () => {
+      const l = this.last;
+      if (l) handlers.leave(l.conv, displayName(l.conv, l.state.me));
+    });
+    const header = h(
+      'header',
+      { class: 'pane-head' },
+      h(
+        'button',
+        {
+          class: 'icon-btn back-btn',
+          type: 'button',
+          'aria-label': 'Back to conversations',
+          testid: 'back',
+          onclick: () => handlers.back(),
+        },
+        icon('back'),
+      ),
+      this.headAvatar,
+      h('div', { class: 'pane-titles' }, this.title, this.subtitle),
+      h('div', { class: 'pane-actions' }, this.membersBtn, this.addBtn, this.leaveBtn),
+    );
+    this.chatView = h(
+      'section',
+      { class: 'chat-view', testid: 'conversation-view', hidden: true },
+      h('div', { class: 'chat-column' }, header, this.timeline.el, this.composer.el),
+      this.membersPanel.el,
+    );
+    this.welcome = h(
+      'section',
+      { class: 'welcome', testid: 'welcome' },
+      h(
+        'div',
+        { class: 'welcome-card' },
+        h('span', { class: 'brand-mark big', 'aria-hidden': 'true' }, 'P'),
+        h('h2', {}, 'Welcome to Parley'),
+        h('p', { class: 'muted' }, 'Pick a conversation on the left, or start a new one.'),
+        h(
+          'div',
+          { class: 'welcome-actions' },
+          h(
+            'button',
+            { class: 'btn btn-primary', type: 'button', onclick: () => handlers.newDirect() },
+            'New chat',
+          ),
+          h('button', { class: 'btn', type: 'button', onclick: () => handlers.newGroup() }, 'New group'),
+          h('button', { class: 'btn', type: 'button', onclick: () => handlers.join() }, 'Join a room'),
+        ),
+      ),
+    );
+    this.el = h('main', { class: 'pane', testid: 'pane' }, this.welcome, this.chatView);
+  }
+
+  private toggleMembers(on = !this.showMembers): void {
+    this.showMembers = on;
+    this.membersBtn.setAttribute('aria-pressed', String(on));
+    if (this.last) this.update(this.last.state);
+  }
+
+  update(state: AppState): void {
+    const conv = state.openId ? state.conversations.get(state.openId) : undefined;
+    this.welcome.hidden = !!conv;
+    this.chatView.hidden = !conv;
+    if (!conv) {
+      this.openId = undefined;
+      this.last = undefined;
+      return;
+    }
+    this.last = { state, conv };
+    const switched = this.openId !== conv.id;
+    this.openId = conv.id;
+    if (switched && conv.kind === 'direct') this.showMembers = false;
+
+    const name = displayName(conv, state.me);
+    setText(this.title, name);
+    updateAvatar(this.headAvatar, name);
+    this.headAvatar.classList.toggle('avatar-square', conv.kind !== 'direct');
+    this.renderSubtitle(state, conv);
+    this.membersBtn.hidden = conv.kind === 'direct';
+    this.addBtn.hidden = conv.kind !== 'group';
+    this.leaveBtn.hidden = conv.kind === 'direct';
+    this.chatView.dataset['kind'] = conv.kind;
+
+    this.timeline.update(state, conv, state.timelines.get(conv.id) ?? emptyTimeline());
+    this.composer.show(conv.id);
+    this.membersPanel.update(state, conv, this.showMembers && conv.kind !== 'direct');
+    if (switched) this.composer.focus();
+  }
+
+  private renderSubtitle(state: AppState, conv: Conversation): void {
+    this.subtitle.replaceChildren();
+    if (conv.kind === 'direct') {
+      this.subtitle.textContent = 'Direct message';
+      return;
+    }
+    const presence = state.presence.get(conv.id);
+    const members = presence?.members ?? conv.memberCount;
+    if (conv.kind === 'room') {
+      this.subtitle.append(
+        h('span', { class: 'online-dot', 'aria-hidden': 'true' }),
+        h('span', { testid: 'room-online' }, presence ? `${presence.online} online` : '… online'),
+        ` · ${plural(members, 'member')} · Room`,
+      );
+    } else {
+      this.subtitle.append(`${plural(members, 'member')} · Group`);
+    }
+  }
+}

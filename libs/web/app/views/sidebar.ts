@@ -1,0 +1,199 @@
+import { h, setText } from '../dom.js';
+import { formatListTime } from '../format.js';
+import { icon } from '../icons.js';
+import {
+  displayName,
+  sortedConversations,
+  unread,
+  type AppState,
+  type Connection,
+  type Conversation,
+} from '../state.js';
+import { avatar, updateAvatar } from './common.js';
+
+export interface SidebarHandlers {
+  open(id: string): void;
+  newDirect(): void;
+  newGroup(): void;
+  join(): void;
+  logout(): void;
+}
+
+const CONNECTION_TEXT: Record<Connection, string> = {
+  connecting: 'Connecting…',
+  online: 'Online',
+  reconnecting: 'Reconnecting…',
+  offline: 'Offline',
+};
+
+interface Row {
+  el: HTMLElement;
+  avatar: HTMLElement;
+  name: HTMLElement;
+  time: HTMLElement;
+  preview: HTMLElement;
+  badge: HTMLElement;
+}
+
+/** Left column: who you are, connection state, actions, and the conversation list. */
+export class Sidebar {
+  readonly el: HTMLElement;
+  private readonly meName = h('span', { class: 'me-name', testid: 'me-name' });
+  private readonly meAvatar = avatar('?', 'sm');
+  private readonly connection = h('span', {
+    class: 'conn',
+    testid: 'connection-state',
+    role: 'status',
+    'aria-live': 'polite',
+  });
+  private readonly list = h('ul', { class: 'conv-list', testid: 'conversation-list', role: 'list' });
+  private readonly empty = h(
+    'div',
+    { class: 'conv-empty', testid: 'conversation-list-empty', hidden: true },
+    h('p', {}, 'No conversations yet.'),
+    h('p', { class: 'muted' }, 'Start a chat with someone, create a group, or join a room.'),
+  );
+  private readonly filter = h('input', {
+    class: 'conv-filter',
+    type: 'search',
+    placeholder: 'Filter conversations',
+    testid: 'conversation-filter',
+    'aria-label': 'Filter conversations',
+  });
+  private readonly rows = new Map<string, Row>();
+  private last: AppState | undefined;
+
+  constructor(private readonly handlers: SidebarHandlers) {
+    this.filter.addEventListener('input', () => this.last && this.update(this.last));
+    this.el = h(
+      'aside',
+      { class: 'sidebar', testid: 'sidebar' },
+      h(
+        'header',
+        { class: 'sidebar-head' },
+        h(
+          'div',
+          { class: 'me' },
+          this.meAvatar,
+          h('div', { class: 'me-text' }, this.meName, this.connection),
+        ),
+        h(
+          'button',
+          {
+            class: 'icon-btn',
+            type: 'button',
+            title: 'Log out',
+            'aria-label': 'Log out',
+            testid: 'logout',
+            onclick: () => handlers.logout(),
+          },
+          icon('logout'),
+        ),
+      ),
+      h(
+        'div',
+        { class: 'sidebar-actions' },
+        h(
+          'button',
+          { class: 'chip', type: 'button', testid: 'new-direct', onclick: () => handlers.newDirect() },
+          icon('chat', 16),
+          'New chat',
+        ),
+        h(
+          'button',
+          { class: 'chip', type: 'button', testid: 'new-group', onclick: () => handlers.newGroup() },
+          icon('group', 16),
+          'New group',
+        ),
+        h(
+          'button',
+          { class: 'chip', type: 'button', testid: 'join', onclick: () => handlers.join() },
+          icon('hash', 16),
+          'Join',
+        ),
+      ),
+      h('div', { class: 'filter-wrap' }, this.filter),
+      h('nav', { class: 'conv-scroll', 'aria-label': 'Conversations' }, this.list, this.empty),
+    );
+  }
+
+  update(state: AppState): void {
+    this.last = state;
+    const me = state.me;
+    setText(this.meName, me?.username ?? '');
+    updateAvatar(this.meAvatar, me?.username ?? '?');
+    setText(this.connection, CONNECTION_TEXT[state.connection]);
+    this.connection.dataset['state'] = state.connection;
+
+    const needle = this.filter.value.trim().toLowerCase();
+    const convs = sortedConversations(state).filter(
+      (c) => !needle || displayName(c, me).toLowerCase().includes(needle),
+    );
+    const keep = new Set(convs.map((c) => c.id));
+    for (const [id, row] of this.rows) {
+      if (!keep.has(id)) {
+        row.el.remove();
+        this.rows.delete(id);
+      }
+    }
+    let prev: Element | null = null;
+    for (const c of convs) {
+      const row = this.rows.get(c.id) ?? this.createRow(c.id);
+      this.fill(row, c, state);
+      const expected: Element | null = prev ? prev.nextElementSibling : this.list.firstElementChild;
+      if (expected !== row.el) this.list.insertBefore(row.el, expected);
+      prev = row.el;
+    }
+    this.empty.hidden = !state.listLoaded || state.conversations.size > 0;
+  }
+
+  private createRow(id: string): Row {
+    const name = h('span', { class: 'conv-name', testid: 'conversation-name' });
+    const time = h('span', { class: 'conv-time', testid: 'conversation-time' });
+    const preview = h('span', { class: 'conv-preview', testid: 'conversation-preview' });
+    const badge = h('span', { class: 'badge', testid: 'unread-badge', hidden: true });
+    const av = avatar('?');
+    const button = h(
+      'button',
+      { class: 'conv-item', type: 'button', onclick: () => this.handlers.open(id) },
+      av,
+      h(
+        'span',
+        { class: 'conv-body' },
+        h('span', { class: 'conv-line' }, name, time),
+        h('span', { class: 'conv-line' }, preview, badge),
+      ),
+    );
+    const el = h(
+      'li',
+      { class: 'conv-row', testid: 'conversation-item', 'data-conversation-id': id },
+      button,
+    );
+    const row = { el, avatar: av, name, time, preview, badge };
+    this.rows.set(id, row);
+    return row;
+  }
+
+  private fill(row: Row, c: Conversation, state: AppState): void {
+    const name = displayName(c, state.me);
+    setText(row.name, name);
+    updateAvatar(row.avatar, name);
+    row.avatar.classList.toggle('avatar-square', c.kind !== 'direct');
+    row.el.dataset['kind'] = c.kind;
+    row.el.classList.toggle('active', state.openId === c.id);
+    row.el.querySelector('button')?.setAttribute('aria-current', state.openId === c.id ? 'true' : 'false');
+    setText(row.time, c.lastMessage ? formatListTime(c.lastMessage.at) : '');
+    const lm = c.lastMessage;
+    let preview = 'No messages yet';
+    if (lm) {
+      const who = lm.sender === state.me?.username ? 'You' : c.kind === 'direct' ? '' : lm.sender;
+      preview = who ? `${who}: ${lm.preview}` : lm.preview;
+    }
+    setText(row.preview, preview);
+    row.preview.classList.toggle('muted', !lm);
+    const n = unread(c);
+    row.badge.hidden = n === 0;
+    setText(row.badge, n > 99 ? '99+' : String(n));
+    row.el.classList.toggle('unread', n > 0);
+  }
+}
