@@ -8,7 +8,7 @@ import { join } from 'node:path';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const env = { ...process.env, TURBO_TELEMETRY_DISABLED: '1', DO_NOT_TRACK: '1' };
-const run = (label, cmd, args, options = {}) => {
+const run = (label, cmd, args, options = {}, last = false) => {
   console.log(`\n=== ${label}`);
   const started = Date.now();
   const result = spawnSync(cmd, args, { cwd: root, stdio: 'inherit', env, ...options });
@@ -16,7 +16,8 @@ const run = (label, cmd, args, options = {}) => {
     console.error(`\n${label} failed (exit ${result.status ?? result.signal}); see above.`);
     process.exit(result.status ?? 1);
   }
-  console.log(`=== ${label}: done in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+  // The test runner's own summary must stay the last lines of the output.
+  if (!last) console.log(`=== ${label}: done in ${((Date.now() - started) / 1000).toFixed(1)} s`);
 };
 
 if (!existsSync(join(root, 'node_modules/.bin/turbo'))) run('installing dependencies (npm ci)', 'npm', ['ci', '--no-audit', '--no-fund']);
@@ -39,4 +40,4 @@ run('build, typecheck, lint', join(root, 'node_modules/.bin/turbo'), ['run', 'bu
 const dirs = ['schemas', ...['libs', 'apps', 'test'].flatMap((d) => readdirSync(join(root, d)).map((p) => `${d}/${p}`))]
   .map((d) => join(root, d, 'dist'))
   .filter((d) => existsSync(d));
-run('tests', process.execPath, [join(root, 'scripts/run-node-tests.mjs'), ...dirs]);
+run('tests', process.execPath, [join(root, 'scripts/run-node-tests.mjs'), ...dirs], {}, true);
