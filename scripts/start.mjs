@@ -7,7 +7,7 @@ import { fileURLToPath } from 'node:url';
 const root = fileURLToPath(new URL('..', import.meta.url));
 const env = { ...process.env, TURBO_TELEMETRY_DISABLED: '1', DO_NOT_TRACK: '1' };
 if (!existsSync(`${root}/node_modules/.bin/turbo`)) {
-  console.error('Dependencies are missing: run `npm ci` first (or `npm ci && npm start`).');
+  console.error('Dependencies are missing: run `npm install` first (or `npm install && npm start`).');
   process.exit(1);
 }
 console.error('Building Parley (first time takes a minute)...');

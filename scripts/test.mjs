@@ -20,7 +20,7 @@ const run = (label, cmd, args, options = {}, last = false) => {
   if (!last) console.log(`=== ${label}: done in ${((Date.now() - started) / 1000).toFixed(1)} s`);
 };
 
-if (!existsSync(join(root, 'node_modules/.bin/turbo'))) run('installing dependencies (npm ci)', 'npm', ['ci', '--no-audit', '--no-fund']);
+if (!existsSync(join(root, 'node_modules/.bin/turbo'))) run('installing dependencies (npm install)', 'npm', ['install', '--no-audit', '--no-fund']);
 
 const chromium = process.env.PARLEY_CHROMIUM ?? '/usr/bin/chromium';
 if (!existsSync(chromium)) {
