@@ -1,0 +1,1 @@
+export { RedisPresence, type RedisPresenceOptions } from './redis-presence.js';
