@@ -45,6 +45,14 @@ export class Ingest {
       topics: [Topics.commands],
       transactionalId: `parley-ingest-${this.options.instanceId}`,
       maxBatchRecords: 500,
+      // Whoever held a partition before may have written events since we last saw it: rebuild from the log.
+      onAssign: async (partitions) => {
+        for (const { partition } of partitions) {
+          this.states.reset(partition);
+          this.handled.delete(partition);
+          await this.states.catchUp(partition);
+        }
+      },
     });
     await this.consumer.start((batch) => this.handle(batch));
   }
@@ -67,7 +75,9 @@ export class Ingest {
   private async decideBatch(batch: LogBatch): Promise<{ produce: Array<{ topic: string; records: OutgoingRecord[] }> }> {
     const { partition, records } = batch;
     const first = records[0]?.offset ?? 0;
-    const state = await this.states.catchUp(partition);
+    // While this instance holds the partition it is the only writer, so its in-memory state is current; it
+    // reads the log only when it has no state (just assigned, or dropped after a failure).
+    const state = this.states.get(partition) ?? (await this.states.catchUp(partition));
     const now = (this.options.now ?? Date.now)();
     const out: OutgoingRecord[] = [];
     for (const record of records) {

@@ -3,6 +3,9 @@ import { eventCodec } from '@parley/schemas';
 import { StreamState, type StreamStateOptions } from './stream-state.js';
 import { Topics } from './streams.js';
 
+/** Records per read while catching up; each read may cost a consumer session on Kafka, so read a lot at once. */
+const READ_CHUNK = 50_000;
+
 /**
  * StreamState per partition of the events topic, caught up from the log on demand. `next` is the events
  * offset the state has folded up to; `catchUp` reads and applies whatever is beyond it, so a consumer that
@@ -22,8 +25,12 @@ export class PartitionStates {
     if (!entry) this.states.set(partition, (entry = { state: new StreamState(this.options), next: 0 }));
     const end = until ?? (await this.log.endOffset(Topics.events, partition));
     while (entry.next < end) {
-      const records = await this.log.read(Topics.events, partition, entry.next, Math.min(1000, end - entry.next));
-      if (records.length === 0) break;
+      const records = await this.log.read(Topics.events, partition, entry.next, Math.min(READ_CHUNK, end - entry.next));
+      if (records.length === 0) {
+        // Only transaction markers or aborted records remain below `end` (Kafka): nothing to fold.
+        entry.next = end;
+        break;
+      }
       for (const record of records) {
         if (record.offset >= end) break;
         entry.state.apply(eventCodec.decode(record.value));

@@ -12,6 +12,8 @@ export class EmbeddedConsumer implements LogConsumer {
   private closing = false;
   private readonly positions = new Map<string, number>();
   private generationSeen = -1;
+  /** Partitions held in the generation last seen, to tell which ones are new. */
+  private held = new Set<string>();
   private readonly backoff = new Map<string, number>();
 
   constructor(
@@ -36,6 +38,20 @@ export class EmbeddedConsumer implements LogConsumer {
       if (this.group.generation !== this.generationSeen) {
         this.generationSeen = this.group.generation;
         this.positions.clear();
+        const assigned = this.group.assignmentFor(this);
+        const fresh = assigned.filter((a) => !this.held.has(`${a.topic}\u0000${a.partition}`));
+        this.held = new Set(assigned.map((a) => `${a.topic}\u0000${a.partition}`));
+        if (fresh.length > 0 && this.config.onAssign) {
+          try {
+            await this.config.onAssign(fresh);
+          } catch (error) {
+            this.log.logger.error('onAssign failed; retrying', { group: this.config.groupId, error });
+            for (const a of fresh) this.held.delete(`${a.topic}\u0000${a.partition}`);
+            this.generationSeen = -1;
+            await sleep(250);
+            continue;
+          }
+        }
       }
       let worked = false;
       for (const { topic, partition } of this.group.assignmentFor(this)) {

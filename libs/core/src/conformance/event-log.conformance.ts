@@ -133,6 +133,37 @@ export function eventLogConformance(adapter: string, harness: EventLogHarness): 
       await co.close();
     });
 
+    it('onAssign gets the partitions before any of their batches, and again when they move between members', async () => {
+      const { log, topic, group } = await fresh();
+      await log.createTopics([{ name: topic, partitions: 2 }]);
+      await log.producer().send(topic, [{ key: 'a', value: enc('1') }, { key: 'b', value: enc('2') }, { key: 'c', value: enc('3') }]);
+      const events: string[] = [];
+      const member = (name: string) =>
+        log.consumer({
+          groupId: group,
+          topics: [topic],
+          onAssign: async (parts) => {
+            for (const p of parts) events.push(`${name}:assign:${p.partition}`);
+          },
+        });
+      const a = member('a');
+      await a.start(async (batch) => {
+        events.push(`a:batch:${batch.partition}`);
+      });
+      await eventually(() => assert.equal(events.filter((e) => e.startsWith('a:batch')).length >= 1, true));
+      for (const p of [0, 1]) {
+        const firstBatch = events.indexOf(`a:batch:${p}`);
+        if (firstBatch >= 0) assert.ok(events.indexOf(`a:assign:${p}`) < firstBatch, `assign before batch of ${p}: ${events.join()}`);
+      }
+      assert.deepEqual(events.filter((e) => e.includes(':assign:')).sort(), ['a:assign:0', 'a:assign:1']);
+      const b = member('b');
+      await b.start(async () => undefined);
+      await eventually(() => assert.equal(events.filter((e) => e.startsWith('b:assign')).length, 1));
+      await b.close();
+      await eventually(() => assert.equal(events.filter((e) => e.startsWith('a:assign')).length, 3), 30_000);
+      await a.close();
+    });
+
     it('a failing handler gets the same batch again; nothing is skipped', async () => {
       const { log, topic, group } = await fresh();
       await log.createTopics([{ name: topic, partitions: 1 }]);

@@ -76,6 +76,11 @@ export interface ConsumerConfig {
    * atomically with its side effects (the projector) answers from its store; `undefined` keeps the group's.
    */
   readonly startOffset?: (topic: string, partition: number) => Promise<number | undefined>;
+  /**
+   * Called with the partitions this member just got, before any batch of them is handled: the place to
+   * rebuild state that depends on who held the partition before. A failure is retried.
+   */
+  readonly onAssign?: (partitions: ReadonlyArray<{ topic: string; partition: number }>) => Promise<void>;
   /** Kafka's transactional.id; required for handlers that return `produce`. */
   readonly transactionalId?: string;
 }
