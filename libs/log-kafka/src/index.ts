@@ -1,0 +1,1 @@
+export { KafkaEventLog, type KafkaEventLogOptions } from './kafka-event-log.js';

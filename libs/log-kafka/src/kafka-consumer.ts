@@ -1,0 +1,161 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { Consumer, EachBatchPayload, Kafka, Producer } from 'kafkajs';
+import { ParleyError, partitionForKey, type BatchHandler, type BatchResult, type ConsumerConfig, type LogConsumer, type Logger, type OutgoingRecord } from '@parley/core';
+import { toLogRecord, toMessage } from './records.js';
+
+const MAX_BACKOFF_MS = 5000;
+
+/**
+ * One consumer-group member on Kafka. Offsets are committed after the handler (at-least-once), or, for a
+ * transactional member, sent in the same transaction as the records the handler returns (exactly-once:
+ * read_committed readers see both or neither). `onAssign` and `startOffset` run when the group hands this
+ * member partitions, before any of their batches is handled.
+ */
+export class KafkaLogConsumer implements LogConsumer {
+  private consumer: Consumer | undefined;
+  private producer: Producer | undefined;
+  private assigned: Array<{ topic: string; partition: number }> = [];
+  private held = new Set<string>();
+  /** Resolves when the latest assignment's onAssign and seeks are done. */
+  private assignmentReady: Promise<void> = Promise.resolve();
+  private readonly backoff = new Map<string, number>();
+  private closing: Promise<void> | undefined;
+
+  constructor(
+    private readonly kafka: Kafka,
+    private readonly config: ConsumerConfig,
+    private readonly logger: Logger,
+    private readonly partitionsOf: (topic: string) => Promise<number>,
+  ) {}
+
+  assignment(): ReadonlyArray<{ topic: string; partition: number }> {
+    return this.assigned;
+  }
+
+  async start(handler: BatchHandler): Promise<void> {
+    if (this.consumer) throw new ParleyError('conflict', 'Consumer already started');
+    const consumer = this.kafka.consumer({
+      groupId: this.config.groupId,
+      readUncommitted: false,
+      allowAutoTopicCreation: false,
+      sessionTimeout: 10_000,
+      heartbeatInterval: 500,
+      maxWaitTimeInMs: 100,
+      retry: { retries: 10 },
+    });
+    this.consumer = consumer;
+    if (this.config.transactionalId) {
+      this.producer = this.transactionalProducer();
+      await this.producer.connect();
+    }
+    consumer.on(consumer.events.GROUP_JOIN, ({ payload }) => {
+      const assigned = Object.entries(payload.memberAssignment).flatMap(([topic, parts]) => parts.map((partition) => ({ topic, partition })));
+      this.assigned = assigned;
+      const fresh = assigned.filter((a) => !this.held.has(`${a.topic}/${a.partition}`));
+      this.held = new Set(assigned.map((a) => `${a.topic}/${a.partition}`));
+      this.assignmentReady = this.prepare(fresh);
+    });
+    await consumer.connect();
+    await consumer.subscribe({ topics: [...this.config.topics], fromBeginning: this.config.startFrom !== 'latest' });
+    await consumer.run({
+      autoCommit: false,
+      eachBatchAutoResolve: false,
+      eachBatch: (payload) => this.eachBatch(payload, handler),
+    });
+  }
+
+  /** Runs onAssign and the start-offset seeks for newly assigned partitions; retries until they succeed. */
+  private async prepare(fresh: Array<{ topic: string; partition: number }>): Promise<void> {
+    if (fresh.length === 0) return;
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await this.config.onAssign?.(fresh);
+        if (this.config.startOffset) {
+          for (const { topic, partition } of fresh) {
+            const offset = await this.config.startOffset(topic, partition);
+            if (offset !== undefined) this.consumer?.seek({ topic, partition, offset: String(offset) });
+          }
+        }
+        return;
+      } catch (error) {
+        this.logger.error('preparing newly assigned partitions failed; retrying', { group: this.config.groupId, attempt, error });
+        await sleep(Math.min(MAX_BACKOFF_MS, 100 * 2 ** attempt));
+      }
+    }
+  }
+
+  private async eachBatch({ batch, resolveOffset, heartbeat, isRunning, isStale }: EachBatchPayload, handler: BatchHandler): Promise<void> {
+    // Hold the batch until the assignment is prepared, heartbeating so the group does not think we died.
+    let prepared = false;
+    void this.assignmentReady.then(() => (prepared = true));
+    while (!prepared) {
+      await Promise.race([this.assignmentReady, sleep(1000)]);
+      await heartbeat();
+    }
+    const { topic, partition } = batch;
+    const key = `${topic}/${partition}`;
+    const all = batch.messages.map((m) => toLogRecord(topic, partition, m));
+    const size = this.config.maxBatchRecords ?? 500;
+    for (let i = 0; i < all.length; i += size) {
+      if (!isRunning() || isStale() || this.closing) return;
+      const records = all.slice(i, i + size);
+      const next = records[records.length - 1]!.offset + 1;
+      try {
+        const result = await handler({ topic, partition, records });
+        await this.commit(result, topic, partition, next);
+        resolveOffset(String(next - 1));
+        this.backoff.delete(key);
+        await heartbeat();
+      } catch (error) {
+        const wait = Math.min(MAX_BACKOFF_MS, (this.backoff.get(key) ?? 50) * 2);
+        this.backoff.set(key, wait);
+        this.logger.error('consumer handler failed; the batch will be redelivered', { group: this.config.groupId, topic, partition, fromOffset: records[0]!.offset, retryInMs: wait, error });
+        await sleep(wait);
+        this.consumer?.seek({ topic, partition, offset: String(records[0]!.offset) });
+        return;
+      }
+    }
+  }
+
+  private async commit(result: BatchResult | void, topic: string, partition: number, next: number): Promise<void> {
+    const produce = result?.produce?.filter((p) => p.records.length > 0) ?? [];
+    if (!this.producer) {
+      if (produce.length > 0) throw new ParleyError('config', `Consumer group ${this.config.groupId} returned records to produce but has no transactionalId`);
+      await this.consumer!.commitOffsets([{ topic, partition, offset: String(next) }]);
+      return;
+    }
+    const batches = await Promise.all(
+      produce.map(async ({ topic: t, records }) => {
+        const count = await this.partitionsOf(t);
+        return { topic: t, messages: records.map((r: OutgoingRecord) => toMessage(r, r.partition ?? partitionForKey(r.key, count))) };
+      }),
+    );
+    const tx = await this.producer.transaction();
+    try {
+      for (const b of batches) await tx.send({ topic: b.topic, messages: b.messages, acks: -1 });
+      await tx.sendOffsets({ consumerGroupId: this.config.groupId, topics: [{ topic, partitions: [{ partition, offset: String(next) }] }] });
+      await tx.commit();
+    } catch (error) {
+      await tx.abort().catch(() => undefined);
+      // A fenced or broken transactional producer cannot be reused: start a fresh one (same transactional.id).
+      await this.producer.disconnect().catch(() => undefined);
+      this.producer = this.transactionalProducer();
+      await this.producer.connect().catch(() => undefined);
+      throw error;
+    }
+  }
+
+  private transactionalProducer(): Producer {
+    return this.kafka.producer({ transactionalId: this.config.transactionalId!, idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false });
+  }
+
+  /** Leaves the group after the batch in flight. Idempotent. */
+  close(): Promise<void> {
+    this.closing ??= (async () => {
+      await this.consumer?.disconnect();
+      await this.producer?.disconnect();
+    })();
+    return this.closing;
+  }
+}
+
