@@ -33,7 +33,15 @@ export class Fanout {
 
   async start(): Promise<void> {
     this.unsubscribe = this.options.presence.onChange(({ userId }) => this.onPresenceChange(userId));
-    this.consumer = this.options.log.consumer({ groupId: 'parley-fanout', topics: [Topics.events], maxBatchRecords: 1000 });
+    this.consumer = this.options.log.consumer({
+      groupId: 'parley-fanout',
+      topics: [Topics.events],
+      maxBatchRecords: 1000,
+      // A partition that was elsewhere may have moved on: rebuild its state from the log before its first batch.
+      onAssign: async (partitions) => {
+        for (const { partition } of partitions) this.states.reset(partition);
+      },
+    });
     await this.consumer.start((batch) => this.handle(batch));
   }
 
@@ -41,8 +49,10 @@ export class Fanout {
   async handle(batch: LogBatch): Promise<void> {
     const { partition, records } = batch;
     const first = records[0]?.offset ?? 0;
-    if (first < this.states.position(partition)) this.states.reset(partition);
-    const state = await this.states.catchUp(partition, first);
+    // While this member holds the partition, batches follow each other: offsets skipped between them are
+    // transaction markers, and a redelivered batch folds again harmlessly (folding is idempotent in order).
+    // Only a partition without state (just assigned) is rebuilt from the log up to the batch.
+    const state = this.states.get(partition) ?? (await this.states.catchUp(partition, first));
     const deliveries: Delivery[] = [];
     for (const record of records) {
       let event;

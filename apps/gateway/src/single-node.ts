@@ -3,11 +3,10 @@ import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { PGlite } from '@electric-sql/pglite';
 import { Kysely } from 'kysely';
 import { PGliteDialect } from 'kysely-pglite-dialect';
-import { ParleyError, partitionForKey, type Logger } from '@parley/core';
+import { ParleyError, type Logger } from '@parley/core';
 import { EmbeddedLog } from '@parley/log-embedded';
 import { MemoryPresence } from '@parley/presence-memory';
 import { Topics } from '@parley/domain';
@@ -28,6 +27,9 @@ import { webRoot } from '@parley/web';
 import type { SingleNodeConfig } from './config.js';
 import { Gateway } from './gateway.js';
 import { UwsServer } from './uws-server.js';
+import { createHistoryReader } from './history-reader.js';
+import { createAwaitProjection } from './await-projection.js';
+import { MAX_WS_MESSAGE_BYTES, gatewayLimits, maxFrameBytes } from './limits.js';
 
 export interface SingleNode {
   readonly port: number;
@@ -50,7 +52,7 @@ export async function startSingleNode(config: SingleNodeConfig, logger: Logger):
     gateway: () => gateway,
     httpUpstream: () => upstream,
     maxPayloadBytes: MAX_WS_MESSAGE_BYTES,
-    maxFrameBytes: maxFrameBytes(config),
+    maxFrameBytes: maxFrameBytes(config.maxContentBytes),
     maxBackpressureBytes: 16 * 1024 * 1024,
     idleTimeoutSeconds: 120,
     maxHttpBodyBytes: 1024 * 1024,
@@ -136,32 +138,9 @@ export async function startSingleNode(config: SingleNodeConfig, logger: Logger):
     authenticate,
     logger: logger.child({ component: 'gateway' }),
     heartbeatMs: 10_000,
-    limits: {
-      maxContentBytes: config.maxContentBytes,
-      maxFrameBytes: maxFrameBytes(config),
-      maxPendingSends: config.maxPendingSends,
-      maxResumeConversations: 2000,
-      authTimeoutMs: 10_000,
-      framesPerSecond: config.framesPerSecond,
-      frameBurst: config.framesPerSecond * 2,
-      maxBufferedBytes: 4 * 1024 * 1024,
-      maxConsecutiveErrors: 50,
-      maxAheadPerConversation: 5000,
-    },
-    history: async (userId, conversation, afterSeq, limit) => {
-      if (!(await conversations.isMember(conversation, userId))) return 'not_member';
-      return (await messages.after(conversation, afterSeq, limit)).map((m) => ({ type: 'message' as const, ...m }));
-    },
-    awaitProjection: async (ids, maxWaitMs) => {
-      const wanted = [...new Set(ids.map((id) => partitionForKey(id, partitions)))];
-      const ends = await Promise.all(wanted.map((p) => log.endOffset(Topics.events, p)));
-      const deadline = Date.now() + maxWaitMs;
-      while (Date.now() < deadline) {
-        const done = await Promise.all(wanted.map(async (p, i) => ((await writer.nextOffset(Topics.events, p)) ?? 0) >= ends[i]!));
-        if (done.every(Boolean)) return;
-        await sleep(10);
-      }
-    },
+    limits: gatewayLimits(config),
+    history: createHistoryReader(conversations, messages),
+    awaitProjection: createAwaitProjection(log, writer, partitions),
   });
   gateway.start();
   ready = true;
@@ -187,14 +166,6 @@ export async function startSingleNode(config: SingleNodeConfig, logger: Logger):
         logger.info('Parley stopped');
       })()),
   };
-}
-
-/** uWS buffers at most this per WebSocket message; beyond it the connection is dropped. */
-const MAX_WS_MESSAGE_BYTES = 1024 * 1024;
-
-/** A frame may carry the content limit JSON-escaped (up to 6 bytes per character for control characters) plus its fields. */
-function maxFrameBytes(config: SingleNodeConfig): number {
-  return Math.min(MAX_WS_MESSAGE_BYTES, Math.max(64 * 1024, config.maxContentBytes * 6 + 1024));
 }
 
 /** The token key: from config, or a random one kept (0600) in the data directory so restarts keep sessions. */

@@ -19,8 +19,11 @@ export interface UwsServerOptions {
   readonly maxBackpressureBytes: number;
   /** Seconds of silence before a connection is dropped; uWS pings automatically well before that. */
   readonly idleTimeoutSeconds: number;
-  /** Where the HTTP API lives: requests that are not the WebSocket or /healthz are passed through to it. */
-  readonly httpUpstream: () => { host: string; port: number } | undefined;
+  /**
+   * Where the HTTP API lives (single node): requests that are not the WebSocket or /healthz are passed
+   * through to it; undefined while starting. Absent (distributed): such requests get 404.
+   */
+  readonly httpUpstream?: () => { host: string; port: number } | undefined;
   readonly maxHttpBodyBytes: number;
   readonly ready: () => boolean;
 }
@@ -119,7 +122,7 @@ export class UwsServer {
   }
 
   private passThrough(res: uWS.HttpResponse, req: uWS.HttpRequest): void {
-    const upstream = this.options.httpUpstream();
+    const upstream = this.options.httpUpstream?.();
     let aborted = false;
     res.onAborted(() => {
       aborted = true;
@@ -132,6 +135,9 @@ export class UwsServer {
         res.end(body);
       });
     };
+    if (!this.options.httpUpstream) {
+      return respond('404 Not Found', [['content-type', 'application/json']], JSON.stringify({ error: { code: 'not_found', message: 'This gateway serves /v1/ws and /healthz; the HTTP API is on the query service' } }));
+    }
     if (!upstream) {
       return respond('503 Service Unavailable', [['content-type', 'application/json']], JSON.stringify({ error: { code: 'unavailable', message: 'Parley is starting; retry shortly' } }));
     }

@@ -12,6 +12,7 @@ test('config readers return defaults, parse values and name the variable they re
   assert.throws(() => readEnum({ M: 'c' }, 'M', ['a', 'b'] as const, 'a'), /one of a, b/);
   assert.equal(readBool({ B: 'yes' }, 'B', false), true);
   assert.throws(() => readString({}, 'SECRET'), /SECRET is required/);
+  assert.doesNotThrow(() => deepFreeze({ secret: new Uint8Array(32) }));
   const frozen = deepFreeze({ a: { b: 1 } });
   assert.throws(() => {
     (frozen.a as { b: number }).b = 2;

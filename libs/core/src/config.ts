@@ -50,7 +50,8 @@ export function readBool(env: Env, name: string, fallback: boolean): boolean {
 
 /** Recursively freezes a config object so no component can change what another one reads. */
 export function deepFreeze<T>(value: T): Readonly<T> {
-  if (value && typeof value === 'object' && !Object.isFrozen(value)) {
+  // Typed arrays (keys, secrets) cannot be frozen; they are never handed out to be written.
+  if (value && typeof value === 'object' && !ArrayBuffer.isView(value) && !Object.isFrozen(value)) {
     Object.freeze(value);
     for (const v of Object.values(value as Record<string, unknown>)) deepFreeze(v);
   }

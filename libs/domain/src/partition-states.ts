@@ -26,15 +26,17 @@ export class PartitionStates {
     const end = until ?? (await this.log.endOffset(Topics.events, partition));
     while (entry.next < end) {
       const records = await this.log.read(Topics.events, partition, entry.next, Math.min(READ_CHUNK, end - entry.next));
-      if (records.length === 0) {
-        // Only transaction markers or aborted records remain below `end` (Kafka): nothing to fold.
-        entry.next = end;
-        break;
-      }
+      let applied = 0;
       for (const record of records) {
         if (record.offset >= end) break;
         entry.state.apply(eventCodec.decode(record.value));
         entry.next = record.offset + 1;
+        applied++;
+      }
+      if (applied === 0) {
+        // Only transaction markers or aborted records remain below `end` (Kafka): nothing to fold.
+        entry.next = end;
+        break;
       }
     }
     return entry.state;

@@ -17,6 +17,8 @@ export type WebSocketConstructor = new (url: string) => WebSocketLike;
 export interface ParleyClientOptions {
   /** Base URL of the server, e.g. http://localhost:8080 */
   readonly url: string;
+  /** Base URL of the WebSocket endpoint when it is not `url` (distributed mode: gateways apart from the API). */
+  readonly wsUrl?: string;
   /** WebSocket implementation; defaults to the global one (browsers, Node 22+). In Node 20 pass `ws`. */
   readonly WebSocket?: WebSocketConstructor;
   readonly fetch?: typeof fetch;
@@ -292,7 +294,7 @@ export class ParleyClient extends Emitter<ClientEvents> {
   private open(): void {
     const Ctor = this.options.WebSocket ?? (globalThis as unknown as { WebSocket?: WebSocketConstructor }).WebSocket;
     if (!Ctor) throw new ParleyClientError('unsupported', 'No WebSocket implementation: pass options.WebSocket (e.g. the ws package)');
-    const url = new URL('/v1/ws', this.options.url);
+    const url = new URL('/v1/ws', this.options.wsUrl ?? this.options.url);
     url.protocol = url.protocol === 'https:' ? 'wss:' : 'ws:';
     this.setState('connecting');
     const ws = new Ctor(url.toString());

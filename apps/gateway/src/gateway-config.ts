@@ -1,0 +1,40 @@
+import { deepFreeze, readInt, readString, type Env } from '@parley/core';
+import { readCommonConfig, readInternalToken, readTokenSecret, type CommonConfig } from '@parley/runtime';
+
+/** A distributed gateway's configuration (docs/OPERATIONS.md). */
+export interface GatewayConfig extends CommonConfig {
+  readonly host: string;
+  /** Public WebSocket port. */
+  readonly port: number;
+  /** Port of the internal hand-off endpoint fanout calls. */
+  readonly internalPort: number;
+  /** Host (pod IP or DNS name) fanout uses to reach the internal port. */
+  readonly advertisedHost: string;
+  readonly databaseUrl: string;
+  readonly redisUrl: string;
+  readonly tokenSecret: Uint8Array;
+  readonly internalToken: string;
+  readonly maxContentBytes: number;
+  readonly maxPendingSends: number;
+  readonly framesPerSecond: number;
+  /** Presence lease: a gateway that has not heartbeated for this long is dead and its connections expire. */
+  readonly presenceTtlMs: number;
+}
+
+export function loadGatewayConfig(env: Env): GatewayConfig {
+  return deepFreeze({
+    ...readCommonConfig(env),
+    host: readString(env, 'HOST', '0.0.0.0'),
+    port: readInt(env, 'PORT', 8080, { min: 0, max: 65535 }),
+    internalPort: readInt(env, 'PARLEY_INTERNAL_PORT', 9100, { min: 0, max: 65535 }),
+    advertisedHost: readString(env, 'PARLEY_ADVERTISED_HOST', '127.0.0.1'),
+    databaseUrl: readString(env, 'DATABASE_URL'),
+    redisUrl: readString(env, 'REDIS_URL'),
+    tokenSecret: readTokenSecret(env),
+    internalToken: readInternalToken(env),
+    maxContentBytes: readInt(env, 'PARLEY_MAX_CONTENT_BYTES', 16 * 1024, { min: 1, max: 256 * 1024 }),
+    maxPendingSends: readInt(env, 'PARLEY_MAX_PENDING_SENDS', 256, { min: 1, max: 65_536 }),
+    framesPerSecond: readInt(env, 'PARLEY_FRAMES_PER_SECOND', 100, { min: 1, max: 1_000_000 }),
+    presenceTtlMs: readInt(env, 'PARLEY_PRESENCE_TTL_MS', 15_000, { min: 1000, max: 600_000 }),
+  });
+}

@@ -1,0 +1,10 @@
+import type { ConversationRepository, MessageRepository } from '@parley/store';
+import type { HistoryReader } from './socket.js';
+
+/** History for the gateway's resume and gap filling, read from the projection store (members only). */
+export function createHistoryReader(conversations: ConversationRepository, messages: MessageRepository): HistoryReader {
+  return async (userId, conversation, afterSeq, limit) => {
+    if (!(await conversations.isMember(conversation, userId))) return 'not_member';
+    return (await messages.after(conversation, afterSeq, limit)).map((m) => ({ type: 'message' as const, ...m }));
+  };
+}

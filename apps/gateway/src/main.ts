@@ -1,0 +1,93 @@
+#!/usr/bin/env node
+import { randomBytes } from 'node:crypto';
+import { createJsonLogger, isParleyError } from '@parley/core';
+import { KafkaEventLog } from '@parley/log-kafka';
+import { RedisPresence } from '@parley/presence-redis';
+import { createKafkaClient, createPostgres, createRedisClient } from '@parley/runtime';
+import { Topics } from '@parley/domain';
+import { TokenService, createAuthenticator } from '@parley/auth';
+import { ConversationRepository, MessageRepository, ProjectionWriter, UserRepository, type Database } from '@parley/store';
+import { gatewayIdFor } from '@parley/delivery-http';
+import { loadGatewayConfig } from './gateway-config.js';
+import { Gateway } from './gateway.js';
+import { UwsServer } from './uws-server.js';
+import { startInternalServer } from './internal-server.js';
+import { createHistoryReader } from './history-reader.js';
+import { createAwaitProjection } from './await-projection.js';
+import { MAX_WS_MESSAGE_BYTES, gatewayLimits, maxFrameBytes } from './limits.js';
+
+// Distributed gateway: WebSocket clients in, commands to Kafka, hand-offs from fanout out to sockets.
+let config;
+try {
+  config = loadGatewayConfig(process.env);
+} catch (error) {
+  process.stderr.write(`${isParleyError(error) ? error.message : String(error)}\n`);
+  process.exit(2);
+}
+const logger = createJsonLogger({ level: config.logLevel, write: (l) => void process.stdout.write(l), fields: { app: 'gateway', instance: config.instanceId } });
+let gateway: Gateway | undefined;
+let ready = false;
+const server = new UwsServer({
+  host: config.host,
+  port: config.port,
+  logger,
+  gateway: () => gateway,
+  maxPayloadBytes: MAX_WS_MESSAGE_BYTES,
+  maxFrameBytes: maxFrameBytes(config.maxContentBytes),
+  maxBackpressureBytes: 16 * 1024 * 1024,
+  idleTimeoutSeconds: 120,
+  maxHttpBodyBytes: 1024 * 1024,
+  ready: () => ready,
+});
+try {
+  await server.start();
+  const kafka = createKafkaClient(`parley-gateway-${config.instanceId}`, config.kafkaBrokers, logger);
+  const log = new KafkaEventLog({ kafka, logger, replicationFactor: config.replicationFactor });
+  await log.createTopics([{ name: Topics.commands, partitions: config.partitions }, { name: Topics.events, partitions: config.partitions }]);
+  const partitions = await log.partitionCount(Topics.events);
+  const db = createPostgres<Database>(config.databaseUrl, 10);
+  const redis = createRedisClient(config.redisUrl, logger);
+  const presence = new RedisPresence({ redis, ttlMs: config.presenceTtlMs });
+  const users = new UserRepository(db);
+  const authenticate = createAuthenticator(new TokenService({ secret: config.tokenSecret, ttlSeconds: 3600 }), (id) => users.isRevoked(id));
+  const gatewayId = gatewayIdFor(`${config.instanceId}-${randomBytes(3).toString('hex')}`, config.advertisedHost, config.internalPort);
+  const g = new Gateway({
+    gatewayId,
+    log,
+    presence,
+    authenticate,
+    logger,
+    heartbeatMs: Math.floor(config.presenceTtlMs / 3),
+    limits: gatewayLimits(config),
+    history: createHistoryReader(new ConversationRepository(db), new MessageRepository(db)),
+    awaitProjection: createAwaitProjection(log, new ProjectionWriter(db), partitions),
+  });
+  const internal = await startInternalServer({ host: config.host, port: config.internalPort, token: config.internalToken, gateway: g, logger });
+  g.start();
+  await presence.heartbeat(gatewayId);
+  gateway = g;
+  ready = true;
+  logger.info('gateway ready', { port: server.port, internalPort: internal.port, gatewayId });
+
+  let stopping = false;
+  const stop = async (signal: string): Promise<void> => {
+    if (stopping) return;
+    stopping = true;
+    logger.info('draining', { signal });
+    ready = false;
+    server.stopListening(); // no new connections
+    await g.drain(); // clients are told 1001 and reconnect to another gateway
+    await internal.close();
+    await presence.close();
+    await log.close();
+    await db.destroy();
+    redis.disconnect();
+    logger.info('gateway stopped');
+    process.exit(0);
+  };
+  process.on('SIGTERM', () => void stop('SIGTERM'));
+  process.on('SIGINT', () => void stop('SIGINT'));
+} catch (error) {
+  logger.error('gateway failed to start', { error });
+  process.exit(1);
+}

@@ -1,0 +1,29 @@
+import { deepFreeze, readInt, readString, type Env } from '@parley/core';
+import { readCommonConfig, readTokenSecret, type CommonConfig } from '@parley/runtime';
+
+export interface QueryConfig extends CommonConfig {
+  readonly host: string;
+  readonly port: number;
+  readonly databaseUrl: string;
+  readonly tokenSecret: Uint8Array;
+  readonly tokenTtlSeconds: number;
+  readonly authPerMinute: number;
+  readonly apiPerMinute: number;
+  readonly maxGroupMembers: number;
+  readonly commandTimeoutMs: number;
+}
+
+export function loadQueryConfig(env: Env): QueryConfig {
+  return deepFreeze({
+    ...readCommonConfig(env),
+    host: readString(env, 'HOST', '0.0.0.0'),
+    port: readInt(env, 'PORT', 8081, { min: 0, max: 65535 }),
+    databaseUrl: readString(env, 'DATABASE_URL'),
+    tokenSecret: readTokenSecret(env),
+    tokenTtlSeconds: readInt(env, 'PARLEY_TOKEN_TTL_SECONDS', 24 * 3600, { min: 60, max: 90 * 24 * 3600 }),
+    authPerMinute: readInt(env, 'PARLEY_AUTH_RATE_PER_MIN', 30, { min: 1, max: 1_000_000 }),
+    apiPerMinute: readInt(env, 'PARLEY_API_RATE_PER_MIN', 1200, { min: 1, max: 10_000_000 }),
+    maxGroupMembers: readInt(env, 'PARLEY_MAX_GROUP_MEMBERS', 5000, { min: 2, max: 1_000_000 }),
+    commandTimeoutMs: readInt(env, 'PARLEY_COMMAND_TIMEOUT_MS', 10_000, { min: 100, max: 120_000 }),
+  });
+}

@@ -1,0 +1,3 @@
+export { readCommonConfig, readTokenSecret, readInternalToken, type CommonConfig } from './distributed-config.js';
+export { createKafkaClient, createPostgres, createRedisClient } from './clients.js';
+export { startOpsServer } from './ops-server.js';

@@ -1,0 +1,88 @@
+import { describe, it, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { eventually } from '@parley/core/conformance';
+import type { MessageFrame, ParleyClient } from '@parley/sdk';
+import { Cluster } from './cluster.js';
+
+let n = 0;
+const name = (p: string) => `${p}${process.pid.toString(36)}${(++n).toString(36)}`.slice(0, 32);
+const inbox = (c: ParleyClient) => {
+  const got: MessageFrame[] = [];
+  c.on('message', (m) => got.push(m));
+  return got;
+};
+async function user(cluster: Cluster, gateway: number, query: number, prefix: string) {
+  const client = cluster.client(gateway, query);
+  const username = name(prefix);
+  await client.register(username, 'correct horse battery');
+  await client.login(username, 'correct horse battery');
+  return { client, username };
+}
+
+describe('distributed: 2 gateways, 2 ingest, 2 fanout, 2 query on Kafka, PostgreSQL and Redis', () => {
+  let cluster: Cluster;
+  const clients: ParleyClient[] = [];
+  before(async () => {
+    cluster = await Cluster.start({ gateway: 2, ingest: 2, fanout: 2, query: 2 });
+  });
+  after(async () => {
+    for (const c of clients) c.close();
+    if (cluster) console.log(`process logs: ${cluster.dumpLogs()}`);
+    await cluster?.stop();
+  });
+
+  it('users on different gateways chat 1:1 and in a group: one order, dense seqs, every device', async () => {
+    const a = await user(cluster, 0, 0, 'ada');
+    const b = await user(cluster, 1, 1, 'bo');
+    const c = await user(cluster, 1, 0, 'cy');
+    const aOther = cluster.client(1, 1);
+    await aOther.login(a.username, 'correct horse battery');
+    clients.push(a.client, b.client, c.client, aOther);
+    const got = [inbox(a.client), inbox(b.client), inbox(c.client), inbox(aOther)];
+    await Promise.all([a.client.connect(), b.client.connect(), c.client.connect(), aOther.connect()]);
+
+    const direct = await a.client.openDirect(b.username);
+    await a.client.send(direct.id, 'first');
+    const acks = await Promise.all([a.client.send(direct.id, 'a1'), b.client.send(direct.id, 'b1'), a.client.send(direct.id, 'a2'), b.client.send(direct.id, 'b2')]);
+    assert.deepEqual(acks.map((x) => x.seq).sort(), [2, 3, 4, 5]);
+    const of = (g: MessageFrame[], id: string) => g.filter((m) => m.conversation === id).map((m) => `${m.seq}:${m.content}`);
+    await eventually(() => {
+      for (const i of [0, 1, 3]) assert.equal(of(got[i]!, direct.id).length, 5, `client ${i}`);
+    }, 30_000);
+    assert.deepEqual(of(got[0]!, direct.id), of(got[1]!, direct.id));
+    assert.deepEqual(of(got[3]!, direct.id), of(got[0]!, direct.id), "a's second device, on the other gateway");
+
+    const group = await b.client.createGroup('Ops', [a.username, c.username]);
+    const sends = [];
+    for (let i = 0; i < 10; i++) for (const [k, u] of [a, b, c].entries()) sends.push(u.client.send(group.id, `g${k}-${i}`));
+    const groupAcks = await Promise.all(sends);
+    assert.deepEqual(groupAcks.map((x) => x.seq).sort((x, y) => x - y), Array.from({ length: 30 }, (_, i) => i + 1));
+    await eventually(() => {
+      for (const g of got) assert.equal(of(g, group.id).length, 30);
+    }, 30_000);
+    for (const g of got.slice(1)) assert.deepEqual(of(g, group.id), of(got[0]!, group.id));
+    // The projection trails live delivery by a moment.
+    await eventually(async () => {
+      const history = await c.client.history(group.id, { after: 0, limit: 100 });
+      assert.deepEqual(history.messages.map((m) => `${m.seq}:${m.content}`), of(got[0]!, group.id));
+    }, 30_000);
+  });
+
+  it('a gateway stopped with SIGTERM tells its clients 1001 and exits 0; they resume on the other gateway', async () => {
+    const a = await user(cluster, 0, 0, 'dee');
+    const b = await user(cluster, 1, 0, 'eli');
+    clients.push(a.client, b.client);
+    const bGot = inbox(b.client);
+    await a.client.connect();
+    await b.client.connect();
+    const conv = await a.client.openDirect(b.username);
+    await a.client.send(conv.id, 'before');
+    await eventually(() => assert.equal(bGot.length, 1));
+    const closed = new Promise<number | undefined>((resolve) => b.client.on('state', (s, info) => s === 'closed' && resolve(info?.code)));
+    assert.equal(await cluster.terminate('gateway', 1), 0);
+    assert.equal(await closed, 1001);
+    await cluster.restart('gateway', 1);
+    await a.client.send(conv.id, 'after');
+    await eventually(() => assert.deepEqual(bGot.map((m) => m.content), ['before', 'after']), 30_000);
+  });
+});
