@@ -47,11 +47,13 @@ export class Ingest {
       maxBatchRecords: 500,
       // Whoever held a partition before may have written events since we last saw it: rebuild from the log.
       onAssign: async (partitions) => {
-        for (const { partition } of partitions) {
-          this.states.reset(partition);
-          this.handled.delete(partition);
-          await this.states.catchUp(partition);
-        }
+        await Promise.all(
+          partitions.map(async ({ partition }) => {
+            this.states.reset(partition);
+            this.handled.delete(partition);
+            await this.states.catchUp(partition);
+          }),
+        );
       },
     });
     await this.consumer.start((batch) => this.handle(batch));
