@@ -48,7 +48,8 @@ export class Fanout {
   /** @internal exported for tests */
   async handle(batch: LogBatch): Promise<void> {
     const { partition, records } = batch;
-    const first = records[0]?.offset ?? 0;
+    if (records.length === 0) return;
+    const first = records[0]!.offset;
     // While this member holds the partition, batches follow each other: offsets skipped between them are
     // transaction markers, and a redelivered batch folds again harmlessly (folding is idempotent in order).
     // Only a partition without state (just assigned) is rebuilt from the log up to the batch.

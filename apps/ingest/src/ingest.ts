@@ -62,7 +62,8 @@ export class Ingest {
   /** @internal exported for tests */
   async handle(batch: LogBatch): Promise<{ produce: Array<{ topic: string; records: OutgoingRecord[] }> }> {
     const { partition, records } = batch;
-    const first = records[0]?.offset ?? 0;
+    if (records.length === 0) return { produce: [] };
+    const first = records[0]!.offset;
     if (first <= (this.handled.get(partition) ?? -1)) this.states.reset(partition);
     try {
       return await this.decideBatch(batch);

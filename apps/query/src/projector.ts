@@ -45,9 +45,8 @@ export class Projector extends EventEmitter<{ applied: [{ partition: number; nex
         this.options.logger.error('projector skipping an undecodable event', { partition: batch.partition, offset: record.offset, error: error.message });
       }
     }
-    const nextOffset = batch.records[batch.records.length - 1]!.offset + 1;
-    await this.options.writer.applyBatch(batch.topic, batch.partition, events, nextOffset);
-    this.emit('applied', { partition: batch.partition, nextOffset, events: events.length });
+    await this.options.writer.applyBatch(batch.topic, batch.partition, events, batch.nextOffset);
+    this.emit('applied', { partition: batch.partition, nextOffset: batch.nextOffset, events: events.length });
   }
 
   async close(): Promise<void> {

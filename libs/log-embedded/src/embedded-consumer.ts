@@ -88,7 +88,7 @@ export class EmbeddedConsumer implements LogConsumer {
     const next = records[records.length - 1]!.offset + 1;
     const commit = { group: this.config.groupId, topic, partition, offset: next };
     try {
-      const result = await handler({ topic, partition, records });
+      const result = await handler({ topic, partition, records, nextOffset: next });
       if (result?.produce && result.produce.length > 0) {
         if (!this.config.transactionalId) {
           throw new ParleyError('config', `Consumer group ${this.config.groupId} returned records to produce but has no transactionalId`);

@@ -19,6 +19,8 @@ export class KafkaLogConsumer implements LogConsumer {
   /** Resolves when the latest assignment's onAssign and seeks are done. */
   private assignmentReady: Promise<void> = Promise.resolve();
   private readonly backoff = new Map<string, number>();
+  /** Per partition, the handling of marker-only batches, which eachBatch waits for to keep order. */
+  private readonly chains = new Map<string, Promise<void>>();
   private closing: Promise<void> | undefined;
 
   constructor(
@@ -48,6 +50,26 @@ export class KafkaLogConsumer implements LogConsumer {
       this.producer = this.transactionalProducer();
       await this.producer.connect();
     }
+    // kafkajs resolves batches of only transaction markers without calling eachBatch; hand them to the
+    // handler as empty batches (in order with the others) so offsets stored by the sink pass the markers.
+    consumer.on(consumer.events.END_BATCH_PROCESS, ({ payload }) => {
+      if (payload.batchSize !== 0 || !this.config.topics.includes(payload.topic)) return;
+      const key = `${payload.topic}/${payload.partition}`;
+      const nextOffset = Number(payload.lastOffset) + 1;
+      const previous = this.chains.get(key) ?? Promise.resolve();
+      this.chains.set(
+        key,
+        previous.then(async () => {
+          if (this.closing) return;
+          try {
+            const result = await handler({ topic: payload.topic, partition: payload.partition, records: [], nextOffset });
+            await this.commit(result, payload.topic, payload.partition, nextOffset);
+          } catch (error) {
+            this.logger.warn('handling a marker-only batch failed; the offset moves on with the next batch', { error });
+          }
+        }),
+      );
+    });
     consumer.on(consumer.events.GROUP_JOIN, ({ payload }) => {
       const assigned = Object.entries(payload.memberAssignment).flatMap(([topic, parts]) => parts.map((partition) => ({ topic, partition })));
       this.assigned = assigned;
@@ -94,14 +116,17 @@ export class KafkaLogConsumer implements LogConsumer {
     }
     const { topic, partition } = batch;
     const key = `${topic}/${partition}`;
+    await this.chains.get(key); // a marker-only batch before this one is handled first
     const all = batch.messages.map((m) => toLogRecord(topic, partition, m));
     const size = this.config.maxBatchRecords ?? 500;
     for (let i = 0; i < all.length; i += size) {
       if (!isRunning() || isStale() || this.closing) return;
       const records = all.slice(i, i + size);
-      const next = records[records.length - 1]!.offset + 1;
+      const lastChunk = i + size >= all.length;
+      // batch.lastOffset() counts transaction markers fetched along with the records: the last chunk resumes after them.
+      const next = Math.max(records[records.length - 1]!.offset + 1, lastChunk ? Number(batch.lastOffset()) + 1 : 0);
       try {
-        const result = await handler({ topic, partition, records });
+        const result = await handler({ topic, partition, records, nextOffset: next });
         await this.commit(result, topic, partition, next);
         resolveOffset(String(next - 1));
         this.backoff.delete(key);

@@ -5,3 +5,4 @@ export { ConversationRepository, type ConversationSummary, type Member } from '.
 export { MessageRepository, type StoredMessage } from './message.repository.js';
 export { OutcomeRepository, type CommandOutcome } from './outcome.repository.js';
 export { ProjectionWriter } from './projection-writer.js';
+export { projectionChecksums, projectionsEmpty, PROJECTED_TABLES } from './checksum.js';

@@ -206,6 +206,16 @@ export function eventLogConformance(adapter: string, harness: EventLogHarness): 
       const outputs: string[] = [];
       for (let p = 0; p < 2; p++) outputs.push(...(await log.read(out, p, 0, 1000)).map(dec));
       assert.deepEqual(outputs.sort(), Array.from({ length: 21 }, (_, i) => `${i}!`).sort());
+      // A reader that keeps batch.nextOffset reaches the end offset, markers included.
+      const next = new Map<number, number>();
+      const reader = log.consumer({ groupId: `${group}-reader`, topics: [out] });
+      await reader.start(async (batch) => {
+        next.set(batch.partition, Math.max(next.get(batch.partition) ?? 0, batch.nextOffset));
+      });
+      await eventually(async () => {
+        for (let p = 0; p < 2; p++) assert.equal(next.get(p) ?? 0, await log.endOffset(out, p), `partition ${p}`);
+      }, 30_000);
+      await reader.close();
     });
 
     it('records and committed offsets survive a restart', async () => {

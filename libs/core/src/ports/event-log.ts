@@ -7,7 +7,9 @@
  * - A topic has a fixed number of partitions, set at creation. A record's partition is
  *   `partitionForKey(key, partitions)` (Kafka's murmur2) unless the producer names one.
  * - Offsets in a partition start at 0 and increase; a reader sees records in offset order. Offsets may
- *   skip values (Kafka's transaction markers take offsets), so never assume `next = last + 1`.
+ *   skip values (Kafka's transaction markers take offsets), so never assume `next = last + 1`: a batch
+ *   says where to resume (`nextOffset`), and a batch of only skipped offsets arrives with no records, so a
+ *   sink that stores its offsets reaches the end offset.
  * - `send` resolves only once the records are durable (fsync'd on the embedded log, acks=all on Kafka).
  * - A consumer group hands each partition to one member at a time; a batch's offsets are committed only
  *   after its handler resolves, so a crash re-delivers, never skips (at-least-once).
@@ -88,7 +90,10 @@ export interface ConsumerConfig {
 export interface LogBatch {
   readonly topic: string;
   readonly partition: number;
+  /** May be empty: the log skipped offsets that hold no records (Kafka's transaction markers). */
   readonly records: readonly LogRecord[];
+  /** Where this partition resumes after the batch: past the last record, and past any markers after it. */
+  readonly nextOffset: number;
 }
 
 export interface BatchResult {
