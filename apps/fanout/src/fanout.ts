@@ -3,6 +3,7 @@ import { eventCodec, SchemaError } from '@parley/schemas';
 import { PartitionStates, Topics, type ConversationState } from '@parley/domain';
 import type { RoomPresenceFrame } from '@parley/protocol';
 import { routeEvent } from './route-event.js';
+import { inSpan, injectTrace } from '@parley/telemetry';
 
 export interface FanoutOptions {
   readonly log: EventLog;
@@ -67,8 +68,13 @@ export class Fanout {
       }
       state.apply(event);
       this.states.advance(partition, record.offset + 1);
-      const delivery = routeEvent(event, state);
-      if (delivery) deliveries.push(delivery);
+      const routed = event;
+      await inSpan('fanout.route', record.headers, () => {
+        const delivery = routeEvent(routed, state);
+        if (!delivery) return;
+        const issuedAt = Number(record.headers['parley-issued-at']);
+        deliveries.push({ ...delivery, trace: injectTrace(), ...(issuedAt > 0 ? { issuedAt } : {}) });
+      });
       const conversation = state.conversations.get(event.stream);
       if (conversation?.kind === 'room' && ['ConversationCreated', 'MembersJoined', 'MemberLeft'].includes(event.payload.type)) {
         this.scheduleRoomPresence(conversation);

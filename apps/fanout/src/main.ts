@@ -1,5 +1,7 @@
 #!/usr/bin/env node
 import { createJsonLogger, isParleyError } from '@parley/core';
+import { traceFields } from '@parley/telemetry';
+import { startTelemetry } from '@parley/telemetry/sdk';
 import { KafkaEventLog } from '@parley/log-kafka';
 import { RedisPresence } from '@parley/presence-redis';
 import { createHttpDelivery } from '@parley/delivery-http';
@@ -16,7 +18,8 @@ try {
   process.stderr.write(`${isParleyError(error) ? error.message : String(error)}\n`);
   process.exit(2);
 }
-const logger = createJsonLogger({ level: config.logLevel, write: (l) => void process.stdout.write(l), fields: { app: 'fanout', instance: config.instanceId } });
+const telemetry = startTelemetry({ serviceName: 'parley-fanout', instanceId: config.instanceId, metricsPort: config.metricsPort, otlpEndpoint: config.otlpEndpoint });
+const logger = createJsonLogger({ level: config.logLevel, write: (l) => void process.stdout.write(l), fields: { app: 'fanout', instance: config.instanceId }, enrich: traceFields });
 let ready = false;
 try {
   const ops = await startOpsServer({ port: config.opsPort, ready: () => ready });
@@ -41,6 +44,7 @@ try {
     await log.close();
     redis.disconnect();
     await ops.close();
+    await telemetry.shutdown().catch(() => undefined);
     process.exit(0);
   };
   process.on('SIGTERM', () => void stop('SIGTERM'));

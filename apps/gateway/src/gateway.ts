@@ -1,5 +1,12 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { isParleyError, type Delivery, type EventLog, type LogProducer, type Logger, type Presence } from '@parley/core';
+import {
+  isParleyError,
+  type Delivery,
+  type EventLog,
+  type LogProducer,
+  type Logger,
+  type Presence,
+} from '@parley/core';
 import { commandCodec, type CommandPayload } from '@parley/schemas';
 import { Topics } from '@parley/domain';
 import type { Authenticate } from '@parley/auth';
@@ -15,6 +22,7 @@ import {
   type SessionRevokedFrame,
 } from '@parley/protocol';
 import type { AwaitProjection, ClientSocket, HistoryReader } from './socket.js';
+import { Metrics, SpanKind, inSpan, injectTrace } from '@parley/telemetry';
 import { Session } from './session.js';
 
 export interface GatewayLimits {
@@ -77,7 +85,9 @@ export class Gateway {
 
   start(): void {
     this.heartbeat = setInterval(() => {
-      this.options.presence.heartbeat(this.id).catch((error: unknown) => this.options.logger.warn('presence heartbeat failed', { error }));
+      this.options.presence
+        .heartbeat(this.id)
+        .catch((error: unknown) => this.options.logger.warn('presence heartbeat failed', { error }));
     }, this.options.heartbeatMs);
     this.heartbeat.unref();
   }
@@ -90,6 +100,7 @@ export class Gateway {
     }
     const session = new Session(`${this.id}/${++this.nextId}`, socket, this.options.limits);
     this.sessions.set(session.id, session);
+    Metrics.connections.add(1);
     const timer = setTimeout(() => {
       if (!session.user) this.closeSession(session, CloseCodes.authTimeout, 'no auth frame in time');
     }, this.options.limits.authTimeoutMs);
@@ -101,11 +112,22 @@ export class Gateway {
   /** A transport got one text frame from the connection. */
   message(session: Session, text: string): void {
     if (session.closed) return;
-    if (!session.bucket.take()) return this.fail(session, { code: 'rate_limited', message: 'Too many frames; slow down' });
+    Metrics.framesIn.add(1);
+    if (!session.bucket.take())
+      return this.fail(session, { code: 'rate_limited', message: 'Too many frames; slow down' });
     const parsed = parseClientFrame(text, this.options.limits);
-    if (!parsed.ok) return this.fail(session, { code: parsed.code, message: parsed.message, ...(parsed.ref ? { ref: parsed.ref } : {}) });
+    if (!parsed.ok)
+      return this.fail(session, {
+        code: parsed.code,
+        message: parsed.message,
+        ...(parsed.ref ? { ref: parsed.ref } : {}),
+      });
     void this.handle(session, parsed.frame).catch((error: unknown) => {
-      this.options.logger.error('frame handling failed', { connection: session.id, type: parsed.frame.type, error });
+      this.options.logger.error('frame handling failed', {
+        connection: session.id,
+        type: parsed.frame.type,
+        error,
+      });
       this.fail(session, { code: 'internal', message: 'The server failed to handle that frame; retry' });
     });
   }
@@ -113,13 +135,17 @@ export class Gateway {
   /** A transport got a frame over `maxFrameBytes`: refuse it without reading it, keep the connection. */
   oversized(session: Session, bytes: number): void {
     if (session.closed) return;
-    this.fail(session, { code: 'payload_too_large', message: `Frame is ${bytes} bytes; the limit is ${this.options.limits.maxFrameBytes}` });
+    this.fail(session, {
+      code: 'payload_too_large',
+      message: `Frame is ${bytes} bytes; the limit is ${this.options.limits.maxFrameBytes}`,
+    });
   }
 
   /** The transport saw the connection close. Idempotent. */
   closed(session: Session): void {
     if (!this.sessions.delete(session.id)) return;
     session.closed = true;
+    Metrics.connections.add(-1);
     for (const t of session.timers) clearTimeout(t);
     if (session.user) {
       const set = this.byUser.get(session.user.id);
@@ -132,13 +158,23 @@ export class Gateway {
   }
 
   private async handle(session: Session, frame: ClientFrame): Promise<void> {
-    if (frame.type === 'ping') return void this.write(session, { type: 'pong', ...(frame.id ? { id: frame.id } : {}) });
+    if (frame.type === 'ping')
+      return void this.write(session, { type: 'pong', ...(frame.id ? { id: frame.id } : {}) });
     if (frame.type === 'auth') return this.auth(session, frame.token, frame.resume ?? {});
-    if (!session.user) return this.fail(session, { code: 'unauthenticated', message: 'Send an auth frame with your token first' });
+    if (!session.user)
+      return this.fail(session, {
+        code: 'unauthenticated',
+        message: 'Send an auth frame with your token first',
+      });
     session.errors = 0;
     switch (frame.type) {
       case 'send':
-        return this.send(session, frame.conversation, frame.clientMsgId, { type: 'SendMessage', clientMsgId: frame.clientMsgId, kind: frame.kind ?? 'text', content: frame.content });
+        return this.send(session, frame.conversation, frame.clientMsgId, {
+          type: 'SendMessage',
+          clientMsgId: frame.clientMsgId,
+          kind: frame.kind ?? 'text',
+          content: frame.content,
+        });
       case 'read':
         return this.command(session, frame.conversation, { type: 'MarkRead', seq: frame.seq });
       case 'resume':
@@ -151,14 +187,19 @@ export class Gateway {
   }
 
   private async auth(session: Session, token: string, resume: Record<string, number>): Promise<void> {
-    if (session.user || session.authenticating) return this.fail(session, { code: 'bad_request', message: 'Already authenticated' });
+    if (session.user || session.authenticating)
+      return this.fail(session, { code: 'bad_request', message: 'Already authenticated' });
     session.authenticating = true;
     let claims;
     try {
       claims = await this.options.authenticate(token);
     } catch (error) {
       const code = isParleyError(error) ? error.code : 'invalid_token';
-      this.write(session, { type: 'error', code, message: isParleyError(error) ? error.message : 'The token is not valid' });
+      this.write(session, {
+        type: 'error',
+        code,
+        message: isParleyError(error) ? error.message : 'The token is not valid',
+      });
       return this.closeSession(session, CloseCodes.unauthorized, code);
     }
     if (session.closed) return;
@@ -173,12 +214,19 @@ export class Gateway {
       session.cursors.set(id, seq);
       session.filling.add(id);
     }
-    await this.options.presence.connect({ userId: claims.userId, gatewayId: this.id, connectionId: session.id });
+    await this.options.presence.connect({
+      userId: claims.userId,
+      gatewayId: this.id,
+      connectionId: session.id,
+    });
     const ready: ReadyFrame = {
       type: 'ready',
       user: session.user,
       connectionId: session.id,
-      limits: { maxContentBytes: this.options.limits.maxContentBytes, maxPendingSends: this.options.limits.maxPendingSends },
+      limits: {
+        maxContentBytes: this.options.limits.maxContentBytes,
+        maxPendingSends: this.options.limits.maxPendingSends,
+      },
     };
     this.write(session, ready);
     if (Object.keys(resume).length > 0) await this.catchUp(session, Object.keys(resume));
@@ -195,9 +243,18 @@ export class Gateway {
     session.timers.push(timer);
   }
 
-  private async send(session: Session, conversation: string, clientMsgId: string, payload: CommandPayload): Promise<void> {
+  private async send(
+    session: Session,
+    conversation: string,
+    clientMsgId: string,
+    payload: CommandPayload,
+  ): Promise<void> {
     if (session.pending.size >= this.options.limits.maxPendingSends && !session.pending.has(clientMsgId)) {
-      return this.fail(session, { code: 'too_many_pending', message: `Wait for acks: at most ${this.options.limits.maxPendingSends} sends in flight`, ref: clientMsgId });
+      return this.fail(session, {
+        code: 'too_many_pending',
+        message: `Wait for acks: at most ${this.options.limits.maxPendingSends} sends in flight`,
+        ref: clientMsgId,
+      });
     }
     session.pending.set(clientMsgId, conversation);
     try {
@@ -211,21 +268,37 @@ export class Gateway {
   /** Writes a command to the log; its outcome comes back through fanout as an ack, a fact or an error. */
   private async command(session: Session, conversation: string, payload: CommandPayload): Promise<void> {
     const user = session.user!;
+    const issuedAt = Date.now();
     const value = commandCodec.encode({
       commandId: `${session.id}/${++this.nextId}`,
       stream: conversation,
-      issuedAt: Date.now(),
+      issuedAt,
       actor: { userId: user.id, username: user.username },
       origin: { gatewayId: this.id, connectionId: session.id },
       payload,
     });
     try {
-      await this.producer.send(Topics.commands, [{ key: conversation, value }]);
+      await inSpan(
+        `gateway.${payload.type}`,
+        undefined,
+        async (span) => {
+          span.setAttribute('parley.conversation', conversation);
+          const headers = injectTrace({ 'parley-issued-at': String(issuedAt) });
+          await this.producer.send(Topics.commands, [{ key: conversation, value, headers }]);
+        },
+        SpanKind.PRODUCER,
+      );
     } catch (error) {
       this.options.logger.warn('could not write a command to the log', { error });
       const ref = payload.type === 'SendMessage' ? payload.clientMsgId : undefined;
       if (ref) session.pending.delete(ref);
-      this.write(session, { type: 'error', code: 'unavailable', message: 'Could not store the command; retry with the same clientMsgId', conversation, ...(ref ? { ref } : {}) });
+      this.write(session, {
+        type: 'error',
+        code: 'unavailable',
+        message: 'Could not store the command; retry with the same clientMsgId',
+        conversation,
+        ...(ref ? { ref } : {}),
+      });
     }
   }
 
@@ -246,7 +319,13 @@ export class Gateway {
       for (const id of ids) {
         const ok = await this.catchUpFromHistory(session, id);
         this.flushAhead(session, id, true);
-        if (!ok) this.write(session, { type: 'error', code: 'not_member', message: 'You are not a member of this conversation', conversation: id });
+        if (!ok)
+          this.write(session, {
+            type: 'error',
+            code: 'not_member',
+            message: 'You are not a member of this conversation',
+            conversation: id,
+          });
         result[id] = session.cursors.get(id) ?? 0;
       }
       this.write(session, { type: 'resumed', conversations: result });
@@ -275,21 +354,35 @@ export class Gateway {
   /** Fanout's hand-off: every delivery of a batch, for the users of this gateway. */
   async deliver(batch: readonly Delivery[]): Promise<void> {
     for (const d of batch) {
-      const text = JSON.stringify(d.frame);
-      const originSession = d.origin ? this.sessions.get(d.origin.connectionId) : undefined;
-      if (d.frame.type === 'session.revoked') {
-        const tokenId = (d.frame as SessionRevokedFrame).tokenId;
-        for (const userId of d.userIds) for (const s of this.byUser.get(userId) ?? []) if (s.tokenId === tokenId) this.closeSession(s, CloseCodes.loggedOut, 'logged out');
-        continue;
-      }
-      if (originSession && d.origin) this.deliverToOrigin(originSession, d, d.origin.frame as ServerFrame);
-      for (const userId of d.userIds) {
-        for (const session of this.byUser.get(userId) ?? []) {
-          if (session === originSession) continue;
-          if (d.frame.type === 'message') this.writeInOrder(session, d.frame as MessageFrame, text, false);
-          else session.write(text);
-          this.checkBackpressure(session);
-        }
+      if (d.trace && d.trace['traceparent'])
+        await inSpan('gateway.deliver', d.trace, () => this.deliverOne(d));
+      else this.deliverOne(d);
+    }
+  }
+
+  /** Writes one delivery: the origin's ack or error, and the frame to every other connection of its users. */
+  private deliverOne(d: Delivery): void {
+    const text = JSON.stringify(d.frame);
+    const originSession = d.origin ? this.sessions.get(d.origin.connectionId) : undefined;
+    if (d.frame.type === 'session.revoked') {
+      const tokenId = (d.frame as SessionRevokedFrame).tokenId;
+      for (const userId of d.userIds)
+        for (const s of this.byUser.get(userId) ?? [])
+          if (s.tokenId === tokenId) this.closeSession(s, CloseCodes.loggedOut, 'logged out');
+      return;
+    }
+    if (d.frame.type === 'message' && d.issuedAt) {
+      const seconds = Math.max(0, Date.now() - d.issuedAt) / 1000;
+      for (const userId of d.userIds)
+        for (let i = this.byUser.get(userId)?.size ?? 0; i > 0; i--) Metrics.e2eLatency.record(seconds);
+    }
+    if (originSession && d.origin) this.deliverToOrigin(originSession, d, d.origin.frame as ServerFrame);
+    for (const userId of d.userIds) {
+      for (const session of this.byUser.get(userId) ?? []) {
+        if (session === originSession) continue;
+        if (d.frame.type === 'message') this.writeInOrder(session, d.frame as MessageFrame, text, false);
+        else session.write(text);
+        this.checkBackpressure(session);
       }
     }
   }
@@ -301,7 +394,8 @@ export class Gateway {
     }
     this.write(session, frame);
     // The ack stands for the message on the sender's connection; the cursor moves past it.
-    if (frame.type === 'ack' && d.frame.type === 'message') this.writeInOrder(session, d.frame as MessageFrame, JSON.stringify(d.frame), true);
+    if (frame.type === 'ack' && d.frame.type === 'message')
+      this.writeInOrder(session, d.frame as MessageFrame, JSON.stringify(d.frame), true);
   }
 
   /**
@@ -310,9 +404,18 @@ export class Gateway {
    * by its ack, which moves the cursor without being written again. `fromHistory` marks the fill itself,
    * which writes while live messages of the conversation are held back.
    */
-  private writeInOrder(session: Session, m: MessageFrame, text: string, acked: boolean, fromHistory = false): void {
+  private writeInOrder(
+    session: Session,
+    m: MessageFrame,
+    text: string,
+    acked: boolean,
+    fromHistory = false,
+  ): void {
     const cursor = session.cursors.get(m.conversation);
-    if ((!fromHistory && session.filling.has(m.conversation)) || (cursor !== undefined && m.seq > cursor + 1)) {
+    if (
+      (!fromHistory && session.filling.has(m.conversation)) ||
+      (cursor !== undefined && m.seq > cursor + 1)
+    ) {
       if (cursor !== undefined && m.seq <= cursor) return;
       let ahead = session.ahead.get(m.conversation);
       if (!ahead) session.ahead.set(m.conversation, (ahead = new Map()));
@@ -339,7 +442,10 @@ export class Gateway {
         await sleep(Math.min(25 * (attempt + 1), 250));
       }
       if (session.ahead.get(conversation)?.size) {
-        this.options.logger.warn('could not fill a gap from history; closing so the client resumes', { connection: session.id, conversation });
+        this.options.logger.warn('could not fill a gap from history; closing so the client resumes', {
+          connection: session.id,
+          conversation,
+        });
         this.closeSession(session, CloseCodes.slowConsumer, 'could not fill a gap; reconnect and resume');
       }
     } finally {
@@ -377,7 +483,8 @@ export class Gateway {
 
   private fail(session: Session, error: Omit<ErrorFrame, 'type'>): void {
     this.write(session, { type: 'error', ...error });
-    if (++session.errors >= this.options.limits.maxConsecutiveErrors) this.closeSession(session, CloseCodes.protocolAbuse, 'too many bad frames');
+    if (++session.errors >= this.options.limits.maxConsecutiveErrors)
+      this.closeSession(session, CloseCodes.protocolAbuse, 'too many bad frames');
   }
 
   private closeSession(session: Session, code: number, reason: string): void {
@@ -389,9 +496,9 @@ export class Gateway {
   /** Stops accepting, tells every client to reconnect elsewhere (1001), and stops heartbeating. Idempotent. */
   async drain(): Promise<void> {
     this.accepting = false;
-    for (const session of [...this.sessions.values()]) this.closeSession(session, CloseCodes.goingAway, 'server is shutting down; reconnect');
+    for (const session of [...this.sessions.values()])
+      this.closeSession(session, CloseCodes.goingAway, 'server is shutting down; reconnect');
     if (this.heartbeat) clearInterval(this.heartbeat);
     await this.producer.close();
   }
 }
-

@@ -1,6 +1,8 @@
 #!/usr/bin/env node
 import { randomBytes } from 'node:crypto';
 import { createJsonLogger, isParleyError } from '@parley/core';
+import { traceFields } from '@parley/telemetry';
+import { startTelemetry } from '@parley/telemetry/sdk';
 import { KafkaEventLog } from '@parley/log-kafka';
 import { RedisPresence } from '@parley/presence-redis';
 import { createKafkaClient, createPostgres, createRedisClient } from '@parley/runtime';
@@ -24,7 +26,8 @@ try {
   process.stderr.write(`${isParleyError(error) ? error.message : String(error)}\n`);
   process.exit(2);
 }
-const logger = createJsonLogger({ level: config.logLevel, write: (l) => void process.stdout.write(l), fields: { app: 'gateway', instance: config.instanceId } });
+const telemetry = startTelemetry({ serviceName: 'parley-gateway', instanceId: config.instanceId, metricsPort: config.metricsPort, otlpEndpoint: config.otlpEndpoint });
+const logger = createJsonLogger({ level: config.logLevel, write: (l) => void process.stdout.write(l), fields: { app: 'gateway', instance: config.instanceId }, enrich: traceFields });
 let gateway: Gateway | undefined;
 let ready = false;
 const server = new UwsServer({
@@ -83,6 +86,7 @@ try {
     await db.destroy();
     redis.disconnect();
     logger.info('gateway stopped');
+    await telemetry.shutdown().catch(() => undefined);
     process.exit(0);
   };
   process.on('SIGTERM', () => void stop('SIGTERM'));

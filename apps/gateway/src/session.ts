@@ -1,6 +1,7 @@
 import type { MessageFrame } from '@parley/protocol';
 import type { ClientSocket } from './socket.js';
 import { TokenBucket } from './token-bucket.js';
+import { Metrics } from '@parley/telemetry';
 
 /**
  * One client connection's state. `cursors` is the last seq written to this connection per conversation:
@@ -32,6 +33,9 @@ export class Session {
   }
 
   write(text: string): boolean {
-    return !this.closed && this.socket.send(text);
+    if (this.closed) return false;
+    Metrics.framesOut.add(1);
+    if (text.startsWith('{"type":"message"')) Metrics.messagesDelivered.add(1);
+    return this.socket.send(text);
   }
 }

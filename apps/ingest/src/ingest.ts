@@ -3,6 +3,7 @@ import { commandCodec, eventCodec, SchemaError } from '@parley/schemas';
 import { PartitionStates, Topics } from '@parley/domain';
 import { monotonicFactory } from 'ulid';
 import { decide, type DecideLimits } from './decide.js';
+import { Metrics, inSpan, injectTrace } from '@parley/telemetry';
 
 export interface IngestOptions {
   readonly log: EventLog;
@@ -94,10 +95,19 @@ export class Ingest {
         this.options.logger.error('dropping an undecodable command', { partition, offset: record.offset, error: error.message });
         continue;
       }
-      for (const event of decide(command, state, { now, newId: this.newId, limits: this.options.limits })) {
-        state.apply(event);
-        out.push({ key: event.stream, value: eventCodec.encode(event), partition, headers: record.headers });
-      }
+      const decided = command;
+      await inSpan('ingest.decide', record.headers, (span) => {
+        span.setAttribute('parley.command', decided.payload.type);
+        // The events continue the command's trace, and keep when the gateway issued it (end-to-end latency).
+        const headers = injectTrace(record.headers['parley-issued-at'] ? { 'parley-issued-at': record.headers['parley-issued-at'] } : {});
+        const events = decide(decided, state, { now, newId: this.newId, limits: this.options.limits });
+        for (const event of events) {
+          state.apply(event);
+          if (event.payload.type === 'MessageSent') Metrics.messagesAccepted.add(1);
+          out.push({ key: event.stream, value: eventCodec.encode(event), partition, headers });
+        }
+        this.options.logger.debug('command decided', { command: decided.payload.type, stream: decided.stream, outcome: events.map((e) => e.payload.type) });
+      });
     }
     this.handled.set(partition, records[records.length - 1]?.offset ?? first);
     return { produce: [{ topic: Topics.events, records: out }] };

@@ -1,5 +1,7 @@
 #!/usr/bin/env node
 import { createJsonLogger, isParleyError } from '@parley/core';
+import { traceFields } from '@parley/telemetry';
+import { startTelemetry } from '@parley/telemetry/sdk';
 import { KafkaEventLog } from '@parley/log-kafka';
 import { createKafkaClient, startOpsServer } from '@parley/runtime';
 import { Topics } from '@parley/domain';
@@ -14,7 +16,8 @@ try {
   process.stderr.write(`${isParleyError(error) ? error.message : String(error)}\n`);
   process.exit(2);
 }
-const logger = createJsonLogger({ level: config.logLevel, write: (l) => void process.stdout.write(l), fields: { app: 'ingest', instance: config.instanceId } });
+const telemetry = startTelemetry({ serviceName: 'parley-ingest', instanceId: config.instanceId, metricsPort: config.metricsPort, otlpEndpoint: config.otlpEndpoint });
+const logger = createJsonLogger({ level: config.logLevel, write: (l) => void process.stdout.write(l), fields: { app: 'ingest', instance: config.instanceId }, enrich: traceFields });
 let ready = false;
 try {
   const ops = await startOpsServer({ port: config.opsPort, ready: () => ready });
@@ -34,6 +37,7 @@ try {
     await ingest.close(); // finishes the transaction in flight and leaves the group
     await log.close();
     await ops.close();
+    await telemetry.shutdown().catch(() => undefined);
     process.exit(0);
   };
   process.on('SIGTERM', () => void stop('SIGTERM'));

@@ -3,6 +3,8 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Kysely } from 'kysely';
 import { createJsonLogger, isParleyError } from '@parley/core';
+import { traceFields } from '@parley/telemetry';
+import { startTelemetry } from '@parley/telemetry/sdk';
 import { KafkaEventLog } from '@parley/log-kafka';
 import { createKafkaClient, createPostgres } from '@parley/runtime';
 import { Topics } from '@parley/domain';
@@ -22,7 +24,8 @@ try {
   process.stderr.write(`${isParleyError(error) ? error.message : String(error)}\n`);
   process.exit(2);
 }
-const logger = createJsonLogger({ level: config.logLevel, write: (l) => void process.stdout.write(l), fields: { app: 'query', instance: config.instanceId } });
+const telemetry = startTelemetry({ serviceName: 'parley-query', instanceId: config.instanceId, metricsPort: config.metricsPort, otlpEndpoint: config.otlpEndpoint });
+const logger = createJsonLogger({ level: config.logLevel, write: (l) => void process.stdout.write(l), fields: { app: 'query', instance: config.instanceId }, enrich: traceFields });
 let ready = false;
 try {
   const kafka = createKafkaClient(`parley-query-${config.instanceId}`, config.kafkaBrokers, logger);
@@ -65,6 +68,7 @@ try {
     await commands.close();
     await log.close();
     await db.destroy();
+    await telemetry.shutdown().catch(() => undefined);
     process.exit(0);
   };
   process.on('SIGTERM', () => void stop('SIGTERM'));

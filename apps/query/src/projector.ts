@@ -3,6 +3,7 @@ import type { EventLog, LogBatch, LogConsumer, Logger } from '@parley/core';
 import { eventCodec, SchemaError, type ParleyEvent } from '@parley/schemas';
 import { Topics } from '@parley/domain';
 import type { ProjectionWriter } from '@parley/store';
+import { Metrics, startSpanFrom } from '@parley/telemetry';
 
 export interface ProjectorOptions {
   readonly log: EventLog;
@@ -37,6 +38,7 @@ export class Projector extends EventEmitter<{ applied: [{ partition: number; nex
 
   private async handle(batch: LogBatch): Promise<void> {
     const events: ParleyEvent[] = [];
+    const spans = batch.records.map((r) => startSpanFrom('projector.apply', r.headers));
     for (const record of batch.records) {
       try {
         events.push(eventCodec.decode(record.value));
@@ -45,7 +47,13 @@ export class Projector extends EventEmitter<{ applied: [{ partition: number; nex
         this.options.logger.error('projector skipping an undecodable event', { partition: batch.partition, offset: record.offset, error: error.message });
       }
     }
-    await this.options.writer.applyBatch(batch.topic, batch.partition, events, batch.nextOffset);
+    try {
+      await this.options.writer.applyBatch(batch.topic, batch.partition, events, batch.nextOffset);
+    } finally {
+      for (const span of spans) span.end();
+    }
+    const newest = events[events.length - 1];
+    if (newest) Metrics.projectorLag.record(Math.max(0, Date.now() - newest.ts) / 1000, { partition: batch.partition });
     this.emit('applied', { partition: batch.partition, nextOffset: batch.nextOffset, events: events.length });
   }
 

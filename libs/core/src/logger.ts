@@ -15,12 +15,14 @@ export function createJsonLogger(options: {
   level: LogLevel;
   write: (line: string) => void;
   fields?: Record<string, unknown>;
+  /** Extra fields per line, e.g. the active trace and span ids. */
+  enrich?: () => Record<string, unknown>;
 }): Logger {
   const threshold = LEVELS[options.level];
   const base = options.fields ?? {};
   const emit = (level: Exclude<LogLevel, 'silent'>, msg: string, fields?: Record<string, unknown>): void => {
     if (LEVELS[level] < threshold) return;
-    const line: Record<string, unknown> = { time: new Date().toISOString(), level, msg, ...base };
+    const line: Record<string, unknown> = { time: new Date().toISOString(), level, msg, ...base, ...options.enrich?.() };
     if (fields) for (const [k, v] of Object.entries(fields)) line[k] = v instanceof Error ? serializeError(v) : v;
     options.write(JSON.stringify(line) + '\n');
   };

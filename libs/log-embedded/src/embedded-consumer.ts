@@ -2,6 +2,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { ParleyError, type BatchHandler, type ConsumerConfig, type LogConsumer } from '@parley/core';
 import type { ConsumerGroup } from './consumer-group.js';
 import type { EmbeddedLog } from './embedded-log.js';
+import { recordConsumerLag } from '@parley/telemetry';
 
 const IDLE_WAIT_MS = 250;
 const MAX_BACKOFF_MS = 5000;
@@ -84,6 +85,7 @@ export class EmbeddedConsumer implements LogConsumer {
   private async poll(topic: string, partition: number, key: string, handler: BatchHandler): Promise<boolean> {
     const from = await this.position(topic, partition, key);
     const records = this.log.readSync(topic, partition, from, this.config.maxBatchRecords ?? 500);
+    recordConsumerLag(this.config.groupId, topic, partition, (await this.log.endOffset(topic, partition)) - from - records.length);
     if (records.length === 0) return false;
     const next = records[records.length - 1]!.offset + 1;
     const commit = { group: this.config.groupId, topic, partition, offset: next };

@@ -2,6 +2,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { Consumer, EachBatchPayload, Kafka, Producer } from 'kafkajs';
 import { ParleyError, partitionForKey, type BatchHandler, type BatchResult, type ConsumerConfig, type LogConsumer, type Logger, type OutgoingRecord } from '@parley/core';
 import { toLogRecord, toMessage } from './records.js';
+import { recordConsumerLag } from '@parley/telemetry';
 
 const MAX_BACKOFF_MS = 5000;
 
@@ -53,6 +54,7 @@ export class KafkaLogConsumer implements LogConsumer {
     // kafkajs resolves batches of only transaction markers without calling eachBatch; hand them to the
     // handler as empty batches (in order with the others) so offsets stored by the sink pass the markers.
     consumer.on(consumer.events.END_BATCH_PROCESS, ({ payload }) => {
+      recordConsumerLag(this.config.groupId, payload.topic, payload.partition, Number(payload.offsetLag));
       if (payload.batchSize !== 0 || !this.config.topics.includes(payload.topic)) return;
       const key = `${payload.topic}/${payload.partition}`;
       const nextOffset = Number(payload.lastOffset) + 1;

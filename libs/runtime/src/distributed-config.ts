@@ -1,5 +1,5 @@
 import { hostname } from 'node:os';
-import { ParleyError, readEnum, readInt, readString, type Env, type LogLevel } from '@parley/core';
+import { ParleyError, readEnum, readInt, readOptionalString, readString, type Env, type LogLevel } from '@parley/core';
 
 /** Settings every distributed app reads (docs/OPERATIONS.md lists them). Each app's config.ts adds its own. */
 export interface CommonConfig {
@@ -12,6 +12,10 @@ export interface CommonConfig {
   readonly replicationFactor: number;
   /** Port of the /healthz endpoint (ingest and fanout, which serve nothing else). */
   readonly opsPort: number;
+  /** Port of the Prometheus /metrics endpoint (0: none). */
+  readonly metricsPort: number;
+  /** OTLP/HTTP collector for traces; none: traces are not exported. */
+  readonly otlpEndpoint: string | undefined;
 }
 
 export function readCommonConfig(env: Env): CommonConfig {
@@ -23,7 +27,9 @@ export function readCommonConfig(env: Env): CommonConfig {
     kafkaBrokers: brokers,
     partitions: readInt(env, 'PARLEY_PARTITIONS', 12, { min: 1, max: 1024 }),
     replicationFactor: readInt(env, 'PARLEY_REPLICATION_FACTOR', -1, { min: -1, max: 16 }),
-    opsPort: readInt(env, 'PARLEY_OPS_PORT', 9464, { min: 0, max: 65535 }),
+    opsPort: readInt(env, 'PARLEY_OPS_PORT', 9465, { min: 0, max: 65535 }),
+    metricsPort: readInt(env, 'PARLEY_METRICS_PORT', 9464, { min: 0, max: 65535 }),
+    otlpEndpoint: readOptionalString(env, 'OTEL_EXPORTER_OTLP_ENDPOINT'),
   };
 }
 

@@ -77,6 +77,7 @@ export class Cluster {
       PORT: String(await freePort()),
       PARLEY_INTERNAL_PORT: String(await freePort()),
       PARLEY_OPS_PORT: String(await freePort()),
+      PARLEY_METRICS_PORT: String(await freePort()),
       PARLEY_ADVERTISED_HOST: '127.0.0.1',
       HOST: '127.0.0.1',
     };

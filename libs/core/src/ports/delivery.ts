@@ -12,6 +12,10 @@ export interface Delivery {
   /** Conversation and seq of a message, so the gateway can keep every connection gapless. */
   readonly conversation?: string;
   readonly seq?: number;
+  /** Trace context of the event (W3C traceparent headers), to continue its trace on the gateway. */
+  readonly trace?: Readonly<Record<string, string>>;
+  /** When the gateway wrote the originating command (ms since the epoch), for end-to-end latency. */
+  readonly issuedAt?: number;
   /** The connection that sent the command: it gets `originFrame` instead of `frame`. */
   readonly origin?: { readonly connectionId: string; readonly frame: OutboundFrame };
 }
