@@ -2,3 +2,4 @@ export { startPostgres, type PostgresServer } from './postgres.js';
 export { startRedis, type RedisServer } from './redis.js';
 export { startKafka, ensureKafkaJars, KAFKA_VERSION, type KafkaServer } from './kafka.js';
 export { freePort } from './process-utils.js';
+export { useContainers } from './docker.js';

@@ -4,6 +4,8 @@ import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { spawnSync } from 'node:child_process';
 import { Kafka, logLevel } from 'kafkajs';
+import { useContainers } from './docker.js';
+import { startKafkaContainer } from './containers.js';
 import { ensureDebianPackages, freePort, startDaemon, waitUntil, type Daemon } from './process-utils.js';
 
 export const KAFKA_VERSION = '3.9.1';
@@ -62,6 +64,7 @@ export function ensureKafkaJars(log: (line: string) => void): string {
  * partitions.
  */
 export async function startKafka(log: (line: string) => void = () => undefined): Promise<KafkaServer> {
+  if (useContainers()) return startKafkaContainer();
   const libs = ensureKafkaJars(log);
   const dir = mkdtempSync(join(tmpdir(), 'parley-kafka-'));
   const [port, controllerPort] = [await freePort(), await freePort()];

@@ -3,6 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
 import pg from 'pg';
+import { useContainers } from './docker.js';
+import { startPostgresContainer } from './containers.js';
 import { ensureDebianPackages, freePort, startDaemon, waitUntil, type Daemon } from './process-utils.js';
 
 export interface PostgresServer {
@@ -28,6 +30,7 @@ function binDir(): string {
  * the `postgres` user the package creates.
  */
 export async function startPostgres(log: (line: string) => void = () => undefined): Promise<PostgresServer> {
+  if (useContainers()) return startPostgresContainer();
   ensureDebianPackages(PG_ROOT, ['postgresql'], log);
   const bin = binDir();
   const dir = mkdtempSync(join(tmpdir(), 'parley-pg-'));

@@ -2,6 +2,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
+import { useContainers } from './docker.js';
+import { startRedisContainer } from './containers.js';
 import { ensureDebianPackages, freePort, startDaemon, waitUntil, type Daemon } from './process-utils.js';
 
 export interface RedisServer {
@@ -16,6 +18,7 @@ const REDIS = '/usr/bin/redis-server';
 
 /** A throwaway Redis on a free port in a temporary directory, no persistence. Installs redis-server when missing. */
 export async function startRedis(log: (line: string) => void = () => undefined): Promise<RedisServer> {
+  if (useContainers()) return startRedisContainer();
   ensureDebianPackages(REDIS, ['redis-server'], log);
   const dir = mkdtempSync(join(tmpdir(), 'parley-redis-'));
   const port = await freePort();
