@@ -22,20 +22,35 @@ const run = (label, cmd, args, options = {}, last = false) => {
 
 if (!existsSync(join(root, 'node_modules/.bin/turbo'))) run('installing dependencies (npm install)', 'npm', ['install', '--no-audit', '--no-fund']);
 
+// What the tests need from Debian: a browser for the browser test, PostgreSQL and Redis for the distributed
+// tests (Kafka comes from Maven Central below). One apt-get run for whatever is missing.
 const chromium = process.env.PARLEY_CHROMIUM ?? '/usr/bin/chromium';
-if (!existsSync(chromium)) {
+const needs = [
+  [chromium, ['chromium', 'fonts-dejavu-core']],
+  ['/usr/lib/postgresql', ['postgresql']],
+  ['/usr/bin/redis-server', ['redis-server']],
+  ['/usr/bin/java', ['openjdk-17-jre-headless']],
+  ['/usr/bin/mvn', ['maven']],
+];
+const missing = needs.filter(([probe]) => !existsSync(probe)).flatMap(([, pkgs]) => pkgs);
+if (missing.length > 0) {
   const isRoot = process.getuid?.() === 0;
   if (!isRoot || !existsSync('/usr/bin/apt-get')) {
-    console.error(`The browser test needs Chromium at ${chromium}. Install it (Debian: sudo apt-get install -y chromium) or set PARLEY_CHROMIUM.`);
+    console.error(`The tests need ${missing.join(', ')}. Install them (Debian: sudo apt-get install -y ${missing.join(' ')}), or set PARLEY_CHROMIUM / PARLEY_TEST_INFRA=docker.`);
     process.exit(1);
   }
-  run('installing Chromium for the browser test (apt-get update)', 'apt-get', ['update', '-q']);
-  run('installing Chromium for the browser test (apt-get install chromium)', 'apt-get', ['install', '-y', '-q', '--no-install-recommends', 'chromium', 'fonts-dejavu-core'], {
+  run('apt-get update', 'apt-get', ['update', '-q']);
+  run(`installing ${missing.join(', ')}`, 'apt-get', ['install', '-y', '-q', '--no-install-recommends', ...missing], {
     env: { ...env, DEBIAN_FRONTEND: 'noninteractive' },
   });
 }
 
 run('build, typecheck, lint', join(root, 'node_modules/.bin/turbo'), ['run', 'build', 'typecheck', 'lint', '--output-logs=errors-only', '--concurrency=2']);
+run('Kafka broker jars (Maven Central, cached in ~/.cache/parley)', process.execPath, [
+  '--input-type=module',
+  '-e',
+  "const m = await import('./libs/test-infra/dist/index.js'); console.log(m.ensureKafkaJars((l) => console.log(l)));",
+]);
 
 const dirs = ['schemas', ...['libs', 'apps', 'test'].flatMap((d) => readdirSync(join(root, d)).map((p) => `${d}/${p}`))]
   .map((d) => join(root, d, 'dist'))
