@@ -1,11 +1,8 @@
 #!/usr/bin/env node
 import { randomBytes } from 'node:crypto';
-import { createJsonLogger, isParleyError } from '@parley/core';
-import { traceFields } from '@parley/telemetry';
-import { startTelemetry } from '@parley/telemetry/sdk';
 import { KafkaEventLog } from '@parley/log-kafka';
 import { RedisPresence } from '@parley/presence-redis';
-import { createKafkaClient, createPostgres, createRedisClient } from '@parley/runtime';
+import { bootApp, createKafkaClient, createPostgres, createRedisClient, loadConfigOrExit, stopOnSignals } from '@parley/runtime';
 import { Topics } from '@parley/domain';
 import { TokenService, createAuthenticator } from '@parley/auth';
 import { ConversationRepository, MessageRepository, ProjectionWriter, UserRepository, type Database } from '@parley/store';
@@ -19,15 +16,8 @@ import { createAwaitProjection } from './await-projection.js';
 import { MAX_WS_MESSAGE_BYTES, gatewayLimits, maxFrameBytes } from './limits.js';
 
 // Distributed gateway: WebSocket clients in, commands to Kafka, hand-offs from fanout out to sockets.
-let config;
-try {
-  config = loadGatewayConfig(process.env);
-} catch (error) {
-  process.stderr.write(`${isParleyError(error) ? error.message : String(error)}\n`);
-  process.exit(2);
-}
-const telemetry = startTelemetry({ serviceName: 'parley-gateway', instanceId: config.instanceId, metricsPort: config.metricsPort, otlpEndpoint: config.otlpEndpoint });
-const logger = createJsonLogger({ level: config.logLevel, write: (l) => void process.stdout.write(l), fields: { app: 'gateway', instance: config.instanceId }, enrich: traceFields });
+const config = loadConfigOrExit(() => loadGatewayConfig(process.env));
+const { logger, telemetry } = bootApp('gateway', config);
 let gateway: Gateway | undefined;
 let ready = false;
 const server = new UwsServer({
@@ -72,11 +62,7 @@ try {
   ready = true;
   logger.info('gateway ready', { port: server.port, internalPort: internal.port, gatewayId });
 
-  let stopping = false;
-  const stop = async (signal: string): Promise<void> => {
-    if (stopping) return;
-    stopping = true;
-    logger.info('draining', { signal });
+  stopOnSignals(logger, telemetry, async () => {
     ready = false;
     server.stopListening(); // no new connections
     await g.drain(); // clients are told 1001 and reconnect to another gateway
@@ -86,11 +72,7 @@ try {
     await db.destroy();
     redis.disconnect();
     logger.info('gateway stopped');
-    await telemetry.shutdown().catch(() => undefined);
-    process.exit(0);
-  };
-  process.on('SIGTERM', () => void stop('SIGTERM'));
-  process.on('SIGINT', () => void stop('SIGINT'));
+  });
 } catch (error) {
   logger.error('gateway failed to start', { error });
   process.exit(1);

@@ -2,11 +2,8 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Kysely } from 'kysely';
-import { createJsonLogger, isParleyError } from '@parley/core';
-import { traceFields } from '@parley/telemetry';
-import { startTelemetry } from '@parley/telemetry/sdk';
 import { KafkaEventLog } from '@parley/log-kafka';
-import { createKafkaClient, createPostgres } from '@parley/runtime';
+import { bootApp, createKafkaClient, createPostgres, loadConfigOrExit, stopOnSignals } from '@parley/runtime';
 import { Topics } from '@parley/domain';
 import { PasswordHasher, TokenService, createAuthenticator } from '@parley/auth';
 import { ConversationRepository, MessageRepository, OutcomeRepository, ProjectionWriter, UserRepository, migrateToLatest, type Database } from '@parley/store';
@@ -17,15 +14,8 @@ import { CommandBus } from './command-bus.js';
 import { createHttpApp } from './http/create-http-app.js';
 
 // Distributed query: the HTTP API and web client, and one member of the projector group.
-let config;
-try {
-  config = loadQueryConfig(process.env);
-} catch (error) {
-  process.stderr.write(`${isParleyError(error) ? error.message : String(error)}\n`);
-  process.exit(2);
-}
-const telemetry = startTelemetry({ serviceName: 'parley-query', instanceId: config.instanceId, metricsPort: config.metricsPort, otlpEndpoint: config.otlpEndpoint });
-const logger = createJsonLogger({ level: config.logLevel, write: (l) => void process.stdout.write(l), fields: { app: 'query', instance: config.instanceId }, enrich: traceFields });
+const config = loadConfigOrExit(() => loadQueryConfig(process.env));
+const { logger, telemetry } = bootApp('query', config);
 let ready = false;
 try {
   const kafka = createKafkaClient(`parley-query-${config.instanceId}`, config.kafkaBrokers, logger);
@@ -57,22 +47,14 @@ try {
   await new Promise<void>((resolve) => server.listen(config.port, config.host, resolve));
   ready = true;
   logger.info('query ready', { port: (server.address() as AddressInfo).port });
-  let stopping = false;
-  const stop = async (signal: string): Promise<void> => {
-    if (stopping) return;
-    stopping = true;
-    logger.info('stopping', { signal });
+  stopOnSignals(logger, telemetry, async () => {
     ready = false;
     await new Promise<void>((resolve) => server.close(() => resolve())); // finish requests in flight
     await projector.close();
     await commands.close();
     await log.close();
     await db.destroy();
-    await telemetry.shutdown().catch(() => undefined);
-    process.exit(0);
-  };
-  process.on('SIGTERM', () => void stop('SIGTERM'));
-  process.on('SIGINT', () => void stop('SIGINT'));
+  });
 } catch (error) {
   logger.error('query failed to start', { error });
   process.exit(1);

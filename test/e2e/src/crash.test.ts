@@ -4,7 +4,7 @@ import { eventually } from '@parley/core/conformance';
 import type { Ack } from '@parley/sdk';
 import { startServer, removeDataDir, type RunningServer } from './server.js';
 import { inbox, newUser } from './clients.js';
-import { freePort } from './free-port.js';
+import { freePort } from '@parley/test-infra';
 
 let server: RunningServer | undefined;
 after(async () => {
