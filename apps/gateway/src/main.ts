@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { KafkaEventLog } from '@parley/log-kafka';
 import { RedisPresence } from '@parley/presence-redis';
 import { bootApp, createKafkaClient, createPostgres, createRedisClient, loadConfigOrExit, stopOnSignals } from '@parley/runtime';
-import { Topics } from '@parley/domain';
+import { Topics, topicSpecs } from '@parley/domain';
 import { TokenService, createAuthenticator } from '@parley/auth';
 import { ConversationRepository, MessageRepository, ProjectionWriter, UserRepository, type Database } from '@parley/store';
 import { gatewayIdFor } from '@parley/delivery-http';
@@ -36,7 +36,7 @@ try {
   await server.start();
   const kafka = createKafkaClient(`parley-gateway-${config.instanceId}`, config.kafkaBrokers, logger);
   const log = new KafkaEventLog({ kafka, logger, replicationFactor: config.replicationFactor });
-  await log.createTopics([{ name: Topics.commands, partitions: config.partitions }, { name: Topics.events, partitions: config.partitions }]);
+  await log.createTopics(topicSpecs(config.partitions));
   const partitions = await log.partitionCount(Topics.events);
   const db = createPostgres<Database>(config.databaseUrl, 10);
   const redis = createRedisClient(config.redisUrl, logger);

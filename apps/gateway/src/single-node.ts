@@ -9,7 +9,7 @@ import { PGliteDialect } from 'kysely-pglite-dialect';
 import { ParleyError, type Logger } from '@parley/core';
 import { EmbeddedLog } from '@parley/log-embedded';
 import { MemoryPresence } from '@parley/presence-memory';
-import { Topics } from '@parley/domain';
+import { Topics, topicSpecs } from '@parley/domain';
 import { PasswordHasher, TokenService, createAuthenticator } from '@parley/auth';
 import {
   ConversationRepository,
@@ -64,10 +64,7 @@ export async function startSingleNode(config: SingleNodeConfig, logger: Logger):
   const step = (msg: string, fields?: Record<string, unknown>) => logger.info(msg, fields);
   step('opening the event log', { dir: join(config.dataDir, 'log') });
   const log = await EmbeddedLog.open({ dir: join(config.dataDir, 'log'), fsync: config.fsync, logger: logger.child({ component: 'log' }) });
-  await log.createTopics([
-    { name: Topics.commands, partitions: config.partitions },
-    { name: Topics.events, partitions: config.partitions },
-  ]);
+  await log.createTopics(topicSpecs(config.partitions));
   const partitions = await log.partitionCount(Topics.events);
   step('opening the database', { dir: join(config.dataDir, 'pg') });
   const pglite = new PGlite(join(config.dataDir, 'pg'));

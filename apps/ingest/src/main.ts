@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 import { KafkaEventLog } from '@parley/log-kafka';
 import { bootApp, createKafkaClient, loadConfigOrExit, startOpsServer, stopOnSignals } from '@parley/runtime';
-import { Topics } from '@parley/domain';
+import { topicSpecs } from '@parley/domain';
 import { loadIngestConfig } from './config.js';
 import { Ingest } from './ingest.js';
 
@@ -13,7 +13,7 @@ try {
   const ops = await startOpsServer({ port: config.opsPort, ready: () => ready });
   const kafka = createKafkaClient(`parley-ingest-${config.instanceId}`, config.kafkaBrokers, logger);
   const log = new KafkaEventLog({ kafka, logger, replicationFactor: config.replicationFactor });
-  await log.createTopics([{ name: Topics.commands, partitions: config.partitions }, { name: Topics.events, partitions: config.partitions }]);
+  await log.createTopics(topicSpecs(config.partitions));
   const ingest = new Ingest({ log, logger, instanceId: config.instanceId, limits: { maxMembers: config.maxGroupMembers }, dedupeWindow: config.dedupeWindow });
   await ingest.start();
   ready = true;

@@ -11,6 +11,8 @@ export interface QueryConfig extends CommonConfig {
   readonly apiPerMinute: number;
   readonly maxGroupMembers: number;
   readonly commandTimeoutMs: number;
+  /** Express `trust proxy`: `loopback` (default), a hop count, or comma-separated addresses/subnets of your proxies. */
+  readonly trustProxy: string;
 }
 
 export function loadQueryConfig(env: Env): QueryConfig {
@@ -25,5 +27,6 @@ export function loadQueryConfig(env: Env): QueryConfig {
     apiPerMinute: readInt(env, 'PARLEY_API_RATE_PER_MIN', 1200, { min: 1, max: 10_000_000 }),
     maxGroupMembers: readInt(env, 'PARLEY_MAX_GROUP_MEMBERS', 5000, { min: 2, max: 1_000_000 }),
     commandTimeoutMs: readInt(env, 'PARLEY_COMMAND_TIMEOUT_MS', 10_000, { min: 100, max: 120_000 }),
+    trustProxy: readString(env, 'PARLEY_TRUST_PROXY', 'loopback'),
   });
 }

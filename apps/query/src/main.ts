@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 import type { Kysely } from 'kysely';
 import { KafkaEventLog } from '@parley/log-kafka';
 import { bootApp, createKafkaClient, createPostgres, loadConfigOrExit, stopOnSignals } from '@parley/runtime';
-import { Topics } from '@parley/domain';
+import { topicSpecs } from '@parley/domain';
 import { PasswordHasher, TokenService, createAuthenticator } from '@parley/auth';
 import { ConversationRepository, MessageRepository, OutcomeRepository, ProjectionWriter, UserRepository, migrateToLatest, type Database } from '@parley/store';
 import { webRoot } from '@parley/web';
@@ -20,7 +20,7 @@ let ready = false;
 try {
   const kafka = createKafkaClient(`parley-query-${config.instanceId}`, config.kafkaBrokers, logger);
   const log = new KafkaEventLog({ kafka, logger, replicationFactor: config.replicationFactor });
-  await log.createTopics([{ name: Topics.commands, partitions: config.partitions }, { name: Topics.events, partitions: config.partitions }]);
+  await log.createTopics(topicSpecs(config.partitions));
   const db = createPostgres<Database>(config.databaseUrl, 20);
   const applied = await migrateToLatest(db as Kysely<unknown>); // kysely's migration lock makes concurrent starts safe
   if (applied.length) logger.info('database migrated', { migrations: applied });
@@ -40,6 +40,7 @@ try {
     logger,
     limits: { authPerMinute: config.authPerMinute, apiPerMinute: config.apiPerMinute, maxGroupMembers: config.maxGroupMembers },
     staticDir: webRoot,
+    trustProxy: config.trustProxy,
     ready: () => ready,
   });
   const server = createServer(app);

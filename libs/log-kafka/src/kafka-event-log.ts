@@ -56,7 +56,12 @@ export class KafkaEventLog implements EventLog {
     if (missing.length === 0) return;
     await admin.createTopics({
       waitForLeaders: true,
-      topics: missing.map((s) => ({ topic: s.name, numPartitions: s.partitions, replicationFactor: this.options.replicationFactor ?? -1 })),
+      topics: missing.map((s) => ({
+        topic: s.name,
+        numPartitions: s.partitions,
+        replicationFactor: this.options.replicationFactor ?? -1,
+        configEntries: Object.entries(s.config ?? {}).map(([name, value]) => ({ name, value })),
+      })),
     });
   }
 

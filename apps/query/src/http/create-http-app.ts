@@ -30,6 +30,8 @@ export interface HttpAppDeps {
   };
   /** Files of the web client, served at `/`. */
   readonly staticDir?: string;
+  /** Express's `trust proxy`: which hops' X-Forwarded-For to believe for client IPs (rate limits). */
+  readonly trustProxy?: string;
   /** Whether the whole node is ready, for GET /healthz. */
   readonly ready: () => boolean;
 }
@@ -44,7 +46,7 @@ export function createHttpApp(deps: HttpAppDeps): Express {
   // The hash of a random password, verified against for unknown usernames so login time does not reveal which names exist.
   const dummyHash = deps.hasher.hash(randomUUID());
   app.disable('x-powered-by');
-  app.set('trust proxy', 'loopback');
+  app.set('trust proxy', /^\d+$/.test(deps.trustProxy ?? '') ? Number(deps.trustProxy) : (deps.trustProxy ?? 'loopback'));
   app.get('/healthz', (_req, res) => {
     if (deps.ready()) res.json({ status: 'ok' });
     else res.status(503).json({ status: 'starting' });

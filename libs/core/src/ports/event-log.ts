@@ -32,6 +32,8 @@ export interface EventLog {
 export interface TopicSpec {
   readonly name: string;
   readonly partitions: number;
+  /** Topic settings where the log supports them (Kafka: retention.ms, ...); the embedded log keeps everything. */
+  readonly config?: Readonly<Record<string, string>>;
 }
 
 export type Headers = Readonly<Record<string, string>>;

