@@ -48,7 +48,7 @@ export default tseslint.config(
     },
   },
   {
-    files: ['**/config.ts', '**/*-main.ts', '**/main.ts', 'test/**/*.ts', '**/*.test.ts', 'libs/test-infra/**/*.ts'],
+    files: ['**/config.ts', '**/*-main.ts', '**/main.ts', 'test/**/*.ts', 'bench/**/*.ts', '**/*.test.ts', 'libs/test-infra/**/*.ts'],
     rules: { 'no-restricted-properties': 'off', 'no-console': 'off' },
   },
   {

@@ -3,3 +3,4 @@ export { startRedis, type RedisServer } from './redis.js';
 export { startKafka, ensureKafkaJars, KAFKA_VERSION, type KafkaServer } from './kafka.js';
 export { freePort } from './process-utils.js';
 export { useContainers } from './docker.js';
+export { startNodeProcess, type NodeProcess } from './node-process.js';
