@@ -25,7 +25,19 @@ export class ProjectionWriter {
   /** Applies a batch of one partition and records `nextOffset`, atomically. */
   async applyBatch(topic: string, partition: number, events: readonly ParleyEvent[], nextOffset: number): Promise<void> {
     await this.db.transaction().execute(async (tx) => {
-      for (const event of events) await apply(tx, event);
+      // Runs of messages (the bulk of the log) are written together; anything else is applied one by one,
+      // after the run before it, so the order of effects is the log's.
+      let run: Array<ParleyEvent & { payload: { type: 'MessageSent' } }> = [];
+      for (const event of events) {
+        if (event.payload.type === 'MessageSent' && event.origin !== null) {
+          run.push(event as ParleyEvent & { payload: { type: 'MessageSent' } });
+          continue;
+        }
+        await applyMessages(tx, run);
+        run = [];
+        await apply(tx, event);
+      }
+      await applyMessages(tx, run);
       await tx
         .insertInto('projector_offsets')
         .values({ topic, partition, next_offset: nextOffset })
@@ -131,6 +143,61 @@ async function apply(tx: Transaction<Database>, event: ParleyEvent): Promise<voi
         created_at: event.ts,
       })
       .onConflict((oc) => oc.doNothing())
+      .execute();
+  }
+}
+
+/** Most rows per multi-row insert (9 parameters each, under Postgres' 65535). */
+const ROWS_PER_INSERT = 1000;
+
+/**
+ * A run of MessageSent events in one go: the messages in multi-row inserts, then one conditional update
+ * per conversation (its newest message) and per sender (read up to their newest own message). Equivalent
+ * to applying them one by one, since every write is idempotent or only moves forward.
+ */
+async function applyMessages(tx: Transaction<Database>, run: ReadonlyArray<ParleyEvent & { payload: { type: 'MessageSent' } }>): Promise<void> {
+  if (run.length === 0) return;
+  for (let i = 0; i < run.length; i += ROWS_PER_INSERT) {
+    await tx
+      .insertInto('messages')
+      .values(
+        run.slice(i, i + ROWS_PER_INSERT).map((e) => ({
+          conversation_id: e.stream,
+          seq: e.seq,
+          id: e.payload.id,
+          sender_id: e.payload.senderId,
+          sender_name: e.payload.senderName,
+          client_msg_id: e.payload.clientMsgId,
+          kind: e.payload.kind,
+          content: e.payload.content,
+          ts: e.ts,
+        })),
+      )
+      .onConflict((oc) => oc.doNothing())
+      .execute();
+  }
+  const newest = new Map<string, ParleyEvent & { payload: { type: 'MessageSent' } }>();
+  const senders = new Map<string, { conversation: string; senderId: string; seq: number }>();
+  for (const e of run) {
+    if ((newest.get(e.stream)?.seq ?? -1) < e.seq) newest.set(e.stream, e);
+    const key = `${e.stream}\u0000${e.payload.senderId}`;
+    if ((senders.get(key)?.seq ?? -1) < e.seq) senders.set(key, { conversation: e.stream, senderId: e.payload.senderId, seq: e.seq });
+  }
+  for (const e of newest.values()) {
+    await tx
+      .updateTable('conversations')
+      .set({ last_seq: e.seq, last_message_at: e.ts, last_message_preview: e.payload.content.slice(0, PREVIEW_CHARS), last_sender_name: e.payload.senderName })
+      .where('id', '=', e.stream)
+      .where('last_seq', '<', e.seq)
+      .execute();
+  }
+  for (const s of senders.values()) {
+    await tx
+      .updateTable('members')
+      .set({ read_seq: s.seq })
+      .where('conversation_id', '=', s.conversation)
+      .where('user_id', '=', s.senderId)
+      .where('read_seq', '<', s.seq)
       .execute();
   }
 }
