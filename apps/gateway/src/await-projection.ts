@@ -15,8 +15,9 @@ export function createAwaitProjection(log: EventLog, writer: ProjectionWriter, p
     const deadline = Date.now() + maxWaitMs;
     while (Date.now() < deadline) {
       const done = await Promise.all(wanted.map(async (p, i) => ((await writer.nextOffset(Topics.events, p)) ?? 0) >= ends[i]!));
-      if (done.every(Boolean)) return;
+      if (done.every(Boolean)) return true;
       await sleep(10);
     }
+    return false;
   };
 }

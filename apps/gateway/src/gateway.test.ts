@@ -4,6 +4,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { silentLogger } from '@parley/core';
 import { eventually } from '@parley/core/conformance';
 import { EmbeddedLog } from '@parley/log-embedded';
@@ -21,6 +22,7 @@ await log.createTopics([{ name: Topics.commands, partitions: 1 }, { name: Topics
 const presence = new MemoryPresence({ ttlMs: 10_000 });
 const tokens = new TokenService({ secret: randomBytes(32), ttlSeconds: 600 });
 const history: MessageFrame[] = [];
+let projected = true;
 const msg = (seq: number, conversation = 'g.c'): MessageFrame => ({
   type: 'message', conversation, id: `m${seq}`, seq, ts: seq, sender: { id: 'ub', username: 'bob' }, clientMsgId: `c${seq}`, kind: 'text', content: `#${seq}`,
 });
@@ -30,7 +32,11 @@ const gateway = new Gateway({
   presence,
   authenticate: createAuthenticator(tokens, async () => false),
   history: async (_user, conversation, afterSeq, limit) => history.filter((m) => m.conversation === conversation && m.seq > afterSeq).slice(0, limit),
-  awaitProjection: async () => undefined,
+  // Like the real one: a store that is behind makes the caller wait (here 100 ms) before it says so.
+  awaitProjection: async () => {
+    if (!projected) await sleep(100);
+    return projected;
+  },
   logger: silentLogger,
   heartbeatMs: 1000,
   limits: {
@@ -72,6 +78,21 @@ test('auth.resume sends exactly what follows the client position, then live mess
   await eventually(() => assert.deepEqual(seqs(c.frames), [2, 3, 4, 5, 6, 7]));
   await deliver(msg(8));
   assert.deepEqual(seqs(c.frames), [2, 3, 4, 5, 6, 7, 8]);
+});
+
+test('a resume behind a lagging store keeps following it until it caught up, even with no live traffic', async () => {
+  const conversation = 'g.lag';
+  history.push(msg(1, conversation));
+  projected = false;
+  const { token } = await tokens.issue({ id: 'ua', username: 'alice' });
+  const c = connect();
+  c.say({ type: 'auth', token, resume: { [conversation]: 0 } });
+  await eventually(() => assert.ok(c.frames.some((f) => f.type === 'resumed')), 15_000);
+  const of = () => c.frames.filter((f) => f.type === 'message' && f.conversation === conversation).map((f) => f.seq);
+  assert.deepEqual(of(), [1]);
+  history.push(msg(2, conversation), msg(3, conversation)); // the projector catches up later
+  projected = true;
+  await eventually(() => assert.deepEqual(of(), [1, 2, 3]), 15_000);
 });
 
 test('a send becomes a command on the log stamped with the authenticated sender; the origin gets the ack, not the message', async () => {

@@ -57,6 +57,8 @@ export interface GatewayOptions {
 const HISTORY_PAGE = 200;
 const MAX_TIMER_MS = 2 ** 31 - 1;
 const FILL_ATTEMPTS = 40;
+/** Rounds of up to 5 s each that a resume keeps following a lagging store (about 2 minutes). */
+const FOLLOW_UP_ATTEMPTS = 24;
 
 /**
  * The gateway core: authenticates connections, turns `send` frames into commands on the log, and writes
@@ -313,8 +315,9 @@ export class Gateway {
 
   /** Writes history after each conversation's cursor, then `resumed`; live messages held meanwhile follow in order. */
   private async catchUp(session: Session, ids: readonly string[]): Promise<void> {
+    let fresh = true;
     try {
-      await this.options.awaitProjection(ids, 5000);
+      fresh = await this.options.awaitProjection(ids, 5000);
       const result: Record<string, number> = {};
       for (const id of ids) {
         const ok = await this.catchUpFromHistory(session, id);
@@ -337,6 +340,28 @@ export class Gateway {
         if (session.ahead.get(id)?.size) void this.fillGap(session, id);
       }
     }
+    // A store still behind the log means history may be missing its newest messages, and in a quiet
+    // conversation no live message would ever reveal the gap: keep reading until the store caught up.
+    if (!fresh) void this.followUp(session, ids);
+  }
+
+  private async followUp(session: Session, ids: readonly string[]): Promise<void> {
+    for (let attempt = 0; attempt < FOLLOW_UP_ATTEMPTS && !session.closed; attempt++) {
+      const caughtUp = await this.options.awaitProjection(ids, 5000);
+      for (const id of ids) {
+        if (session.closed || session.filling.has(id)) continue;
+        session.filling.add(id);
+        try {
+          await this.catchUpFromHistory(session, id);
+          this.flushAhead(session, id, true);
+        } finally {
+          session.filling.delete(id);
+          this.flushAhead(session, id);
+        }
+      }
+      if (caughtUp) return;
+    }
+    if (!session.closed) this.options.logger.warn('the store stayed behind the log after a resume', { connection: session.id });
   }
 
   /** Writes history after the connection's cursor until the store has no more. False if not a member. */

@@ -18,5 +18,8 @@ export type HistoryReader = (
   limit: number,
 ) => Promise<MessageFrame[] | 'not_member'>;
 
-/** Resolves once the store holds every event that was in the log when it was called (or after `maxWaitMs`). */
-export type AwaitProjection = (conversations: readonly string[], maxWaitMs: number) => Promise<void>;
+/**
+ * Resolves true once the store holds every event that was in the log when it was called, or false after
+ * `maxWaitMs` if it does not yet.
+ */
+export type AwaitProjection = (conversations: readonly string[], maxWaitMs: number) => Promise<boolean>;
