@@ -79,39 +79,8 @@ async function apply(tx: Transaction<Database>, event: ParleyEvent): Promise<voi
       await tx.deleteFrom('members').where('conversation_id', '=', event.stream).where('user_id', '=', p.userId).execute();
       break;
     case 'MessageSent':
-      await tx
-        .insertInto('messages')
-        .values({
-          conversation_id: event.stream,
-          seq: event.seq,
-          id: p.id,
-          sender_id: p.senderId,
-          sender_name: p.senderName,
-          client_msg_id: p.clientMsgId,
-          kind: p.kind,
-          content: p.content,
-          ts: event.ts,
-        })
-        .onConflict((oc) => oc.doNothing())
-        .execute();
-      await tx
-        .updateTable('conversations')
-        .set({
-          last_seq: event.seq,
-          last_message_at: event.ts,
-          last_message_preview: p.content.slice(0, PREVIEW_CHARS),
-          last_sender_name: p.senderName,
-        })
-        .where('id', '=', event.stream)
-        .where('last_seq', '<', event.seq)
-        .execute();
-      await tx
-        .updateTable('members')
-        .set({ read_seq: event.seq })
-        .where('conversation_id', '=', event.stream)
-        .where('user_id', '=', p.senderId)
-        .where('read_seq', '<', event.seq)
-        .execute();
+      // Only a message without an origin connection comes this way (its outcome row is written below).
+      await applyMessages(tx, [event as ParleyEvent & { payload: { type: 'MessageSent' } }]);
       break;
     case 'ReadMarked':
       await tx
