@@ -23,3 +23,20 @@ export function gatewayLimits(c: { maxContentBytes: number; maxPendingSends: num
     maxAheadPerConversation: 5000,
   };
 }
+
+/** The transport's limits (see UwsServerOptions), the same in both modes. */
+export function transportLimits(maxContentBytes: number): {
+  maxPayloadBytes: number;
+  maxFrameBytes: number;
+  maxBackpressureBytes: number;
+  idleTimeoutSeconds: number;
+  maxHttpBodyBytes: number;
+} {
+  return {
+    maxPayloadBytes: MAX_WS_MESSAGE_BYTES,
+    maxFrameBytes: maxFrameBytes(maxContentBytes),
+    maxBackpressureBytes: 16 * 1024 * 1024,
+    idleTimeoutSeconds: 120,
+    maxHttpBodyBytes: 1024 * 1024,
+  };
+}

@@ -13,7 +13,7 @@ import { UwsServer } from './uws-server.js';
 import { startInternalServer } from './internal-server.js';
 import { createHistoryReader } from './history-reader.js';
 import { createAwaitProjection } from './await-projection.js';
-import { MAX_WS_MESSAGE_BYTES, gatewayLimits, maxFrameBytes } from './limits.js';
+import { gatewayLimits, transportLimits } from './limits.js';
 
 // Distributed gateway: WebSocket clients in, commands to Kafka, hand-offs from fanout out to sockets.
 const config = loadConfigOrExit(() => loadGatewayConfig(process.env));
@@ -25,11 +25,7 @@ const server = new UwsServer({
   port: config.port,
   logger,
   gateway: () => gateway,
-  maxPayloadBytes: MAX_WS_MESSAGE_BYTES,
-  maxFrameBytes: maxFrameBytes(config.maxContentBytes),
-  maxBackpressureBytes: 16 * 1024 * 1024,
-  idleTimeoutSeconds: 120,
-  maxHttpBodyBytes: 1024 * 1024,
+  ...transportLimits(config.maxContentBytes),
   ready: () => ready,
 });
 try {

@@ -29,7 +29,7 @@ import { Gateway } from './gateway.js';
 import { UwsServer } from './uws-server.js';
 import { createHistoryReader } from './history-reader.js';
 import { createAwaitProjection } from './await-projection.js';
-import { MAX_WS_MESSAGE_BYTES, gatewayLimits, maxFrameBytes } from './limits.js';
+import { gatewayLimits, transportLimits } from './limits.js';
 
 export interface SingleNode {
   readonly port: number;
@@ -51,11 +51,7 @@ export async function startSingleNode(config: SingleNodeConfig, logger: Logger):
     logger: logger.child({ component: 'gateway' }),
     gateway: () => gateway,
     httpUpstream: () => upstream,
-    maxPayloadBytes: MAX_WS_MESSAGE_BYTES,
-    maxFrameBytes: maxFrameBytes(config.maxContentBytes),
-    maxBackpressureBytes: 16 * 1024 * 1024,
-    idleTimeoutSeconds: 120,
-    maxHttpBodyBytes: 1024 * 1024,
+    ...transportLimits(config.maxContentBytes),
     ready: () => ready,
   });
   await server.start();
