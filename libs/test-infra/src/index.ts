@@ -4,3 +4,4 @@ export { startKafka, ensureKafkaJars, KAFKA_VERSION, type KafkaServer } from './
 export { freePort } from './process-utils.js';
 export { useContainers } from './docker.js';
 export { startNodeProcess, type NodeProcess } from './node-process.js';
+export { Cluster, type AppName, type ClusterOptions } from './cluster.js';

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { eventually } from '@parley/core/conformance';
 import type { Ack, MessageFrame, ParleyClient } from '@parley/sdk';
-import { Cluster, type AppName } from './cluster.js';
+import { Cluster, clusterClient, type AppName } from './cluster.js';
 
 let cluster: Cluster | undefined;
 const clients: ParleyClient[] = [];
@@ -17,7 +17,7 @@ it('under continuous sending, killing each kind of process, Redis and the Kafka 
   cluster = await Cluster.start({ gateway: 2, ingest: 2, fanout: 2, query: 2 });
   const c = cluster;
   const join = async (gateway: number, name: string) => {
-    const client = c.client(gateway, 1);
+    const client = clusterClient(c, gateway, 1);
     await client.register(name, 'correct horse battery');
     await client.login(name, 'correct horse battery');
     clients.push(client);

@@ -2,7 +2,7 @@ import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { eventually } from '@parley/core/conformance';
 import type { MessageFrame, ParleyClient } from '@parley/sdk';
-import { Cluster } from './cluster.js';
+import { Cluster, clusterClient } from './cluster.js';
 
 let n = 0;
 const name = (p: string) => `${p}${process.pid.toString(36)}${(++n).toString(36)}`.slice(0, 32);
@@ -12,7 +12,7 @@ const inbox = (c: ParleyClient) => {
   return got;
 };
 async function user(cluster: Cluster, gateway: number, query: number, prefix: string) {
-  const client = cluster.client(gateway, query);
+  const client = clusterClient(cluster, gateway, query);
   const username = name(prefix);
   await client.register(username, 'correct horse battery');
   await client.login(username, 'correct horse battery');
@@ -35,7 +35,7 @@ describe('distributed: 2 gateways, 2 ingest, 2 fanout, 2 query on Kafka, Postgre
     const a = await user(cluster, 0, 0, 'ada');
     const b = await user(cluster, 1, 1, 'bo');
     const c = await user(cluster, 1, 0, 'cy');
-    const aOther = cluster.client(1, 1);
+    const aOther = clusterClient(cluster, 1, 1);
     await aOther.login(a.username, 'correct horse battery');
     clients.push(a.client, b.client, c.client, aOther);
     const got = [inbox(a.client), inbox(b.client), inbox(c.client), inbox(aOther)];

@@ -7,7 +7,7 @@ import pg from 'pg';
 import { eventually } from '@parley/core/conformance';
 import { projectionChecksums, type Database } from '@parley/store';
 import type { ParleyClient } from '@parley/sdk';
-import { Cluster } from './cluster.js';
+import { Cluster, clusterClient } from './cluster.js';
 
 let cluster: Cluster | undefined;
 const clients: ParleyClient[] = [];
@@ -22,7 +22,7 @@ it('parley-replay rebuilds every projection from offset 0 into an empty database
   const suffix = process.pid.toString(36);
   const users = [];
   for (const n of ['ra', 'rb', 'rc']) {
-    const client = c.client(0);
+    const client = clusterClient(c, 0);
     await client.register(`${n}${suffix}`, 'correct horse battery');
     await client.login(`${n}${suffix}`, 'correct horse battery');
     clients.push(client);

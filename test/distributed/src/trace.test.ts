@@ -4,7 +4,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { eventually } from '@parley/core/conformance';
 import type { ParleyClient } from '@parley/sdk';
-import { Cluster } from './cluster.js';
+import { Cluster, clusterClient } from './cluster.js';
 
 interface Span {
   service: string;
@@ -55,7 +55,7 @@ it('one message is one trace across gateway, ingest, fanout, gateway and the pro
   cluster = await Cluster.start({ gateway: 1, ingest: 1, fanout: 1, query: 1 }, { OTEL_EXPORTER_OTLP_ENDPOINT: otlp.url, PARLEY_LOG_LEVEL: 'debug' });
   const c = cluster;
   const suffix = process.pid.toString(36);
-  const [a, b] = [c.client(0), c.client(0)];
+  const [a, b] = [clusterClient(c, 0), clusterClient(c, 0)];
   clients.push(a, b);
   await a.register(`ta${suffix}`, 'correct horse battery');
   await a.login(`ta${suffix}`, 'correct horse battery');
