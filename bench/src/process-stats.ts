@@ -1,44 +1,89 @@
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 
 const TICKS = 100; // USER_HZ on Linux
 
-/** Samples a process's CPU (percent of one core) and resident memory from /proc once a second. */
-export function sampleProcess(pid: number): { stop(): { cpuPercentAvg: number; cpuPercentMax: number; rssMbMax: number } } {
-  const read = (): { cpu: number; rss: number } | undefined => {
+export interface ProcessStats {
+  cpuPercentAvg: number;
+  cpuPercentMax: number;
+  rssMbMax: number;
+}
+
+function readProc(pid: number): { cpu: number; rss: number } | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    const cpu = (Number(fields[11]) + Number(fields[12])) / TICKS;
+    const rss = Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0) / 1024;
+    return { cpu, rss };
+  } catch {
+    return undefined;
+  }
+}
+
+/** Resident memory of a process now, in MB (0 if it is gone). */
+export function rssMb(pid: number): number {
+  return readProc(pid)?.rss ?? 0;
+}
+
+/** Process ids whose command name (/proc/<pid>/comm) is one of `names`. */
+export function pidsNamed(names: readonly string[]): number[] {
+  const out: number[] = [];
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
     try {
-      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      const cpu = (Number(fields[11]) + Number(fields[12])) / TICKS;
-      const rss = Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0) / 1024;
-      return { cpu, rss };
+      if (names.includes(readFileSync(`/proc/${entry}/comm`, 'utf8').trim())) out.push(Number(entry));
     } catch {
-      return undefined;
+      /* gone */
     }
-  };
-  const first = read();
-  let last = first;
-  let lastAt = Date.now();
-  const startedAt = lastAt;
+  }
+  return out;
+}
+
+/**
+ * Samples the CPU (percent of one core) and resident memory of a group of processes once a second, from
+ * /proc: `pids` is asked each time, so a group may gain processes (PostgreSQL's backends).
+ */
+export function sampleProcesses(pids: () => number[]): { stop(): ProcessStats } {
+  let last = new Map<number, number>();
+  const startedAt = Date.now();
+  let lastAt = startedAt;
+  let cpuTotal = 0;
   let cpuMax = 0;
-  let rssMax = first?.rss ?? 0;
-  const timer = setInterval(() => {
-    const now = read();
+  let rssMax = 0;
+  const tick = (): void => {
+    const now = new Map<number, number>();
+    let delta = 0;
+    let rss = 0;
+    for (const pid of pids()) {
+      const p = readProc(pid);
+      if (!p) continue;
+      now.set(pid, p.cpu);
+      rss += p.rss;
+      const before = last.get(pid);
+      if (before !== undefined) delta += p.cpu - before;
+    }
     const at = Date.now();
-    if (now && last) cpuMax = Math.max(cpuMax, ((now.cpu - last.cpu) / ((at - lastAt) / 1000)) * 100);
-    if (now) rssMax = Math.max(rssMax, now.rss);
-    last = now ?? last;
+    if (last.size > 0) {
+      cpuTotal += delta;
+      cpuMax = Math.max(cpuMax, (delta / ((at - lastAt) / 1000)) * 100);
+    }
+    rssMax = Math.max(rssMax, rss);
+    last = now;
     lastAt = at;
-  }, 1000);
+  };
+  tick();
+  const timer = setInterval(tick, 1000);
   return {
     stop() {
       clearInterval(timer);
-      const end = read() ?? last;
+      tick();
       const seconds = (Date.now() - startedAt) / 1000;
-      return {
-        cpuPercentAvg: first && end ? Math.round(((end.cpu - first.cpu) / seconds) * 100) : 0,
-        cpuPercentMax: Math.round(cpuMax),
-        rssMbMax: Math.round(Math.max(rssMax, end?.rss ?? 0)),
-      };
+      return { cpuPercentAvg: Math.round((cpuTotal / seconds) * 100), cpuPercentMax: Math.round(cpuMax), rssMbMax: Math.round(rssMax) };
     },
   };
+}
+
+/** One process: see sampleProcesses. */
+export function sampleProcess(pid: number): { stop(): ProcessStats } {
+  return sampleProcesses(() => [pid]);
 }

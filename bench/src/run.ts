@@ -1,0 +1,181 @@
+#!/usr/bin/env node
+import { parseArgs } from 'node:util';
+import type { Plan, PlanEntry } from './plan.js';
+import { provisionBare, provisionParley, type Provisioned } from './provision.js';
+import { idleWorkload, mixedWorkload, pairsWorkload, roomWorkload, type Workload } from './scenarios.js';
+import { startBare, startDistributed, startSingle, type Target } from './targets.js';
+import { runPlanWithNode } from './drive.js';
+import { runK6 } from './k6.js';
+import { measureIdle, openFileLimit } from './idle.js';
+import { pidsNamed, sampleProcesses, type ProcessStats } from './process-stats.js';
+
+const USAGE = `usage: node bench/dist/run.js <room|pairs|mixed|idle> [options]
+  --mode single|distributed   single node (one process, embedded log, PGlite) or every app as its own
+                              process on real Kafka, PostgreSQL and Redis (default single)
+  --driver node|k6            load generator (default node; k6 runs bench/k6/chat.js; idle is node only)
+  --ceiling yes|no            also run the bare uWebSockets.js server with the same load (default yes)
+  --duration S --drain S      seconds of sending (20), most seconds to wait for the rest (30)
+  room:   --members 500 --senders 4 --rate 25        (rate: messages/s per sender)
+  pairs:  --pairs 100 --rate 10                      (both ends send)
+  mixed:  --users 300 --groups 3x30,10x10,50x3,150x1 --pairs 100 --rate 0.5
+          --reconnect-share 0.2 --reconnect-every 8
+  idle:   --connections 19000 --users 500 --steps 4 --hold 10
+  distributed: --gateways 1 --ingest 1 --fanout 1 --query 1 --partitions 4
+  single: --fsync always|interval|never
+PARLEY_BENCH_PROFILE=<dir> makes every Parley process write a V8 CPU profile there.`;
+
+const { values: a, positionals } = parseArgs({
+  allowPositionals: true,
+  options: {
+    mode: { type: 'string', default: 'single' },
+    driver: { type: 'string', default: 'node' },
+    ceiling: { type: 'string', default: 'yes' },
+    duration: { type: 'string', default: '20' },
+    drain: { type: 'string', default: '30' },
+    members: { type: 'string', default: '500' },
+    senders: { type: 'string', default: '4' },
+    rate: { type: 'string' },
+    pairs: { type: 'string' },
+    users: { type: 'string' },
+    groups: { type: 'string', default: '3x30,10x10,50x3,150x1' },
+    'reconnect-share': { type: 'string', default: '0.2' },
+    'reconnect-every': { type: 'string', default: '8' },
+    connections: { type: 'string', default: '19000' },
+    steps: { type: 'string', default: '4' },
+    hold: { type: 'string', default: '10' },
+    gateways: { type: 'string', default: '1' },
+    ingest: { type: 'string', default: '1' },
+    fanout: { type: 'string', default: '1' },
+    query: { type: 'string', default: '1' },
+    partitions: { type: 'string', default: '4' },
+    fsync: { type: 'string', default: 'always' },
+    help: { type: 'boolean', default: false },
+  },
+});
+
+function fail(message: string): never {
+  process.stderr.write(`${message}\n\n${USAGE}\n`);
+  process.exit(2);
+}
+function num(name: string, value: string | undefined, fallback: number, min = 0): number {
+  const n = value === undefined ? fallback : Number(value);
+  if (!Number.isFinite(n) || n < min) fail(`--${name} must be a number >= ${min}, got "${value}"`);
+  return n;
+}
+function oneOf<T extends string>(name: string, value: string | undefined, allowed: readonly T[]): T {
+  if (!allowed.includes(value as T)) fail(`--${name} must be one of ${allowed.join(', ')}, got "${value}"`);
+  return value as T;
+}
+
+if (a.help) {
+  process.stdout.write(`${USAGE}\n`);
+  process.exit(0);
+}
+const scenario = oneOf('scenario', positionals[0], ['room', 'pairs', 'mixed', 'idle'] as const);
+const mode = oneOf('mode', a.mode, ['single', 'distributed'] as const);
+const driver = oneOf('driver', a.driver, ['node', 'k6'] as const);
+const ceiling = oneOf('ceiling', a.ceiling, ['yes', 'no'] as const) === 'yes';
+const fsync = oneOf('fsync', a.fsync, ['always', 'interval', 'never'] as const);
+if (scenario === 'idle' && driver === 'k6') fail('the idle scenario runs on the node driver only: a k6 VU is a JavaScript runtime of its own, too heavy to hold thousands of idle sockets here');
+const duration = num('duration', a.duration, 20, 1);
+const drain = num('drain', a.drain, 30, 0);
+
+let workload: Workload;
+if (scenario === 'room') workload = roomWorkload(num('members', a.members, 500, 2), num('senders', a.senders, 4, 1), num('rate', a.rate, 25));
+else if (scenario === 'pairs') workload = pairsWorkload(num('pairs', a.pairs, 100, 1), num('rate', a.rate, 10));
+else if (scenario === 'mixed') workload = mixedWorkload(num('users', a.users, 300, 2), a.groups!, num('pairs', a.pairs, 100), num('rate', a.rate, 0.5), num('reconnect-share', a['reconnect-share'], 0.2), num('reconnect-every', a['reconnect-every'], 8, 2));
+else {
+  const limit = openFileLimit();
+  let connections = num('connections', a.connections, 19000, 1);
+  if (connections > limit - 500) {
+    process.stderr.write(`note: ${connections} connections need as many file descriptors in this process and in the server, but the open-file limit here is ${limit} (raise it with \`ulimit -n\`, which needs CAP_SYS_RESOURCE above the hard limit); measuring ${limit - 500}.\n`);
+    connections = limit - 500;
+  }
+  workload = idleWorkload(num('users', a.users, 500, 1), connections);
+}
+
+/** The plan entries: connection i belongs to user i mod users; only a user's first connection sends. */
+function entries(target: Target, p: Provisioned, bare: boolean): PlanEntry[] {
+  const { topology } = workload;
+  const of: { id: string; members: number }[][] = Array.from({ length: topology.users }, () => []);
+  topology.conversations.forEach((c, i) => c.members.forEach((m) => of[m]!.push({ id: p.conversationIds[i]!, members: c.members.length })));
+  return Array.from({ length: workload.connections }, (_, i) => {
+    const u = i % topology.users;
+    return {
+      wsUrl: target.wsUrls[i % target.wsUrls.length]!,
+      token: p.tokens[u]!,
+      user: p.usernames[u]!,
+      conversations: of[u]!,
+      rate: i < topology.users && of[u]!.length > 0 ? workload.rates[u]! : 0,
+      // The bare server keeps no history, so nothing could be resumed: its connections stay up.
+      reconnectEverySeconds: i < topology.users && !bare ? workload.reconnectEvery[u]! : 0,
+    };
+  });
+}
+
+async function measure(target: Target, bare: boolean): Promise<Record<string, unknown>> {
+  process.stderr.write(`${target.name}: provisioning ${workload.topology.users} users and ${workload.topology.conversations.length} conversations...\n`);
+  const provisioned = bare ? provisionBare(workload.topology) : await provisionParley(target, workload.topology);
+  const planEntries = entries(target, provisioned, bare);
+  if (scenario === 'idle') {
+    process.stderr.write(`${target.name}: opening ${planEntries.length} idle connections...\n`);
+    return { idle: await measureIdle(planEntries, target.processes, num('steps', a.steps, 4, 1), num('hold', a.hold, 10)) };
+  }
+  // Processes are measured over the sending phase and the drain (not the connecting before it).
+  let samplers: { name: string; sampler: { stop(): ProcessStats } }[] = [];
+  let self = process.cpuUsage();
+  const startSampling = (): void => {
+    self = process.cpuUsage();
+    samplers = [
+      ...target.processes.map((p) => ({ name: p.name, sampler: sampleProcesses(() => [p.pid]) })),
+      ...(mode === 'distributed' && !bare
+        ? [
+            { name: 'kafka (java)', sampler: sampleProcesses(() => pidsNamed(['java'])) },
+            { name: 'postgres (all backends)', sampler: sampleProcesses(() => pidsNamed(['postgres'])) },
+            { name: 'redis', sampler: sampleProcesses(() => pidsNamed(['redis-server'])) },
+          ]
+        : []),
+    ];
+  };
+  const plan: Plan = {
+    scenario,
+    entries: planEntries,
+    startAt: driver === 'k6' ? Date.now() + 10_000 + planEntries.length * 20 : 0,
+    durationSeconds: duration,
+    drainSeconds: drain,
+  };
+  process.stderr.write(`${target.name}: driving ${scenario} with ${driver} for ${duration} s...\n`);
+  let result;
+  if (driver === 'k6') {
+    const timer = setTimeout(startSampling, plan.startAt - Date.now());
+    result = await runK6(plan);
+    clearTimeout(timer);
+  } else {
+    result = await runPlanWithNode(plan, startSampling);
+  }
+  const processes: Record<string, ProcessStats> = {};
+  for (const s of samplers) processes[s.name] = s.sampler.stop();
+  const used = process.cpuUsage(self);
+  return { ...result, processes, loadGeneratorCpuSeconds: driver === 'node' ? Math.round((used.user + used.system) / 1e5) / 10 : undefined };
+}
+
+const report: Record<string, unknown> = { scenario, mode, driver, options: { ...a }, workload: { users: workload.topology.users, conversations: workload.topology.conversations.length, connections: workload.connections }, date: new Date().toISOString() };
+const parley = mode === 'single'
+  ? await startSingle({ fsync })
+  : await startDistributed({ gateway: num('gateways', a.gateways, 1, 1), ingest: num('ingest', a.ingest, 1, 1), fanout: num('fanout', a.fanout, 1, 1), query: num('query', a.query, 1, 1) }, num('partitions', a.partitions, 4, 1));
+try {
+  report['parley'] = await measure(parley, false);
+} finally {
+  process.stderr.write('stopping Parley...\n');
+  await parley.stop();
+}
+if (ceiling) {
+  const bare = await startBare();
+  try {
+    report['bareUws'] = await measure(bare, true);
+  } finally {
+    await bare.stop();
+  }
+}
+process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
+process.exit(0);

@@ -1,0 +1,91 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Cluster, freePort, startNodeProcess, type AppName } from '@parley/test-infra';
+
+/** A running system under test: where clients go, and which processes to measure. */
+export interface Target {
+  name: string;
+  /** HTTP API (register, login, conversations). */
+  httpUrl: string;
+  /** Gateway WebSocket URLs (ws://.../v1/ws); connections are spread over them. */
+  wsUrls: string[];
+  /** The processes whose CPU and memory a run reports. */
+  processes: { name: string; pid: number }[];
+  stop(): Promise<void>;
+}
+
+const SINGLE_MAIN = fileURLToPath(new URL('../../apps/gateway/dist/single-node-main.js', import.meta.url));
+const BARE_MAIN = fileURLToPath(new URL('./bare-uws-main.js', import.meta.url));
+
+/** Limits raised so that the load generator, not a per-client rate limit, decides the load. */
+const BENCH_ENV = {
+  PARLEY_AUTH_RATE_PER_MIN: '1000000',
+  PARLEY_API_RATE_PER_MIN: '10000000',
+  PARLEY_FRAMES_PER_SECOND: '1000000',
+  PARLEY_MAX_PENDING_SENDS: '65536',
+};
+
+const ws = (http: string) => `${http.replace('http', 'ws')}/v1/ws`;
+
+/** `PARLEY_BENCH_PROFILE=<dir>`: every Parley process writes a V8 CPU profile there when it stops. */
+function profileArgs(): string[] {
+  const dir = process.env['PARLEY_BENCH_PROFILE'];
+  return dir ? ['--cpu-prof', `--cpu-prof-dir=${dir}`] : [];
+}
+
+/** The single-node server (`npm start`'s process) on a free port with fresh data. */
+export async function startSingle(options: { fsync: string }): Promise<Target> {
+  const dataDir = await mkdtemp(join(tmpdir(), 'parley-bench-'));
+  const port = await freePort();
+  const node = await startNodeProcess({
+    main: SINGLE_MAIN,
+    readyMessage: 'Parley is ready',
+    nodeArgs: profileArgs(),
+    env: { PORT: String(port), PARLEY_DATA_DIR: dataDir, PARLEY_LOG_FSYNC: options.fsync, ...BENCH_ENV },
+    keepLines: 1000,
+  });
+  const url = `http://127.0.0.1:${port}`;
+  return {
+    name: 'parley single node',
+    httpUrl: url,
+    wsUrls: [ws(url)],
+    processes: [{ name: 'parley', pid: node.process.pid! }],
+    async stop() {
+      await node.stop();
+      await rm(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+/**
+ * The distributed stack on this machine: a real Kafka broker, PostgreSQL and Redis, and each app as its
+ * own process (`counts` of each).
+ */
+export async function startDistributed(counts: Record<AppName, number>, partitions: number): Promise<Target> {
+  process.stderr.write('starting Kafka, PostgreSQL and Redis, then the apps (about 30 s)...\n');
+  const cluster = await Cluster.start(counts, { ...BENCH_ENV, PARLEY_PARTITIONS: String(partitions) }, { nodeArgs: () => profileArgs() });
+  return {
+    name: 'parley distributed',
+    httpUrl: cluster.urls('query')[0]!,
+    wsUrls: cluster.urls('gateway').map(ws),
+    processes: cluster.instances.map((i) => ({ name: `${i.app}-${i.index}`, pid: cluster.pid(i.app, i.index) })),
+    stop: () => cluster.stop(true),
+  };
+}
+
+/** The ceiling: a bare uWebSockets.js server (bare-uws.ts) in its own process. */
+export async function startBare(): Promise<Target> {
+  const bare = await startNodeProcess({ main: BARE_MAIN, env: {}, readyMessage: 'bare ready', timeoutMs: 10_000 });
+  const url = `http://127.0.0.1:${bare.ready['port'] as number}`;
+  return {
+    name: 'bare uWS',
+    httpUrl: url,
+    wsUrls: [ws(url)],
+    processes: [{ name: 'bare', pid: bare.process.pid! }],
+    async stop() {
+      await bare.stop();
+    },
+  };
+}
