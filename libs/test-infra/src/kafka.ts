@@ -97,7 +97,10 @@ export async function startKafka(log: (line: string) => void = () => undefined):
   const log4j = join(dir, 'log4j.properties');
   writeFileSync(log4j, 'log4j.rootLogger=WARN, stdout\nlog4j.appender.stdout=org.apache.log4j.ConsoleAppender\nlog4j.appender.stdout.layout=org.apache.log4j.PatternLayout\nlog4j.appender.stdout.layout.ConversionPattern=[%d] %p %m (%c)%n\n');
   const classpath = `${libs}/*`;
-  const clusterId = randomBytes(16).toString('base64url');
+  // Base64url may start with '-', which the tool's argument parser takes for an option (as Kafka's own
+  // Uuid.randomUuid avoids): draw again until it does not.
+  let clusterId = randomBytes(16).toString('base64url');
+  while (clusterId.startsWith('-')) clusterId = randomBytes(16).toString('base64url');
   const format = spawnSync('java', ['-cp', classpath, `-Dlog4j.configuration=file:${log4j}`, 'kafka.tools.StorageTool', 'format', '-t', clusterId, '-c', properties], { encoding: 'utf8' });
   if (format.status !== 0) throw new Error(`kafka-storage format failed:\n${format.stdout}\n${format.stderr}`);
   const brokers = [`127.0.0.1:${port}`];
