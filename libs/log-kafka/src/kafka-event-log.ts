@@ -16,6 +16,17 @@ import {
 import { KafkaLogConsumer } from './kafka-consumer.js';
 import { toLogRecord, toMessage } from './records.js';
 
+/** At most this many bytes of record values go in one coalesced Produce request (see producer()). */
+const MAX_COALESCED_BYTES = 512 * 1024;
+
+interface QueuedSend {
+  topic: string;
+  records: readonly OutgoingRecord[];
+  bytes: number;
+  resolve(positions: RecordPosition[]): void;
+  reject(error: unknown): void;
+}
+
 export interface KafkaEventLogOptions {
   /** A kafkajs client, created (with its brokers, TLS, SASL) by the caller. */
   readonly kafka: Kafka;
@@ -81,15 +92,54 @@ export class KafkaEventLog implements EventLog {
     return count;
   }
 
+  /**
+   * A producer whose concurrent sends share requests: while one request is in flight, later sends queue,
+   * and the queue goes out as one Produce request when it returns (in call order, so per-key order holds).
+   * kafkajs puts every send() in a request of its own and, idempotent with one request in flight, waits
+   * for each: one gateway sending commands for thousands of clients would be held to one round trip per
+   * command. Coalescing adds no wait at low load and makes batches at high load.
+   */
   producer(): LogProducer {
     const producer = this.options.kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false });
     this.producers.add(producer);
     let connected: Promise<void> | undefined;
+    const queue: QueuedSend[] = [];
+    let flushing = false;
+    const flush = async (): Promise<void> => {
+      if (flushing) return;
+      flushing = true;
+      try {
+        while (queue.length > 0) {
+          const first = queue[0]!;
+          // One topic per request, up to MAX_COALESCED_BYTES of values (a single larger send goes alone).
+          let bytes = 0;
+          let n = 0;
+          while (n < queue.length && queue[n]!.topic === first.topic && (n === 0 || bytes + queue[n]!.bytes <= MAX_COALESCED_BYTES)) bytes += queue[n++]!.bytes;
+          const taken = queue.splice(0, n);
+          try {
+            connected ??= producer.connect();
+            await connected;
+            const positions = await this.send(producer, first.topic, taken.flatMap((q) => q.records));
+            let at = 0;
+            for (const q of taken) {
+              q.resolve(positions.slice(at, at + q.records.length));
+              at += q.records.length;
+            }
+          } catch (error) {
+            for (const q of taken) q.reject(error);
+          }
+        }
+      } finally {
+        flushing = false;
+      }
+    };
     return {
-      send: async (topic, records) => {
-        connected ??= producer.connect();
-        await connected;
-        return this.send(producer, topic, records);
+      send: (topic, records) => {
+        if (records.length === 0) return Promise.resolve([]);
+        return new Promise<RecordPosition[]>((resolve, reject) => {
+          queue.push({ topic, records, bytes: records.reduce((n, r) => n + r.value.byteLength + r.key.length, 0), resolve, reject });
+          void flush();
+        });
       },
       close: async () => {
         this.producers.delete(producer);

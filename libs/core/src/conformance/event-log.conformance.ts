@@ -67,6 +67,36 @@ export function eventLogConformance(adapter: string, harness: EventLogHarness): 
       await producer.close();
     });
 
+    it('concurrent sends on one producer each get the positions of their own records, in call order per key', async () => {
+      const { log, topic } = await fresh();
+      await log.createTopics([{ name: topic, partitions: 4 }]);
+      const producer = log.producer();
+      const keys = ['alice', 'bob', 'carol', 'dave', 'erin'];
+      // 300 sends in flight at once, of 1 to 3 records each.
+      const sends = Array.from({ length: 300 }, (_, i) =>
+        Array.from({ length: 1 + (i % 3) }, (__, j) => ({ key: keys[i % keys.length]!, value: enc(`${i}.${j}`) })),
+      );
+      const results = await Promise.all(sends.map((records) => producer.send(topic, records)));
+      const stored = await Promise.all([0, 1, 2, 3].map((p) => log.read(topic, p, 0, 10_000)));
+      const at = new Map(stored.flat().map((r) => [`${r.partition}/${r.offset}`, dec(r)]));
+      const seen = new Set<string>();
+      for (const [i, positions] of results.entries()) {
+        assert.equal(positions.length, sends[i]!.length);
+        for (const [j, pos] of positions.entries()) {
+          assert.equal(pos.partition, partitionForKey(sends[i]![j]!.key, 4));
+          assert.equal(at.get(`${pos.partition}/${pos.offset}`), `${i}.${j}`);
+          seen.add(`${pos.partition}/${pos.offset}`);
+        }
+      }
+      assert.equal(seen.size, sends.reduce((n, s) => n + s.length, 0));
+      for (const k of keys) {
+        const values = stored[partitionForKey(k, 4)]!.filter((r) => r.key === k).map(dec);
+        const expected = sends.flat().filter((r) => r.key === k).map((r) => Buffer.from(r.value).toString('utf8'));
+        assert.deepEqual(values, expected);
+      }
+      await producer.close();
+    });
+
     it('a consumer group receives everything once, in order per partition, and resumes after its committed offsets', async () => {
       const { log, topic, group } = await fresh();
       await log.createTopics([{ name: topic, partitions: 3 }]);
