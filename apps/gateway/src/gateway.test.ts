@@ -131,3 +131,28 @@ test('limits: unauthenticated frames, too many pending sends, oversize frames, a
   await eventually(() => assert.deepEqual(bad.closes, [4003]));
   assert.equal(bad.frames[0]?.code, 'invalid_token');
 });
+
+test('a hand-off batch reaches each connection as one write with its frames in order; writes made meanwhile keep their place', async () => {
+  const { token } = await tokens.issue({ id: 'uc', username: 'carol' });
+  const writes: string[][] = [];
+  const socket: ClientSocket = {
+    send: (t) => (writes.push([t]), true),
+    sendMany: (ts) => (writes.push([...ts]), true),
+    bufferedAmount: () => 0,
+    close: () => undefined,
+  };
+  const session = gateway.open(socket)!;
+  gateway.message(session, JSON.stringify({ type: 'auth', token }));
+  await eventually(() => assert.equal(writes.length, 1));
+  assert.deepEqual(writes[0]!.map((t) => JSON.parse(t).type), ['ready'], 'outside a batch a frame is its own write');
+  const conversation = 'g.cork';
+  const batch = [1, 2, 3].map((seq) => ({ frame: msg(seq, conversation), userIds: ['uc'], conversation, seq, trace: { traceparent: '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01' } }));
+  // The traced path awaits between deliveries: a frame written in that gap (here an error) stays in order.
+  const delivering = gateway.deliver(batch);
+  gateway.message(session, JSON.stringify({ type: 'nonsense' }));
+  await delivering;
+  assert.equal(writes.length, 2, 'the batch went out as one write');
+  const types = writes[1]!.map((t) => JSON.parse(t) as { type: string; seq?: number });
+  assert.deepEqual(types.filter((f) => f.type === 'message').map((f) => f.seq), [1, 2, 3]);
+  assert.equal(types.length, 4);
+});

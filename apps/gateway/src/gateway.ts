@@ -23,7 +23,7 @@ import {
 } from '@parley/protocol';
 import type { AwaitProjection, ClientSocket, HistoryReader } from './socket.js';
 import { Metrics, SpanKind, inSpan, injectTrace } from '@parley/telemetry';
-import { Session } from './session.js';
+import { Cork, Session } from './session.js';
 
 export interface GatewayLimits {
   readonly maxContentBytes: number;
@@ -70,6 +70,8 @@ export class Gateway {
   private readonly byUser = new Map<string, Set<Session>>();
   private readonly producer: LogProducer;
   private nextId = 0;
+  /** Holds writes during a hand-off batch (see Cork). */
+  private readonly cork = new Cork();
   private heartbeat: NodeJS.Timeout | undefined;
   private accepting = true;
 
@@ -100,7 +102,7 @@ export class Gateway {
       socket.close(CloseCodes.goingAway, 'server is shutting down; reconnect');
       return undefined;
     }
-    const session = new Session(`${this.id}/${++this.nextId}`, socket, this.options.limits);
+    const session = new Session(`${this.id}/${++this.nextId}`, socket, this.options.limits, this.cork);
     this.sessions.set(session.id, session);
     Metrics.connections.add(1);
     const timer = setTimeout(() => {
@@ -378,10 +380,25 @@ export class Gateway {
 
   /** Fanout's hand-off: every delivery of a batch, for the users of this gateway. */
   async deliver(batch: readonly Delivery[]): Promise<void> {
-    for (const d of batch) {
-      if (d.trace && d.trace['traceparent'])
-        await inSpan('gateway.deliver', d.trace, () => this.deliverOne(d));
-      else this.deliverOne(d);
+    this.cork.depth++;
+    try {
+      for (const d of batch) {
+        if (d.trace && d.trace['traceparent'])
+          await inSpan('gateway.deliver', d.trace, () => this.deliverOne(d));
+        else this.deliverOne(d);
+      }
+    } finally {
+      if (--this.cork.depth === 0) this.uncork();
+    }
+  }
+
+  /** Sends every session's held frames (see Cork), then checks their send buffers. */
+  private uncork(): void {
+    const held = [...this.cork.held];
+    this.cork.held.clear();
+    for (const session of held) {
+      session.flush();
+      this.checkBackpressure(session);
     }
   }
 
@@ -514,6 +531,7 @@ export class Gateway {
 
   private closeSession(session: Session, code: number, reason: string): void {
     if (session.closed) return;
+    session.flush(); // frames held by a cork go out before the close
     session.socket.close(code, reason);
     this.closed(session);
   }

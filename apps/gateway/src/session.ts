@@ -23,11 +23,14 @@ export class Session {
   readonly pending = new Map<string, string>();
   readonly timers: NodeJS.Timeout[] = [];
   readonly bucket: TokenBucket;
+  /** Frames written while the gateway is corked (see Cork), sent together by flush(). */
+  private outbox: string[] | undefined;
 
   constructor(
     readonly id: string,
     readonly socket: ClientSocket,
     limits: { framesPerSecond: number; frameBurst: number },
+    private readonly cork?: Cork,
   ) {
     this.bucket = new TokenBucket(limits.framesPerSecond, limits.frameBurst);
   }
@@ -36,6 +39,31 @@ export class Session {
     if (this.closed) return false;
     Metrics.framesOut.add(1);
     if (text.startsWith('{"type":"message"')) Metrics.messagesDelivered.add(1);
+    if (this.cork && this.cork.depth > 0) {
+      (this.outbox ??= []).push(text);
+      this.cork.held.add(this);
+      return true;
+    }
     return this.socket.send(text);
   }
+
+  /** Sends what was written while corked, in order, as one write. */
+  flush(): void {
+    const frames = this.outbox;
+    this.outbox = undefined;
+    if (!frames || this.closed) return;
+    if (this.socket.sendMany) this.socket.sendMany(frames);
+    else for (const f of frames) this.socket.send(f);
+  }
+}
+
+/**
+ * While `depth` > 0 (the gateway is writing a hand-off batch), every session's writes are held in its
+ * outbox and sent per session in one write when the batch ends: a connection that gets several frames
+ * from one batch costs one system call, not one per frame. Order per session is kept, since every write
+ * of that time goes through the outbox.
+ */
+export class Cork {
+  depth = 0;
+  readonly held = new Set<Session>();
 }

@@ -4,6 +4,11 @@ import type { MessageFrame } from '@parley/protocol';
 export interface ClientSocket {
   /** Queues one text frame; returns false when the socket is closed. */
   send(text: string): boolean;
+  /**
+   * Queues several frames in order as one write where the transport can (uWS: cork), instead of one
+   * system call each; returns false when the socket is closed. Optional: `send` per frame otherwise.
+   */
+  sendMany?(texts: readonly string[]): boolean;
   /** Bytes queued but not yet written to the network. */
   bufferedAmount(): number;
   /** Closes with a code from @parley/protocol CloseCodes. Idempotent. */

@@ -81,6 +81,14 @@ export class UwsServer {
             if (data.closed) return false;
             return ws.send(text, false, false) !== 2;
           },
+          sendMany: (texts) => {
+            if (data.closed) return false;
+            let ok = true;
+            ws.cork(() => {
+              for (const text of texts) ok = ws.send(text, false, false) !== 2 && ok;
+            });
+            return ok;
+          },
           bufferedAmount: () => (data.closed ? 0 : ws.getBufferedAmount()),
           close: (code, reason) => {
             if (data.closed) return;
