@@ -113,6 +113,8 @@ export async function runPlanWithNode(plan: Plan, onStart: () => void = () => un
   let duplicates = 0;
   let resumed = 0;
   let otherErrors = 0;
+  let lastAckAt = 0;
+  let lastDeliveryAt = 0;
 
   const onFrame = (c: Conn, text: string): void => {
     if (text.startsWith('{"type":"message"')) {
@@ -125,6 +127,7 @@ export async function runPlanWithNode(plan: Plan, onStart: () => void = () => un
       }
       got.add(m.seq);
       received++;
+      lastDeliveryAt = Date.now();
       const sentAt = Number(m.content);
       if (sentAt < c.openedAt) resumed++;
       else latencies.push(Date.now() - sentAt);
@@ -132,6 +135,7 @@ export async function runPlanWithNode(plan: Plan, onStart: () => void = () => un
       const a = JSON.parse(text) as { conversation: string; clientMsgId: string; seq: number };
       if (!c.pending.delete(a.clientMsgId)) return;
       c.acked++;
+      lastAckAt = Date.now();
       seqSet(c.mine, a.conversation).add(a.seq);
       let bySeq = ackedBy.get(a.conversation);
       if (!bySeq) ackedBy.set(a.conversation, (bySeq = new Map()));
@@ -249,12 +253,17 @@ export async function runPlanWithNode(plan: Plan, onStart: () => void = () => un
   const acked = conns.reduce((n, c) => n + c.acked, 0);
   const reconnects = conns.reduce((n, c) => n + c.reconnects, 0);
   const seconds = plan.durationSeconds;
+  // A server that falls behind acks and delivers during the drain: rates are over the time it really took.
+  const acceptedOver = Math.max(seconds, (lastAckAt - startAt) / 1000);
+  const deliveredOver = Math.max(seconds, (lastDeliveryAt - startAt) / 1000);
   return {
     driver: 'node',
     connections: conns.length,
     offeredPerSecond: Math.round(sent / seconds),
-    acceptedPerSecond: Math.round(acked / seconds),
-    deliveredPerSecond: Math.round(received / seconds),
+    acceptedPerSecond: Math.round(acked / acceptedOver),
+    deliveredPerSecond: Math.round(received / deliveredOver),
+    acceptedOverSeconds: Math.round(acceptedOver * 10) / 10,
+    deliveredOverSeconds: Math.round(deliveredOver * 10) / 10,
     latencyMs: { count: latencies.length, ...percentiles(latencies) },
     errors: sent - acked + otherErrors,
     loss,

@@ -40,8 +40,13 @@ export interface DriveResult {
   driver: 'node' | 'k6';
   connections: number;
   offeredPerSecond: number;
+  /** Acks per second, over the sending phase or, if acks came later (the server fell behind), until the last ack. */
   acceptedPerSecond: number;
+  /** Deliveries per second, likewise until the last delivery when that came after the sending phase. */
   deliveredPerSecond: number;
+  /** The seconds the two rates above are over (Node driver; k6 reports over the sending phase). */
+  acceptedOverSeconds?: number;
+  deliveredOverSeconds?: number;
   /** Live deliveries: end to end, sender's send to receiver's socket. */
   latencyMs: LatencySummary;
   /** Sends that got an error frame or no ack by the end of the drain. */

@@ -1,0 +1,52 @@
+#!/usr/bin/env node
+import { readFileSync } from 'node:fs';
+
+/*
+ * Summarises a V8 .cpuprofile (written with PARLEY_BENCH_PROFILE=<dir>): the share of samples by where the
+ * code lives (package or Parley workspace) and the top functions by self time.
+ *   node bench/dist/profile-summary.js <file.cpuprofile> [--top 15]
+ */
+interface Node { id: number; callFrame: { functionName: string; url: string; lineNumber: number }; children?: number[] }
+interface Profile { nodes: Node[]; samples: number[]; timeDeltas: number[] }
+
+const file = process.argv[2];
+if (!file) {
+  process.stderr.write('usage: node bench/dist/profile-summary.js <file.cpuprofile> [--top N]\n');
+  process.exit(2);
+}
+const topIndex = process.argv.indexOf('--top');
+const top = topIndex > 0 ? Number(process.argv[topIndex + 1]) : 15;
+const profile = JSON.parse(readFileSync(file, 'utf8')) as Profile;
+const byId = new Map(profile.nodes.map((n) => [n.id, n]));
+const selfTime = new Map<number, number>();
+profile.samples.forEach((id, i) => selfTime.set(id, (selfTime.get(id) ?? 0) + (profile.timeDeltas[i] ?? 0)));
+const total = [...selfTime.values()].reduce((a, b) => a + b, 0);
+
+/** Where a function lives: an npm package, a Parley workspace, node's internals, or V8's own entries. */
+function place(n: Node): string {
+  const { url, functionName } = n.callFrame;
+  if (!url) return functionName.startsWith('(') ? functionName : `(${functionName || 'native'})`;
+  const pkg = /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(url);
+  if (pkg) return pkg[1]!;
+  const ws = /\/(apps|libs)\/([^/]+)\//.exec(url);
+  if (ws) return `parley ${ws[1]}/${ws[2]}`;
+  if (url.startsWith('node:')) return 'node internals';
+  if (url.startsWith('wasm://')) return 'wasm';
+  return url;
+}
+
+const byPlace = new Map<string, number>();
+const byFunction = new Map<string, number>();
+for (const [id, t] of selfTime) {
+  const n = byId.get(id)!;
+  const p = place(n);
+  byPlace.set(p, (byPlace.get(p) ?? 0) + t);
+  const name = `${n.callFrame.functionName || '(anonymous)'}  ${p}${n.callFrame.url ? `:${n.callFrame.lineNumber + 1}` : ''}`;
+  byFunction.set(name, (byFunction.get(name) ?? 0) + t);
+}
+const idle = byPlace.get('(idle)') ?? 0;
+const pct = (t: number, of: number) => `${((100 * t) / of).toFixed(1)}%`.padStart(6);
+process.stdout.write(`${file}: ${(total / 1e6).toFixed(1)} s sampled, ${pct(total - idle, total)} busy (over the process's life, set-up included)\n\nshare of busy time by place:\n`);
+for (const [p, t] of [...byPlace].filter(([p]) => p !== '(idle)').sort((a, b) => b[1] - a[1]).slice(0, top)) process.stdout.write(`  ${pct(t, total - idle)}  ${p}\n`);
+process.stdout.write('\ntop functions by self time (share of busy time):\n');
+for (const [f, t] of [...byFunction].filter(([f]) => !f.startsWith('(idle)')).sort((a, b) => b[1] - a[1]).slice(0, top)) process.stdout.write(`  ${pct(t, total - idle)}  ${f}\n`);
