@@ -1,21 +1,5 @@
 #!/usr/bin/env node
 // `npm start`: build what changed, then run every Parley app in one process on the embedded adapters.
-import { spawn, spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
+import { buildThenRun, root } from './build-then-run.mjs';
 
-const root = fileURLToPath(new URL('..', import.meta.url));
-const env = { ...process.env, TURBO_TELEMETRY_DISABLED: '1', DO_NOT_TRACK: '1' };
-if (!existsSync(`${root}/node_modules/.bin/turbo`)) {
-  console.error('Dependencies are missing: run `npm install` first (or `npm install && npm start`).');
-  process.exit(1);
-}
-console.error('Building Parley (first time takes a minute)...');
-const build = spawnSync(`${root}/node_modules/.bin/turbo`, ['run', 'build', '--output-logs=errors-only'], { cwd: root, stdio: 'inherit', env });
-if (build.status !== 0) {
-  console.error('The build failed; see the errors above.');
-  process.exit(build.status ?? 1);
-}
-const child = spawn(process.execPath, ['--enable-source-maps', `${root}/apps/gateway/dist/single-node-main.js`], { cwd: process.cwd(), stdio: 'inherit', env });
-for (const signal of ['SIGINT', 'SIGTERM']) process.on(signal, () => child.kill(signal));
-child.on('exit', (code, signal) => process.exit(code ?? (signal ? 1 : 0)));
+buildThenRun(`${root}/apps/gateway/dist/single-node-main.js`, [], process.cwd());
