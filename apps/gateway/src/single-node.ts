@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { PGlite } from '@electric-sql/pglite';
+import type { PGlite } from '@electric-sql/pglite';
 import { Kysely } from 'kysely';
 import { PGliteDialect } from 'kysely-pglite-dialect';
 import { ParleyError, type Logger } from '@parley/core';
@@ -19,6 +19,7 @@ import {
   UserRepository,
   migrateToLatest,
   type Database,
+  WorkerPGlite,
 } from '@parley/store';
 import { Ingest } from '@parley/ingest';
 import { Fanout } from '@parley/fanout';
@@ -63,8 +64,10 @@ export async function startSingleNode(config: SingleNodeConfig, logger: Logger):
   await log.createTopics(topicSpecs(config.partitions));
   const partitions = await log.partitionCount(Topics.events);
   step('opening the database', { dir: join(config.dataDir, 'pg') });
-  const pglite = new PGlite(join(config.dataDir, 'pg'));
-  const db = new Kysely<Database>({ dialect: new PGliteDialect(pglite) });
+  // PGlite runs in a worker thread, so projections and history reads do not block acks and deliveries;
+  // the dialect only calls query() (and close() on destroy), which WorkerPGlite provides.
+  const pglite = await WorkerPGlite.open(join(config.dataDir, 'pg'));
+  const db = new Kysely<Database>({ dialect: new PGliteDialect(pglite as unknown as PGlite) });
   const applied = await migrateToLatest(db as Kysely<unknown>);
   if (applied.length) step('database migrated', { migrations: applied });
 

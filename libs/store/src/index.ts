@@ -6,3 +6,4 @@ export { MessageRepository, type StoredMessage } from './message.repository.js';
 export { OutcomeRepository, type CommandOutcome } from './outcome.repository.js';
 export { ProjectionWriter } from './projection-writer.js';
 export { projectionChecksums, projectionsEmpty, PROJECTED_TABLES } from './checksum.js';
+export { WorkerPGlite } from './pglite-in-worker.js';

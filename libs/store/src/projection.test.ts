@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { PGlite } from '@electric-sql/pglite';
 import { Kysely, PostgresDialect } from 'kysely';
 import { PGliteDialect } from 'kysely-pglite-dialect';
+import { WorkerPGlite } from './pglite-in-worker.js';
 import pg from 'pg';
 import { startPostgres, type PostgresServer } from '@parley/test-infra';
 import type { ParleyEvent } from '@parley/schemas';
@@ -62,6 +63,8 @@ const events: ParleyEvent[] = [
 /** The same store code and migrations on every database the project runs on. */
 const adapters: Array<{ name: string; open: () => Promise<Kysely<Database>> }> = [
   { name: 'PGlite', open: async () => new Kysely<Database>({ dialect: new PGliteDialect(new PGlite()) }) },
+  // The single node's database: PGlite in a worker thread behind the same dialect.
+  { name: 'PGlite in a worker thread', open: async () => new Kysely<Database>({ dialect: new PGliteDialect((await WorkerPGlite.open()) as unknown as PGlite) }) },
   {
     name: 'PostgreSQL',
     open: async () => {

@@ -1,0 +1,39 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Kysely, sql } from 'kysely';
+import { PGliteDialect } from 'kysely-pglite-dialect';
+import type { PGlite } from '@electric-sql/pglite';
+import { WorkerPGlite } from './pglite-in-worker.js';
+
+test('PGlite in a worker: parameters, rows and affected rows; Postgres errors keep their code; data survives a reopen', async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'parley-pgw-'));
+  try {
+    const db = await WorkerPGlite.open(dir);
+    await db.query('create table t (id int primary key, at timestamptz, v bytea)');
+    const inserted = await db.query('insert into t values ($1, $2, $3), ($4, $2, $3)', [1, new Date(0), new Uint8Array([7]), 2]);
+    assert.equal(inserted.affectedRows, 2);
+    const { rows } = await db.query<{ id: number; at: Date; v: Uint8Array }>('select * from t where id = $1', [1]);
+    assert.equal(rows[0]?.at.getTime(), 0);
+    assert.deepEqual([...rows[0]!.v], [7]);
+    await assert.rejects(db.query('insert into t values (1)'), (e: Error & { code?: string }) => e.code === '23505' && /duplicate key/.test(e.message));
+
+    // A kysely transaction through the dialect: a failure inside rolls back what it wrote.
+    const k = new Kysely<{ t: { id: number } }>({ dialect: new PGliteDialect(db as unknown as PGlite) });
+    await assert.rejects(k.transaction().execute(async (tx) => {
+      await tx.insertInto('t').values({ id: 3 }).execute();
+      await sql`select 1/0`.execute(tx);
+    }));
+    assert.deepEqual((await db.query('select id from t order by id')).rows, [{ id: 1 }, { id: 2 }]);
+    await k.destroy();
+    await assert.rejects(db.query('select 1'), /exited/);
+
+    const again = await WorkerPGlite.open(dir);
+    assert.deepEqual((await again.query('select count(*)::int as n from t')).rows, [{ n: 2 }]);
+    await again.close();
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+});
