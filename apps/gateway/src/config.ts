@@ -14,6 +14,8 @@ export interface SingleNodeConfig {
   readonly fsync: { mode: 'always' } | { mode: 'interval'; intervalMs: number } | { mode: 'never' };
   readonly maxContentBytes: number;
   readonly maxPendingSends: number;
+  /** Unacknowledged sends over all connections of this process (PARLEY_GATEWAY_MAX_PENDING_SENDS). */
+  readonly maxGatewayPendingSends: number;
   readonly maxGroupMembers: number;
   readonly authPerMinute: number;
   readonly apiPerMinute: number;
@@ -38,6 +40,7 @@ export function loadSingleNodeConfig(env: Env): SingleNodeConfig {
         : { mode: fsyncMode },
     maxContentBytes,
     maxPendingSends: readInt(env, 'PARLEY_MAX_PENDING_SENDS', 256, { min: 1, max: 65_536 }),
+    maxGatewayPendingSends: readInt(env, 'PARLEY_GATEWAY_MAX_PENDING_SENDS', 20_000, { min: 1, max: 10_000_000 }),
     maxGroupMembers: readInt(env, 'PARLEY_MAX_GROUP_MEMBERS', 5000, { min: 2, max: 1_000_000 }),
     authPerMinute: readInt(env, 'PARLEY_AUTH_RATE_PER_MIN', 30, { min: 1, max: 1_000_000 }),
     apiPerMinute: readInt(env, 'PARLEY_API_RATE_PER_MIN', 1200, { min: 1, max: 10_000_000 }),

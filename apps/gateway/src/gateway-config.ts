@@ -16,6 +16,8 @@ export interface GatewayConfig extends CommonConfig {
   readonly internalToken: string;
   readonly maxContentBytes: number;
   readonly maxPendingSends: number;
+  /** Unacknowledged sends over all connections of this process (PARLEY_GATEWAY_MAX_PENDING_SENDS). */
+  readonly maxGatewayPendingSends: number;
   readonly framesPerSecond: number;
   /** Presence lease: a gateway that has not heartbeated for this long is dead and its connections expire. */
   readonly presenceTtlMs: number;
@@ -34,6 +36,7 @@ export function loadGatewayConfig(env: Env): GatewayConfig {
     internalToken: readInternalToken(env),
     maxContentBytes: readInt(env, 'PARLEY_MAX_CONTENT_BYTES', 16 * 1024, { min: 1, max: 256 * 1024 }),
     maxPendingSends: readInt(env, 'PARLEY_MAX_PENDING_SENDS', 256, { min: 1, max: 65_536 }),
+    maxGatewayPendingSends: readInt(env, 'PARLEY_GATEWAY_MAX_PENDING_SENDS', 20_000, { min: 1, max: 10_000_000 }),
     framesPerSecond: readInt(env, 'PARLEY_FRAMES_PER_SECOND', 100, { min: 1, max: 1_000_000 }),
     presenceTtlMs: readInt(env, 'PARLEY_PRESENCE_TTL_MS', 15_000, { min: 1000, max: 600_000 }),
   });

@@ -13,7 +13,7 @@ import { Topics } from '@parley/domain';
 import { TokenService, createAuthenticator } from '@parley/auth';
 import { commandCodec } from '@parley/schemas';
 import type { MessageFrame } from '@parley/protocol';
-import { Gateway } from './gateway.js';
+import { Gateway, type GatewayOptions } from './gateway.js';
 import type { ClientSocket } from './socket.js';
 
 const dir = await mkdtemp(join(tmpdir(), 'parley-gw-'));
@@ -26,7 +26,7 @@ let projected = true;
 const msg = (seq: number, conversation = 'g.c'): MessageFrame => ({
   type: 'message', conversation, id: `m${seq}`, seq, ts: seq, sender: { id: 'ub', username: 'bob' }, clientMsgId: `c${seq}`, kind: 'text', content: `#${seq}`,
 });
-const gateway = new Gateway({
+const options: GatewayOptions = {
   gatewayId: 'gw',
   log,
   presence,
@@ -42,8 +42,10 @@ const gateway = new Gateway({
   limits: {
     maxContentBytes: 100, maxFrameBytes: 1000, maxPendingSends: 2, maxResumeConversations: 10, authTimeoutMs: 5000,
     framesPerSecond: 1000, frameBurst: 1000, maxBufferedBytes: 1 << 20, maxConsecutiveErrors: 100, maxAheadPerConversation: 100,
+    maxGatewayPendingSends: 1000,
   },
-});
+};
+const gateway = new Gateway(options);
 after(async () => {
   await gateway.drain();
   await presence.close();
@@ -155,4 +157,48 @@ test('a hand-off batch reaches each connection as one write with its frames in o
   const types = writes[1]!.map((t) => JSON.parse(t) as { type: string; seq?: number });
   assert.deepEqual(types.filter((f) => f.type === 'message').map((f) => f.seq), [1, 2, 3]);
   assert.equal(types.length, 4);
+});
+
+test('the gateway bounds unacknowledged sends over all its connections; an ack or a closed connection frees room', async () => {
+  const small = new Gateway({ ...options, gatewayId: 'gw-small', limits: { ...options.limits, maxGatewayPendingSends: 3 } });
+  try {
+    const open = async (id: string, username: string) => {
+      const { token } = await tokens.issue({ id, username });
+      const frames: Array<Record<string, unknown>> = [];
+      const socket: ClientSocket = { send: (t) => (frames.push(JSON.parse(t) as Record<string, unknown>), true), bufferedAmount: () => 0, close: () => undefined };
+      const session = small.open(socket)!;
+      small.message(session, JSON.stringify({ type: 'auth', token }));
+      await eventually(() => assert.equal(frames[0]?.type, 'ready'));
+      const send = (clientMsgId: string) => small.message(session, JSON.stringify({ type: 'send', conversation: 'g.busy', clientMsgId, content: 'x' }));
+      return { session, frames, send };
+    };
+    const a = await open('ub1', 'busy1');
+    const b = await open('ub2', 'busy2');
+    a.send('a1');
+    a.send('a2');
+    b.send('b1');
+    b.send('b2'); // the fourth in flight on this gateway: refused, although b has room of its own
+    await eventually(() => assert.equal(b.frames.at(-1)?.code, 'too_many_pending'));
+    assert.equal(b.frames.at(-1)?.ref, 'b2');
+    assert.match(String(b.frames.at(-1)?.message), /busy/);
+    // An ack frees one place.
+    const ack = { type: 'ack', conversation: 'g.busy', clientMsgId: 'a1', id: 'm1', seq: 1, ts: 1 };
+    await small.deliver([{ frame: msg(1, 'g.busy'), userIds: [], conversation: 'g.busy', seq: 1, origin: { connectionId: a.session.id, frame: ack } }]);
+    const before = b.frames.length;
+    b.send('b2');
+    b.send('b3');
+    await eventually(() => assert.equal(b.frames.length, before + 1));
+    assert.equal(b.frames.at(-1)?.ref, 'b3', 'b2 was taken, b3 refused');
+    // A connection that closes gives its places back (a2 was still in flight: 3 of 3 until then).
+    const c = await open('ub3', 'busy3');
+    c.send('c1');
+    await eventually(() => assert.equal(c.frames.at(-1)?.ref, 'c1'));
+    small.closed(a.session);
+    const after = c.frames.length;
+    c.send('c1');
+    await sleep(50);
+    assert.equal(c.frames.length, after, 'c1 was taken: no error');
+  } finally {
+    await small.drain();
+  }
 });

@@ -30,6 +30,11 @@ export interface GatewayLimits {
   /** Largest frame the gateway reads; larger ones get a `payload_too_large` error and are dropped. */
   readonly maxFrameBytes: number;
   readonly maxPendingSends: number;
+  /**
+   * Unacknowledged sends over all connections: past it a send is refused (`too_many_pending`, retryable)
+   * instead of queueing in this process while the log falls behind.
+   */
+  readonly maxGatewayPendingSends: number;
   readonly maxResumeConversations: number;
   readonly authTimeoutMs: number;
   readonly framesPerSecond: number;
@@ -72,6 +77,8 @@ export class Gateway {
   private nextId = 0;
   /** Holds writes during a hand-off batch (see Cork). */
   private readonly cork = new Cork();
+  /** Unacknowledged sends over every session (see GatewayLimits.maxGatewayPendingSends). */
+  private readonly pendingSends = { count: 0 };
   private heartbeat: NodeJS.Timeout | undefined;
   private accepting = true;
 
@@ -102,7 +109,7 @@ export class Gateway {
       socket.close(CloseCodes.goingAway, 'server is shutting down; reconnect');
       return undefined;
     }
-    const session = new Session(`${this.id}/${++this.nextId}`, socket, this.options.limits, this.cork);
+    const session = new Session(`${this.id}/${++this.nextId}`, socket, this.options.limits, this.cork, this.pendingSends);
     this.sessions.set(session.id, session);
     Metrics.connections.add(1);
     const timer = setTimeout(() => {
@@ -149,6 +156,7 @@ export class Gateway {
   closed(session: Session): void {
     if (!this.sessions.delete(session.id)) return;
     session.closed = true;
+    session.pending.clear(); // no ack can reach it now: its sends no longer count against the gateway's bound
     Metrics.connections.add(-1);
     for (const t of session.timers) clearTimeout(t);
     if (session.user) {
@@ -257,6 +265,13 @@ export class Gateway {
       return this.fail(session, {
         code: 'too_many_pending',
         message: `Wait for acks: at most ${this.options.limits.maxPendingSends} sends in flight`,
+        ref: clientMsgId,
+      });
+    }
+    if (this.pendingSends.count >= this.options.limits.maxGatewayPendingSends && !session.pending.has(clientMsgId)) {
+      return this.fail(session, {
+        code: 'too_many_pending',
+        message: 'The server is busy; retry later with the same clientMsgId',
         ref: clientMsgId,
       });
     }

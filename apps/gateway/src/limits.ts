@@ -9,11 +9,12 @@ export function maxFrameBytes(maxContentBytes: number): number {
 }
 
 /** The gateway's limits from the few that are configurable; the rest are fixed (docs/PROTOCOL.md, Limits). */
-export function gatewayLimits(c: { maxContentBytes: number; maxPendingSends: number; framesPerSecond: number }): GatewayLimits {
+export function gatewayLimits(c: { maxContentBytes: number; maxPendingSends: number; maxGatewayPendingSends: number; framesPerSecond: number }): GatewayLimits {
   return {
     maxContentBytes: c.maxContentBytes,
     maxFrameBytes: maxFrameBytes(c.maxContentBytes),
     maxPendingSends: c.maxPendingSends,
+    maxGatewayPendingSends: c.maxGatewayPendingSends,
     maxResumeConversations: 2000,
     authTimeoutMs: 10_000,
     framesPerSecond: c.framesPerSecond,

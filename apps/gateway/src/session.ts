@@ -19,8 +19,8 @@ export class Session {
   readonly ahead = new Map<string, Map<number, MessageFrame>>();
   /** Conversations being resumed or gap-filled right now. */
   readonly filling = new Set<string>();
-  /** Sends not yet acked or rejected: clientMsgId -> conversation. */
-  readonly pending = new Map<string, string>();
+  /** Sends not yet acked or rejected: clientMsgId -> conversation (counted in the gateway's total). */
+  readonly pending: Map<string, string>;
   readonly timers: NodeJS.Timeout[] = [];
   readonly bucket: TokenBucket;
   /** Frames written while the gateway is corked (see Cork), sent together by flush(). */
@@ -31,8 +31,10 @@ export class Session {
     readonly socket: ClientSocket,
     limits: { framesPerSecond: number; frameBurst: number },
     private readonly cork?: Cork,
+    total: { count: number } = { count: 0 },
   ) {
     this.bucket = new TokenBucket(limits.framesPerSecond, limits.frameBurst);
+    this.pending = new CountedMap(total);
   }
 
   write(text: string): boolean {
@@ -54,6 +56,26 @@ export class Session {
     if (!frames || this.closed) return;
     if (this.socket.sendMany) this.socket.sendMany(frames);
     else for (const f of frames) this.socket.send(f);
+  }
+}
+
+/** A Map that keeps `total.count` in step with its size (shared by every session of a gateway). */
+class CountedMap<K, V> extends Map<K, V> {
+  constructor(private readonly total: { count: number }) {
+    super();
+  }
+  override set(key: K, value: V): this {
+    if (!this.has(key)) this.total.count++;
+    return super.set(key, value);
+  }
+  override delete(key: K): boolean {
+    const had = super.delete(key);
+    if (had) this.total.count--;
+    return had;
+  }
+  override clear(): void {
+    this.total.count -= this.size;
+    super.clear();
   }
 }
 
