@@ -66,7 +66,12 @@ export async function startSingleNode(config: SingleNodeConfig, logger: Logger):
   step('opening the database', { dir: join(config.dataDir, 'pg') });
   // PGlite runs in a worker thread, so projections and history reads do not block acks and deliveries;
   // the dialect only calls query() (and close() on destroy), which WorkerPGlite provides.
-  const pglite = await WorkerPGlite.open(join(config.dataDir, 'pg'));
+  const pglite = await WorkerPGlite.open(join(config.dataDir, 'pg'), (error) => {
+    // Nothing can be projected or read without it: stop, so that a supervisor restarts Parley (the log
+    // keeps everything acknowledged; the projections catch up from it at start).
+    logger.error('the database worker stopped; exiting', { error });
+    process.exit(70);
+  });
   const db = new Kysely<Database>({ dialect: new PGliteDialect(pglite as unknown as PGlite) });
   const applied = await migrateToLatest(db as Kysely<unknown>);
   if (applied.length) step('database migrated', { migrations: applied });

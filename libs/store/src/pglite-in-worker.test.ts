@@ -11,7 +11,8 @@ import { WorkerPGlite } from './pglite-in-worker.js';
 test('PGlite in a worker: parameters, rows and affected rows; Postgres errors keep their code; data survives a reopen', async () => {
   const dir = await mkdtemp(join(tmpdir(), 'parley-pgw-'));
   try {
-    const db = await WorkerPGlite.open(dir);
+    const failures: Error[] = [];
+    const db = await WorkerPGlite.open(dir, (e) => failures.push(e));
     await db.query('create table t (id int primary key, at timestamptz, v bytea)');
     const inserted = await db.query('insert into t values ($1, $2, $3), ($4, $2, $3)', [1, new Date(0), new Uint8Array([7]), 2]);
     assert.equal(inserted.affectedRows, 2);
@@ -29,6 +30,7 @@ test('PGlite in a worker: parameters, rows and affected rows; Postgres errors ke
     assert.deepEqual((await db.query('select id from t order by id')).rows, [{ id: 1 }, { id: 2 }]);
     await k.destroy();
     await assert.rejects(db.query('select 1'), /exited/);
+    assert.deepEqual(failures, [], 'a close is not a failure');
 
     const again = await WorkerPGlite.open(dir);
     assert.deepEqual((await again.query('select count(*)::int as n from t')).rows, [{ n: 2 }]);
@@ -36,4 +38,14 @@ test('PGlite in a worker: parameters, rows and affected rows; Postgres errors ke
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
+});
+
+test('PGlite in a worker: a worker that dies fails every query and is reported once', async () => {
+  const failures: Error[] = [];
+  const db = await WorkerPGlite.open(undefined, (e) => failures.push(e));
+  await db.query('select 1');
+  // What a crash looks like from outside: the thread is gone.
+  await (db as unknown as { worker: { terminate(): Promise<number> } }).worker.terminate();
+  await assert.rejects(db.query('select 1'), /database worker exited/);
+  assert.equal(failures.length, 1);
 });

@@ -13,12 +13,18 @@ export class WorkerPGlite {
   private nextId = 0;
   private readonly pending = new Map<number, { resolve(r: Reply): void; reject(e: Error): void }>();
   private failure: Error | undefined;
+  private closing = false;
 
-  private constructor(private readonly worker: Worker) {
+  private constructor(
+    private readonly worker: Worker,
+    onFailure: (error: Error) => void,
+  ) {
     const failAll = (error: Error): void => {
+      if (this.failure) return;
       this.failure = error;
       for (const p of this.pending.values()) p.reject(error);
       this.pending.clear();
+      if (!this.closing) onFailure(error);
     };
     worker.on('message', (m: Reply | { ready: true }) => {
       if (!('id' in m)) return;
@@ -30,15 +36,18 @@ export class WorkerPGlite {
     worker.on('exit', (code) => failAll(new Error(`the database worker exited (code ${code})`)));
   }
 
-  /** Opens (or creates) the database in `dataDir`, or an in-memory one without it; resolves once ready. */
-  static async open(dataDir?: string): Promise<WorkerPGlite> {
+  /**
+   * Opens (or creates) the database in `dataDir`, or an in-memory one without it; resolves once ready.
+   * `onFailure` is told if the worker dies other than by close() (every query fails from then on).
+   */
+  static async open(dataDir?: string, onFailure: (error: Error) => void = () => undefined): Promise<WorkerPGlite> {
     const worker = new Worker(new URL('./pglite-worker.js', import.meta.url), { workerData: { dataDir } });
     await new Promise<void>((resolve, reject) => {
       worker.once('message', () => resolve());
       worker.once('error', (error) => reject(new Error(`the database did not open: ${error.message}`, { cause: error })));
       worker.once('exit', (code) => reject(new Error(`the database worker exited (code ${code}) before it was ready`)));
     });
-    return new WorkerPGlite(worker);
+    return new WorkerPGlite(worker, onFailure);
   }
 
   async query<T = Record<string, unknown>>(sql: string, params: unknown[] = []): Promise<{ rows: T[]; affectedRows?: number }> {
@@ -50,6 +59,7 @@ export class WorkerPGlite {
   /** Closes the database (flushing it to disk), then the worker. */
   async close(): Promise<void> {
     if (this.failure) return;
+    this.closing = true;
     await this.call({ close: true });
     await this.worker.terminate();
   }
