@@ -7,8 +7,6 @@ export interface PlanEntry {
   /** WebSocket URL of the gateway this connection goes to (ws://host:port/v1/ws). */
   wsUrl: string;
   token: string;
-  /** A stable name for the connection's user (several entries may share a user: its devices). */
-  user: string;
   /** Conversations this user is a member of, with their member counts (for expected deliveries). */
   conversations: { id: string; members: number }[];
   /** Messages per second this connection sends, spread round robin over its conversations (0: receive only). */

@@ -82,8 +82,3 @@ export function sampleProcesses(pids: () => number[]): { stop(): ProcessStats } 
     },
   };
 }
-
-/** One process: see sampleProcesses. */
-export function sampleProcess(pid: number): { stop(): ProcessStats } {
-  return sampleProcesses(() => [pid]);
-}

@@ -1,4 +1,5 @@
 import type { Target } from './targets.js';
+import { pool } from './drive.js';
 
 /** Who talks where: users by index, and each conversation's members (indexes into the users). */
 export interface Topology {
@@ -9,18 +10,7 @@ export interface Topology {
 /** The provisioned result: a token per user and each conversation's id, in the topology's order. */
 export interface Provisioned {
   tokens: string[];
-  usernames: string[];
   conversationIds: string[];
-}
-
-async function pool<T>(items: readonly T[], n: number, fn: (t: T, i: number) => Promise<void>): Promise<void> {
-  let next = 0;
-  await Promise.all(Array.from({ length: Math.min(n, items.length) }, async () => {
-    while (next < items.length) {
-      const i = next++;
-      await fn(items[i]!, i);
-    }
-  }));
 }
 
 /** Shows progress on stderr for work that takes more than a moment. */
@@ -85,7 +75,7 @@ export async function provisionParley(target: Target, topology: Topology): Promi
     }
     created();
   });
-  return { tokens, usernames, conversationIds };
+  return { tokens, conversationIds };
 }
 
 /** For the bare ceiling server: no accounts; a user's token is the list of its conversations. */
@@ -93,5 +83,5 @@ export function provisionBare(topology: Topology): Provisioned {
   const conversationIds = topology.conversations.map((_, i) => `c${i}`);
   const of: string[][] = Array.from({ length: topology.users }, () => []);
   topology.conversations.forEach((c, i) => c.members.forEach((m) => of[m]!.push(conversationIds[i]!)));
-  return { tokens: of.map((cs) => cs.join(',')), usernames: of.map((_, i) => `u${i}`), conversationIds };
+  return { tokens: of.map((cs) => cs.join(',')), conversationIds };
 }

@@ -104,7 +104,6 @@ function entries(target: Target, p: Provisioned, bare: boolean): PlanEntry[] {
     return {
       wsUrl: target.wsUrls[i % target.wsUrls.length]!,
       token: p.tokens[u]!,
-      user: p.usernames[u]!,
       conversations: of[u]!,
       rate: i < topology.users && of[u]!.length > 0 ? workload.rates[u]! : 0,
       // The bare server keeps no history, so nothing could be resumed: its connections stay up.
