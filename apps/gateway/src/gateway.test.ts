@@ -12,7 +12,7 @@ import { MemoryPresence } from '@parley/presence-memory';
 import { Topics } from '@parley/domain';
 import { TokenService, createAuthenticator } from '@parley/auth';
 import { commandCodec } from '@parley/schemas';
-import type { MessageFrame } from '@parley/protocol';
+import { CloseCodes, type MessageFrame } from '@parley/protocol';
 import { Gateway, type GatewayOptions } from './gateway.js';
 import type { ClientSocket } from './socket.js';
 
@@ -201,4 +201,18 @@ test('the gateway bounds unacknowledged sends over all its connections; an ack o
   } finally {
     await small.drain();
   }
+});
+
+test('a connection whose send buffer is over the limit after a hand-off batch is closed as a slow consumer', async () => {
+  const { token } = await tokens.issue({ id: 'ud', username: 'dave' });
+  let buffered = 0;
+  const closes: number[] = [];
+  const socket: ClientSocket = { send: () => true, sendMany: () => true, bufferedAmount: () => buffered, close: (code) => void closes.push(code) };
+  const session = gateway.open(socket)!;
+  gateway.message(session, JSON.stringify({ type: 'auth', token }));
+  await eventually(() => assert.ok(session.user));
+  buffered = options.limits.maxBufferedBytes + 1;
+  const conversation = 'g.slow';
+  await gateway.deliver([{ frame: msg(1, conversation), userIds: ['ud'], conversation, seq: 1 }]);
+  assert.deepEqual(closes, [CloseCodes.slowConsumer]);
 });

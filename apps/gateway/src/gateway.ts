@@ -533,6 +533,8 @@ export class Gateway {
   }
 
   private checkBackpressure(session: Session): void {
+    // While corked the frames are held, not buffered in the socket: uncork() checks every held session.
+    if (this.cork.depth > 0) return;
     if (!session.closed && session.socket.bufferedAmount() > this.options.limits.maxBufferedBytes) {
       this.closeSession(session, CloseCodes.slowConsumer, 'send buffer full; reconnect and resume');
     }
