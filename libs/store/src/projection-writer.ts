@@ -83,13 +83,7 @@ async function apply(tx: Transaction<Database>, event: ParleyEvent): Promise<voi
       await applyMessages(tx, [event as ParleyEvent & { payload: { type: 'MessageSent' } }]);
       break;
     case 'ReadMarked':
-      await tx
-        .updateTable('members')
-        .set({ read_seq: p.readSeq })
-        .where('conversation_id', '=', event.stream)
-        .where('user_id', '=', p.userId)
-        .where('read_seq', '<', p.readSeq)
-        .execute();
+      await raiseReadSeq(tx, event.stream, p.userId, p.readSeq);
       break;
     case 'CommandRejected':
     case 'CommandDuplicate':
@@ -160,15 +154,18 @@ async function applyMessages(tx: Transaction<Database>, run: ReadonlyArray<Parle
       .where('last_seq', '<', e.seq)
       .execute();
   }
-  for (const s of senders.values()) {
-    await tx
-      .updateTable('members')
-      .set({ read_seq: s.seq })
-      .where('conversation_id', '=', s.conversation)
-      .where('user_id', '=', s.senderId)
-      .where('read_seq', '<', s.seq)
-      .execute();
-  }
+  for (const s of senders.values()) await raiseReadSeq(tx, s.conversation, s.senderId, s.seq);
+}
+
+/** A member's read mark only moves forward (events may be re-applied after a crash). */
+async function raiseReadSeq(tx: Transaction<Database>, conversation: string, userId: string, seq: number): Promise<void> {
+  await tx
+    .updateTable('members')
+    .set({ read_seq: seq })
+    .where('conversation_id', '=', conversation)
+    .where('user_id', '=', userId)
+    .where('read_seq', '<', seq)
+    .execute();
 }
 
 async function addMembers(tx: Transaction<Database>, event: ParleyEvent, members: ReadonlyArray<{ userId: string; username: string }>): Promise<void> {
