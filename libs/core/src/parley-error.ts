@@ -9,6 +9,7 @@ export const ERROR_CODES = [
   'unknown_frame',
   'invalid_frame',
   'content_too_large',
+  'invalid_text',
   'payload_too_large',
   'unauthenticated',
   'invalid_token',

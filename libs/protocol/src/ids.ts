@@ -19,3 +19,9 @@ export function conversationKind(id: string): 'direct' | 'group' | 'room' | unde
   if (!CONVERSATION_ID.test(id)) return undefined;
   return id.startsWith('d.') ? 'direct' : id.startsWith('g.') ? 'group' : 'room';
 }
+
+/**
+ * The largest seq (and any other count the log carries) a client may send: Avro `long` as avsc encodes a
+ * JavaScript number without loss is at most 2^53 - 2. Validators and docs bound numeric fields to it.
+ */
+export const MAX_SEQ = 9_007_199_254_740_990;

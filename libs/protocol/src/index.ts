@@ -3,3 +3,4 @@ export * from './close-codes.js';
 export * from './ids.js';
 export * from './parse-client-frame.js';
 export * from './api.js';
+export * from './text.js';

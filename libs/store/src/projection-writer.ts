@@ -1,8 +1,10 @@
 import type { Transaction } from 'kysely';
 import type { ParleyEvent } from '@parley/schemas';
+import { cutOnGraphemes } from '@parley/protocol';
 import type { Database, ParleyDb } from './database.js';
 
-const PREVIEW_CHARS = 140;
+/** A preview holds at most this many code points, cut on a grapheme boundary (docs/PROTOCOL.md "Text"). */
+const PREVIEW_CODE_POINTS = 140;
 
 /**
  * Applies events to the projection tables. Every write is idempotent (keyed by conversation + seq, user id,
@@ -149,7 +151,7 @@ async function applyMessages(tx: Transaction<Database>, run: ReadonlyArray<Parle
   for (const e of newest.values()) {
     await tx
       .updateTable('conversations')
-      .set({ last_seq: e.seq, last_message_at: e.ts, last_message_preview: e.payload.content.slice(0, PREVIEW_CHARS), last_sender_name: e.payload.senderName })
+      .set({ last_seq: e.seq, last_message_at: e.ts, last_message_preview: cutOnGraphemes(e.payload.content, PREVIEW_CODE_POINTS), last_sender_name: e.payload.senderName })
       .where('id', '=', e.stream)
       .where('last_seq', '<', e.seq)
       .execute();

@@ -8,6 +8,7 @@ export const HTTP_STATUS: Record<ErrorCode, number> = {
   unknown_frame: 400,
   invalid_frame: 400,
   content_too_large: 413,
+  invalid_text: 400,
   payload_too_large: 413,
   unauthenticated: 401,
   invalid_token: 401,
