@@ -4,3 +4,4 @@ export * from './ids.js';
 export * from './parse-client-frame.js';
 export * from './api.js';
 export * from './text.js';
+export * from './schema/compile.js';
