@@ -31,7 +31,10 @@ const options: GatewayOptions = {
   log,
   presence,
   authenticate: createAuthenticator(tokens, async () => false),
-  history: async (_user, conversation, afterSeq, limit) => history.filter((m) => m.conversation === conversation && m.seq > afterSeq).slice(0, limit),
+  history: async (_user, conversation, afterSeq, limit) => {
+    const all = history.filter((m) => m.conversation === conversation);
+    return { messages: all.filter((m) => m.seq > afterSeq).slice(0, limit), lastSeq: Math.max(0, ...all.map((m) => m.seq)) };
+  },
   // Like the real one: a store that is behind makes the caller wait (here 100 ms) before it says so.
   awaitProjection: async () => {
     if (!projected) await sleep(100);
@@ -95,6 +98,30 @@ test('a resume behind a lagging store keeps following it until it caught up, eve
   history.push(msg(2, conversation), msg(3, conversation)); // the projector catches up later
   projected = true;
   await eventually(() => assert.deepEqual(of(), [1, 2, 3]), 15_000);
+});
+
+test('a resume position past the last seq is clamped and said so (resume_ahead), and later live messages still arrive', async () => {
+  const conversation = 'g.ahead';
+  history.push(msg(1, conversation), msg(2, conversation));
+  const { token } = await tokens.issue({ id: 'ua', username: 'alice' });
+  for (const how of ['auth', 'resume'] as const) {
+    const c = connect();
+    c.say(how === 'auth' ? { type: 'auth', token, resume: { [conversation]: 500 } } : { type: 'auth', token });
+    await eventually(() => assert.equal(c.frames[0]?.type, 'ready'));
+    if (how === 'resume') c.say({ type: 'resume', conversations: { [conversation]: 500 } });
+    await eventually(() => assert.ok(c.frames.some((f) => f.type === 'resumed')));
+    const error = c.frames.find((f) => f.type === 'error');
+    assert.equal(error?.code, 'resume_ahead', how);
+    assert.equal(error?.conversation, conversation);
+    assert.deepEqual(c.frames.find((f) => f.type === 'resumed')?.conversations, { [conversation]: 2 }, 'resumed reports where the server continues');
+    await gateway.deliver([{ frame: msg(3, conversation), userIds: ['ua'], conversation, seq: 3 }]);
+    assert.deepEqual(c.frames.filter((f) => f.type === 'message').map((f) => f.seq), [3], `${how}: the next live message is delivered`);
+  }
+  // A position equal to the last seq is not ahead.
+  const c = connect();
+  c.say({ type: 'auth', token, resume: { [conversation]: 2 } });
+  await eventually(() => assert.ok(c.frames.some((f) => f.type === 'resumed')));
+  assert.equal(c.frames.some((f) => f.type === 'error'), false);
 });
 
 test('a send becomes a command on the log stamped with the authenticated sender; the origin gets the ack, not the message', async () => {

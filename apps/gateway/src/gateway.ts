@@ -337,7 +337,7 @@ export class Gateway {
       fresh = await this.options.awaitProjection(ids, 5000);
       const result: Record<string, number> = {};
       for (const id of ids) {
-        const ok = await this.catchUpFromHistory(session, id);
+        const ok = await this.catchUpFromHistory(session, id, fresh);
         this.flushAhead(session, id, true);
         if (!ok)
           this.write(session, {
@@ -369,7 +369,7 @@ export class Gateway {
         if (session.closed || session.filling.has(id)) continue;
         session.filling.add(id);
         try {
-          await this.catchUpFromHistory(session, id);
+          await this.catchUpFromHistory(session, id, caughtUp);
           this.flushAhead(session, id, true);
         } finally {
           session.filling.delete(id);
@@ -381,15 +381,31 @@ export class Gateway {
     if (!session.closed) this.options.logger.warn('the store stayed behind the log after a resume', { connection: session.id });
   }
 
-  /** Writes history after the connection's cursor until the store has no more. False if not a member. */
-  private async catchUpFromHistory(session: Session, conversation: string): Promise<boolean> {
+  /**
+   * Writes history after the connection's cursor until the store has no more. False if not a member.
+   * With `storeIsCurrent` (the store holds everything the log held when the resume began), a cursor past
+   * the conversation's last seq names messages that do not exist: it is clamped to the last seq and the
+   * client told (`resume_ahead`), otherwise every later live message would be dropped as already held.
+   */
+  private async catchUpFromHistory(session: Session, conversation: string, storeIsCurrent = false): Promise<boolean> {
     for (;;) {
       if (session.closed) return true;
       const after = session.cursors.get(conversation) ?? 0;
       const page = await this.options.history(session.user!.id, conversation, after, HISTORY_PAGE);
       if (page === 'not_member') return false;
-      for (const m of page) this.writeInOrder(session, m, JSON.stringify(m), false, true);
-      if (page.length < HISTORY_PAGE) return true;
+      for (const m of page.messages) this.writeInOrder(session, m, JSON.stringify(m), false, true);
+      if (page.messages.length < HISTORY_PAGE) {
+        if (storeIsCurrent && after > page.lastSeq) {
+          session.cursors.set(conversation, page.lastSeq);
+          this.write(session, {
+            type: 'error',
+            code: 'resume_ahead',
+            message: `Resume position ${after} is past the conversation's last seq ${page.lastSeq}; continuing after ${page.lastSeq}. Drop any local message above it.`,
+            conversation,
+          });
+        }
+        return true;
+      }
     }
   }
 

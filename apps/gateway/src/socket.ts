@@ -15,13 +15,16 @@ export interface ClientSocket {
   close(code: number, reason: string): void;
 }
 
-/** Reads a conversation's history for a member: messages with seq > afterSeq, oldest first. */
+/**
+ * Reads a conversation's history for a member: messages with seq > afterSeq, oldest first, and the
+ * conversation's last seq as the store has it (so a resume position past it can be recognised).
+ */
 export type HistoryReader = (
   userId: string,
   conversation: string,
   afterSeq: number,
   limit: number,
-) => Promise<MessageFrame[] | 'not_member'>;
+) => Promise<{ messages: MessageFrame[]; lastSeq: number } | 'not_member'>;
 
 /**
  * Resolves true once the store holds every event that was in the log when it was called, or false after

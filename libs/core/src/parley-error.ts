@@ -19,6 +19,7 @@ export const ERROR_CODES = [
   'forbidden',
   'not_member',
   'not_found',
+  'resume_ahead',
   'conflict',
   'username_taken',
   'rate_limited',

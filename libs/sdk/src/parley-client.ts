@@ -371,6 +371,8 @@ export class ParleyClient extends Emitter<ClientEvents> {
       case 'room.presence':
         return this.emit('room.presence', frame);
       case 'resumed':
+        // A position lower than ours means ours was past the conversation's end (`resume_ahead`): take the server's.
+        for (const [id, seq] of Object.entries(frame.conversations)) if (seq < (this.positions.get(id) ?? 0)) this.positions.set(id, seq);
         return this.emit('resumed', frame.conversations);
       case 'pong':
         return;

@@ -18,6 +18,7 @@ export const HTTP_STATUS: Record<ErrorCode, number> = {
   forbidden: 403,
   not_member: 403,
   not_found: 404,
+  resume_ahead: 400,
   conflict: 409,
   username_taken: 409,
   rate_limited: 429,
