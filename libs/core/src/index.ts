@@ -5,3 +5,4 @@ export * from './murmur2.js';
 export * from './ports/event-log.js';
 export * from './ports/presence.js';
 export * from './ports/delivery.js';
+export * from './consumer-health.js';

@@ -1,0 +1,55 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { ConsumerHealth, healthBody, healthReport, readHealthBounds } from './consumer-health.js';
+
+const bounds = { stuckMs: 30_000, maxLag: 100 };
+
+test('a partition retrying one offset past the bound is stuck; a success clears it; quarantines keep it ready', async () => {
+  let now = 1_000_000;
+  const health = new ConsumerHealth('projector', () => now);
+  health.started('t', 0, 5);
+  health.failed('t', 0, 5, new Error('connection refused'));
+  now += 29_000;
+  health.failed('t', 0, 5, new Error('connection refused'));
+  assert.equal(healthReport([health], bounds, now).healthy, true, 'under the bound');
+  now += 2000;
+  const stuck = healthReport([health], bounds, now);
+  assert.equal(stuck.healthy, false);
+  assert.deepEqual(
+    stuck.problems.map((p) => [p.consumer, p.partition, p.reason, p.offset]),
+    [['projector', 0, 'stuck', 5]],
+  );
+  assert.match(stuck.problems[0]!.detail, /retrying offset 5 for 31 s \(2 failures\): connection refused/);
+  health.succeeded('t', 0, 6);
+  health.quarantined({ consumer: 'projector', topic: 't', partition: 0, offset: 6, key: 'g.1', error: 'invalid byte sequence', at: now });
+  const ok = healthReport([health], bounds, now + 60_000);
+  assert.equal(ok.healthy, true);
+  assert.deepEqual(healthBody(ok).quarantined.map((q) => [q.partition, q.count, q.last?.offset]), [[0, 1, 6]]);
+  assert.equal(healthBody(ok).status, 'ok');
+});
+
+test('a failure at a new offset restarts the clock; a batch in flight too long is stuck; lag past the bound is reported', async () => {
+  let now = 0;
+  const health = new ConsumerHealth('fanout', () => now);
+  health.failed('t', 1, 3, 'x');
+  now = 20_000;
+  health.failed('t', 1, 4, 'y');
+  now = 40_000;
+  assert.equal(healthReport([health], bounds, now).healthy, true);
+  health.succeeded('t', 1, 5);
+  health.started('t', 1, 5);
+  now = 71_000;
+  assert.deepEqual(healthReport([health], bounds, now).problems.map((p) => p.reason), ['stuck']);
+  health.succeeded('t', 1, 10);
+  await health.sampleLag({ endOffset: async () => 500 }, [{ topic: 't', partition: 1 }]);
+  const lagging = healthReport([health], bounds, now);
+  assert.deepEqual(lagging.problems.map((p) => [p.reason, p.offset, p.detail]), [['lagging', 10, '490 records behind (bound 100)']]);
+  await health.sampleLag({ endOffset: async () => 500 }, []);
+  assert.equal(healthReport([health], bounds, now).healthy, true, 'a partition no longer held is forgotten');
+});
+
+test('the bounds are read from the environment and validated', () => {
+  assert.deepEqual(readHealthBounds({}), { stuckMs: 30_000, maxLag: 100_000 });
+  assert.deepEqual(readHealthBounds({ PARLEY_HEALTH_STUCK_MS: '5000', PARLEY_HEALTH_MAX_LAG: '10' }), { stuckMs: 5000, maxLag: 10 });
+  assert.throws(() => readHealthBounds({ PARLEY_HEALTH_STUCK_MS: '10' }), /PARLEY_HEALTH_STUCK_MS must be between 1000/);
+});
