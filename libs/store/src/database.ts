@@ -67,6 +67,21 @@ export interface ProjectorOffsetsTable {
   next_offset: Int8;
 }
 
+/**
+ * Events the projector could never apply, set aside so the partition goes on. Written in the transaction
+ * that moves the partition's offset past them; `value` is the record as it was in the log, for a re-drive.
+ */
+export interface QuarantinedEventsTable {
+  consumer: string;
+  topic: string;
+  partition: number;
+  offset: Int8;
+  key: string;
+  value: Uint8Array;
+  error: string;
+  quarantined_at: Int8;
+}
+
 export interface Database {
   users: UsersTable;
   revoked_tokens: RevokedTokensTable;
@@ -75,6 +90,7 @@ export interface Database {
   messages: MessagesTable;
   command_outcomes: CommandOutcomesTable;
   projector_offsets: ProjectorOffsetsTable;
+  quarantined_events: QuarantinedEventsTable;
 }
 
 export type ParleyDb = Kysely<Database>;

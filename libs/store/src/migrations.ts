@@ -72,6 +72,23 @@ const migrations: Record<string, Migration> = {
       await sql`select 1`.execute(db);
     },
   },
+  '0002_quarantined_events': {
+    // The projector's dead letters: events it can never apply (docs/ARCHITECTURE.md "When a record cannot be applied").
+    async up(db: Kysely<unknown>) {
+      await db.schema
+        .createTable('quarantined_events')
+        .addColumn('consumer', 'text', (c) => c.notNull())
+        .addColumn('topic', 'text', (c) => c.notNull())
+        .addColumn('partition', 'integer', (c) => c.notNull())
+        .addColumn('offset', 'int8', (c) => c.notNull())
+        .addColumn('key', 'text', (c) => c.notNull())
+        .addColumn('value', 'bytea', (c) => c.notNull())
+        .addColumn('error', 'text', (c) => c.notNull())
+        .addColumn('quarantined_at', 'int8', (c) => c.notNull())
+        .addPrimaryKeyConstraint('quarantined_events_pk', ['consumer', 'topic', 'partition', 'offset'])
+        .execute();
+    },
+  },
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };

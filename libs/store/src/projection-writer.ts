@@ -24,9 +24,19 @@ export class ProjectionWriter {
     return row ? Number(row.next_offset) : undefined;
   }
 
-  /** Applies a batch of one partition and records `nextOffset`, atomically. */
-  async applyBatch(topic: string, partition: number, events: readonly ParleyEvent[], nextOffset: number): Promise<void> {
+  /**
+   * Applies a batch of one partition and records `nextOffset`, atomically, with the records of the batch
+   * the projector quarantined: a quarantine row exists exactly when the offset has moved past its record.
+   */
+  async applyBatch(topic: string, partition: number, events: readonly ParleyEvent[], nextOffset: number, quarantined: readonly QuarantineRow[] = []): Promise<void> {
     await this.db.transaction().execute(async (tx) => {
+      if (quarantined.length > 0) {
+        await tx
+          .insertInto('quarantined_events')
+          .values(quarantined.map((q) => ({ consumer: q.consumer, topic, partition, offset: q.offset, key: q.key, value: q.value, error: q.error, quarantined_at: q.at })))
+          .onConflict((oc) => oc.doNothing())
+          .execute();
+      }
       // Runs of messages (the bulk of the log) are written together; anything else is applied one by one,
       // after the run before it, so the order of effects is the log's.
       let run: Array<ParleyEvent & { payload: { type: 'MessageSent' } }> = [];
@@ -47,6 +57,31 @@ export class ProjectionWriter {
         .execute();
     });
   }
+
+  /** Quarantined events per partition of `topic` for one consumer group (readiness reports them). */
+  async quarantinedCounts(consumer: string, topic: string): Promise<Map<number, number>> {
+    const rows = await this.db
+      .selectFrom('quarantined_events')
+      .select(['partition', (eb) => eb.fn.countAll<string | number | bigint>().as('count')])
+      .where('consumer', '=', consumer)
+      .where('topic', '=', topic)
+      .groupBy('partition')
+      .execute();
+    return new Map(rows.map((r) => [r.partition, Number(r.count)]));
+  }
+}
+
+/** One record the projector gave up on (see ProjectionWriter.applyBatch). */
+export interface QuarantineRow {
+  /** The consumer group, so that a replay into another database keeps its own. */
+  readonly consumer: string;
+  readonly offset: number;
+  readonly key: string;
+  /** The record's bytes as they were in the log. */
+  readonly value: Uint8Array;
+  readonly error: string;
+  /** ms since the epoch */
+  readonly at: number;
 }
 
 async function apply(tx: Transaction<Database>, event: ParleyEvent): Promise<void> {

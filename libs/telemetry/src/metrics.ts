@@ -21,6 +21,9 @@ const e2eLatency = lazy(() =>
     advice: { explicitBucketBoundaries: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10] },
   }),
 );
+const quarantined = lazy(() =>
+  meter().createCounter('parley_quarantined', { description: 'Records a consumer could never apply and set aside (dead-lettered) so that its partition went on' }),
+);
 const projectorLag = lazy(() => meter().createGauge('parley_projector_lag_seconds', { description: 'Age of the newest event the projector applied, when it applied it' }));
 
 /** Parley's Prometheus metrics (docs/OPERATIONS.md); no-ops until startTelemetry runs. */
@@ -46,7 +49,16 @@ export const Metrics = {
   get projectorLag(): Gauge {
     return projectorLag();
   },
+  /** Exported as `parley_quarantined_total{consumer, partition}`; see recordQuarantined. */
+  get quarantined(): Counter {
+    return quarantined();
+  },
 };
+
+/** Counts one record a consumer quarantined (`parley_quarantined_total`, labels consumer and partition). */
+export function recordQuarantined(consumer: string, partition: number): void {
+  quarantined().add(1, { consumer, partition });
+}
 
 const lags = new Map<string, { value: number; attributes: Attributes }>();
 const lagGauge = lazy(() =>
