@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { StreamState, userStream } from '@parley/domain';
-import type { Command, CommandPayload, ParleyEvent } from '@parley/schemas';
+import type { Command, CommandPayload, EventPayload, ParleyEvent } from '@parley/schemas';
 import { decide } from './decide.js';
 
 const alice = { userId: 'ua', username: 'alice' };
@@ -15,6 +15,10 @@ function run(state: StreamState, stream: string, actor: typeof alice | null, pay
   const events = decide(command, state, ctx);
   for (const e of events) state.apply(e);
   return events;
+}
+/** Folds a fact into the state as if it had been decided earlier: the Given of a Given / When / Then test. */
+function given(state: StreamState, stream: string, actor: typeof alice, payload: EventPayload): void {
+  state.apply({ eventId: `e${++n}`, stream, seq: 0, ts: 1, commandId: `c${++n}`, actor, origin: { gatewayId: 'g', connectionId: 'g/1' }, payload });
 }
 const types = (events: ParleyEvent[]) => events.map((e) => (e.payload.type === 'CommandRejected' ? `rejected:${e.payload.code}` : e.payload.type));
 const send = (clientMsgId: string, content = 'x'): CommandPayload => ({ type: 'SendMessage', clientMsgId, kind: 'text', content });
@@ -57,7 +61,24 @@ test('direct conversations need exactly their two users; groups cap members; roo
   assert.deepEqual(types(run(state, 'r.lobby', bob, { type: 'JoinConversation', kind: 'room' })), ['ConversationCreated']);
   assert.deepEqual(types(run(state, 'r.lobby', alice, { type: 'JoinConversation', kind: 'room' })), ['MembersJoined']);
   assert.deepEqual(types(run(state, 'r.lobby', alice, { type: 'JoinConversation', kind: 'room' })), ['rejected:conflict']);
+  // Both attempts to create d.ua.ub above were refused, so leaving it is leaving nothing.
+  assert.equal(state.conversations.has('d.ua.ub'), false);
   assert.deepEqual(types(run(state, 'd.ua.ub', alice, { type: 'LeaveConversation', reason: '' })), ['rejected:not_member']);
+});
+
+test('a direct conversation cannot be left', () => {
+  const state = new StreamState({ dedupeWindow: 10 });
+  const id = 'd.ua.ub';
+  given(state, id, alice, { type: 'ConversationCreated', kind: 'direct', name: '', createdBy: alice.userId, members: [alice, bob] });
+  assert.ok(state.conversations.get(id)?.members.has(alice.userId), 'given: alice is a member of the direct conversation');
+
+  const events = run(state, id, alice, { type: 'LeaveConversation', reason: '' });
+
+  assert.deepEqual(
+    events.map((e) => e.payload),
+    [{ type: 'CommandRejected', code: 'bad_request', message: 'A direct conversation cannot be left', clientMsgId: '' }],
+  );
+  assert.deepEqual([...state.conversations.get(id)!.members.keys()].sort(), [alice.userId, bob.userId], 'both are still members');
 });
 
 test('read marks are clamped to the last message', () => {
