@@ -3,7 +3,11 @@
  * direct conversation), `g.<ulid>` for groups, `r.<name>` for open rooms (the name users join by).
  */
 export const ROOM_NAME = /^[A-Za-z0-9_-]{1,64}$/;
-export const CONVERSATION_ID = /^(d\.[A-Za-z0-9_-]{1,64}\.[A-Za-z0-9_-]{1,64}|g\.[A-Za-z0-9_-]{1,64}|r\.[A-Za-z0-9_-]{1,64})$/;
+/** JSON Schema `pattern` of a conversation id; the frame schemas use it, CONVERSATION_ID is compiled from it. */
+export const CONVERSATION_ID_PATTERN = '^(d\\.[A-Za-z0-9_-]{1,64}\\.[A-Za-z0-9_-]{1,64}|g\\.[A-Za-z0-9_-]{1,64}|r\\.[A-Za-z0-9_-]{1,64})$';
+export const CONVERSATION_ID = new RegExp(CONVERSATION_ID_PATTERN);
+/** JSON Schema `pattern` of a client-chosen message id (the dedupe key of a `send`). */
+export const CLIENT_MSG_ID_PATTERN = '^[A-Za-z0-9_.:-]{1,64}$';
 export const USERNAME = /^[a-z0-9_.-]{3,32}$/;
 
 export function directConversationId(userA: string, userB: string): string {

@@ -1,4 +1,6 @@
 export * from './frames.js';
+export * from './fields.js';
+export * from './ws-error-codes.js';
 export * from './close-codes.js';
 export * from './ids.js';
 export * from './parse-client-frame.js';

@@ -1,5 +1,9 @@
-import type { ClientFrame } from './frames.js';
-import { CONVERSATION_ID } from './ids.js';
+import type { ErrorObject } from 'ajv';
+import type { TSchema } from '@sinclair/typebox';
+import { CLIENT_FRAMES, type ClientFrame } from './client-frames.js';
+import { compile, type Checker } from './schema/compile.js';
+import { codePointLength, isText, utf8Length } from './text.js';
+import type { FrameErrorCode } from './ws-error-codes.js';
 
 export interface FrameLimits {
   /** Largest message content, in UTF-8 bytes. */
@@ -8,15 +12,30 @@ export interface FrameLimits {
   readonly maxResumeConversations: number;
 }
 
-export type ParseResult =
-  | { ok: true; frame: ClientFrame }
-  | { ok: false; code: 'invalid_json' | 'unknown_frame' | 'invalid_frame' | 'content_too_large'; message: string; ref?: string };
+export type ParseResult = { ok: true; frame: ClientFrame } | { ok: false; code: FrameErrorCode; message: string; ref?: string };
 
-const CLIENT_MSG_ID = /^[A-Za-z0-9_.:-]{1,64}$/;
-const KIND = /^[a-z_]{1,16}$/;
-const utf8 = new TextEncoder();
+type ClientFrameType = keyof typeof CLIENT_FRAMES;
+type Checkers = { [K in ClientFrameType]: Checker<(typeof CLIENT_FRAMES)[K]> };
 
-/** Validates one client frame's text. Never throws: every failure is a code and a message for an `error` frame. */
+/** Compiled on first use, not at import: the browser bundle imports this package for its types and constants. */
+let checkers: Checkers | undefined;
+function checkerFor<K extends ClientFrameType>(type: K): Checkers[K] {
+  checkers ??= {
+    auth: compile(CLIENT_FRAMES.auth),
+    send: compile(CLIENT_FRAMES.send),
+    resume: compile(CLIENT_FRAMES.resume),
+    read: compile(CLIENT_FRAMES.read),
+    ping: compile(CLIENT_FRAMES.ping),
+  };
+  return checkers[type];
+}
+
+/**
+ * Validates one client frame's text against its declaration (client-frames.ts), then the two rules that
+ * depend on runtime limits: content size in UTF-8 bytes and the number of resumed conversations. Never
+ * throws: every failure is a code and a message for an `error` frame. A `send` refusal carries the
+ * clientMsgId as `ref` when it is a string (cut to 64 code points; omitted if it is not text).
+ */
 export function parseClientFrame(text: string, limits: FrameLimits): ParseResult {
   let value: unknown;
   try {
@@ -28,69 +47,98 @@ export function parseClientFrame(text: string, limits: FrameLimits): ParseResult
     return { ok: false, code: 'invalid_frame', message: 'Frame must be a JSON object with a "type"' };
   }
   const f = value as Record<string, unknown>;
-  const bad = (message: string, ref?: string): ParseResult => ({ ok: false, code: 'invalid_frame', message, ...(ref ? { ref } : {}) });
-  switch (f['type']) {
-    case 'auth': {
-      if (typeof f['token'] !== 'string' || f['token'].length === 0 || f['token'].length > 4096) return bad('auth.token must be a non-empty string');
-      if (f['resume'] === undefined) return { ok: true, frame: { type: 'auth', token: f['token'] } };
-      const resume = parsePositions(f['resume'], 'auth.resume', limits);
-      if (typeof resume === 'string') return bad(resume);
-      return { ok: true, frame: { type: 'auth', token: f['token'], resume } };
-    }
+  const type = f['type'];
+  if (typeof type !== 'string' || !Object.hasOwn(CLIENT_FRAMES, type)) {
+    return { ok: false, code: 'unknown_frame', message: `Unknown frame type ${JSON.stringify(type)?.slice(0, 40) ?? 'undefined'}` };
+  }
+  const ref = type === 'send' ? refOf(f['clientMsgId']) : undefined;
+  const refuse = (code: FrameErrorCode, message: string): ParseResult => ({ ok: false, code, message, ...(ref === undefined ? {} : { ref }) });
+
+  const checker = checkerFor(type as ClientFrameType);
+  if (!checker.check(f)) {
+    const error = checker.lastError;
+    if (!error) return refuse('invalid_frame', `${type} frame is not valid`);
+    return refuse(...explain(type, checker.schema, f, error));
+  }
+  const frame = pick(f, checker.schema) as ClientFrame;
+  switch (frame.type) {
     case 'send': {
-      const ref = typeof f['clientMsgId'] === 'string' ? f['clientMsgId'].slice(0, 64) : undefined;
-      if (typeof f['clientMsgId'] !== 'string' || !CLIENT_MSG_ID.test(f['clientMsgId'])) {
-        return bad('send.clientMsgId must be 1-64 characters of A-Z a-z 0-9 _ . : -', ref);
-      }
-      if (typeof f['conversation'] !== 'string' || !CONVERSATION_ID.test(f['conversation'])) return bad('send.conversation is not a conversation id', ref);
-      if (typeof f['content'] !== 'string' || f['content'].length === 0) return bad('send.content must be a non-empty string', ref);
-      if (f['kind'] !== undefined && (typeof f['kind'] !== 'string' || !KIND.test(f['kind']))) return bad('send.kind must be a short lowercase word', ref);
-      const bytes = utf8.encode(f['content']).length;
-      if (bytes > limits.maxContentBytes) {
-        return { ok: false, code: 'content_too_large', message: `Content is ${bytes} bytes; the limit is ${limits.maxContentBytes}`, ref: f['clientMsgId'] };
-      }
-      return {
-        ok: true,
-        frame: {
-          type: 'send',
-          conversation: f['conversation'],
-          clientMsgId: f['clientMsgId'],
-          content: f['content'],
-          kind: (f['kind'] as string | undefined) ?? 'text',
-        },
-      };
+      const bytes = utf8Length(frame.content);
+      if (bytes > limits.maxContentBytes) return refuse('content_too_large', `Content is ${bytes} bytes; the limit is ${limits.maxContentBytes}`);
+      return { ok: true, frame: { ...frame, kind: frame.kind ?? 'text' } };
     }
-    case 'resume': {
-      const conversations = parsePositions(f['conversations'], 'resume.conversations', limits);
-      if (typeof conversations === 'string') return bad(conversations);
-      return { ok: true, frame: { type: 'resume', conversations } };
-    }
+    case 'auth':
+      if (frame.resume && Object.keys(frame.resume).length > limits.maxResumeConversations)
+        return refuse('invalid_frame', `auth.resume names more than ${limits.maxResumeConversations} conversations`);
+      return { ok: true, frame };
+    case 'resume':
+      if (Object.keys(frame.conversations).length > limits.maxResumeConversations)
+        return refuse('invalid_frame', `resume.conversations names more than ${limits.maxResumeConversations} conversations`);
+      return { ok: true, frame };
     case 'read':
-      if (typeof f['conversation'] !== 'string' || !CONVERSATION_ID.test(f['conversation'])) return bad('read.conversation is not a conversation id');
-      if (!isSeq(f['seq'])) return bad('read.seq must be an integer >= 0');
-      return { ok: true, frame: { type: 'read', conversation: f['conversation'], seq: f['seq'] } };
     case 'ping':
-      if (f['id'] !== undefined && (typeof f['id'] !== 'string' || f['id'].length > 64)) return bad('ping.id must be a string of at most 64 characters');
-      return { ok: true, frame: f['id'] === undefined ? { type: 'ping' } : { type: 'ping', id: f['id'] } };
-    default:
-      return { ok: false, code: 'unknown_frame', message: `Unknown frame type ${JSON.stringify(f['type'])?.slice(0, 40) ?? 'undefined'}` };
+      return { ok: true, frame };
   }
 }
 
-/** Parses `{ conversationId: lastSeq }`; returns an error message on failure. */
-function parsePositions(value: unknown, field: string, limits: FrameLimits): Record<string, number> | string {
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) return `${field} must be an object of conversation id -> last seq`;
-  const entries = Object.entries(value as Record<string, unknown>);
-  if (entries.length > limits.maxResumeConversations) return `${field} names more than ${limits.maxResumeConversations} conversations`;
-  const out: Record<string, number> = {};
-  for (const [id, seq] of entries) {
-    if (!CONVERSATION_ID.test(id)) return `${field}: "${id.slice(0, 80)}" is not a conversation id`;
-    if (!isSeq(seq)) return `${field}: seq for ${id} must be an integer >= 0`;
-    out[id] = seq;
-  }
+function refOf(clientMsgId: unknown): string | undefined {
+  if (typeof clientMsgId !== 'string' || clientMsgId === '' || !isText(clientMsgId)) return undefined;
+  return codePointLength(clientMsgId) <= 64 ? clientMsgId : Array.from(clientMsgId).slice(0, 64).join('');
+}
+
+/** The frame's declared fields only (unknown ones are allowed on the wire, and dropped here). */
+function pick(f: Record<string, unknown>, schema: TSchema): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const key of Object.keys(schema['properties'] as object)) if (f[key] !== undefined) out[key] = f[key];
   return out;
 }
 
-function isSeq(v: unknown): v is number {
-  return typeof v === 'number' && Number.isSafeInteger(v) && v >= 0;
+/**
+ * Turns ajv's first error into a code and a message naming the field. A string that breaks the text
+ * rule (U+0000, an unpaired surrogate) is `invalid_text`, whichever field it is in; anything else is
+ * `invalid_frame`, with the field's description as what it must be.
+ */
+function explain(type: string, schema: TSchema, frame: unknown, error: ErrorObject): [FrameErrorCode, string] {
+  const path = error.instancePath.split('/').slice(1).map(unescapePointer);
+  const parent = resolve(schema, error.schemaPath.split('/').slice(1, -1).map(unescapePointer));
+  if (error.keyword === 'required') {
+    const missing = String(error.params['missingProperty']);
+    const wanted = describe(resolve(parent, ['properties', missing]));
+    return ['invalid_frame', `${fieldName(type, [...path, missing])} is required${wanted ? ` and must be ${wanted}` : ''}`];
+  }
+  const key = error.propertyName ?? (error.params['propertyName'] as unknown);
+  if (typeof key === 'string') {
+    const field = fieldName(type, path);
+    if (!isText(key)) return ['invalid_text', `${field} has a key that is not valid text (it contains U+0000 or an unpaired surrogate)`];
+    return ['invalid_frame', `${field} has the key ${JSON.stringify(Array.from(key).slice(0, 80).join(''))}; each key must be ${describe(parent) ?? 'valid'}`];
+  }
+  const field = fieldName(type, path);
+  const data = resolve(frame, path);
+  if (typeof data === 'string' && !isText(data)) {
+    return ['invalid_text', `${field} is not valid text: it contains U+0000 or an unpaired surrogate`];
+  }
+  return ['invalid_frame', `${field} must be ${describe(parent) ?? error.message ?? 'valid'}`];
+}
+
+function describe(schema: unknown): string | undefined {
+  const d = (schema as { description?: unknown } | undefined)?.description;
+  return typeof d === 'string' ? d : undefined;
+}
+
+/** `send.content`, `auth.resume["g.x"]`. */
+function fieldName(type: string, path: readonly string[]): string {
+  return path.reduce((name, p) => (/^[A-Za-z_][A-Za-z0-9_]*$/.test(p) ? `${name}.${p}` : `${name}[${JSON.stringify(Array.from(p).slice(0, 80).join(''))}]`), type);
+}
+
+function resolve(root: unknown, path: readonly string[]): unknown {
+  let node = root;
+  for (const p of path) {
+    if (typeof node !== 'object' || node === null || !Object.hasOwn(node, p)) return undefined;
+    node = (node as Record<string, unknown>)[p];
+  }
+  return node;
+}
+
+function unescapePointer(segment: string): string {
+  return segment.replaceAll('~1', '/').replaceAll('~0', '~');
 }

@@ -6,7 +6,7 @@ import type { Static, TSchema } from '@sinclair/typebox';
  * own checker: ajv follows JSON Schema exactly (`maxLength` counts code points, `pattern` is compiled with
  * the `u` flag), so what the published schema says is what the server enforces.
  */
-const ajv = new Ajv({ allErrors: false, strict: true, unicodeRegExp: true, coerceTypes: false, useDefaults: false });
+let ajv: Ajv | undefined;
 
 export interface Checker<T extends TSchema> {
   readonly schema: T;
@@ -17,6 +17,8 @@ export interface Checker<T extends TSchema> {
 }
 
 export function compile<T extends TSchema>(schema: T): Checker<T> {
+  // Created on first compile, not at import: browsers import this package for its types and constants.
+  ajv ??= new Ajv({ allErrors: false, strict: true, unicodeRegExp: true, coerceTypes: false, useDefaults: false });
   const validate: ValidateFunction = ajv.compile(schema);
   return {
     schema,

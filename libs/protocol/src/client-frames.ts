@@ -1,0 +1,82 @@
+import { Type, type Static } from '@sinclair/typebox';
+import { ClientMsgId, ConversationId, Positions, Seq, FreeText } from './fields.js';
+
+/**
+ * The frames a client sends, declared once: the TypeScript types, parseClientFrame's validation and
+ * docs/protocol.schema.json all come from these. Unknown fields are allowed (and dropped on parse).
+ */
+
+export const AuthFrame = Type.Object(
+  {
+    type: Type.Literal('auth'),
+    token: Type.String({ minLength: 1, maxLength: 4096, description: 'a token of 1-4096 characters' }),
+    /**
+     * Per conversation, the last seq the client has. The server sends exactly what follows, before any live
+     * message of those conversations, with no gap and no repeat.
+     */
+    resume: Type.Optional(
+      Positions(Seq, 'an object of conversation id -> the last seq the client has (0 for none), at most limits.maxResumeConversations entries'),
+    ),
+  },
+  { title: 'auth', description: 'Authenticates the connection; optionally resumes conversations.' },
+);
+export type AuthFrame = Static<typeof AuthFrame>;
+
+export const SendFrame = Type.Object(
+  {
+    type: Type.Literal('send'),
+    conversation: ConversationId,
+    clientMsgId: ClientMsgId,
+    content: FreeText({
+      minLength: 1,
+      description: 'non-empty text (no U+0000, no unpaired surrogate) of at most limits.maxContentBytes UTF-8 bytes',
+    }),
+    kind: Type.Optional(Type.String({ pattern: '^[a-z_]{1,16}$', description: 'a short lowercase word (1-16 of a-z _); default "text"' })),
+  },
+  { title: 'send', description: 'Posts a message; answered by an ack or an error whose ref is the clientMsgId.' },
+);
+export type SendFrame = Static<typeof SendFrame>;
+
+/**
+ * Mid-session resume (prefer `auth.resume` when connecting): the server sends everything after each seq.
+ * Messages that arrived live before this frame may repeat; discard by seq.
+ */
+export const ResumeFrame = Type.Object(
+  {
+    type: Type.Literal('resume'),
+    conversations: Positions(Seq, 'an object of conversation id -> the last seq the client has (0 for none), at most limits.maxResumeConversations entries'),
+  },
+  { title: 'resume', description: 'Mid-session resume: the server re-sends everything after each seq; discard repeats by seq.' },
+);
+export type ResumeFrame = Static<typeof ResumeFrame>;
+
+export const ReadFrame = Type.Object(
+  {
+    type: Type.Literal('read'),
+    conversation: ConversationId,
+    seq: Seq,
+  },
+  { title: 'read', description: 'Marks everything up to seq as read (clamped to the last seq).' },
+);
+export type ReadFrame = Static<typeof ReadFrame>;
+
+export const PingFrame = Type.Object(
+  {
+    type: Type.Literal('ping'),
+    id: Type.Optional(FreeText({ maxLength: 64, description: 'text of at most 64 characters' })),
+  },
+  { title: 'ping', description: 'An application-level round trip; answered by a pong with the same id. Allowed before auth.' },
+);
+export type PingFrame = Static<typeof PingFrame>;
+
+/** Every client frame by its `type`. */
+export const CLIENT_FRAMES = {
+  auth: AuthFrame,
+  send: SendFrame,
+  resume: ResumeFrame,
+  read: ReadFrame,
+  ping: PingFrame,
+} as const;
+
+export const ClientFrame = Type.Union([AuthFrame, SendFrame, ResumeFrame, ReadFrame, PingFrame], { title: 'client frame' });
+export type ClientFrame = Static<typeof ClientFrame>;

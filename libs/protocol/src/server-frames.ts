@@ -1,0 +1,143 @@
+import { Type, type Static } from '@sinclair/typebox';
+import { ClientMsgId, ConversationId, Count, MessageSeq, Millis, Positions, Seq, UserRef } from './fields.js';
+import { MAX_SEQ } from './ids.js';
+import { WS_ERROR_CODES } from './ws-error-codes.js';
+
+/**
+ * The frames the server sends, declared once (types and docs/protocol.schema.json come from these). A
+ * client must ignore fields it does not know, so the schemas allow them.
+ */
+
+export const ReadyFrame = Type.Object(
+  {
+    type: Type.Literal('ready'),
+    user: UserRef,
+    connectionId: Type.String({ description: "this connection's id, <gatewayId>/<n>" }),
+    limits: Type.Object({
+      maxContentBytes: Type.Integer({ minimum: 1, description: 'largest send.content, in UTF-8 bytes' }),
+      maxPendingSends: Type.Integer({ minimum: 1, description: 'most unacknowledged sends this connection may have' }),
+    }),
+  },
+  { title: 'ready', description: 'Sent once, after a successful auth.' },
+);
+export type ReadyFrame = Static<typeof ReadyFrame>;
+
+export const AckFrame = Type.Object(
+  {
+    type: Type.Literal('ack'),
+    conversation: ConversationId,
+    clientMsgId: ClientMsgId,
+    id: Type.String({ description: 'the message id' }),
+    seq: MessageSeq,
+    ts: Millis,
+  },
+  { title: 'ack', description: 'The message is in the event log; sent only to the sending connection.' },
+);
+export type AckFrame = Static<typeof AckFrame>;
+
+export const MessageFrame = Type.Object(
+  {
+    type: Type.Literal('message'),
+    conversation: ConversationId,
+    id: Type.String({ description: 'the message id' }),
+    seq: MessageSeq,
+    ts: Millis,
+    sender: UserRef,
+    clientMsgId: Type.String({ description: "the sender's clientMsgId" }),
+    kind: Type.String({ description: 'as sent ("text" by default)' }),
+    content: Type.String(),
+  },
+  { title: 'message', description: 'A message in a conversation the user is a member of (live, or history during resume and gap filling).' },
+);
+export type MessageFrame = Static<typeof MessageFrame>;
+
+export const ConversationFrame = Type.Object(
+  {
+    type: Type.Literal('conversation'),
+    /** What happened: the user was added to a conversation, someone joined or left, or the user read up to a seq. */
+    event: Type.Union([Type.Literal('created'), Type.Literal('joined'), Type.Literal('left'), Type.Literal('read')]),
+    conversation: ConversationId,
+    kind: Type.Union([Type.Literal('direct'), Type.Literal('group'), Type.Literal('room')]),
+    name: Type.Optional(Type.String({ description: 'group or room name ("" for direct conversations)' })),
+    members: Type.Optional(Type.Array(UserRef, { maxItems: 200, description: 'created: the initial members; joined: who joined; left: who left' })),
+    /** For 'read': the reader's new read watermark. */
+    readSeq: Type.Optional(Type.Integer({ minimum: 0, maximum: MAX_SEQ, description: "for read: the reader's new read watermark" })),
+    /** The conversation's last message seq when this happened. */
+    lastSeq: Type.Integer({ minimum: 0, description: "the conversation's last message seq when this happened" }),
+  },
+  { title: 'conversation', description: 'A change to a conversation the user is (or was, for left) a member of.' },
+);
+export type ConversationFrame = Static<typeof ConversationFrame>;
+
+export const RoomPresenceFrame = Type.Object(
+  {
+    type: Type.Literal('room.presence'),
+    conversation: ConversationId,
+    online: Count,
+    members: Count,
+    /** Up to 100 online members. */
+    onlineMembers: Type.Array(UserRef, { maxItems: 100 }),
+  },
+  { title: 'room.presence', description: 'Online count of an open room (changes within 100 ms coalesced).' },
+);
+export type RoomPresenceFrame = Static<typeof RoomPresenceFrame>;
+
+export const ResumedFrame = Type.Object(
+  {
+    type: Type.Literal('resumed'),
+    conversations: Positions(Seq, 'an object of conversation id -> the last seq now delivered on this connection'),
+  },
+  { title: 'resumed', description: 'Ends a catch-up: all history for the listed conversations has been written.' },
+);
+export type ResumedFrame = Static<typeof ResumedFrame>;
+
+export const ErrorFrame = Type.Object(
+  {
+    type: Type.Literal('error'),
+    /**
+     * One of WS_ERROR_CODES. Typed `string`, not the union: fanout relays ingest's rejection codes, which
+     * the event schema carries as a string; the published schema lists the closed set.
+     */
+    code: Type.Unsafe<string>({ type: 'string', enum: [...WS_ERROR_CODES], description: 'one of the error codes in docs/PROTOCOL.md' }),
+    message: Type.String({ description: 'for people; do not parse' }),
+    /** The clientMsgId or frame id the error is about, when there is one. */
+    ref: Type.Optional(Type.String({ maxLength: 64, description: 'the clientMsgId the error is about' })),
+    conversation: Type.Optional(ConversationId),
+  },
+  { title: 'error', description: 'A refused frame or command. Does not close the connection, except as docs/PROTOCOL.md says.' },
+);
+export type ErrorFrame = Static<typeof ErrorFrame>;
+
+export const PongFrame = Type.Object(
+  {
+    type: Type.Literal('pong'),
+    id: Type.Optional(Type.String({ maxLength: 64, description: "the ping's id" })),
+  },
+  { title: 'pong' },
+);
+export type PongFrame = Static<typeof PongFrame>;
+
+/** Every server frame by its `type`. */
+export const SERVER_FRAMES = {
+  ready: ReadyFrame,
+  ack: AckFrame,
+  message: MessageFrame,
+  conversation: ConversationFrame,
+  'room.presence': RoomPresenceFrame,
+  resumed: ResumedFrame,
+  error: ErrorFrame,
+  pong: PongFrame,
+} as const;
+
+export const ServerFrame = Type.Union(
+  [ReadyFrame, AckFrame, MessageFrame, ConversationFrame, RoomPresenceFrame, ResumedFrame, ErrorFrame, PongFrame],
+  { title: 'server frame' },
+);
+export type ServerFrame = Static<typeof ServerFrame>;
+
+/**
+ * Internal, gateway-bound only (never written to a client): the token with this id was revoked, so the
+ * gateway closes the connections that authenticated with it (close code 4009).
+ */
+export const SessionRevokedFrame = Type.Object({ type: Type.Literal('session.revoked'), tokenId: Type.String() });
+export type SessionRevokedFrame = Static<typeof SessionRevokedFrame>;
