@@ -1,0 +1,47 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFile } from 'node:fs/promises';
+import { Ajv } from 'ajv';
+import { PROTOCOL_SCHEMA_COMMAND, PROTOCOL_SCHEMA_PATH, protocolSchema, renderProtocolSchema } from './protocol-schema.js';
+
+const root = new URL('../../../../', import.meta.url);
+
+test(`${PROTOCOL_SCHEMA_PATH} is what the frame declarations produce`, async () => {
+  const committed = await readFile(new URL(PROTOCOL_SCHEMA_PATH, root), 'utf8');
+  assert.ok(
+    committed === renderProtocolSchema(),
+    `${PROTOCOL_SCHEMA_PATH} differs from the frame declarations in libs/protocol/src/*-frames.ts. ` +
+      `Regenerate it with \`${PROTOCOL_SCHEMA_COMMAND}\` and commit the result.`,
+  );
+});
+
+test('the published schema is strict JSON Schema and every example frame in docs/PROTOCOL.md follows it', async () => {
+  const ajv = new Ajv({ strict: true, unicodeRegExp: true });
+  ajv.addSchema(protocolSchema(), 'protocol');
+  const markdown = await readFile(new URL('docs/PROTOCOL.md', root), 'utf8');
+  const examples = [...markdown.matchAll(/```json\n([\s\S]*?)\n```/g)].map((m) => JSON.parse(m[1] ?? '') as { type: string });
+  assert.ok(examples.length >= 12, `found only ${examples.length} JSON examples`);
+  const names: Record<string, string> = {
+    auth: 'AuthFrame',
+    send: 'SendFrame',
+    resume: 'ResumeFrame',
+    read: 'ReadFrame',
+    ping: 'PingFrame',
+    ready: 'ReadyFrame',
+    ack: 'AckFrame',
+    message: 'MessageFrame',
+    conversation: 'ConversationFrame',
+    'room.presence': 'RoomPresenceFrame',
+    resumed: 'ResumedFrame',
+    error: 'ErrorFrame',
+    pong: 'PongFrame',
+  };
+  for (const example of examples) {
+    const name = names[example.type];
+    assert.ok(name, `example of unknown type ${example.type}`);
+    const validate = ajv.getSchema(`protocol#/definitions/${name}`);
+    assert.ok(validate, name);
+    assert.ok(validate(example), `${JSON.stringify(example).slice(0, 80)}: ${ajv.errorsText(validate.errors)}`);
+  }
+  assert.deepEqual(new Set(examples.map((e) => e.type)), new Set(Object.keys(names)), 'every frame type has an example');
+});
