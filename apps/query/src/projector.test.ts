@@ -3,15 +3,18 @@ import assert from 'node:assert/strict';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { PGlite } from '@electric-sql/pglite';
 import { Kysely, sql } from 'kysely';
 import { PGliteDialect } from 'kysely-pglite-dialect';
-import { isParleyError, silentLogger } from '@parley/core';
+import { healthReport, isParleyError, silentLogger } from '@parley/core';
 import { eventually } from '@parley/core/conformance';
 import { EmbeddedLog } from '@parley/log-embedded';
 import { Topics } from '@parley/domain';
 import { eventCodec, type ParleyEvent } from '@parley/schemas';
 import { OutcomeRepository, ProjectionWriter, migrateToLatest, type Database } from '@parley/store';
+import { startTelemetry } from '@parley/telemetry/sdk';
 import { Projector } from './projector.js';
 import { CommandBus } from './command-bus.js';
 
@@ -77,6 +80,104 @@ test('an HTTP command that nobody decides times out with a code saying to retry'
     await assert.rejects(bus.execute('g.1', a, { type: 'LeaveConversation', reason: '' }), (e) => isParleyError(e, 'timeout') && /retry/.test(e.message));
     assert.equal(await log.endOffset(Topics.commands, 0), 1, 'the command itself was written');
     await bus.close();
+  } finally {
+    await db.destroy();
+    await log.close();
+    await rm(dir, { recursive: true, force: true });
+  }
+});
+
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
+}
+
+test('an event the database refuses is quarantined with its position, the events around it are applied, and health and the metric show it', async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'parley-projector-poison-'));
+  const log = await EmbeddedLog.open({ dir });
+  const db = await database();
+  const metricsPort = await freePort();
+  const telemetry = startTelemetry({ serviceName: 'parley-test', instanceId: 't', metricsPort, otlpEndpoint: undefined });
+  try {
+    await log.createTopics([{ name: Topics.events, partitions: 2 }]);
+    const producer = log.producer();
+    const put = (e: ParleyEvent) => producer.send(Topics.events, [{ key: e.stream, value: eventCodec.encode(e), partition: 0 }]);
+    const message = (seq: number, content: string) => ev('g.1', seq, { type: 'MessageSent', id: `p${seq}`, senderId: 'ua', senderName: 'a', clientMsgId: `k${seq}`, kind: 'text', content });
+    // Written before the projector starts, so they come as one batch and the batch has to be bisected.
+    await put(ev('g.1', 0, { type: 'ConversationCreated', kind: 'group', name: 'G', createdBy: 'ua', members: [a] }));
+    await put(message(1, 'before'));
+    await put(message(2, 'nul \u0000 inside')); // offset 2: PostgreSQL text cannot hold U+0000
+    await producer.send(Topics.events, [{ key: 'g.1', value: Buffer.from('not avro'), partition: 0 }]); // offset 3
+    for (let seq = 3; seq <= 6; seq++) await put(message(seq, `after ${seq}`));
+    const projector = new Projector({ log, writer: new ProjectionWriter(db), logger: silentLogger });
+    await projector.start();
+    await eventually(async () => assert.equal(await new ProjectionWriter(db).nextOffset(Topics.events, 0), 8));
+    assert.deepEqual(
+      (await dump(db)).messages.map((m) => m.content),
+      ['before', 'after 3', 'after 4', 'after 5', 'after 6'],
+      'every event but the refused one is applied',
+    );
+    const rows = (await sql<{ consumer: string; partition: number; offset: string; key: string; error: string; value: Uint8Array }>`select * from quarantined_events order by "offset"`.execute(db)).rows;
+    assert.deepEqual(rows.map((r) => [r.consumer, r.partition, Number(r.offset), r.key]), [['parley-projector', 0, 2, 'g.1'], ['parley-projector', 0, 3, 'g.1']]);
+    assert.match(rows[0]!.error, /invalid byte sequence.*0x00.*\(22021\)/);
+    assert.match(rows[1]!.error, /^undecodable/);
+    assert.equal(eventCodec.decode(rows[0]!.value).payload.type, 'MessageSent', 'the record is kept as it was in the log');
+
+    const report = healthReport([projector.health], { stuckMs: 30_000, maxLag: 100 });
+    assert.equal(report.healthy, true, 'quarantined records do not make the node unready');
+    assert.deepEqual(report.quarantined.map((q) => [q.consumer, q.partition, q.count, q.last?.offset]), [['parley-projector', 0, 2, 3]]);
+    const scraped = await (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text();
+    assert.match(scraped, /parley_quarantined_total\{consumer="parley-projector",partition="0"[^}]*\} 2\n/);
+    await projector.close();
+
+    // A restart reads the counts from the table, and applies nothing again.
+    const again = new Projector({ log, writer: new ProjectionWriter(db), logger: silentLogger });
+    await again.start();
+    assert.deepEqual(healthReport([again.health], { stuckMs: 30_000, maxLag: 100 }).quarantined.map((q) => [q.partition, q.count]), [[0, 2]]);
+    await again.close();
+  } finally {
+    await telemetry.shutdown();
+    await db.destroy();
+    await log.close();
+    await rm(dir, { recursive: true, force: true });
+  }
+});
+
+test('a transient store failure is retried, not quarantined, and health reports the partition stuck while it lasts', async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'parley-projector-transient-'));
+  const log = await EmbeddedLog.open({ dir });
+  const db = await database();
+  let down = true;
+  let attempts = 0;
+  class FlakyWriter extends ProjectionWriter {
+    override async applyBatch(...args: Parameters<ProjectionWriter['applyBatch']>): Promise<void> {
+      if (down) {
+        attempts++;
+        throw Object.assign(new Error('connection terminated unexpectedly'), { code: '08006' });
+      }
+      return super.applyBatch(...args);
+    }
+  }
+  try {
+    await log.createTopics([{ name: Topics.events, partitions: 1 }]);
+    const projector = new Projector({ log, writer: new FlakyWriter(db), logger: silentLogger });
+    await projector.start();
+    await log.producer().send(Topics.events, [{ key: 'g.1', value: eventCodec.encode(ev('g.1', 0, { type: 'ConversationCreated', kind: 'group', name: 'G', createdBy: 'ua', members: [a] })) }]);
+    await eventually(() => {
+      const report = healthReport([projector.health], { stuckMs: 1, maxLag: 100 });
+      assert.equal(report.healthy, false);
+      assert.deepEqual(report.problems.map((p) => [p.consumer, p.partition, p.reason, p.offset]), [['parley-projector', 0, 'stuck', 0]]);
+      assert.match(report.problems[0]!.detail, /connection terminated/);
+      assert.ok(attempts >= 2, 'retried');
+    });
+    down = false;
+    await eventually(async () => assert.equal((await dump(db)).conversations.length, 1));
+    assert.equal(healthReport([projector.health], { stuckMs: 1, maxLag: 100 }).healthy, true);
+    assert.equal((await sql`select * from quarantined_events`.execute(db)).rows.length, 0, 'nothing quarantined');
+    await projector.close();
   } finally {
     await db.destroy();
     await log.close();

@@ -1,9 +1,9 @@
 import { EventEmitter } from 'node:events';
-import type { EventLog, LogBatch, LogConsumer, Logger } from '@parley/core';
-import { eventCodec, SchemaError, type ParleyEvent } from '@parley/schemas';
+import { ConsumerHealth, type EventLog, type LogBatch, type LogConsumer, type LogRecord, type Logger } from '@parley/core';
+import { eventCodec, type ParleyEvent } from '@parley/schemas';
 import { Topics } from '@parley/domain';
-import type { ProjectionWriter } from '@parley/store';
-import { Metrics, startSpanFrom } from '@parley/telemetry';
+import { storeFailureKind, type ProjectionWriter, type QuarantineRow } from '@parley/store';
+import { Metrics, recordQuarantined, startSpanFrom } from '@parley/telemetry';
 
 export interface ProjectorOptions {
   readonly log: EventLog;
@@ -11,53 +11,127 @@ export interface ProjectorOptions {
   readonly logger: Logger;
   /** Consumer group; a replay into a fresh database uses its own. */
   readonly groupId?: string;
+  /** How often the lag of each partition held is measured for readiness (default 5 s). */
+  readonly lagSampleMs?: number;
 }
+
+/** A record of a batch: its event, or why it cannot be one. */
+type Item = { readonly record: LogRecord; readonly event: ParleyEvent; readonly poison?: undefined } | { readonly record: LogRecord; readonly event?: undefined; readonly poison: string };
 
 /**
  * The projector: events topic -> Postgres tables. Exactly-once in effect: each batch and its next offset
  * are written in one database transaction, and the consumer starts each partition from the offset the
  * database holds (not the group's), so a crash between the two can neither skip nor double-apply.
+ *
+ * No event stops it for good (docs/ARCHITECTURE.md "When a record cannot be applied"). A failure the
+ * store calls transient (storeFailureKind) is thrown, so the log redelivers the batch with backoff and
+ * `health` says how long it has been retrying. A poison one (the database refuses the data) has the batch
+ * bisected until the one event it refuses is alone; that event goes to `quarantined_events` in the same
+ * transaction that moves the offset past it, and the events around it are applied. An event that does
+ * not decode is quarantined the same way without a try.
  */
 export class Projector extends EventEmitter<{ applied: [{ partition: number; nextOffset: number; events: number }] }> {
+  readonly health: ConsumerHealth;
   private consumer: LogConsumer | undefined;
+  private lagTimer: NodeJS.Timeout | undefined;
+  /** Offset this instance stored last per partition: records below it are applied already (a redelivery after a failure part-way). */
+  private readonly stored = new Map<number, number>();
 
   constructor(private readonly options: ProjectorOptions) {
     super();
+    this.health = new ConsumerHealth(this.groupId);
+  }
+
+  private get groupId(): string {
+    return this.options.groupId ?? 'parley-projector';
   }
 
   async start(): Promise<void> {
     const { log, writer } = this.options;
-    this.consumer = log.consumer({
-      groupId: this.options.groupId ?? 'parley-projector',
+    for (const [partition, count] of await writer.quarantinedCounts(this.groupId, Topics.events)) this.health.seedQuarantined(Topics.events, partition, count);
+    const consumer = (this.consumer = log.consumer({
+      groupId: this.groupId,
       topics: [Topics.events],
       maxBatchRecords: 500,
       startOffset: (topic, partition) => writer.nextOffset(topic, partition),
-    });
-    await this.consumer.start((batch) => this.handle(batch));
+    }));
+    await consumer.start((batch) => this.handle(batch));
+    this.lagTimer = setInterval(() => {
+      this.health.sampleLag(log, consumer.assignment()).catch((error: unknown) => this.options.logger.warn('measuring projector lag failed', { error }));
+    }, this.options.lagSampleMs ?? 5000).unref();
   }
 
   private async handle(batch: LogBatch): Promise<void> {
-    const events: ParleyEvent[] = [];
-    const spans = batch.records.map((r) => startSpanFrom('projector.apply', r.headers));
-    for (const record of batch.records) {
-      try {
-        events.push(eventCodec.decode(record.value));
-      } catch (error) {
-        if (!(error instanceof SchemaError)) throw error;
-        this.options.logger.error('projector skipping an undecodable event', { partition: batch.partition, offset: record.offset, error: error.message });
-      }
-    }
+    const { topic, partition } = batch;
+    const stored = this.stored.get(partition) ?? -1;
+    const items: Item[] = batch.records.filter((r) => r.offset >= stored).map(decode);
+    this.health.started(topic, partition, items[0]?.record.offset ?? batch.nextOffset);
+    const spans = items.map((i) => startSpanFrom('projector.apply', i.record.headers));
+    let applied: ParleyEvent[];
     try {
-      await this.options.writer.applyBatch(batch.topic, batch.partition, events, batch.nextOffset);
+      applied = await this.applyRange(batch, items, batch.nextOffset);
+    } catch (error) {
+      // Where the partition stands now: bisection may have stored part of the batch before the failure.
+      const at = Math.max(this.stored.get(partition) ?? -1, items[0]?.record.offset ?? batch.nextOffset);
+      this.health.failed(topic, partition, at, error);
+      throw error;
     } finally {
       for (const span of spans) span.end();
     }
-    const newest = events[events.length - 1];
-    if (newest) Metrics.projectorLag.record(Math.max(0, Date.now() - newest.ts) / 1000, { partition: batch.partition });
-    this.emit('applied', { partition: batch.partition, nextOffset: batch.nextOffset, events: events.length });
+    this.health.succeeded(topic, partition, batch.nextOffset);
+    const newest = applied[applied.length - 1];
+    if (newest) Metrics.projectorLag.record(Math.max(0, Date.now() - newest.ts) / 1000, { partition });
+    this.emit('applied', { partition, nextOffset: batch.nextOffset, events: applied.length });
+  }
+
+  /**
+   * Applies `items` (consecutive records) and stores `nextOffset`, in one transaction; on a poison failure
+   * applies each half on its own, so that only the refused event is quarantined. Returns the events applied.
+   */
+  private async applyRange(batch: LogBatch, items: readonly Item[], nextOffset: number): Promise<ParleyEvent[]> {
+    const events = items.flatMap((i) => (i.event ? [i.event] : []));
+    const now = Date.now();
+    const rows: QuarantineRow[] = items.flatMap((i) =>
+      i.poison === undefined ? [] : [{ consumer: this.groupId, offset: i.record.offset, key: i.record.key, value: i.record.value, error: i.poison, at: now }],
+    );
+    try {
+      await this.options.writer.applyBatch(batch.topic, batch.partition, events, nextOffset, rows);
+    } catch (error) {
+      // Transient, or a refusal with no event left to blame (the quarantine rows alone): wait it out.
+      if (storeFailureKind(error) === 'transient' || events.length === 0) throw error;
+      const [only] = items;
+      if (items.length === 1 && only) return this.applyRange(batch, [{ record: only.record, poison: describe(error) }], nextOffset);
+      const middle = Math.ceil(items.length / 2);
+      const left = items.slice(0, middle);
+      const right = items.slice(middle);
+      return [...(await this.applyRange(batch, left, right[0]!.record.offset)), ...(await this.applyRange(batch, right, nextOffset))];
+    }
+    this.stored.set(batch.partition, nextOffset);
+    for (const row of rows) {
+      recordQuarantined(this.groupId, batch.partition);
+      this.health.quarantined({ consumer: this.groupId, topic: batch.topic, partition: batch.partition, offset: row.offset, key: row.key, error: row.error, at: row.at });
+      this.options.logger.error('projector quarantined an event it can never apply; the partition goes on', { topic: batch.topic, partition: batch.partition, offset: row.offset, key: row.key, error: row.error });
+    }
+    return events;
   }
 
   async close(): Promise<void> {
+    if (this.lagTimer) clearInterval(this.lagTimer);
     await this.consumer?.close();
   }
+}
+
+function decode(record: LogRecord): Item {
+  try {
+    return { record, event: eventCodec.decode(record.value) };
+  } catch (error) {
+    // Any decoding failure is about these bytes, which never change: not worth a retry.
+    return { record, poison: `undecodable: ${describe(error)}` };
+  }
+}
+
+function describe(error: unknown): string {
+  if (!(error instanceof Error)) return String(error);
+  const code = (error as { code?: unknown }).code;
+  return typeof code === 'string' ? `${error.message} (${code})` : error.message;
 }
