@@ -9,7 +9,7 @@ import { ClientMsgId, ConversationId, Positions, Seq, FreeText } from './fields.
 export const AuthFrame = Type.Object(
   {
     type: Type.Literal('auth'),
-    token: Type.String({ minLength: 1, maxLength: 4096, description: 'a token of 1-4096 characters' }),
+    token: FreeText({ minLength: 1, maxLength: 4096, description: 'a token: text of 1-4096 characters' }),
     /**
      * Per conversation, the last seq the client has. The server sends exactly what follows, before any live
      * message of those conversations, with no gap and no repeat.
