@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { silentLogger, type Delivery } from '@parley/core';
+import { healthReport, silentLogger, type Delivery } from '@parley/core';
 import { eventually } from '@parley/core/conformance';
 import { EmbeddedLog } from '@parley/log-embedded';
 import { MemoryPresence } from '@parley/presence-memory';
@@ -57,6 +57,56 @@ test('fanout hands each event only to the gateways holding a recipient, the ack 
     await eventually(() => assert.ok(handed.some((h) => h.batch.some((d) => d.frame.type === 'room.presence'))));
     const roomPresence = handed.flatMap((h) => h.batch).find((d) => d.frame.type === 'room.presence')!.frame as unknown as { online: number; members: number };
     assert.deepEqual([roomPresence.online, roomPresence.members], [2, 2]);
+  } finally {
+    await fanout.close();
+    await presence.close();
+    await log.close();
+    await rm(dir, { recursive: true, force: true });
+  }
+});
+
+test('fanout quarantines an event it cannot decode, delivers the ones after it, and retries (not quarantines) while presence is down', async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'parley-fanout-poison-'));
+  const log = await EmbeddedLog.open({ dir });
+  const presence = new MemoryPresence({ ttlMs: 10_000 });
+  let presenceDown = false;
+  const locate = presence.locate.bind(presence);
+  presence.locate = async (users) => {
+    if (presenceDown) throw new Error('presence unreachable');
+    return locate(users);
+  };
+  const handed: Delivery[] = [];
+  const fanout = new Fanout({ log, presence, logger: silentLogger, roomPresenceDelayMs: 10, deliver: async (_gateway, batch) => void handed.push(...batch) });
+  const bounds = { stuckMs: 1, maxLag: 1000 };
+  try {
+    await log.createTopics([{ name: Topics.events, partitions: 1 }]);
+    await presence.connect({ userId: 'ub', gatewayId: 'gw1', connectionId: 'gw1/1' });
+    const producer = log.producer();
+    const put = (e: ParleyEvent) => producer.send(Topics.events, [{ key: e.stream, value: eventCodec.encode(e) }]);
+    const message = (seq: number) => ev('g.1', seq, { type: 'MessageSent', id: `m${seq}`, senderId: 'ua', senderName: 'a', clientMsgId: `x${seq}`, kind: 'text', content: `hi ${seq}` });
+    await fanout.start();
+    await put(ev('g.1', 0, { type: 'ConversationCreated', kind: 'group', name: 'G', createdBy: 'ua', members: [a, b] }));
+    await producer.send(Topics.events, [{ key: 'g.1', value: Buffer.from('not avro') }]); // offset 1
+    await put(message(1));
+    await put(message(2));
+    const delivered = () => handed.filter((d) => d.frame.type === 'message').map((d) => (d.frame as unknown as { seq: number }).seq);
+    await eventually(() => assert.deepEqual(delivered(), [1, 2]));
+    const report = healthReport([fanout.health], { stuckMs: 30_000, maxLag: 1000 });
+    assert.equal(report.healthy, true, 'a quarantined record does not make fanout unready');
+    assert.deepEqual(report.quarantined.map((q) => [q.consumer, q.partition, q.count, q.last?.offset, q.last?.key]), [['parley-fanout', 0, 1, 1, 'g.1']]);
+    assert.deepEqual(fanout.health.recent().map((q) => q.offset), [1]);
+
+    presenceDown = true;
+    await put(message(3));
+    await eventually(() => {
+      const stuck = healthReport([fanout.health], bounds);
+      assert.deepEqual(stuck.problems.map((p) => [p.consumer, p.partition, p.reason, p.offset]), [['parley-fanout', 0, 'stuck', 4]]);
+      assert.match(stuck.problems[0]!.detail, /presence unreachable/);
+    });
+    presenceDown = false;
+    await eventually(() => assert.deepEqual(delivered(), [1, 2, 3]));
+    assert.equal(healthReport([fanout.health], bounds).healthy, true);
+    assert.equal(fanout.health.recent().length, 1, 'the outage quarantined nothing');
   } finally {
     await fanout.close();
     await presence.close();

@@ -1,9 +1,9 @@
-import type { DeliverToGateway, Delivery, EventLog, LogBatch, LogConsumer, Logger, Presence } from '@parley/core';
-import { eventCodec, SchemaError } from '@parley/schemas';
+import { ConsumerHealth, type DeliverToGateway, type Delivery, type EventLog, type LogBatch, type LogConsumer, type LogRecord, type Logger, type Presence } from '@parley/core';
+import { eventCodec } from '@parley/schemas';
 import { PartitionStates, Topics, type ConversationState } from '@parley/domain';
 import type { RoomPresenceFrame } from '@parley/protocol';
 import { routeEvent } from './route-event.js';
-import { inSpan, injectTrace } from '@parley/telemetry';
+import { inSpan, injectTrace, recordQuarantined } from '@parley/telemetry';
 
 export interface FanoutOptions {
   readonly log: EventLog;
@@ -12,13 +12,24 @@ export interface FanoutOptions {
   readonly logger: Logger;
   /** Room presence updates for one room are coalesced over this window. */
   readonly roomPresenceDelayMs?: number;
+  /** How often the lag of each partition held is measured for readiness (default 5 s). */
+  readonly lagSampleMs?: number;
 }
+
+const GROUP = 'parley-fanout';
 
 /**
  * Fanout: consumes events, resolves recipients from the partition's stream state, finds their gateways
  * through presence, and hands each gateway one batch with only its users. Offsets are committed only
  * after every hand-off resolved (at-least-once; gateways drop what a connection already has by seq).
  * A gateway that cannot be reached is skipped: its clients reconnect and resume from history.
+ *
+ * No event stops it for good (docs/ARCHITECTURE.md "When a record cannot be applied"): decoding, folding
+ * and routing one event are pure, so an event any of them throws on will throw again; it is quarantined
+ * (an error line, `parley_quarantined_total`, and `health`'s in-memory list: fanout changes nothing
+ * durable, so there is nothing to roll back and the event stays in the log for anyone to inspect) and the
+ * batch goes on. What does I/O (presence, reading the log to catch up) fails transiently: the batch is
+ * thrown back to the log, redelivered with backoff, and `health` says how long it has been retrying.
  */
 export class Fanout {
   private consumer: LogConsumer | undefined;
@@ -27,6 +38,8 @@ export class Fanout {
   private roomTimer: NodeJS.Timeout | undefined;
   private unsubscribe: (() => void) | undefined;
   private closed = false;
+  private lagTimer: NodeJS.Timeout | undefined;
+  readonly health = new ConsumerHealth(GROUP);
 
   constructor(private readonly options: FanoutOptions) {
     this.states = new PartitionStates(options.log, { dedupeWindow: 0 });
@@ -34,22 +47,37 @@ export class Fanout {
 
   async start(): Promise<void> {
     this.unsubscribe = this.options.presence.onChange(({ userId }) => this.onPresenceChange(userId));
-    this.consumer = this.options.log.consumer({
-      groupId: 'parley-fanout',
+    const consumer = (this.consumer = this.options.log.consumer({
+      groupId: GROUP,
       topics: [Topics.events],
       maxBatchRecords: 1000,
       // A partition that was elsewhere may have moved on: rebuild its state from the log before its first batch.
       onAssign: async (partitions) => {
         for (const { partition } of partitions) this.states.reset(partition);
       },
-    });
-    await this.consumer.start((batch) => this.handle(batch));
+    }));
+    await consumer.start((batch) => this.handle(batch));
+    this.lagTimer = setInterval(() => {
+      this.health.sampleLag(this.options.log, consumer.assignment()).catch((error: unknown) => this.options.logger.warn('measuring fanout lag failed', { error }));
+    }, this.options.lagSampleMs ?? 5000).unref();
   }
 
   /** @internal exported for tests */
   async handle(batch: LogBatch): Promise<void> {
-    const { partition, records } = batch;
+    const { topic, partition, records } = batch;
     if (records.length === 0) return;
+    this.health.started(topic, partition, records[0]!.offset);
+    try {
+      await this.fanOut(batch);
+    } catch (error) {
+      this.health.failed(topic, partition, records[0]!.offset, error);
+      throw error;
+    }
+    this.health.succeeded(topic, partition, batch.nextOffset);
+  }
+
+  private async fanOut(batch: LogBatch): Promise<void> {
+    const { partition, records } = batch;
     const first = records[0]!.offset;
     // While this member holds the partition, batches follow each other: offsets skipped between them are
     // transaction markers, and a redelivered batch folds again harmlessly (folding is idempotent in order).
@@ -60,27 +88,33 @@ export class Fanout {
       let event;
       try {
         event = eventCodec.decode(record.value);
+        state.apply(event);
+        const routed = event;
+        await inSpan('fanout.route', record.headers, () => {
+          const delivery = routeEvent(routed, state);
+          if (!delivery) return;
+          const issuedAt = Number(record.headers['parley-issued-at']);
+          deliveries.push({ ...delivery, trace: injectTrace(), ...(issuedAt > 0 ? { issuedAt } : {}) });
+        });
       } catch (error) {
-        if (!(error instanceof SchemaError)) throw error;
-        this.options.logger.error('skipping an undecodable event', { partition, offset: record.offset, error: error.message });
-        this.states.advance(partition, record.offset + 1);
+        this.quarantine(record, error);
         continue;
+      } finally {
+        this.states.advance(partition, record.offset + 1);
       }
-      state.apply(event);
-      this.states.advance(partition, record.offset + 1);
-      const routed = event;
-      await inSpan('fanout.route', record.headers, () => {
-        const delivery = routeEvent(routed, state);
-        if (!delivery) return;
-        const issuedAt = Number(record.headers['parley-issued-at']);
-        deliveries.push({ ...delivery, trace: injectTrace(), ...(issuedAt > 0 ? { issuedAt } : {}) });
-      });
       const conversation = state.conversations.get(event.stream);
       if (conversation?.kind === 'room' && ['ConversationCreated', 'MembersJoined', 'MemberLeft'].includes(event.payload.type)) {
         this.scheduleRoomPresence(conversation);
       }
     }
     await this.dispatch(deliveries, batch);
+  }
+
+  private quarantine(record: LogRecord, error: unknown): void {
+    const q = { consumer: GROUP, topic: record.topic, partition: record.partition, offset: record.offset, key: record.key, error: error instanceof Error ? error.message : String(error), at: Date.now() };
+    recordQuarantined(GROUP, record.partition);
+    this.health.quarantined(q);
+    this.options.logger.error('fanout quarantined an event it can never deliver; the partition goes on', { ...q });
   }
 
   private async dispatch(deliveries: readonly Delivery[], origin: { topic: string; partition: number }): Promise<void> {
@@ -170,6 +204,7 @@ export class Fanout {
     this.closed = true;
     this.unsubscribe?.();
     if (this.roomTimer) clearTimeout(this.roomTimer);
+    if (this.lagTimer) clearInterval(this.lagTimer);
     await this.consumer?.close();
   }
 }
