@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+import '@parley/core/require-node'; // first: one clear line and exit 2 on a Node.js too old for Parley
 import { KafkaEventLog } from '@parley/log-kafka';
 import { bootApp, createKafkaClient, loadConfigOrExit, startOpsServer, stopOnSignals } from '@parley/runtime';
 import { topicSpecs } from '@parley/domain';

@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+import '@parley/core/require-node'; // first: one clear line and exit 2 on a Node.js too old for Parley
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Kysely } from 'kysely';
