@@ -31,6 +31,7 @@ import { UwsServer } from './uws-server.js';
 import { createHistoryReader } from './history-reader.js';
 import { createAwaitProjection } from './await-projection.js';
 import { gatewayLimits, transportLimits } from './limits.js';
+import { DataDirLock } from './data-dir-lock.js';
 
 export interface SingleNode {
   readonly port: number;
@@ -43,6 +44,23 @@ export interface SingleNode {
  * presence. The same app classes run as separate processes on Kafka, Postgres and Redis in distributed mode.
  */
 export async function startSingleNode(config: SingleNodeConfig, logger: Logger): Promise<SingleNode> {
+  // One process per data directory, before anything opens the log or the database (data-dir-lock.ts).
+  const lock = await DataDirLock.acquire(config.dataDir, {
+    logger: logger.child({ component: 'data-dir-lock' }),
+    onLost: () => {
+      logger.error('another process took over the data directory; exiting');
+      process.exit(70);
+    },
+  });
+  try {
+    return await startOnLockedDataDir(config, logger, lock);
+  } catch (error) {
+    await lock.release();
+    throw error;
+  }
+}
+
+async function startOnLockedDataDir(config: SingleNodeConfig, logger: Logger, lock: DataDirLock): Promise<SingleNode> {
   let ready = false;
   let gateway: Gateway | undefined;
   let upstream: { host: string; port: number } | undefined;
@@ -164,6 +182,7 @@ export async function startSingleNode(config: SingleNodeConfig, logger: Logger):
         await presence.close();
         await log.close();
         await db.destroy();
+        await lock.release();
         logger.info('Parley stopped');
       })()),
   };
