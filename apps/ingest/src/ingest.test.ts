@@ -3,12 +3,13 @@ import assert from 'node:assert/strict';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { silentLogger } from '@parley/core';
+import { healthReport, silentLogger } from '@parley/core';
 import { eventually } from '@parley/core/conformance';
 import { EmbeddedLog } from '@parley/log-embedded';
 import { Topics } from '@parley/domain';
 import { commandCodec, eventCodec, type CommandPayload, type ParleyEvent } from '@parley/schemas';
-import { Ingest } from './ingest.js';
+import { DEADLETTER_TOPIC, Ingest } from './ingest.js';
+import { decide } from './decide.js';
 
 const alice = { userId: 'ua', username: 'alice' };
 
@@ -51,6 +52,86 @@ test('ingest appends one outcome per command and keeps seqs dense across a resta
     await ingest.close();
     await log.close();
   } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+});
+
+test('ingest dead-letters a command it cannot decode or decide, rejects the one it can name, and decides the ones after it', async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'parley-ingest-poison-'));
+  const log = await EmbeddedLog.open({ dir });
+  const throwing: typeof decide = (command, state, ctx) => {
+    if (command.payload.type === 'SendMessage' && command.payload.clientMsgId === 'boom') throw new RangeError('the rules broke on this one');
+    return decide(command, state, ctx);
+  };
+  const ingest = new Ingest({ log, logger: silentLogger, instanceId: 't', limits: { maxMembers: 10 }, dedupeWindow: 100, decide: throwing });
+  const submit = (payload: CommandPayload, i: number) =>
+    log.producer().send(Topics.commands, [{ key: 'g.t', value: commandCodec.encode({ commandId: `c${i}`, stream: 'g.t', issuedAt: 0, actor: alice, origin: { gatewayId: 'gw1', connectionId: 'gw1/1' }, payload }) }]);
+  try {
+    await log.createTopics([{ name: Topics.commands, partitions: 1 }, { name: Topics.events, partitions: 1 }]);
+    await submit({ type: 'CreateConversation', kind: 'group', name: 'T', members: [alice] }, 0);
+    await log.producer().send(Topics.commands, [{ key: 'g.t', value: Buffer.from('not avro'), headers: { 'parley-issued-at': '7' } }]); // offset 1
+    await submit({ type: 'SendMessage', clientMsgId: 'boom', kind: 'text', content: 'x' }, 2);
+    await submit({ type: 'SendMessage', clientMsgId: 'fine', kind: 'text', content: 'y' }, 3);
+    await ingest.start();
+    await eventually(async () => assert.equal((await readEvents(log)).length, 3));
+    const events = await readEvents(log);
+    assert.deepEqual(
+      events.map((e) => [e.commandId, e.payload.type, e.seq]),
+      [['c0', 'ConversationCreated', 0], ['c2', 'CommandRejected', 0], ['c3', 'MessageSent', 1]],
+    );
+    const rejected = events[1]!.payload as { code: string; clientMsgId: string };
+    assert.deepEqual([rejected.code, rejected.clientMsgId], ['internal', 'boom'], 'the sender is told');
+    assert.deepEqual(events[1]!.origin, { gatewayId: 'gw1', connectionId: 'gw1/1' });
+
+    const dead = await log.read(DEADLETTER_TOPIC, 0, 0, 10);
+    assert.deepEqual(
+      dead.map((r) => [r.key, r.headers['parley-dlq-topic'], r.headers['parley-dlq-partition'], r.headers['parley-dlq-offset']]),
+      [['g.t', Topics.commands, '0', '1'], ['g.t', Topics.commands, '0', '2']],
+    );
+    assert.match(dead[0]!.headers['parley-dlq-error'] ?? '', /^undecodable/);
+    assert.equal(dead[0]!.headers['parley-issued-at'], '7', 'the original headers are kept');
+    assert.equal(Buffer.from(dead[0]!.value).toString(), 'not avro', 'and the original bytes');
+    assert.match(dead[1]!.headers['parley-dlq-error'] ?? '', /decide failed: the rules broke on this one/);
+
+    const report = healthReport([ingest.health], { stuckMs: 30_000, maxLag: 1000 });
+    assert.equal(report.healthy, true);
+    assert.deepEqual(report.quarantined.map((q) => [q.consumer, q.partition, q.count, q.last?.offset]), [['parley-ingest', 0, 2, 2]]);
+  } finally {
+    await ingest.close();
+    await log.close();
+    await rm(dir, { recursive: true, force: true });
+  }
+});
+
+test('ingest retries, and does not dead-letter, while it cannot read the events log; health reports the partition stuck meanwhile', async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'parley-ingest-transient-'));
+  const real = await EmbeddedLog.open({ dir });
+  let down = true;
+  // The events log as ingest sees it: unreadable while `down` (a broker outage).
+  const log = new Proxy(real, {
+    get(target, name) {
+      if (name === 'endOffset' && down) return async () => Promise.reject(new Error('broker not available'));
+      const value: unknown = Reflect.get(target, name, target);
+      return typeof value === 'function' ? (value as (...args: unknown[]) => unknown).bind(target) : value;
+    },
+  });
+  const ingest = new Ingest({ log, logger: silentLogger, instanceId: 't', limits: { maxMembers: 10 }, dedupeWindow: 100, lagSampleMs: 60_000 });
+  try {
+    await real.createTopics([{ name: Topics.commands, partitions: 1 }, { name: Topics.events, partitions: 1 }]);
+    await real.producer().send(Topics.commands, [{ key: 'g.t', value: commandCodec.encode({ commandId: 'c0', stream: 'g.t', issuedAt: 0, actor: alice, origin: null, payload: { type: 'CreateConversation', kind: 'group', name: 'T', members: [alice] } }) }]);
+    await ingest.start();
+    await eventually(() => {
+      const report = healthReport([ingest.health], { stuckMs: 1, maxLag: 1000 });
+      assert.deepEqual(report.problems.map((p) => [p.consumer, p.topic, p.partition, p.reason]), [['parley-ingest', Topics.commands, 0, 'stuck']]);
+      assert.match(report.problems[0]!.detail, /broker not available/);
+    });
+    down = false;
+    await eventually(async () => assert.deepEqual((await readEvents(real)).map((e) => e.payload.type), ['ConversationCreated']));
+    assert.equal(healthReport([ingest.health], { stuckMs: 1, maxLag: 1000 }).healthy, true);
+    assert.equal(await real.endOffset(DEADLETTER_TOPIC, 0), 0, 'nothing dead-lettered');
+  } finally {
+    await ingest.close();
+    await real.close();
     await rm(dir, { recursive: true, force: true });
   }
 });

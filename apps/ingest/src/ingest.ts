@@ -1,9 +1,9 @@
-import { type EventLog, type LogBatch, type LogConsumer, type Logger, type OutgoingRecord } from '@parley/core';
-import { commandCodec, eventCodec, SchemaError } from '@parley/schemas';
-import { PartitionStates, Topics } from '@parley/domain';
+import { ConsumerHealth, type EventLog, type LogBatch, type LogConsumer, type LogRecord, type Logger, type OutgoingRecord } from '@parley/core';
+import { commandCodec, eventCodec, type Command, type ParleyEvent } from '@parley/schemas';
+import { PartitionStates, Topics, type StreamState } from '@parley/domain';
 import { monotonicFactory } from 'ulid';
 import { decide, type DecideLimits } from './decide.js';
-import { Metrics, inSpan, injectTrace } from '@parley/telemetry';
+import { Metrics, inSpan, injectTrace, recordQuarantined } from '@parley/telemetry';
 
 export interface IngestOptions {
   readonly log: EventLog;
@@ -14,7 +14,20 @@ export interface IngestOptions {
   /** Recent client message ids remembered per conversation to drop duplicates. */
   readonly dedupeWindow: number;
   readonly now?: () => number;
+  /** @internal the rules; tests put in one that throws */
+  readonly decide?: typeof decide;
+  /** How often the lag of each partition held is measured for readiness (default 5 s). */
+  readonly lagSampleMs?: number;
 }
+
+const GROUP = 'parley-ingest';
+
+/**
+ * Where ingest sets aside commands it can never decide, one partition per commands partition (the same
+ * number): the original key, bytes and headers, plus `parley-dlq-*` headers saying where the command was
+ * and why it failed (docs/OPERATIONS.md "Quarantined records"). Kept forever, like the events.
+ */
+export const DEADLETTER_TOPIC = 'parley.deadletter';
 
 /**
  * Ingest: the single writer per partition. Consumes commands, decides each against the partition's
@@ -23,6 +36,14 @@ export interface IngestOptions {
  * redelivered) or none of them, so seq numbers never gap or repeat.
  *
  * Invariant relied on: the commands and events topics have the same partition count (checked at start).
+ *
+ * No command stops a partition for good (docs/ARCHITECTURE.md "When a record cannot be applied"). One that
+ * does not decode, or that `decide` (pure) throws on, would fail the same way on every retry: it is
+ * written to DEADLETTER_TOPIC in the batch's transaction (so it is dead-lettered exactly when its offset
+ * is committed), counted in `parley_quarantined_total` and logged, and the batch goes on. The sender of a
+ * command that decoded gets a CommandRejected (code `internal`), so it is not left waiting; an undecodable
+ * one names no sender we could trust. Failures reading the log are transient: the batch is thrown back,
+ * redelivered with backoff, and `health` says how long it has been retrying.
  */
 export class Ingest {
   private consumer: LogConsumer | undefined;
@@ -30,6 +51,8 @@ export class Ingest {
   /** Last command offset handled per partition; a batch at or before it is a redelivery. */
   private readonly handled = new Map<number, number>();
   private readonly newId = monotonicFactory();
+  private lagTimer: NodeJS.Timeout | undefined;
+  readonly health = new ConsumerHealth(GROUP);
 
   constructor(private readonly options: IngestOptions) {
     this.states = new PartitionStates(options.log, { dedupeWindow: options.dedupeWindow });
@@ -41,39 +64,55 @@ export class Ingest {
     if (commands !== events) {
       throw new Error(`${Topics.commands} has ${commands} partitions and ${Topics.events} ${events}; they must be equal`);
     }
-    this.consumer = log.consumer({
-      groupId: 'parley-ingest',
+    await log.createTopics([{ name: DEADLETTER_TOPIC, partitions: commands, config: { 'retention.ms': '-1', 'retention.bytes': '-1' } }]);
+    const consumer = (this.consumer = log.consumer({
+      groupId: GROUP,
       topics: [Topics.commands],
       transactionalId: `parley-ingest-${this.options.instanceId}`,
       maxBatchRecords: 500,
       // Whoever held a partition before may have written events since we last saw it: rebuild from the log.
       onAssign: async (partitions) => {
         await Promise.all(
-          partitions.map(async ({ partition }) => {
+          partitions.map(async ({ topic, partition }) => {
             this.states.reset(partition);
             this.handled.delete(partition);
-            await this.states.catchUp(partition);
+            try {
+              await this.states.catchUp(partition);
+            } catch (error) {
+              this.health.failed(topic, partition, undefined, error);
+              throw error;
+            }
+            this.health.recovered(topic, partition);
           }),
         );
       },
-    });
-    await this.consumer.start((batch) => this.handle(batch));
+    }));
+    await consumer.start((batch) => this.handle(batch));
+    this.lagTimer = setInterval(() => {
+      this.health.sampleLag(log, consumer.assignment()).catch((error: unknown) => this.options.logger.warn('measuring ingest lag failed', { error }));
+    }, this.options.lagSampleMs ?? 5000).unref();
   }
 
   /** @internal exported for tests */
   async handle(batch: LogBatch): Promise<{ produce: Array<{ topic: string; records: OutgoingRecord[] }> }> {
-    const { partition, records } = batch;
+    const { topic, partition, records } = batch;
     if (records.length === 0) return { produce: [] };
     const first = records[0]!.offset;
     if (first <= (this.handled.get(partition) ?? -1)) this.states.reset(partition);
+    this.health.started(topic, partition, first);
+    let result;
     try {
-      return await this.decideBatch(batch);
+      result = await this.decideBatch(batch);
     } catch (error) {
       // Some decisions may already be folded into the in-memory state: drop it so the retry starts from the log.
       this.states.reset(partition);
       this.handled.delete(partition);
+      this.health.failed(topic, partition, first, error);
       throw error;
     }
+    // Handled, not yet committed: a failing commit shows as the batch coming again, and as lag.
+    this.health.succeeded(topic, partition, batch.nextOffset);
+    return result;
   }
 
   private async decideBatch(batch: LogBatch): Promise<{ produce: Array<{ topic: string; records: OutgoingRecord[] }> }> {
@@ -84,37 +123,91 @@ export class Ingest {
     const state = this.states.get(partition) ?? (await this.states.catchUp(partition));
     const now = (this.options.now ?? Date.now)();
     const out: OutgoingRecord[] = [];
+    const deadLetters: OutgoingRecord[] = [];
     for (const record of records) {
-      let command;
+      let command: Command;
       try {
         command = commandCodec.decode(record.value);
       } catch (error) {
-        if (!(error instanceof SchemaError)) throw error;
-        // A record no reader can parse can never succeed, and its sender cannot be told (the origin is inside it):
-        // log it and skip it rather than block the partition. The sender's SDK times out and re-sends.
-        this.options.logger.error('dropping an undecodable command', { partition, offset: record.offset, error: error.message });
+        // No reader can parse it, and its sender cannot be told (the origin is inside it); the SDK times out and re-sends.
+        deadLetters.push(this.deadLetter(record, `undecodable: ${message(error)}`));
         continue;
       }
-      const decided = command;
       await inSpan('ingest.decide', record.headers, (span) => {
-        span.setAttribute('parley.command', decided.payload.type);
+        span.setAttribute('parley.command', command.payload.type);
         // The events continue the command's trace, and keep when the gateway issued it (end-to-end latency).
         const headers = injectTrace(record.headers['parley-issued-at'] ? { 'parley-issued-at': record.headers['parley-issued-at'] } : {});
-        const events = decide(decided, state, { now, newId: this.newId, limits: this.options.limits });
-        for (const event of events) {
+        let decided: Array<{ event: ParleyEvent; value: Uint8Array }>;
+        try {
+          decided = (this.options.decide ?? decide)(command, state, { now, newId: this.newId, limits: this.options.limits }).map((event) => ({ event, value: eventCodec.encode(event) }));
+        } catch (error) {
+          // decide and encode are pure: this command would fail on every retry. Set it aside and tell its sender.
+          deadLetters.push(this.deadLetter(record, `decide failed: ${message(error)}`));
+          decided = this.rejection(command, state, now);
+        }
+        // A fold that throws is a bug every reader of the events would hit: it fails the batch (retried, and reported stuck).
+        for (const { event, value } of decided) {
           state.apply(event);
           if (event.payload.type === 'MessageSent') Metrics.messagesAccepted.add(1);
-          out.push({ key: event.stream, value: eventCodec.encode(event), partition, headers });
+          out.push({ key: event.stream, value, partition, headers });
         }
-        this.options.logger.debug('command decided', { command: decided.payload.type, stream: decided.stream, outcome: events.map((e) => e.payload.type) });
+        this.options.logger.debug('command decided', { command: command.payload.type, stream: command.stream, outcome: decided.map((d) => d.event.payload.type) });
       });
     }
     this.handled.set(partition, records[records.length - 1]?.offset ?? first);
-    return { produce: [{ topic: Topics.events, records: out }] };
+    return { produce: [{ topic: Topics.events, records: out }, ...(deadLetters.length > 0 ? [{ topic: DEADLETTER_TOPIC, records: deadLetters }] : [])] };
+  }
+
+  /** The dead letter of `record`, reported as quarantined (counted once per attempt; a redelivered batch counts again). */
+  private deadLetter(record: LogRecord, error: string): OutgoingRecord {
+    const at = Date.now();
+    const q = { consumer: GROUP, topic: record.topic, partition: record.partition, offset: record.offset, key: record.key, error, at };
+    recordQuarantined(GROUP, record.partition);
+    this.health.quarantined(q);
+    this.options.logger.error('ingest dead-lettered a command it can never decide; the partition goes on', { ...q });
+    return {
+      key: record.key,
+      value: record.value,
+      partition: record.partition,
+      headers: {
+        ...record.headers,
+        'parley-dlq-consumer': GROUP,
+        'parley-dlq-topic': record.topic,
+        'parley-dlq-partition': String(record.partition),
+        'parley-dlq-offset': String(record.offset),
+        'parley-dlq-error': error.slice(0, 1000),
+        'parley-dlq-at': String(at),
+      },
+    };
+  }
+
+  /** What the sender of a command `decide` threw on is told; nothing when even that cannot be encoded. */
+  private rejection(command: Command, state: StreamState, now: number): Array<{ event: ParleyEvent; value: Uint8Array }> {
+    const p = command.payload;
+    const event: ParleyEvent = {
+      eventId: this.newId(),
+      stream: command.stream,
+      seq: state.conversations.get(command.stream)?.lastSeq ?? 0,
+      ts: now,
+      commandId: command.commandId,
+      actor: command.actor,
+      origin: command.origin,
+      payload: { type: 'CommandRejected', code: 'internal', message: 'The server could not apply this command; it was set aside for an operator', clientMsgId: p.type === 'SendMessage' ? p.clientMsgId : '' },
+    };
+    try {
+      return [{ event, value: eventCodec.encode(event) }];
+    } catch {
+      return [];
+    }
   }
 
   /** Stops after the batch in flight is committed. Idempotent. */
   async close(): Promise<void> {
+    if (this.lagTimer) clearInterval(this.lagTimer);
     await this.consumer?.close();
   }
+}
+
+function message(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
 }

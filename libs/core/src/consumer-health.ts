@@ -102,8 +102,8 @@ export class ConsumerHealth {
     p.inFlightSince = p.inFlightOffset = p.failingSince = p.failingOffset = undefined;
   }
 
-  /** A transient failure at `offset`: the batch will be redelivered. */
-  failed(topic: string, partition: number, offset: number, error: unknown): void {
+  /** A transient failure at `offset` (undefined: before any record, preparing the partition); it will be retried. */
+  failed(topic: string, partition: number, offset: number | undefined, error: unknown): void {
     const p = this.entry(topic, partition);
     if (p.failingOffset !== offset || p.failingSince === undefined) {
       p.failingSince = this.now();
@@ -112,7 +112,13 @@ export class ConsumerHealth {
     p.failures++;
     p.lastError = error instanceof Error ? error.message : String(error);
     p.inFlightSince = p.inFlightOffset = undefined;
-    p.position ??= offset;
+    if (offset !== undefined) p.position ??= offset;
+  }
+
+  /** What failed before any record (preparing the partition) works now. */
+  recovered(topic: string, partition: number): void {
+    const p = this.entry(topic, partition);
+    if (p.failingOffset === undefined) p.failingSince = undefined;
   }
 
   quarantined(record: QuarantinedRecord): void {
@@ -155,7 +161,8 @@ export class ConsumerHealth {
       const where = { consumer: this.consumer, topic: p.topic, partition: p.partition };
       if (p.failingSince !== undefined && now - p.failingSince >= bounds.stuckMs) {
         const seconds = Math.round((now - p.failingSince) / 1000);
-        problems.push({ ...where, reason: 'stuck', offset: p.failingOffset, detail: `retrying offset ${p.failingOffset} for ${seconds} s (${p.failures} failures): ${p.lastError}` });
+        const what = p.failingOffset === undefined ? 'preparing the partition' : `offset ${p.failingOffset}`;
+        problems.push({ ...where, reason: 'stuck', offset: p.failingOffset, detail: `retrying ${what} for ${seconds} s (${p.failures} failures): ${p.lastError}` });
       } else if (p.inFlightSince !== undefined && now - p.inFlightSince >= bounds.stuckMs) {
         const seconds = Math.round((now - p.inFlightSince) / 1000);
         problems.push({ ...where, reason: 'stuck', offset: p.inFlightOffset, detail: `one batch from offset ${p.inFlightOffset} in flight for ${seconds} s` });
