@@ -45,3 +45,23 @@ test('the published schema is strict JSON Schema and every example frame in docs
   }
   assert.deepEqual(new Set(examples.map((e) => e.type)), new Set(Object.keys(names)), 'every frame type has an example');
 });
+
+test("docs/PROTOCOL.md's frame tables list exactly the declared fields, with the client frames' bounds", async () => {
+  const markdown = await readFile(new URL('docs/PROTOCOL.md', root), 'utf8');
+  const definitions = protocolSchema()['definitions'] as Record<string, { title?: string; properties?: Record<string, Record<string, unknown>> }>;
+  for (const [name, schema] of Object.entries(definitions)) {
+    if (!schema.properties || !schema.title) continue;
+    const section = markdown.split(`### \`${schema.title}\``)[1]?.split(/\n##+ /)[0];
+    assert.ok(section, `PROTOCOL.md has no section for ${schema.title}`);
+    const rows = new Set([...section.matchAll(/^\| `([A-Za-z]+)[.`]/gm)].map((m) => m[1]));
+    assert.deepEqual(rows, new Set(Object.keys(schema.properties)), `the ${schema.title} table vs ${name}`);
+    if (!name.endsWith('Frame') || !['AuthFrame', 'SendFrame', 'ResumeFrame', 'ReadFrame', 'PingFrame'].includes(name)) continue;
+    for (const [field, p] of Object.entries(schema.properties)) {
+      const nested = (p['additionalProperties'] as Record<string, unknown> | undefined) ?? p;
+      for (const bound of [nested['maxLength'], nested['maximum']].filter((b) => typeof b === 'number')) {
+        const row = section.split('\n').find((l) => l.startsWith(`| \`${field}\``)) ?? '';
+        assert.ok(row.includes(String(bound)), `PROTOCOL.md ${schema.title}.${field} does not state the bound ${String(bound)}`);
+      }
+    }
+  }
+});
