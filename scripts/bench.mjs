@@ -1,9 +1,8 @@
 #!/usr/bin/env node
 // `npm run bench -- <scenario> [options]`: build what changed, then run one benchmark (bench/src/run.ts).
-// `npm run bench -- install-k6` builds k6 from the Go module proxy (also done on first `--driver k6`).
-// The Kafka broker's jars (distributed mode) are fetched by the same fixtures the tests use.
+// The Kafka broker's jars (distributed mode) are fetched by the same fixtures the tests use. `--driver k6`
+// uses a k6 the user installed (on PATH, or PARLEY_K6); the project does not install k6 (docs/BENCHMARKS.md).
+import './require-node.mjs'; // first: a clear message on a Node.js too old to run Parley
 import { buildThenRun, root } from './build-then-run.mjs';
 
-const [first, ...rest] = process.argv.slice(2);
-if (first === 'install-k6') buildThenRun(`${root}/bench/dist/k6-install.js`, rest, root);
-else buildThenRun(`${root}/bench/dist/run.js`, process.argv.slice(2), root);
+buildThenRun(`${root}/bench/dist/run.js`, process.argv.slice(2), root);

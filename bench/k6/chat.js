@@ -1,5 +1,13 @@
 // Parley chat load, driven by k6 (v1.x): one VU per plan entry (bench/src/plan.ts), one WebSocket each.
-// Run by bench/src/k6.ts (`runK6`); by hand: PARLEY_PLAN=/path/plan.json k6 run bench/k6/chat.js
+// Bring your own k6 (the project does not install it; docs/BENCHMARKS.md says where to get it). Run by
+// bench/src/k6.ts (`npm run bench -- <scenario> --driver k6`); by hand: PARLEY_PLAN=/path/plan.json k6 run bench/k6/chat.js
+//
+// Thresholds: the run fails (k6 exits 99) when a message was lost (parley_lost > 0) or the p99 latency
+// is above PARLEY_K6_P99_MS (default 100 ms, the project's end-to-end target; 50 for the single-node
+// room target). parley_lost counts, per VU and conversation, the seqs missing between the lowest and the
+// highest it saw (deliveries and its own acks; seqs are dense, so a hole is a message it never got). A
+// message lost after the last one a VU saw in a conversation is not a hole and is not counted there; the
+// Node driver's accounting (bench/src/drive.ts) is exact.
 //
 // Each VU connects, authenticates, and from plan.startAt sends `rate` messages/s round robin over its
 // conversations until startAt + durationSeconds; then it drains (waits for its acks and for deliveries)
@@ -36,6 +44,10 @@ const duplicatesCounter = new Counter('parley_duplicates');
 const resumedCounter = new Counter('parley_resumed');
 const reconnectsCounter = new Counter('parley_reconnects');
 const connectFailuresCounter = new Counter('parley_connect_failures'); // connections closed before `ready`
+const lostCounter = new Counter('parley_lost'); // holes in the seqs a VU saw (see the top)
+
+const P99_LIMIT_MS = Number(__ENV.PARLEY_K6_P99_MS || 100);
+if (!(P99_LIMIT_MS > 0)) throw new Error(`PARLEY_K6_P99_MS must be a number of milliseconds > 0, got "${__ENV.PARLEY_K6_P99_MS}"`);
 
 const QUIET_MS = 2000; // drain ends early after this long with nothing outstanding and nothing received
 const untilStart = Math.max(0, plan.startAt - Date.now()) / 1000;
@@ -49,6 +61,10 @@ export const options = {
       maxDuration: `${Math.ceil(untilStart + plan.durationSeconds + plan.drainSeconds + 60)}s`,
       gracefulStop: '5s',
     },
+  },
+  thresholds: {
+    parley_lost: ['count==0'],
+    parley_latency: [`p(99)<${P99_LIMIT_MS}`],
   },
   // Fewer tags per sample: every delivery emits several.
   systemTags: ['scenario', 'status'],
@@ -92,8 +108,13 @@ export default function () {
   let drainTimer = null;
   let endTimer = null;
 
+  const seen = {}; // conversation -> { low, high, seqs: Set } of every seq seen (deliveries and own acks)
   const note = (conversation, seq) => {
     if (!(position[conversation] >= seq)) position[conversation] = seq;
+    const s = (seen[conversation] ??= { low: seq, high: seq, seqs: new Set() });
+    s.seqs.add(seq);
+    if (seq < s.low) s.low = seq;
+    if (seq > s.high) s.high = seq;
   };
 
   const settle = (clientMsgId, conversation) => {
@@ -228,6 +249,10 @@ export default function () {
   const finish = () => {
     if (finished) return;
     finished = true;
+    let lost = 0;
+    for (const c in seen) lost += seen[c].high - seen[c].low + 1 - seen[c].seqs.size;
+    lostCounter.add(lost); // also when 0, so that the threshold has a sample
+    if (lost > 0) console.warn(`VU ${__VU}: ${lost} message(s) never received (holes in the seqs)`);
     for (const t of [sendTimer, reconnectTimer, drainTimer, endTimer]) if (t !== null) clearTimeout(t);
     if (ws && ws.readyState === 1) ws.close(); // a socket still connecting closes in its open handler
   };

@@ -1,20 +1,20 @@
 import { spawn } from 'node:child_process';
 import { constants as fsConstants } from 'node:fs';
-import { access, mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { access, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { delimiter, join } from 'node:path';
-import { homedir, tmpdir } from 'node:os';
+import { tmpdir } from 'node:os';
 import { fileURLToPath } from 'node:url';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { type DriveResult, type LatencySummary, type Plan } from './plan.js';
 
 /*
- * The k6 driver: runs bench/k6/chat.js (one VU per plan entry) with a k6 binary and turns k6's summary
- * export into a DriveResult. k6 is found on PATH, or in the user's cache, or built there with `go install`.
+ * The k6 driver: runs bench/k6/chat.js (one VU per plan entry) with a k6 the user installed and turns
+ * k6's summary export into a DriveResult. The project does not install k6 (docs/BENCHMARKS.md says how
+ * to get it); the numbers in docs/BENCHMARKS.md come from the Node driver (drive.ts).
  */
 
-const K6_MODULE = 'go.k6.io/k6@v1.8.1';
 const SCRIPT = fileURLToPath(new URL('../k6/chat.js', import.meta.url));
-const BUILD_LOCK_STALE_MS = 20 * 60_000;
+/** k6's exit code when the run completed but a threshold of bench/k6/chat.js was crossed. */
+const K6_THRESHOLDS_CROSSED = 99;
 
 async function isExecutable(path: string): Promise<boolean> {
   try {
@@ -25,88 +25,22 @@ async function isExecutable(path: string): Promise<boolean> {
   }
 }
 
-function cacheBinDir(): string {
-  return join(process.env.XDG_CACHE_HOME || join(homedir(), '.cache'), 'parley', 'bin');
-}
+export const K6_MISSING =
+  'The k6 driver needs k6, which Parley does not install. Get it from its official releases ' +
+  '(https://github.com/grafana/k6/releases) or a package manager (https://grafana.com/docs/k6/latest/set-up/install-k6/), ' +
+  'then put `k6` on PATH or set PARLEY_K6 to its path. Without k6, leave out --driver k6: the Node driver (the default) runs every scenario.';
 
-function pidAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
+/** The k6 binary: PARLEY_K6 if set (it must be executable), else `k6` on PATH; otherwise it says how to get k6. */
+export async function findK6(env: NodeJS.ProcessEnv = process.env): Promise<string> {
+  const configured = env['PARLEY_K6'];
+  if (configured) {
+    if (await isExecutable(configured)) return configured;
+    throw new Error(`PARLEY_K6=${configured} is not an executable file. ${K6_MISSING}`);
   }
-}
-
-/** Runs a command to completion; output goes to our stderr. Rejects if it cannot be started. */
-function run(command: string, args: string[], env: NodeJS.ProcessEnv, cwd?: string): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(command, args, { env, cwd, stdio: ['ignore', 2, 2] });
-    child.once('error', reject);
-    child.once('exit', (code, signal) => resolve(code ?? (signal ? 128 : 1)));
-  });
-}
-
-async function goVersion(): Promise<string> {
-  const missing = new Error(`k6 is not on PATH and Go is missing to build it: install Go 1.22+ (https://go.dev/dl) or put k6 on PATH`);
-  return new Promise((resolve, reject) => {
-    const child = spawn('go', ['env', 'GOVERSION'], { stdio: ['ignore', 'pipe', 'ignore'] });
-    let out = '';
-    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
-    child.once('error', () => reject(missing));
-    child.once('exit', (code) => (code === 0 ? resolve(out.trim()) : reject(missing)));
-  });
-}
-
-/**
- * A k6 binary: `k6` on PATH, else `$XDG_CACHE_HOME/parley/bin/k6` (~/.cache by default), built there with
- * `go install go.k6.io/k6@v1.8.1` if missing (takes minutes; one build at a time, others wait for it).
- */
-export async function ensureK6(): Promise<string> {
-  for (const dir of (process.env.PATH ?? '').split(delimiter)) {
+  for (const dir of (env['PATH'] ?? '').split(delimiter)) {
     if (dir && (await isExecutable(join(dir, 'k6')))) return join(dir, 'k6');
   }
-  const dir = cacheBinDir();
-  const binary = join(dir, 'k6');
-  if (await isExecutable(binary)) return binary;
-
-  await mkdir(dir, { recursive: true });
-  // One build at a time: the lock file holds the building process's pid; others wait for the binary.
-  const lock = join(dir, '.k6-build.lock');
-  let announced = false;
-  for (;;) {
-    if (await isExecutable(binary)) return binary;
-    try {
-      await writeFile(lock, String(process.pid), { flag: 'wx' });
-      break;
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
-    }
-    const holder = Number((await readFile(lock, 'utf8').catch(() => '')).trim());
-    const age = Date.now() - (await stat(lock).then((s) => s.mtimeMs, () => Date.now()));
-    if ((holder > 0 && !pidAlive(holder)) || age > BUILD_LOCK_STALE_MS) {
-      await rm(lock, { force: true });
-      continue;
-    }
-    if (!announced) process.stderr.write(`waiting for process ${holder || '?'} to finish building k6 into ${dir} ...\n`);
-    announced = true;
-    await sleep(2000);
-  }
-  try {
-    if (await isExecutable(binary)) return binary;
-    const version = await goVersion();
-    const [major = 0, minor = 0] = /^go(\d+)\.(\d+)/.exec(version)?.slice(1).map(Number) ?? [];
-    if (major < 1 || (major === 1 && minor < 22)) {
-      throw new Error(`k6 is not on PATH and ${version || 'this Go'} is too old to build it: install Go 1.22+ (https://go.dev/dl) or put k6 on PATH`);
-    }
-    process.stderr.write(`k6 not found: building ${K6_MODULE} with ${version} into ${dir} (takes a few minutes, once) ...\n`);
-    const code = await run('go', ['install', K6_MODULE], { ...process.env, GOBIN: dir, CGO_ENABLED: '0' }, tmpdir());
-    if (code !== 0 || !(await isExecutable(binary))) throw new Error(`go install ${K6_MODULE} failed (exit ${code}); see the output above`);
-    process.stderr.write(`built ${binary}\n`);
-    return binary;
-  } finally {
-    await rm(lock, { force: true });
-  }
+  throw new Error(`k6 is not on PATH. ${K6_MISSING}`);
 }
 
 /** What `k6 run --summary-export` writes (k6 v1.x): metrics by name, counters and trends flattened. */
@@ -119,7 +53,7 @@ const round1 = (n: number | undefined): number => Math.round((n ?? 0) * 10) / 10
 /** Runs `plan` with k6 and bench/k6/chat.js. k6's output goes to stderr (unless `quiet`). */
 export async function runK6(plan: Plan, options: { quiet?: boolean } = {}): Promise<DriveResult> {
   if (plan.entries.length === 0) throw new Error('runK6: the plan has no entries');
-  const k6 = await ensureK6();
+  const k6 = await findK6();
   const dir = await mkdtemp(join(tmpdir(), 'parley-k6-'));
   try {
     const planPath = join(dir, 'plan.json');
@@ -144,7 +78,10 @@ export async function runK6(plan: Plan, options: { quiet?: boolean } = {}): Prom
       child.once('error', reject);
       child.once('close', (exit, signal) => resolve(exit ?? (signal ? 128 : 1)));
     });
-    if (code !== 0) {
+    if (code === K6_THRESHOLDS_CROSSED) {
+      // The run completed and its summary was written; the report below has the numbers that crossed them.
+      process.stderr.write('k6: a threshold of bench/k6/chat.js was crossed (loss, or p99 above PARLEY_K6_P99_MS); see k6\'s output above\n');
+    } else if (code !== 0) {
       const text = tail.join('').split('\n').slice(-30).join('\n');
       throw new Error(`k6 exited with ${code}:\n${text}`);
     }

@@ -5,14 +5,15 @@ import { provisionBare, provisionParley, type Provisioned } from './provision.js
 import { idleWorkload, mixedWorkload, pairsWorkload, roomWorkload, type Workload } from './scenarios.js';
 import { startBare, startDistributed, startSingle, type Target } from './targets.js';
 import { runPlanWithNode } from './drive.js';
-import { runK6 } from './k6.js';
+import { findK6, runK6 } from './k6.js';
 import { measureIdle, openFileLimit } from './idle.js';
 import { pidsNamed, sampleProcesses, type ProcessStats } from './process-stats.js';
 
 const USAGE = `usage: node bench/dist/run.js <room|pairs|mixed|idle> [options]
   --mode single|distributed   single node (one process, embedded log, PGlite) or every app as its own
                               process on real Kafka, PostgreSQL and Redis (default single)
-  --driver node|k6            load generator (default node; k6 runs bench/k6/chat.js; idle is node only)
+  --driver node|k6            load generator (default node, which measures; k6 runs bench/k6/chat.js with a
+                              k6 you installed: on PATH or PARLEY_K6; idle is node only)
   --ceiling yes|no            also run the bare uWebSockets.js server with the same load (default yes)
   --duration S --drain S      seconds of sending (20), most seconds to wait for the rest (30)
   room:   --members 500 --senders 4 --rate 25        (rate: messages/s per sender)
@@ -77,6 +78,13 @@ const driver = oneOf('driver', a.driver, ['node', 'k6'] as const);
 const ceiling = oneOf('ceiling', a.ceiling, ['yes', 'no'] as const) === 'yes';
 const fsync = oneOf('fsync', a.fsync, ['always', 'interval', 'never'] as const);
 if (scenario === 'idle' && driver === 'k6') fail('the idle scenario runs on the node driver only: a k6 VU is a JavaScript runtime of its own, too heavy to hold thousands of idle sockets here');
+if (driver === 'k6') {
+  // Before minutes of start-up and provisioning: the project does not install k6, the user brings it.
+  await findK6().catch((error: Error) => {
+    process.stderr.write(`${error.message}\n`);
+    process.exit(2);
+  });
+}
 const duration = num('duration', a.duration, 20, 1);
 const drain = num('drain', a.drain, 30, 0);
 
