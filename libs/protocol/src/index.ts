@@ -7,3 +7,4 @@ export * from './parse-client-frame.js';
 export * from './api.js';
 export * from './text.js';
 export * from './schema/compile.js';
+export * from './http/index.js';

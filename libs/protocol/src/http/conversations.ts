@@ -1,0 +1,59 @@
+import { Type, type Static } from '@sinclair/typebox';
+import { ConversationId, Count, Millis } from '../fields.js';
+import { GroupName, User, Username } from './common.js';
+
+export const ConversationSummary = Type.Object(
+  {
+    id: ConversationId,
+    kind: Type.Unsafe<'direct' | 'group' | 'room'>({ type: 'string', enum: ['direct', 'group', 'room'] }),
+    name: Type.String({ description: 'Group or room name; empty for direct conversations.' }),
+    lastSeq: Type.Integer({ minimum: 0, description: 'Seq of the last message (0 when there is none).' }),
+    readSeq: Type.Integer({ minimum: 0, description: "The caller's read watermark (at most lastSeq); unread = lastSeq - readSeq." }),
+    unread: Count,
+    memberCount: Count,
+    lastMessage: Type.Union([
+      Type.Null(),
+      Type.Object({
+        at: Millis,
+        preview: Type.String({ description: 'The start of the content, cut on a grapheme boundary.' }),
+        sender: Type.String({ description: "The sender's username." }),
+      }),
+    ]),
+    members: Type.Optional(Type.Array(User, { description: 'Direct conversations only: both members, so a client can name it after the other one.' })),
+  },
+  { description: "One of the caller's conversations." },
+);
+export type ConversationSummary = Static<typeof ConversationSummary>;
+
+export const ConversationEnvelope = Type.Object({ conversation: ConversationSummary });
+export type ConversationEnvelope = Static<typeof ConversationEnvelope>;
+
+/** GET /v1/conversations */
+export const ConversationsQuery = Type.Object({
+  limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000, default: 500 })),
+});
+export type ConversationsQuery = Static<typeof ConversationsQuery>;
+
+export const ConversationsResponse = Type.Object({ conversations: Type.Array(ConversationSummary) });
+export type ConversationsResponse = Static<typeof ConversationsResponse>;
+
+/** POST /v1/conversations/direct */
+export const OpenDirectBody = Type.Object({ username: Username });
+export type OpenDirectBody = Static<typeof OpenDirectBody>;
+
+/** POST /v1/groups. The member limit is configuration (PARLEY_MAX_GROUP_MEMBERS), so the server checks it, not this schema. */
+export const CreateGroupBody = Type.Object({
+  name: GroupName,
+  members: Type.Optional(
+    Type.Array(Username, {
+      default: [],
+      description: 'Usernames to add besides the caller; at most PARLEY_MAX_GROUP_MEMBERS (default 5000), and the total including the caller may not exceed it either.',
+    }),
+  ),
+});
+export type CreateGroupBody = Static<typeof CreateGroupBody>;
+
+/** The path parameter of POST /v1/rooms/{name}/join. */
+export const RoomName = Type.String({ pattern: '^[A-Za-z0-9_-]{1,64}$', description: '1-64 characters of A-Z a-z 0-9 _ -' });
+/** The path parameter of POST /v1/groups/{id}/join. */
+export const GroupId = Type.String({ pattern: '^g\\.[A-Za-z0-9_-]{1,64}$', description: 'g.<id>' });

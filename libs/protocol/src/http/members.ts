@@ -1,0 +1,37 @@
+import { Type, type Static } from '@sinclair/typebox';
+import { Millis, Seq } from '../fields.js';
+import { User, Username } from './common.js';
+
+export const Member = Type.Object({
+  id: Type.String(),
+  username: Username,
+  joinedAt: Millis,
+  readSeq: Type.Integer({ minimum: 0, description: "The member's read watermark." }),
+});
+export type Member = Static<typeof Member>;
+
+/** GET /v1/conversations/{id}/members */
+export const MembersQuery = Type.Object({
+  limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000, default: 200 })),
+  after: Type.Optional(Type.String({ pattern: '^[a-z0-9_.-]{0,32}$', default: '', description: "Members whose username sorts after this one (the previous page's `next`)." })),
+});
+export type MembersQuery = Static<typeof MembersQuery>;
+
+export const MembersResponse = Type.Object({
+  members: Type.Array(Member),
+  next: Type.Union([Type.String(), Type.Null()], { description: 'The `after` value for the next page; null when this page was not full.' }),
+});
+export type MembersResponse = Static<typeof MembersResponse>;
+
+/** POST /v1/conversations/{id}/members */
+export const AddMembersBody = Type.Object({ usernames: Type.Array(Username, { minItems: 1, maxItems: 100 }) });
+export type AddMembersBody = Static<typeof AddMembersBody>;
+
+export const AddMembersResponse = Type.Object({
+  added: Type.Array(User, { description: 'The requested users who were not members before (members already are left out).' }),
+});
+export type AddMembersResponse = Static<typeof AddMembersResponse>;
+
+/** POST /v1/conversations/{id}/read */
+export const MarkReadBody = Type.Object({ seq: Seq });
+export type MarkReadBody = Static<typeof MarkReadBody>;
