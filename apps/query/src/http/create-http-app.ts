@@ -2,15 +2,34 @@ import { randomUUID } from 'node:crypto';
 import express, { type Express, type NextFunction, type Request, type Response } from 'express';
 import { rateLimit } from 'express-rate-limit';
 import { monotonicFactory } from 'ulid';
-import { ParleyError, type Logger } from '@parley/core';
-import { CONVERSATION_ID, ROOM_NAME, USERNAME, conversationKind, directConversationId, roomConversationId } from '@parley/protocol';
+import { ParleyError, healthBody, type HealthReport, type Logger } from '@parley/core';
+import {
+  AddMembersBody,
+  CONVERSATION_ID,
+  ConversationsQuery,
+  CreateGroupBody,
+  LoginBody,
+  MarkReadBody,
+  MembersQuery,
+  MessagesQuery,
+  OpenDirectBody,
+  ROOM_NAME,
+  RegisterBody,
+  USERNAME,
+  UsersQuery,
+  compile,
+  conversationKind,
+  directConversationId,
+  roomConversationId,
+} from '@parley/protocol';
 import { userStream } from '@parley/domain';
 import type { Actor } from '@parley/schemas';
 import type { Authenticate, PasswordHasher, TokenClaims, TokenService } from '@parley/auth';
 import type { ConversationRepository, MessageRepository, UserRepository } from '@parley/store';
 import type { CommandBus } from '../command-bus.js';
 import { errorBody, errorHandler, rejection } from './http-errors.js';
-import { intParam, objectBody, stringField } from './validate.js';
+import { validBody, validQuery } from './validate.js';
+import { methodNotAllowed, requireJson } from './method-guards.js';
 
 export interface HttpAppDeps {
   readonly commands: CommandBus;
@@ -34,26 +53,48 @@ export interface HttpAppDeps {
   readonly trustProxy?: string;
   /** Whether the whole node is ready, for GET /healthz. */
   readonly ready: () => boolean;
+  /** The consumers' health for GET /healthz once ready: a stuck or lagging consumer answers 503 (docs/OPERATIONS.md). */
+  readonly health?: () => HealthReport;
 }
 
-const PASSWORD = /^[\s\S]{8,256}$/;
-const GROUP_NAME = /^[^\u0000-\u001f]{1,80}$/;
 const newId = monotonicFactory();
 
-/** The HTTP API (docs/openapi.yaml): accounts, conversations, members and history. */
+// Validators of the declared shapes (libs/protocol/src/http), compiled once.
+const check = {
+  register: compile(RegisterBody),
+  login: compile(LoginBody),
+  users: compile(UsersQuery),
+  conversations: compile(ConversationsQuery),
+  direct: compile(OpenDirectBody),
+  group: compile(CreateGroupBody),
+  addMembers: compile(AddMembersBody),
+  members: compile(MembersQuery),
+  read: compile(MarkReadBody),
+  messages: compile(MessagesQuery),
+};
+
+/**
+ * The HTTP API (docs/openapi.yaml): accounts, conversations, members and history. Every route ends in
+ * methodNotAllowed, so a method it does not serve is 405 with `Allow`; a body route takes only JSON (415).
+ */
 export function createHttpApp(deps: HttpAppDeps): Express {
   const app = express();
   // The hash of a random password, verified against for unknown usernames so login time does not reveal which names exist.
   const dummyHash = deps.hasher.hash(randomUUID());
   app.disable('x-powered-by');
   app.set('trust proxy', /^\d+$/.test(deps.trustProxy ?? '') ? Number(deps.trustProxy) : (deps.trustProxy ?? 'loopback'));
-  app.get('/healthz', (_req, res) => {
-    if (deps.ready()) res.json({ status: 'ok' });
-    else res.status(503).json({ status: 'starting' });
-  });
+  app
+    .route('/healthz')
+    .get((_req, res) => {
+      if (!deps.ready()) return void res.status(503).json({ status: 'starting' });
+      const body = deps.health ? healthBody(deps.health()) : { status: 'ok' };
+      res.status(body.status === 'ok' ? 200 : 503).json(body);
+    })
+    .all(methodNotAllowed);
   const v1 = express.Router();
   v1.use(rateLimit({ windowMs: 60_000, limit: deps.limits.apiPerMinute, standardHeaders: 'draft-8', legacyHeaders: false, handler: limited }));
-  v1.use(express.json({ limit: '64kb' }));
+  // Parsed per route, after the method is known to be served: a PUT with a broken body is a 405, not a 400.
+  const json = [requireJson, express.json({ limit: '64kb' })];
   const authLimiter = rateLimit({ windowMs: 60_000, limit: deps.limits.authPerMinute, standardHeaders: 'draft-8', legacyHeaders: false, handler: limited });
 
   const requireAuth = async (req: Request, res: Response, next: NextFunction): Promise<void> => {
@@ -66,7 +107,7 @@ export function createHttpApp(deps: HttpAppDeps): Express {
   const claims = (res: Response): TokenClaims => res.locals['claims'] as TokenClaims;
   const actor = (res: Response): Actor => ({ userId: claims(res).userId, username: claims(res).username });
   const requireMember = async (conversationId: string, res: Response): Promise<void> => {
-    if (!CONVERSATION_ID.test(conversationId)) throw new ParleyError('bad_request', 'Not a conversation id');
+    if (!CONVERSATION_ID.test(conversationId)) throw new ParleyError('bad_request', 'Not a conversation id', { details: { field: 'id' } });
     if (!(await deps.conversations.isMember(conversationId, claims(res).userId))) {
       throw new ParleyError('not_member', 'You are not a member of this conversation');
     }
@@ -83,149 +124,163 @@ export function createHttpApp(deps: HttpAppDeps): Express {
   };
 
   // ---- accounts ----
-  v1.post('/auth/register', authLimiter, async (req, res) => {
-    const body = objectBody(req.body);
-    const username = stringField(body, 'username', USERNAME, 'must be 3-32 characters of a-z 0-9 _ . -');
-    const password = stringField(body, 'password', PASSWORD, 'must be 8-256 characters');
-    const userId = `u${newId()}`;
-    await run(userStream(username), null, { type: 'RegisterUser', userId, username, passwordHash: await deps.hasher.hash(password) });
-    res.status(201).json({ user: { id: userId, username } });
-  });
+  v1.route('/auth/register')
+    .post(authLimiter, ...json, async (req, res) => {
+      const { username, password } = validBody(check.register, req.body);
+      const userId = `u${newId()}`;
+      await run(userStream(username), null, { type: 'RegisterUser', userId, username, passwordHash: await deps.hasher.hash(password) });
+      res.status(201).json({ user: { id: userId, username } });
+    })
+    .all(methodNotAllowed);
 
-  v1.post('/auth/login', authLimiter, async (req, res) => {
-    const body = objectBody(req.body);
-    const username = typeof body['username'] === 'string' ? body['username'] : '';
-    const password = typeof body['password'] === 'string' ? body['password'] : '';
-    const user = USERNAME.test(username) ? await deps.users.byUsername(username) : undefined;
-    const ok = await deps.hasher.verify(user?.passwordHash ?? (await dummyHash), password);
-    if (!user || !ok) throw new ParleyError('invalid_credentials', 'Wrong username or password');
-    const { token, claims: c } = await deps.tokens.issue({ id: user.id, username: user.username });
-    res.json({ token, expiresAt: c.expiresAt, user: { id: user.id, username: user.username } });
-  });
+  v1.route('/auth/login')
+    .post(authLimiter, ...json, async (req, res) => {
+      const { username, password } = validBody(check.login, req.body);
+      const user = USERNAME.test(username) ? await deps.users.byUsername(username) : undefined;
+      const ok = await deps.hasher.verify(user?.passwordHash ?? (await dummyHash), password);
+      if (!user || !ok) throw new ParleyError('invalid_credentials', 'Wrong username or password');
+      const { token, claims: c } = await deps.tokens.issue({ id: user.id, username: user.username });
+      res.json({ token, expiresAt: c.expiresAt, user: { id: user.id, username: user.username } });
+    })
+    .all(methodNotAllowed);
 
-  v1.post('/auth/logout', requireAuth, async (_req, res) => {
-    const c = claims(res);
-    await run(userStream(c.username), actor(res), { type: 'RevokeToken', tokenId: c.tokenId, expiresAt: c.expiresAt });
-    res.status(204).end();
-  });
+  v1.route('/auth/logout')
+    .post(requireAuth, async (_req, res) => {
+      const c = claims(res);
+      await run(userStream(c.username), actor(res), { type: 'RevokeToken', tokenId: c.tokenId, expiresAt: c.expiresAt });
+      res.status(204).end();
+    })
+    .all(methodNotAllowed);
 
-  v1.get('/me', requireAuth, (_req, res) => {
-    res.json({ user: { id: claims(res).userId, username: claims(res).username }, expiresAt: claims(res).expiresAt });
-  });
+  v1.route('/me')
+    .get(requireAuth, (_req, res) => {
+      res.json({ user: { id: claims(res).userId, username: claims(res).username }, expiresAt: claims(res).expiresAt });
+    })
+    .all(methodNotAllowed);
 
-  v1.get('/users', requireAuth, async (req, res) => {
-    const prefix = typeof req.query['prefix'] === 'string' ? req.query['prefix'] : '';
-    if (!/^[a-z0-9_.-]{0,32}$/.test(prefix)) throw new ParleyError('bad_request', '"prefix" must be up to 32 characters of a-z 0-9 _ . -');
-    const limit = intParam(req.query['limit'], 'limit', 20, 1, 100)!;
-    res.json({ users: await deps.users.search(prefix, limit) });
-  });
+  v1.route('/users')
+    .get(requireAuth, async (req, res) => {
+      const { prefix = '', limit = 20 } = validQuery(check.users, req.query);
+      res.json({ users: await deps.users.search(prefix, limit) });
+    })
+    .all(methodNotAllowed);
 
   // ---- conversations ----
-  v1.get('/conversations', requireAuth, async (req, res) => {
-    const limit = intParam(req.query['limit'], 'limit', 500, 1, 1000)!;
-    res.json({ conversations: await deps.conversations.listForUser(claims(res).userId, limit) });
-  });
+  v1.route('/conversations')
+    .get(requireAuth, async (req, res) => {
+      const { limit = 500 } = validQuery(check.conversations, req.query);
+      res.json({ conversations: await deps.conversations.listForUser(claims(res).userId, limit) });
+    })
+    .all(methodNotAllowed);
 
-  v1.post('/conversations/direct', requireAuth, async (req, res) => {
-    const username = stringField(objectBody(req.body), 'username', USERNAME, 'must be an existing username');
-    const other = await deps.users.byUsername(username);
-    if (!other) throw new ParleyError('not_found', `No user named "${username}"`);
-    if (other.id === claims(res).userId) throw new ParleyError('bad_request', 'You cannot start a direct conversation with yourself');
-    const id = directConversationId(claims(res).userId, other.id);
-    if (!(await deps.conversations.isMember(id, claims(res).userId))) {
-      await run(id, actor(res), { type: 'CreateConversation', kind: 'direct', name: '', members: [actor(res), { userId: other.id, username: other.username }] }, true);
-    }
-    res.status(200).json({ conversation: await summary(id, res) });
-  });
+  v1.route('/conversations/direct')
+    .post(requireAuth, ...json, async (req, res) => {
+      const { username } = validBody(check.direct, req.body);
+      const other = await deps.users.byUsername(username);
+      if (!other) throw new ParleyError('not_found', `No user named "${username}"`);
+      if (other.id === claims(res).userId) throw new ParleyError('bad_request', 'You cannot start a direct conversation with yourself');
+      const id = directConversationId(claims(res).userId, other.id);
+      if (!(await deps.conversations.isMember(id, claims(res).userId))) {
+        await run(id, actor(res), { type: 'CreateConversation', kind: 'direct', name: '', members: [actor(res), { userId: other.id, username: other.username }] }, true);
+      }
+      res.status(200).json({ conversation: await summary(id, res) });
+    })
+    .all(methodNotAllowed);
 
-  v1.post('/groups', requireAuth, async (req, res) => {
-    const body = objectBody(req.body);
-    const name = stringField(body, 'name', GROUP_NAME, 'must be 1-80 characters without control characters');
-    const names = body['members'] ?? [];
-    if (!Array.isArray(names) || names.length > deps.limits.maxGroupMembers || !names.every((n) => typeof n === 'string' && USERNAME.test(n))) {
-      throw new ParleyError('bad_request', `"members" must be a list of at most ${deps.limits.maxGroupMembers} usernames`);
-    }
-    const members = [actor(res), ...(await resolveUsers(names as string[]))];
-    const id = `g.${newId()}`;
-    await run(id, actor(res), { type: 'CreateConversation', kind: 'group', name, members });
-    res.status(201).json({ conversation: await summary(id, res) });
-  });
+  v1.route('/groups')
+    .post(requireAuth, ...json, async (req, res) => {
+      const { name, members: names = [] } = validBody(check.group, req.body);
+      if (names.length > deps.limits.maxGroupMembers) {
+        throw new ParleyError('bad_request', `"members" must be a list of at most ${deps.limits.maxGroupMembers} usernames`, { details: { field: 'members' } });
+      }
+      const members = [actor(res), ...(await resolveUsers(names))];
+      const id = `g.${newId()}`;
+      await run(id, actor(res), { type: 'CreateConversation', kind: 'group', name, members });
+      res.status(201).json({ conversation: await summary(id, res) });
+    })
+    .all(methodNotAllowed);
 
-  v1.post('/groups/:id/join', requireAuth, async (req, res) => {
-    const id = String(req.params['id']);
-    if (conversationKind(id) !== 'group') throw new ParleyError('bad_request', 'Not a group id');
-    await run(id, actor(res), { type: 'JoinConversation', kind: 'group' }, true);
-    res.json({ conversation: await summary(id, res) });
-  });
+  v1.route('/groups/:id/join')
+    .post(requireAuth, async (req, res) => {
+      const id = String(req.params['id']);
+      if (conversationKind(id) !== 'group') throw new ParleyError('bad_request', 'Not a group id', { details: { field: 'id' } });
+      await run(id, actor(res), { type: 'JoinConversation', kind: 'group' }, true);
+      res.json({ conversation: await summary(id, res) });
+    })
+    .all(methodNotAllowed);
 
-  v1.post('/rooms/:name/join', requireAuth, async (req, res) => {
-    const name = String(req.params['name']);
-    if (!ROOM_NAME.test(name)) throw new ParleyError('bad_request', 'A room name is 1-64 characters of A-Z a-z 0-9 _ -');
-    const id = roomConversationId(name);
-    await run(id, actor(res), { type: 'JoinConversation', kind: 'room' }, true);
-    res.json({ conversation: await summary(id, res) });
-  });
+  v1.route('/rooms/:name/join')
+    .post(requireAuth, async (req, res) => {
+      const name = String(req.params['name']);
+      if (!ROOM_NAME.test(name)) throw new ParleyError('bad_request', 'A room name is 1-64 characters of A-Z a-z 0-9 _ -', { details: { field: 'name' } });
+      const id = roomConversationId(name);
+      await run(id, actor(res), { type: 'JoinConversation', kind: 'room' }, true);
+      res.json({ conversation: await summary(id, res) });
+    })
+    .all(methodNotAllowed);
 
-  v1.get('/conversations/:id', requireAuth, async (req, res) => {
-    const id = String(req.params['id']);
-    await requireMember(id, res);
-    res.json({ conversation: await summary(id, res) });
-  });
+  v1.route('/conversations/:id')
+    .get(requireAuth, async (req, res) => {
+      const id = String(req.params['id']);
+      await requireMember(id, res);
+      res.json({ conversation: await summary(id, res) });
+    })
+    .all(methodNotAllowed);
 
-  v1.post('/conversations/:id/members', requireAuth, async (req, res) => {
-    const id = String(req.params['id']);
-    await requireMember(id, res);
-    const names = objectBody(req.body)['usernames'];
-    if (!Array.isArray(names) || names.length === 0 || names.length > 100 || !names.every((n) => typeof n === 'string' && USERNAME.test(n))) {
-      throw new ParleyError('bad_request', '"usernames" must be a list of 1-100 usernames');
-    }
-    const requested = await resolveUsers(names as string[]);
-    const members = [];
-    for (const m of requested) if (!(await deps.conversations.isMember(id, m.userId))) members.push(m);
-    if (members.length > 0) await run(id, actor(res), { type: 'AddMembers', members }, true);
-    res.json({ added: members.map((m) => ({ id: m.userId, username: m.username })) });
-  });
+  v1.route('/conversations/:id/members')
+    .get(requireAuth, async (req, res) => {
+      const id = String(req.params['id']);
+      await requireMember(id, res);
+      const { limit = 200, after = '' } = validQuery(check.members, req.query);
+      const members = await deps.conversations.members(id, limit, after);
+      res.json({ members, next: members.length === limit ? members[members.length - 1]!.username : null });
+    })
+    .post(requireAuth, ...json, async (req, res) => {
+      const id = String(req.params['id']);
+      await requireMember(id, res);
+      const { usernames } = validBody(check.addMembers, req.body);
+      const requested = await resolveUsers(usernames);
+      const members = [];
+      for (const m of requested) if (!(await deps.conversations.isMember(id, m.userId))) members.push(m);
+      if (members.length > 0) await run(id, actor(res), { type: 'AddMembers', members }, true);
+      res.json({ added: members.map((m) => ({ id: m.userId, username: m.username })) });
+    })
+    .all(methodNotAllowed);
 
-  v1.get('/conversations/:id/members', requireAuth, async (req, res) => {
-    const id = String(req.params['id']);
-    await requireMember(id, res);
-    const limit = intParam(req.query['limit'], 'limit', 200, 1, 1000)!;
-    const after = typeof req.query['after'] === 'string' ? req.query['after'] : '';
-    const members = await deps.conversations.members(id, limit, after);
-    res.json({ members, next: members.length === limit ? members[members.length - 1]!.username : null });
-  });
+  v1.route('/conversations/:id/leave')
+    .post(requireAuth, async (req, res) => {
+      const id = String(req.params['id']);
+      await requireMember(id, res);
+      await run(id, actor(res), { type: 'LeaveConversation', reason: '' });
+      res.status(204).end();
+    })
+    .all(methodNotAllowed);
 
-  v1.post('/conversations/:id/leave', requireAuth, async (req, res) => {
-    const id = String(req.params['id']);
-    await requireMember(id, res);
-    await run(id, actor(res), { type: 'LeaveConversation', reason: '' });
-    res.status(204).end();
-  });
+  v1.route('/conversations/:id/read')
+    .post(requireAuth, ...json, async (req, res) => {
+      const id = String(req.params['id']);
+      await requireMember(id, res);
+      const { seq } = validBody(check.read, req.body);
+      await run(id, actor(res), { type: 'MarkRead', seq });
+      res.status(204).end();
+    })
+    .all(methodNotAllowed);
 
-  v1.post('/conversations/:id/read', requireAuth, async (req, res) => {
-    const id = String(req.params['id']);
-    await requireMember(id, res);
-    const seq = objectBody(req.body)['seq'];
-    if (typeof seq !== 'number' || !Number.isSafeInteger(seq) || seq < 0) throw new ParleyError('bad_request', '"seq" must be an integer >= 0');
-    await run(id, actor(res), { type: 'MarkRead', seq });
-    res.status(204).end();
-  });
-
-  v1.get('/conversations/:id/messages', requireAuth, async (req, res) => {
-    const id = String(req.params['id']);
-    await requireMember(id, res);
-    const limit = intParam(req.query['limit'], 'limit', 50, 1, 200)!;
-    const after = intParam(req.query['after'], 'after', undefined, 0, Number.MAX_SAFE_INTEGER);
-    const before = intParam(req.query['before'], 'before', undefined, 1, Number.MAX_SAFE_INTEGER);
-    if (after !== undefined && before !== undefined) throw new ParleyError('bad_request', 'Give "after" or "before", not both');
-    const page =
-      after !== undefined
-        ? await deps.messages.after(id, after, limit + 1)
-        : await deps.messages.before(id, before ?? Number.MAX_SAFE_INTEGER, limit + 1);
-    const hasMore = page.length > limit;
-    const messages = hasMore ? (after !== undefined ? page.slice(0, limit) : page.slice(1)) : page;
-    res.json({ messages, hasMore });
-  });
+  v1.route('/conversations/:id/messages')
+    .get(requireAuth, async (req, res) => {
+      const id = String(req.params['id']);
+      await requireMember(id, res);
+      const { limit = 50, after, before } = validQuery(check.messages, req.query);
+      if (after !== undefined && before !== undefined) throw new ParleyError('bad_request', 'Give "after" or "before", not both', { details: { field: 'before' } });
+      const page =
+        after !== undefined
+          ? await deps.messages.after(id, after, limit + 1)
+          : await deps.messages.before(id, before ?? Number.MAX_SAFE_INTEGER, limit + 1);
+      const hasMore = page.length > limit;
+      const messages = hasMore ? (after !== undefined ? page.slice(0, limit) : page.slice(1)) : page;
+      res.json({ messages, hasMore });
+    })
+    .all(methodNotAllowed);
 
   async function resolveUsers(names: readonly string[]): Promise<Actor[]> {
     const out: Actor[] = [];
@@ -240,6 +295,7 @@ export function createHttpApp(deps: HttpAppDeps): Express {
   app.use('/v1', v1);
   app.use('/v1', (_req, res) => void res.status(404).json(errorBody('not_found', 'No such API route; see docs/openapi.yaml')));
   if (deps.staticDir) app.use(express.static(deps.staticDir, { index: 'index.html', maxAge: '1h' }));
+  app.use((_req, res) => void res.status(404).json(errorBody('not_found', 'Not found')));
   app.use(errorHandler(deps.logger));
   return app;
 }

@@ -1,8 +1,9 @@
 import type { ErrorRequestHandler } from 'express';
-import { ParleyError, isErrorCode, type ErrorCode, type Logger } from '@parley/core';
+import { ParleyError, isErrorCode, type Logger } from '@parley/core';
+import type { HttpErrorCode } from '@parley/protocol';
 
-/** The one table from error code to HTTP status. */
-export const HTTP_STATUS: Record<ErrorCode, number> = {
+/** The one table from error code to HTTP status (the codes: HTTP_ERROR_CODES in libs/protocol/src/http/errors.ts). */
+export const HTTP_STATUS: Record<HttpErrorCode, number> = {
   bad_request: 400,
   invalid_json: 400,
   unknown_frame: 400,
@@ -28,26 +29,45 @@ export const HTTP_STATUS: Record<ErrorCode, number> = {
   config: 500,
   corrupt: 500,
   internal: 500,
+  method_not_allowed: 405,
+  unsupported_media_type: 415,
+  headers_too_large: 431,
 };
 
-export function errorBody(code: ErrorCode, message: string, details?: Record<string, unknown>): { error: Record<string, unknown> } {
+export function errorBody(code: HttpErrorCode, message: string, details?: Record<string, unknown>): { error: Record<string, unknown> } {
   return { error: { code, message, ...(details ? { details } : {}) } };
 }
 
-/** Maps thrown errors to `{ error: { code, message } }` with the status from the table; hides internals. */
+/**
+ * Maps thrown errors to `{ error: { code, message } }` with the status from the table; hides internals.
+ * Errors of the HTTP layers below the routes (body-parser, the router's path decoding) carry a 4xx
+ * `status`: they are the client's mistake and answered as such, never as a 500.
+ */
 export function errorHandler(logger: Logger): ErrorRequestHandler {
   return (error: unknown, req, res, _next) => {
     void _next;
-    const e = error as { type?: string; status?: number };
-    if (e?.type === 'entity.parse.failed') return void res.status(400).json(errorBody('invalid_json', 'The request body is not valid JSON'));
-    if (e?.type === 'entity.too.large') return void res.status(413).json(errorBody('payload_too_large', 'The request body is too large'));
+    const send = (code: HttpErrorCode, message: string, details?: Record<string, unknown>) => void res.status(HTTP_STATUS[code]).json(errorBody(code, message, details));
     if (error instanceof ParleyError) {
-      const status = HTTP_STATUS[error.code];
-      if (status >= 500) logger.error('request failed', { method: req.method, path: req.path, error });
-      return void res.status(status).json(errorBody(error.code, error.message, error.details));
+      if (HTTP_STATUS[error.code] >= 500) logger.error('request failed', { method: req.method, path: req.path, error });
+      return send(error.code, error.message, error.details);
+    }
+    const e = (error ?? {}) as { type?: unknown; status?: unknown; message?: unknown };
+    switch (e.type) {
+      case 'entity.parse.failed':
+        return send('invalid_json', 'The request body is not valid JSON');
+      case 'entity.too.large':
+        return send('payload_too_large', 'The request body is too large');
+      case 'charset.unsupported':
+        return send('unsupported_media_type', 'The request body must be UTF-8 JSON (Content-Type: application/json; charset=utf-8)');
+      case 'encoding.unsupported':
+        return send('unsupported_media_type', 'Unsupported Content-Encoding; send identity, gzip, deflate or br');
+    }
+    if (typeof e.status === 'number' && e.status >= 400 && e.status < 500) {
+      if (e.status === 413) return send('payload_too_large', 'The request body is too large');
+      return send('bad_request', error instanceof URIError || /decode param/i.test(String(e.message)) ? 'The path has a malformed percent-escape' : 'The request is malformed (body encoding or framing)');
     }
     logger.error('unexpected error in request', { method: req.method, path: req.path, error });
-    res.status(500).json(errorBody('internal', 'Something went wrong on our side; try again'));
+    send('internal', 'Something went wrong on our side; try again');
   };
 }
 

@@ -1,0 +1,186 @@
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { createServer, request, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { gzipSync } from 'node:zlib';
+import { ParleyError, silentLogger } from '@parley/core';
+import type { HttpAppDeps } from './create-http-app.js';
+import { createHttpApp } from './create-http-app.js';
+import { guardHttpServer } from './method-guards.js';
+
+// The HTTP app over fakes: every conversation exists and the caller is a member, every command is
+// accepted (and recorded), so what is left to answer is the edge: methods, encodings, shapes.
+const commands: unknown[] = [];
+const claims = { userId: 'ualice', username: 'alice', tokenId: 't1', expiresAt: 1 };
+const deps = {
+  commands: { execute: async (_s: string, _a: unknown, payload: unknown) => (commands.push(payload), { status: 'accepted' }) },
+  users: { byUsername: async (name: string) => (name === 'bob' ? { id: 'ubob', username: 'bob', passwordHash: 'h' } : undefined), search: async () => [] },
+  conversations: {
+    isMember: async () => true,
+    members: async (_id: string, _limit: number, after: string) => (after.includes('\u0000') ? Promise.reject(new Error('invalid byte sequence for encoding "UTF8": 0x00')) : []),
+    summaryFor: async () => undefined,
+    listForUser: async () => [],
+  },
+  messages: { after: async () => [], before: async () => [] },
+  tokens: { issue: async () => ({ token: 't', claims }) },
+  authenticate: async (token: string) => {
+    if (token !== 'valid-token-123') throw new ParleyError('invalid_token', 'bad token');
+    return claims;
+  },
+  hasher: { hash: async () => 'h', verify: async () => false },
+  logger: silentLogger,
+  limits: { authPerMinute: 1e6, apiPerMinute: 1e6, maxGroupMembers: 10 },
+  ready: () => true,
+} as unknown as HttpAppDeps;
+
+let server: Server;
+let port = 0;
+before(async () => {
+  server = createServer(createHttpApp(deps));
+  guardHttpServer(server);
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  port = (server.address() as AddressInfo).port;
+});
+after(() => new Promise<void>((resolve) => server.close(() => resolve())));
+
+interface Answer {
+  status: number;
+  headers: Record<string, string | string[] | undefined>;
+  body: { error?: { code: string; message: string; details?: { field?: string } } } & Record<string, unknown>;
+}
+
+function call(method: string, path: string, options: { body?: Buffer | string; headers?: Record<string, string>; auth?: boolean } = {}): Promise<Answer> {
+  return new Promise((resolve, reject) => {
+    // Content-Length always: node's client frames no body of DELETE or OPTIONS by itself.
+    const length: Record<string, string> = options.body === undefined ? {} : { 'content-length': String(Buffer.byteLength(options.body)) };
+    const headers: Record<string, string> = { ...(options.auth === false ? {} : { authorization: 'Bearer valid-token-123' }), ...length, ...options.headers };
+    const req = request({ host: '127.0.0.1', port, method, path, headers }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () => {
+        const text = Buffer.concat(chunks).toString();
+        resolve({ status: res.statusCode ?? 0, headers: res.headers, body: text ? (JSON.parse(text) as Answer['body']) : {} });
+      });
+    });
+    req.on('error', reject);
+    req.end(options.body);
+  });
+}
+const json = (value: unknown, extra: Record<string, string> = {}) => ({ body: JSON.stringify(value), headers: { 'content-type': 'application/json', ...extra } });
+
+test('a malformed body encoding or charset is a 4xx error body, not a 500', async () => {
+  const cases: Array<[Record<string, string>, Buffer | string, number, string]> = [
+    [{ 'content-encoding': 'gzip' }, 'not gzip', 400, 'bad_request'],
+    [{ 'content-encoding': 'br' }, 'not brotli', 400, 'bad_request'],
+    [{ 'content-encoding': 'deflate' }, 'not deflate', 400, 'bad_request'],
+    [{ 'content-encoding': 'compress' }, 'x', 415, 'unsupported_media_type'],
+    [{ 'content-encoding': 'foo' }, 'x', 415, 'unsupported_media_type'],
+    [{ 'content-type': 'application/json; charset=latin1' }, '{}', 415, 'unsupported_media_type'],
+    [{ 'content-type': 'application/json; charset=bogus' }, '{}', 415, 'unsupported_media_type'],
+    [{ 'content-type': 'text/plain' }, '{}', 415, 'unsupported_media_type'],
+  ];
+  for (const [headers, body, status, code] of cases) {
+    const res = await call('POST', '/v1/auth/login', { body, headers: { 'content-type': 'application/json', ...headers } });
+    assert.equal(res.status, status, JSON.stringify(headers));
+    assert.equal(res.body.error?.code, code, JSON.stringify(headers));
+  }
+  // A valid gzip body is still read.
+  const ok = await call('POST', '/v1/auth/login', { body: gzipSync(JSON.stringify({ username: 'bob', password: 'x' })), headers: { 'content-type': 'application/json', 'content-encoding': 'gzip' } });
+  assert.equal(ok.status, 401);
+});
+
+test('a bad percent-escape in the path and a NUL in a query value are 400s', async () => {
+  const escape = await call('GET', '/v1/conversations/%ZZ');
+  assert.equal(escape.status, 400);
+  assert.equal(escape.body.error?.code, 'bad_request');
+  const nul = await call('GET', '/v1/conversations/r.lobby/members?after=a%00b');
+  assert.equal(nul.status, 400);
+  assert.equal(nul.body.error?.details?.field, 'after');
+});
+
+test('a read mark is bounded to MAX_SEQ (the Avro long limit), in the validator', async () => {
+  const top = await call('POST', '/v1/conversations/r.lobby/read', json({ seq: 9007199254740991 }));
+  assert.equal(top.status, 400);
+  assert.equal(top.body.error?.details?.field, 'seq');
+  const n = commands.length;
+  assert.equal((await call('POST', '/v1/conversations/r.lobby/read', json({ seq: 9007199254740990 }))).status, 204);
+  assert.deepEqual(commands.slice(n), [{ type: 'MarkRead', seq: 9007199254740990 }]);
+});
+
+test('text rule and code-point lengths: NUL and lone surrogates are invalid_text; emoji count once', async () => {
+  const nul = await call('POST', '/v1/auth/register', json({ username: 'carol', password: 'pass\u0000word' }));
+  assert.equal(nul.body.error?.code, 'invalid_text');
+  assert.equal(nul.body.error?.details?.field, 'password');
+  const surrogate = await call('POST', '/v1/groups', { body: '{"name":"team \\ud800"}', headers: { 'content-type': 'application/json' } });
+  assert.equal(surrogate.body.error?.code, 'invalid_text');
+  const control = await call('POST', '/v1/groups', json({ name: 'team\u0007' }));
+  assert.equal(control.body.error?.code, 'invalid_text');
+  assert.equal(control.body.error?.details?.field, 'name');
+  // 7 code points (one emoji, 2 UTF-16 units) is too short for a password of at least 8.
+  const short = await call('POST', '/v1/auth/register', json({ username: 'carol', password: 'abcdef😀' }));
+  assert.equal(short.status, 400);
+  assert.equal(short.body.error?.details?.field, 'password');
+  // 41 emoji are 41 code points: a valid group name (limit 80).
+  const n = commands.length;
+  const emoji = await call('POST', '/v1/groups', json({ name: '😀'.repeat(41) }));
+  assert.notEqual(emoji.status, 400, JSON.stringify(emoji.body));
+  assert.equal((commands[n] as { name?: string } | undefined)?.name, '😀'.repeat(41));
+  assert.equal((await call('POST', '/v1/groups', json({ name: '😀'.repeat(81) }))).status, 400);
+});
+
+test('login answers 4xx for any input', async () => {
+  for (const body of [{}, { username: 1, password: 2 }, { username: 'bob', password: '\ud800' }, { username: 'x'.repeat(300), password: 'y' }, [], 'str', null]) {
+    const res = await call('POST', '/v1/auth/login', { ...json(body), auth: false });
+    assert.ok(res.status >= 400 && res.status < 500, `${JSON.stringify(body)} -> ${res.status}`);
+    assert.equal(typeof res.body.error?.code, 'string');
+  }
+});
+
+test('every route answers an unsupported method with 405, Allow and the error body', async () => {
+  const routes: Array<[string, string]> = [
+    ['/healthz', 'GET, HEAD'],
+    ['/v1/me', 'GET, HEAD'],
+    ['/v1/auth/login', 'POST'],
+    ['/v1/conversations/r.lobby/members', 'GET, HEAD, POST'],
+    ['/v1/conversations/r.lobby/messages', 'GET, HEAD'],
+  ];
+  for (const [path, allow] of routes) {
+    for (const method of ['TRACE', 'PUT', 'DELETE', 'PATCH', 'OPTIONS', 'QUERY', 'PROPFIND']) {
+      // A broken body is not read: the method is refused first. (Node's parser refuses TRACE with a body: 400.)
+      const res = await call(method, path, method === 'TRACE' ? {} : { body: '{broken', headers: { 'content-type': 'application/json' } });
+      assert.equal(res.status, 405, `${method} ${path}`);
+      assert.equal(res.headers['allow'], allow, `${method} ${path}`);
+      assert.equal(res.body.error?.code, 'method_not_allowed');
+    }
+  }
+});
+
+test('methods node cannot parse, CONNECT, and oversized headers get a JSON 4xx, not a dropped connection', async () => {
+  const raw = async (text: string): Promise<string> => {
+    const net = await import('node:net');
+    return new Promise((resolve, reject) => {
+      const socket = net.connect(port, '127.0.0.1', () => socket.write(text));
+      let out = '';
+      socket.on('data', (d) => (out += d.toString()));
+      socket.on('close', () => resolve(out));
+      socket.on('error', reject);
+    });
+  };
+  const foo = await raw('FOO /v1/me HTTP/1.1\r\nHost: x\r\n\r\n');
+  assert.match(foo, /^HTTP\/1\.1 400 /);
+  assert.match(foo, /"code":"bad_request"/);
+  const connect = await raw('CONNECT example.com:443 HTTP/1.1\r\nHost: example.com:443\r\n\r\n');
+  assert.match(connect, /^HTTP\/1\.1 400 /);
+  assert.match(connect, /"code":"bad_request"/);
+  const big = await raw(`GET /v1/me HTTP/1.1\r\nHost: x\r\nX-Big: ${'a'.repeat(20_000)}\r\n\r\n`);
+  assert.match(big, /^HTTP\/1\.1 431 /);
+  assert.match(big, /"code":"headers_too_large"/);
+});
+
+test('unknown paths answer a JSON 404', async () => {
+  for (const path of ['/nope', '/v1/nope']) {
+    const res = await call('GET', path);
+    assert.equal(res.status, 404);
+    assert.equal(res.body.error?.code, 'not_found');
+  }
+});
