@@ -2,6 +2,7 @@ import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import WebSocket from 'ws';
 import fc from 'fast-check';
+import { ERROR_CODES } from '@parley/core';
 import { eventually } from '@parley/core/conformance';
 import { CloseCodes, MAX_SEQ, ServerFrame, WS_ERROR_CODES, compile } from '@parley/protocol';
 import { startServer, removeDataDir, type RunningServer } from './server.js';
@@ -166,6 +167,7 @@ describe('a fuzzing client cannot hurt the server or the other clients', () => {
     for (const f of seen.frames) assert.ok(serverFrame.check(f), `${JSON.stringify(f).slice(0, 200)} breaks the schema at ${serverFrame.lastError?.instancePath}`);
     const codes = new Set(errors.map((e) => e.code as string));
     for (const code of codes) assert.ok((WS_ERROR_CODES as readonly string[]).includes(code), `undocumented error code ${code}`);
+    for (const code of WS_ERROR_CODES) assert.ok((ERROR_CODES as readonly string[]).includes(code), `${code} is not in @parley/core's ERROR_CODES`);
     assert.ok(!codes.has('internal'), 'no frame made the server fail');
     for (const expected of ['invalid_json', 'invalid_frame', 'invalid_text']) assert.ok(codes.has(expected), `the fuzz run never produced ${expected}`);
     for (const code of seen.closes) assert.ok(documentedCloseCodes.has(code), `closed with undocumented code ${code}`);
