@@ -15,6 +15,7 @@ export const WS_ERROR_CODES = [
   'token_expired',
   'token_revoked',
   'not_member',
+  'resume_ahead',
   'rate_limited',
   'too_many_pending',
   'unavailable',
