@@ -53,7 +53,7 @@ run('Kafka broker jars (Maven Central, cached in ~/.cache/parley)', process.exec
   "const m = await import('./libs/test-infra/dist/index.js'); console.log(m.ensureKafkaJars((l) => console.log(l)));",
 ]);
 
-const dirs = ['schemas', ...['libs', 'apps', 'test'].flatMap((d) => readdirSync(join(root, d)).map((p) => `${d}/${p}`))]
+const dirs = ['schemas', 'bench', ...['libs', 'apps', 'test'].flatMap((d) => readdirSync(join(root, d)).map((p) => `${d}/${p}`))]
   .map((d) => join(root, d, 'dist'))
   .filter((d) => existsSync(d));
 run('tests', process.execPath, [join(root, 'scripts/run-node-tests.mjs'), ...dirs], {}, true);
