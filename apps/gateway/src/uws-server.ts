@@ -1,7 +1,7 @@
 import { request as httpRequest } from 'node:http';
 import uWS from 'uWebSockets.js';
 import { CloseCodes } from '@parley/protocol';
-import type { Logger } from '@parley/core';
+import { healthBody, type HealthReport, type Logger } from '@parley/core';
 import type { Gateway } from './gateway.js';
 import type { Session } from './session.js';
 
@@ -26,6 +26,8 @@ export interface UwsServerOptions {
   readonly httpUpstream?: () => { host: string; port: number } | undefined;
   readonly maxHttpBodyBytes: number;
   readonly ready: () => boolean;
+  /** The consumers' health (single node): once ready, /healthz answers with its body, 503 when a consumer is stuck or lagging. */
+  readonly health?: () => HealthReport;
 }
 
 interface SocketData {
@@ -111,12 +113,16 @@ export class UwsServer {
       },
     });
     app.get('/healthz', (res) => {
-      const ok = this.options.ready();
+      const ready = this.options.ready();
+      const body = !ready ? { status: 'starting' } : this.options.health ? healthBody(this.options.health()) : { status: 'ok' };
       res.cork(() => {
-        res.writeStatus(ok ? '200 OK' : '503 Service Unavailable').writeHeader('content-type', 'application/json');
-        res.end(JSON.stringify({ status: ok ? 'ok' : 'starting', connections: this.options.gateway()?.connectionCount ?? 0 }));
+        res.writeStatus(body.status === 'ok' ? '200 OK' : '503 Service Unavailable').writeHeader('content-type', 'application/json');
+        res.end(JSON.stringify({ ...body, connections: this.options.gateway()?.connectionCount ?? 0 }));
       });
     });
+    // `any` covers the nine methods uWS knows (GET HEAD POST PUT DELETE CONNECT OPTIONS TRACE PATCH). uWS
+    // 20.30 closes the connection for any other method before a handler can run, and has no hook for it:
+    // docs/openapi.yaml says so; the query service alone (node's parser) answers those with a JSON 400.
     app.any('/*', (res, req) => this.passThrough(res, req));
     await new Promise<void>((resolve, reject) => {
       app.listen(this.options.host, this.options.port, (socket) => {
@@ -143,13 +149,22 @@ export class UwsServer {
         res.end(body);
       });
     };
+    const method = req.getMethod().toUpperCase();
+    const json = [['content-type', 'application/json']] as Array<[string, string]>;
+    // CONNECT asks for a tunnel; node's HTTP server behind would drop the connection, so it is refused here.
+    if (method === 'CONNECT') {
+      return respond('400 Bad Request', json, JSON.stringify({ error: { code: 'bad_request', message: 'CONNECT is for proxies; this is not one' } }));
+    }
+    if (!this.options.httpUpstream && req.getUrl() === '/healthz') {
+      if (method === 'HEAD') return respond(this.options.ready() ? '200 OK' : '503 Service Unavailable', json, '');
+      return respond('405 Method Not Allowed', [...json, ['allow', 'GET, HEAD']], JSON.stringify({ error: { code: 'method_not_allowed', message: `${method} is not allowed here; allowed: GET, HEAD` } }));
+    }
     if (!this.options.httpUpstream) {
       return respond('404 Not Found', [['content-type', 'application/json']], JSON.stringify({ error: { code: 'not_found', message: 'This gateway serves /v1/ws and /healthz; the HTTP API is on the query service' } }));
     }
     if (!upstream) {
       return respond('503 Service Unavailable', [['content-type', 'application/json']], JSON.stringify({ error: { code: 'unavailable', message: 'Parley is starting; retry shortly' } }));
     }
-    const method = req.getMethod().toUpperCase();
     const query = req.getQuery();
     const path = req.getUrl() + (query ? `?${query}` : '');
     const headers: Record<string, string> = {};
@@ -166,7 +181,7 @@ export class UwsServer {
           upstreamRes.on('end', () => {
             const out: Array<[string, string]> = [];
             for (const [k, v] of Object.entries(upstreamRes.headers)) {
-              if (v === undefined || HOP_BY_HOP.has(k)) continue;
+              if (v === undefined || HOP_BY_HOP.has(k) || k === 'date') continue; // uWS writes its own Date
               for (const one of Array.isArray(v) ? v : [v]) out.push([k, one]);
             }
             respond(`${upstreamRes.statusCode ?? 502} ${upstreamRes.statusMessage ?? ''}`, out, Buffer.concat(chunks));
