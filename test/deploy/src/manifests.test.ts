@@ -279,6 +279,12 @@ function inspectDockerfile(dockerfile: string, dockerignore: string): { findings
 
 let project: ComposeProject;
 const rendered = new Map<string, Resource[]>(); // kustomization dir -> resources
+
+/** The rendered kustomizations; fails rather than letting a k8s check pass over nothing. */
+function renderedKustomizations(): Map<string, Resource[]> {
+  assert.deepEqual([...rendered.keys()].sort(), ['base', 'overlays/example'], 'every kustomization was rendered');
+  return rendered;
+}
 const scratch = mkdtempSync(join(tmpdir(), 'parley-deploy-test-'));
 
 after(() => rmSync(scratch, { recursive: true, force: true }));
@@ -455,7 +461,7 @@ describe('deployment manifests', () => {
   });
 
   it('k8s sets every variable each app requires, and none it does not read', () => {
-    for (const [dir, resources] of rendered) {
+    for (const [dir, resources] of renderedKustomizations()) {
       const configMaps = new Map(resources.filter((r) => r.kind === 'ConfigMap').map((r) => [r.metadata.name, r.data ?? {}]));
       const secrets = new Map(resources.filter((r) => r.kind === 'Secret').map((r) => [r.metadata.name, r.data ?? {}]));
       const found = new Set<AppName>();
@@ -493,10 +499,11 @@ describe('deployment manifests', () => {
   });
 
   it('k8s: ingest is a StatefulSet named by pod; gateways advertise their pod IP, probe /healthz and drain', () => {
-    for (const [dir, resources] of rendered) {
+    for (const [dir, resources] of renderedKustomizations()) {
       const workloads = resources.filter((r) => podTemplate(r));
       const of = (app: AppName) => workloads.filter((r) => podTemplate(r)!.spec.containers.some((c) => appOf(containerCommand(c)) === app));
       const envOf = (r: Resource, app: AppName) => podTemplate(r)!.spec.containers.find((c) => appOf(containerCommand(c)) === app)!.env ?? [];
+      assert.ok(of('ingest').length > 0 && of('gateway').length > 0, `${dir} runs ingest and gateways`);
       for (const r of of('ingest')) {
         assert.equal(r.kind, 'StatefulSet', `${dir}: ingest runs as a StatefulSet (stable transactional ids)`);
         const id = envOf(r, 'ingest').find((e) => e.name === 'PARLEY_INSTANCE_ID');
@@ -528,7 +535,7 @@ describe('deployment manifests', () => {
   });
 
   it('k8s: Services, the Ingress, probes, HPA and volumes refer to things that exist', () => {
-    for (const [dir, resources] of rendered) {
+    for (const [dir, resources] of renderedKustomizations()) {
       const templates = resources.map((r) => ({ r, t: podTemplate(r) })).filter((x) => x.t) as Array<{ r: Resource; t: PodTemplate }>;
       const services = resources.filter((r) => r.kind === 'Service');
       for (const s of services) {
@@ -574,6 +581,7 @@ describe('deployment manifests', () => {
         }
         const gatewayService = services.find((s) => templates.some(({ t }) => matches((s.spec as { selector?: Record<string, string> }).selector, t.metadata?.labels) && t.spec.containers.some((c) => appOf(containerCommand(c)) === 'gateway')));
         const queryService = services.find((s) => templates.some(({ t }) => matches((s.spec as { selector?: Record<string, string> }).selector, t.metadata?.labels) && t.spec.containers.some((c) => appOf(containerCommand(c)) === 'query')));
+        assert.ok(gatewayService && queryService, `${dir}: Services select the gateways and query`);
         assert.equal(paths.find((p) => p.path === '/v1/ws')?.backend.service.name, gatewayService?.metadata.name, `${dir}: /v1/ws goes to the gateways`);
         assert.equal(paths.find((p) => p.path === '/')?.backend.service.name, queryService?.metadata.name, `${dir}: everything else goes to query`);
       }
