@@ -1,7 +1,9 @@
-import { deepFreeze, readInt, readString, type Env } from '@parley/core';
+import { deepFreeze, readHealthBounds, readInt, readString, type Env, type HealthBounds } from '@parley/core';
 import { readCommonConfig, readInternalToken, type CommonConfig } from '@parley/runtime';
 
 export interface FanoutConfig extends CommonConfig {
+  /** When /healthz calls a consumer stuck or lagging (PARLEY_HEALTH_STUCK_MS, PARLEY_HEALTH_MAX_LAG). */
+  readonly healthBounds: HealthBounds;
   readonly redisUrl: string;
   readonly internalToken: string;
   readonly deliveryTimeoutMs: number;
@@ -11,6 +13,7 @@ export interface FanoutConfig extends CommonConfig {
 export function loadFanoutConfig(env: Env): FanoutConfig {
   return deepFreeze({
     ...readCommonConfig(env),
+    healthBounds: readHealthBounds(env),
     redisUrl: readString(env, 'REDIS_URL'),
     internalToken: readInternalToken(env),
     deliveryTimeoutMs: readInt(env, 'PARLEY_DELIVERY_TIMEOUT_MS', 5000, { min: 100, max: 120_000 }),

@@ -3,6 +3,7 @@ import '@parley/core/require-node'; // first: one clear line and exit 2 on a Nod
 import { KafkaEventLog } from '@parley/log-kafka';
 import { RedisPresence } from '@parley/presence-redis';
 import { createHttpDelivery } from '@parley/delivery-http';
+import { healthReport, type ConsumerHealth } from '@parley/core';
 import { bootApp, createKafkaClient, createRedisClient, loadConfigOrExit, startOpsServer, stopOnSignals } from '@parley/runtime';
 import { topicSpecs } from '@parley/domain';
 import { loadFanoutConfig } from './config.js';
@@ -12,8 +13,10 @@ import { Fanout } from './fanout.js';
 const config = loadConfigOrExit(() => loadFanoutConfig(process.env));
 const { logger, telemetry } = bootApp('fanout', config);
 let ready = false;
+/** What readiness reads once the consumer exists. */
+const consumers: ConsumerHealth[] = [];
 try {
-  const ops = await startOpsServer({ port: config.opsPort, ready: () => ready });
+  const ops = await startOpsServer({ port: config.opsPort, ready: () => ready, health: () => healthReport(consumers, config.healthBounds) });
   const kafka = createKafkaClient(`parley-fanout-${config.instanceId}`, config.kafkaBrokers, logger);
   const log = new KafkaEventLog({ kafka, logger, replicationFactor: config.replicationFactor });
   await log.createTopics(topicSpecs(config.partitions));
@@ -21,6 +24,7 @@ try {
   const presence = new RedisPresence({ redis, ttlMs: config.presenceTtlMs });
   await presence.ready();
   const fanout = new Fanout({ log, presence, logger, deliver: createHttpDelivery({ token: config.internalToken, timeoutMs: config.deliveryTimeoutMs }) });
+  consumers.push(fanout.health);
   await fanout.start();
   ready = true;
   logger.info('fanout ready', { opsPort: ops.port });

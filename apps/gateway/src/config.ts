@@ -1,5 +1,5 @@
 import { resolve } from 'node:path';
-import { deepFreeze, readEnum, readInt, readOptionalString, readString, type Env, type LogLevel } from '@parley/core';
+import { deepFreeze, readEnum, readHealthBounds, readInt, readOptionalString, readString, type Env, type HealthBounds, type LogLevel } from '@parley/core';
 
 /** Single-node configuration: the only place that reads the environment (see the README's configuration table). */
 export interface SingleNodeConfig {
@@ -21,6 +21,8 @@ export interface SingleNodeConfig {
   readonly apiPerMinute: number;
   readonly framesPerSecond: number;
   readonly dedupeWindow: number;
+  /** When /healthz calls a consumer stuck or lagging (PARLEY_HEALTH_STUCK_MS, PARLEY_HEALTH_MAX_LAG). */
+  readonly healthBounds: HealthBounds;
 }
 
 export function loadSingleNodeConfig(env: Env): SingleNodeConfig {
@@ -46,5 +48,6 @@ export function loadSingleNodeConfig(env: Env): SingleNodeConfig {
     apiPerMinute: readInt(env, 'PARLEY_API_RATE_PER_MIN', 1200, { min: 1, max: 10_000_000 }),
     framesPerSecond: readInt(env, 'PARLEY_FRAMES_PER_SECOND', 100, { min: 1, max: 1_000_000 }),
     dedupeWindow: readInt(env, 'PARLEY_DEDUPE_WINDOW', 10_000, { min: 0, max: 1_000_000 }),
+    healthBounds: readHealthBounds(env),
   } satisfies SingleNodeConfig);
 }

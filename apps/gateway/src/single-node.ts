@@ -6,7 +6,7 @@ import type { AddressInfo } from 'node:net';
 import type { PGlite } from '@electric-sql/pglite';
 import { Kysely } from 'kysely';
 import { PGliteDialect } from 'kysely-pglite-dialect';
-import { ParleyError, type Logger } from '@parley/core';
+import { ParleyError, healthReport, type HealthReport, type Logger } from '@parley/core';
 import { EmbeddedLog } from '@parley/log-embedded';
 import { MemoryPresence } from '@parley/presence-memory';
 import { Topics, topicSpecs } from '@parley/domain';
@@ -62,6 +62,7 @@ export async function startSingleNode(config: SingleNodeConfig, logger: Logger):
 
 async function startOnLockedDataDir(config: SingleNodeConfig, logger: Logger, lock: DataDirLock): Promise<SingleNode> {
   let ready = false;
+  let health: () => HealthReport = () => healthReport([], config.healthBounds);
   let gateway: Gateway | undefined;
   let upstream: { host: string; port: number } | undefined;
   const server = new UwsServer({
@@ -72,6 +73,8 @@ async function startOnLockedDataDir(config: SingleNodeConfig, logger: Logger, lo
     httpUpstream: () => upstream,
     ...transportLimits(config.maxContentBytes),
     ready: () => ready,
+    // Assigned once the consumers exist; /healthz says 'starting' until then.
+    health: () => health(),
   });
   await server.start();
 
@@ -127,6 +130,7 @@ async function startOnLockedDataDir(config: SingleNodeConfig, logger: Logger, lo
     onProjected: (listener) => projector.on('applied', listener),
   });
 
+  health = () => healthReport([projector.health, ingest.health, fanout.health], config.healthBounds);
   step('catching up the projections and consumers');
   await projector.start();
   await ingest.start();
@@ -144,6 +148,7 @@ async function startOnLockedDataDir(config: SingleNodeConfig, logger: Logger, lo
     limits: { authPerMinute: config.authPerMinute, apiPerMinute: config.apiPerMinute, maxGroupMembers: config.maxGroupMembers },
     staticDir: webRoot,
     ready: () => ready,
+    health: () => health(),
   });
   const httpServer: Server = createServer(http);
   httpServer.requestTimeout = 30_000;

@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 import '@parley/core/require-node'; // first: one clear line and exit 2 on a Node.js too old for Parley
 import { KafkaEventLog } from '@parley/log-kafka';
+import { healthReport, type ConsumerHealth } from '@parley/core';
 import { bootApp, createKafkaClient, loadConfigOrExit, startOpsServer, stopOnSignals } from '@parley/runtime';
 import { topicSpecs } from '@parley/domain';
 import { loadIngestConfig } from './config.js';
@@ -10,12 +11,15 @@ import { Ingest } from './ingest.js';
 const config = loadConfigOrExit(() => loadIngestConfig(process.env));
 const { logger, telemetry } = bootApp('ingest', config);
 let ready = false;
+/** What readiness reads once the consumer exists. */
+const consumers: ConsumerHealth[] = [];
 try {
-  const ops = await startOpsServer({ port: config.opsPort, ready: () => ready });
+  const ops = await startOpsServer({ port: config.opsPort, ready: () => ready, health: () => healthReport(consumers, config.healthBounds) });
   const kafka = createKafkaClient(`parley-ingest-${config.instanceId}`, config.kafkaBrokers, logger);
   const log = new KafkaEventLog({ kafka, logger, replicationFactor: config.replicationFactor });
   await log.createTopics(topicSpecs(config.partitions));
   const ingest = new Ingest({ log, logger, instanceId: config.instanceId, limits: { maxMembers: config.maxGroupMembers }, dedupeWindow: config.dedupeWindow });
+  consumers.push(ingest.health);
   await ingest.start();
   ready = true;
   logger.info('ingest ready', { opsPort: ops.port });

@@ -1,7 +1,9 @@
-import { deepFreeze, readInt, readString, type Env } from '@parley/core';
+import { deepFreeze, readHealthBounds, readInt, readString, type Env, type HealthBounds } from '@parley/core';
 import { readCommonConfig, readTokenSecret, type CommonConfig } from '@parley/runtime';
 
 export interface QueryConfig extends CommonConfig {
+  /** When /healthz calls a consumer stuck or lagging (PARLEY_HEALTH_STUCK_MS, PARLEY_HEALTH_MAX_LAG). */
+  readonly healthBounds: HealthBounds;
   readonly host: string;
   readonly port: number;
   readonly databaseUrl: string;
@@ -18,6 +20,7 @@ export interface QueryConfig extends CommonConfig {
 export function loadQueryConfig(env: Env): QueryConfig {
   return deepFreeze({
     ...readCommonConfig(env),
+    healthBounds: readHealthBounds(env),
     host: readString(env, 'HOST', '0.0.0.0'),
     port: readInt(env, 'PORT', 8081, { min: 0, max: 65535 }),
     databaseUrl: readString(env, 'DATABASE_URL'),

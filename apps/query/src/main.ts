@@ -4,6 +4,7 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Kysely } from 'kysely';
 import { KafkaEventLog } from '@parley/log-kafka';
+import { healthReport } from '@parley/core';
 import { bootApp, createKafkaClient, createPostgres, loadConfigOrExit, stopOnSignals } from '@parley/runtime';
 import { topicSpecs } from '@parley/domain';
 import { PasswordHasher, TokenService, createAuthenticator } from '@parley/auth';
@@ -43,6 +44,7 @@ try {
     staticDir: webRoot,
     trustProxy: config.trustProxy,
     ready: () => ready,
+    health: () => healthReport([projector.health], config.healthBounds),
   });
   const server = createServer(app);
   server.requestTimeout = 30_000;
