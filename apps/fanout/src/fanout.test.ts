@@ -107,6 +107,18 @@ test('fanout quarantines an event it cannot decode, delivers the ones after it, 
     await eventually(() => assert.deepEqual(delivered(), [1, 2, 3]));
     assert.equal(healthReport([fanout.health], bounds).healthy, true);
     assert.equal(fanout.health.recent().length, 1, 'the outage quarantined nothing');
+
+    // Another member taking the partition over rebuilds its state from the log, through the bad record.
+    await fanout.close();
+    const successor = new Fanout({ log, presence, logger: silentLogger, roomPresenceDelayMs: 10, deliver: async (_gateway, batch) => void handed.push(...batch) });
+    try {
+      await successor.start();
+      await put(message(4));
+      await eventually(() => assert.deepEqual(delivered(), [1, 2, 3, 4]));
+      assert.deepEqual(successor.health.recent().map((q) => q.offset), [1], 'the rebuild skipped the bad record, visibly');
+    } finally {
+      await successor.close();
+    }
   } finally {
     await fanout.close();
     await presence.close();

@@ -42,7 +42,7 @@ export class Fanout {
   readonly health = new ConsumerHealth(GROUP);
 
   constructor(private readonly options: FanoutOptions) {
-    this.states = new PartitionStates(options.log, { dedupeWindow: 0 });
+    this.states = new PartitionStates(options.log, { dedupeWindow: 0 }, (record, error) => this.quarantine(record, error));
   }
 
   async start(): Promise<void> {

@@ -55,7 +55,13 @@ export class Ingest {
   readonly health = new ConsumerHealth(GROUP);
 
   constructor(private readonly options: IngestOptions) {
-    this.states = new PartitionStates(options.log, { dedupeWindow: options.dedupeWindow });
+    // An event that cannot be folded was quarantined by the projector and fanout too: skip it, visibly.
+    this.states = new PartitionStates(options.log, { dedupeWindow: options.dedupeWindow }, (record, error) => {
+      const q = { consumer: GROUP, topic: record.topic, partition: record.partition, offset: record.offset, key: record.key, error: message(error), at: Date.now() };
+      recordQuarantined(GROUP, record.partition);
+      this.health.quarantined(q);
+      this.options.logger.error('ingest skipped an event it cannot fold while rebuilding a partition', { ...q });
+    });
   }
 
   async start(): Promise<void> {

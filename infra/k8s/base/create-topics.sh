@@ -45,6 +45,10 @@ topics --create --if-not-exists --topic parley.events \
 topics --create --if-not-exists --topic parley.commands \
   --partitions "$PARLEY_PARTITIONS" --replication-factor "$RF" \
   --config retention.ms="$COMMANDS_RETENTION_MS" --config min.insync.replicas="$MIN_ISR"
+# Commands ingest could not decide (docs/OPERATIONS.md, Quarantined records): kept until an operator acts.
+topics --create --if-not-exists --topic parley.deadletter \
+  --partitions "$PARLEY_PARTITIONS" --replication-factor "$RF" \
+  --config retention.ms=-1 --config retention.bytes=-1 --config min.insync.replicas="$MIN_ISR"
 
 # Topics that existed before (created by an app, or by an older version of this job) get the same settings.
 configs() { "$BIN/kafka-configs.sh" --bootstrap-server "$KAFKA_BROKERS" --alter --entity-type topics "$@"; }

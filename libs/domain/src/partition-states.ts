@@ -1,4 +1,4 @@
-import type { EventLog } from '@parley/core';
+import type { EventLog, LogRecord } from '@parley/core';
 import { eventCodec } from '@parley/schemas';
 import { StreamState, type StreamStateOptions } from './stream-state.js';
 import { Topics } from './streams.js';
@@ -14,9 +14,15 @@ const READ_CHUNK = 50_000;
 export class PartitionStates {
   private readonly states = new Map<number, { state: StreamState; next: number }>();
 
+  /**
+   * @param onUnreadable called for an event that cannot be decoded or folded while catching up: it is
+   * skipped (as the consumer skipped, and quarantined, it when it met it live), so one bad record cannot
+   * stop a partition's rebuild for good. Without it, such an event throws, as before.
+   */
   constructor(
     private readonly log: EventLog,
     private readonly options: StreamStateOptions,
+    private readonly onUnreadable?: (record: LogRecord, error: unknown) => void,
   ) {}
 
   /** Folds events of `partition` from the last applied offset up to `until` (default: the end). */
@@ -29,7 +35,12 @@ export class PartitionStates {
       let applied = 0;
       for (const record of records) {
         if (record.offset >= end) break;
-        entry.state.apply(eventCodec.decode(record.value));
+        try {
+          entry.state.apply(eventCodec.decode(record.value));
+        } catch (error) {
+          if (!this.onUnreadable) throw error;
+          this.onUnreadable(record, error);
+        }
         entry.next = record.offset + 1;
         applied++;
       }
