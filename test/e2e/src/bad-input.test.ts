@@ -1,19 +1,9 @@
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import WebSocket from 'ws';
-import { startServer, removeDataDir, type RunningServer } from './server.js';
+import { startServer, removeDataDir, within, type RunningServer } from './server.js';
 import { newUser } from './clients.js';
 
-/** `promise`, or a failure naming `what` after `ms`: a test waits for an event, never forever. */
-async function within<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`no ${what} within ${ms} ms`)), ms)));
-  try {
-    return await Promise.race([promise, timeout]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
 
 /** A raw WebSocket that records frames, for poking the server with what the SDK would never send. */
 async function raw(url: string) {

@@ -2,20 +2,10 @@ import { it, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { eventually } from '@parley/core/conformance';
 import type { Ack } from '@parley/sdk';
-import { startServer, removeDataDir, type RunningServer } from './server.js';
+import { startServer, removeDataDir, within, type RunningServer } from './server.js';
 import { inbox, newUser } from './clients.js';
 import { freePort } from '@parley/test-infra';
 
-/** `promise`, or a failure naming `what` after `ms`. */
-async function within<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`no ${what} within ${ms} ms`)), ms)));
-  try {
-    return await Promise.race([promise, timeout]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
 
 let server: RunningServer | undefined;
 after(async () => {
