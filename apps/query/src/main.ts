@@ -14,6 +14,7 @@ import { loadQueryConfig } from './config.js';
 import { Projector } from './projector.js';
 import { CommandBus } from './command-bus.js';
 import { createHttpApp } from './http/create-http-app.js';
+import { guardHttpServer } from './http/method-guards.js';
 
 // Distributed query: the HTTP API and web client, and one member of the projector group.
 const config = loadConfigOrExit(() => loadQueryConfig(process.env));
@@ -47,6 +48,7 @@ try {
     health: () => healthReport([projector.health], config.healthBounds),
   });
   const server = createServer(app);
+  guardHttpServer(server);
   server.requestTimeout = 30_000;
   await new Promise<void>((resolve) => server.listen(config.port, config.host, resolve));
   ready = true;
