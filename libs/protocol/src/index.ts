@@ -8,3 +8,4 @@ export * from './api.js';
 export * from './text.js';
 export * from './schema/compile.js';
 export * from './http/index.js';
+export * from './error-codes.js';

@@ -1,3 +1,5 @@
+import type { ErrorCode } from './error-codes.js';
+
 /**
  * Every code the server can send in an `error` frame over the WebSocket (docs/PROTOCOL.md "Error codes"
  * says when). A subset of @parley/core's ERROR_CODES; the rest are HTTP-only or never leave the server.
@@ -20,8 +22,9 @@ export const WS_ERROR_CODES = [
   'too_many_pending',
   'unavailable',
   'internal',
-] as const;
+] as const satisfies readonly ErrorCode[];
 
+/** Every entry is one of ERROR_CODES. */
 export type WsErrorCode = (typeof WS_ERROR_CODES)[number];
 
 /** The codes parseClientFrame refuses a frame with (a subset of WS_ERROR_CODES). */

@@ -1,8 +1,8 @@
 import type { ErrorRequestHandler } from 'express';
 import { ParleyError, isErrorCode, type Logger } from '@parley/core';
-import type { HttpErrorCode } from '@parley/protocol';
+import type { ErrorCode as HttpErrorCode } from '@parley/protocol';
 
-/** The one table from error code to HTTP status (the codes: HTTP_ERROR_CODES in libs/protocol/src/http/errors.ts). */
+/** The one table from error code to HTTP status (the codes: ERROR_CODES in libs/protocol/src/error-codes.ts). */
 export const HTTP_STATUS: Record<HttpErrorCode, number> = {
   bad_request: 400,
   invalid_json: 400,
