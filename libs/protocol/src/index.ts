@@ -9,3 +9,4 @@ export * from './text.js';
 export * from './schema/compile.js';
 export * from './http/index.js';
 export * from './error-codes.js';
+export * from './tcp-framing.js';
