@@ -1,4 +1,7 @@
-/** WebSocket close codes Parley uses (4000-4999 are for applications, RFC 6455 section 7.4.2). */
+/**
+ * Close codes Parley uses (4000-4999 are for applications, RFC 6455 section 7.4.2): the WebSocket close
+ * code, and on TCP the `code` of the final `close` frame.
+ */
 export const CloseCodes = {
   /** Normal closure. */
   normal: 1000,
@@ -18,6 +21,8 @@ export const CloseCodes = {
   slowConsumer: 4008,
   /** The account's token was revoked (logout) while connected. */
   loggedOut: 4009,
+  /** Nothing arrived from the client within the heartbeat timeout: the connection is presumed dead. */
+  heartbeatTimeout: 4010,
 } as const;
 
 export type CloseCode = (typeof CloseCodes)[keyof typeof CloseCodes];

@@ -117,6 +117,31 @@ export const PongFrame = Type.Object(
 );
 export type PongFrame = Static<typeof PongFrame>;
 
+/**
+ * TCP only: the last frame before the server closes a TCP connection, carrying what a WebSocket close
+ * frame carries (a CloseCodes value and a reason). A WebSocket never receives it.
+ */
+export const CloseFrame = Type.Object(
+  {
+    type: Type.Literal('close'),
+    code: Type.Integer({ minimum: 1000, maximum: 4999, description: 'a close code from docs/PROTOCOL.md (CloseCodes)' }),
+    reason: Type.String({ maxLength: 123, description: 'for people; do not parse' }),
+  },
+  { title: 'close', description: 'TCP only: the final frame before the server closes the connection.' },
+);
+export type CloseFrame = Static<typeof CloseFrame>;
+
+/**
+ * TCP only: the server has not heard from the connection for the heartbeat interval; answer with any frame
+ * (`ping` is the usual one) before the heartbeat timeout, or the connection is closed (4010). A WebSocket
+ * gets a protocol ping instead.
+ */
+export const HeartbeatFrame = Type.Object(
+  { type: Type.Literal('heartbeat') },
+  { title: 'heartbeat', description: 'TCP only: answer with any frame (e.g. ping) before the heartbeat timeout.' },
+);
+export type HeartbeatFrame = Static<typeof HeartbeatFrame>;
+
 /** Every server frame by its `type`. */
 export const SERVER_FRAMES = {
   ready: ReadyFrame,
@@ -127,6 +152,8 @@ export const SERVER_FRAMES = {
   resumed: ResumedFrame,
   error: ErrorFrame,
   pong: PongFrame,
+  close: CloseFrame,
+  heartbeat: HeartbeatFrame,
 } as const;
 
 export const ServerFrame = Type.Union(
@@ -134,6 +161,10 @@ export const ServerFrame = Type.Union(
   { title: 'server frame' },
 );
 export type ServerFrame = Static<typeof ServerFrame>;
+
+/** What a TCP client can receive: every server frame, plus the two only TCP needs. */
+export const TcpServerFrame = Type.Union([ServerFrame, CloseFrame, HeartbeatFrame], { title: 'TCP server frame' });
+export type TcpServerFrame = Static<typeof TcpServerFrame>;
 
 /**
  * Internal, gateway-bound only (never written to a client): the token with this id was revoked, so the

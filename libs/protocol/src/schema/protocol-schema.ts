@@ -2,8 +2,10 @@ import type { TSchema } from '@sinclair/typebox';
 import { AuthFrame, PingFrame, ReadFrame, ResumeFrame, SendFrame } from '../client-frames.js';
 import {
   AckFrame,
+  CloseFrame,
   ConversationFrame,
   ErrorFrame,
+  HeartbeatFrame,
   MessageFrame,
   PongFrame,
   ReadyFrame,
@@ -25,6 +27,9 @@ const server: Record<string, TSchema> = {
   ResumedFrame,
   ErrorFrame,
   PongFrame,
+  // TCP only (the WebSocket has these in its own protocol: close frames and pings).
+  CloseFrame,
+  HeartbeatFrame,
 };
 
 const refs = (names: Record<string, TSchema>) => Object.keys(names).map((name) => ({ $ref: `#/definitions/${name}` }));
