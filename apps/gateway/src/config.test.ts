@@ -15,3 +15,21 @@ test('single-node config: defaults, overrides, and errors that name the variable
   assert.throws(() => loadSingleNodeConfig({ PARLEY_LOG_FSYNC: 'sometimes' }), /PARLEY_LOG_FSYNC must be one of always, interval, never/);
   assert.throws(() => loadSingleNodeConfig({ PARLEY_MAX_CONTENT_BYTES: '0' }), /PARLEY_MAX_CONTENT_BYTES must be between/);
 });
+
+test('TCP and heartbeat config: defaults per mode, off, 0, TLS needs both files, the timeout must exceed the interval', async () => {
+  const { loadGatewayConfig } = await import('./gateway-config.js');
+  const d = loadSingleNodeConfig({});
+  assert.deepEqual(d.tcp, { port: 8081, tls: undefined });
+  assert.deepEqual(d.heartbeat, { intervalMs: 20_000, timeoutMs: 60_000 });
+  const distributed = { DATABASE_URL: 'postgres://x', REDIS_URL: 'redis://x', KAFKA_BROKERS: 'k:9092', PARLEY_TOKEN_SECRET: 'a'.repeat(64), PARLEY_INTERNAL_TOKEN: 'b'.repeat(32) };
+  assert.equal(loadGatewayConfig(distributed).tcp.port, undefined, 'the distributed gateway has no TCP listener unless asked');
+  assert.equal(loadGatewayConfig({ ...distributed, PARLEY_TCP_PORT: '7000' }).tcp.port, 7000);
+  assert.equal(loadSingleNodeConfig({ PARLEY_TCP_PORT: 'off' }).tcp.port, undefined);
+  assert.equal(loadSingleNodeConfig({ PARLEY_TCP_PORT: '0' }).tcp.port, 0);
+  assert.deepEqual(loadSingleNodeConfig({ PARLEY_TCP_TLS_CERT: '/c.pem', PARLEY_TCP_TLS_KEY: '/k.pem' }).tcp.tls, { certFile: '/c.pem', keyFile: '/k.pem' });
+  assert.throws(() => loadSingleNodeConfig({ PARLEY_TCP_PORT: '70000' }), /PARLEY_TCP_PORT must be a port from 0 to 65535 \(0: any free port\) or off/);
+  assert.throws(() => loadSingleNodeConfig({ PARLEY_TCP_TLS_CERT: '/c.pem' }), /PARLEY_TCP_TLS_KEY must be set too/);
+  assert.deepEqual(loadSingleNodeConfig({ PARLEY_HEARTBEAT_INTERVAL_MS: '100', PARLEY_HEARTBEAT_TIMEOUT_MS: '300' }).heartbeat, { intervalMs: 100, timeoutMs: 300 });
+  assert.throws(() => loadSingleNodeConfig({ PARLEY_HEARTBEAT_TIMEOUT_MS: '20000' }), /PARLEY_HEARTBEAT_TIMEOUT_MS \(20000\) must exceed PARLEY_HEARTBEAT_INTERVAL_MS \(20000\)/);
+  assert.throws(() => loadSingleNodeConfig({ PARLEY_HEARTBEAT_INTERVAL_MS: 'soon' }), /PARLEY_HEARTBEAT_INTERVAL_MS must be an integer/);
+});

@@ -1,10 +1,15 @@
 import { resolve } from 'node:path';
+import { readHeartbeatConfig, readTcpConfig, type HeartbeatConfig, type TcpConfig } from './transport-config.js';
 import { deepFreeze, readEnum, readHealthBounds, readInt, readOptionalString, readString, type Env, type HealthBounds, type LogLevel } from '@parley/core';
 
 /** Single-node configuration: the only place that reads the environment (see the README's configuration table). */
 export interface SingleNodeConfig {
   readonly host: string;
   readonly port: number;
+  /** Raw TCP access (PARLEY_TCP_PORT, default 8081; `off` disables it). */
+  readonly tcp: TcpConfig;
+  /** Dead-connection detection on every transport (PARLEY_HEARTBEAT_INTERVAL_MS, PARLEY_HEARTBEAT_TIMEOUT_MS). */
+  readonly heartbeat: HeartbeatConfig;
   readonly dataDir: string;
   readonly logLevel: LogLevel;
   /** Hex or base64 secret (>= 32 bytes); when unset a random one is kept in `<dataDir>/token.key`. */
@@ -31,6 +36,8 @@ export function loadSingleNodeConfig(env: Env): SingleNodeConfig {
   return deepFreeze({
     host: readString(env, 'HOST', '127.0.0.1'),
     port: readInt(env, 'PORT', 8080, { min: 0, max: 65535 }),
+    tcp: readTcpConfig(env, 8081),
+    heartbeat: readHeartbeatConfig(env),
     dataDir: resolve(readString(env, 'PARLEY_DATA_DIR', './data')),
     logLevel: readEnum(env, 'PARLEY_LOG_LEVEL', ['debug', 'info', 'warn', 'error', 'silent'] as const, 'info'),
     tokenSecret: readOptionalString(env, 'PARLEY_TOKEN_SECRET'),

@@ -1,4 +1,5 @@
 import { deepFreeze, readInt, readString, type Env } from '@parley/core';
+import { readHeartbeatConfig, readTcpConfig, type HeartbeatConfig, type TcpConfig } from './transport-config.js';
 import { readCommonConfig, readInternalToken, readTokenSecret, type CommonConfig } from '@parley/runtime';
 
 /** A distributed gateway's configuration (docs/OPERATIONS.md). */
@@ -6,6 +7,10 @@ export interface GatewayConfig extends CommonConfig {
   readonly host: string;
   /** Public WebSocket port. */
   readonly port: number;
+  /** Raw TCP access (PARLEY_TCP_PORT): off unless set. */
+  readonly tcp: TcpConfig;
+  /** Dead-connection detection on every transport (PARLEY_HEARTBEAT_INTERVAL_MS, PARLEY_HEARTBEAT_TIMEOUT_MS). */
+  readonly heartbeat: HeartbeatConfig;
   /** Port of the internal hand-off endpoint fanout calls. */
   readonly internalPort: number;
   /** Host (pod IP or DNS name) fanout uses to reach the internal port. */
@@ -28,6 +33,8 @@ export function loadGatewayConfig(env: Env): GatewayConfig {
     ...readCommonConfig(env),
     host: readString(env, 'HOST', '0.0.0.0'),
     port: readInt(env, 'PORT', 8080, { min: 0, max: 65535 }),
+    tcp: readTcpConfig(env, 'off'),
+    heartbeat: readHeartbeatConfig(env),
     internalPort: readInt(env, 'PARLEY_INTERNAL_PORT', 9100, { min: 0, max: 65535 }),
     advertisedHost: readString(env, 'PARLEY_ADVERTISED_HOST', '127.0.0.1'),
     databaseUrl: readString(env, 'DATABASE_URL'),

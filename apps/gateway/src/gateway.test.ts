@@ -42,6 +42,7 @@ const options: GatewayOptions = {
   },
   logger: silentLogger,
   heartbeatMs: 1000,
+  clientHeartbeat: { intervalMs: 60_000, timeoutMs: 120_000 },
   limits: {
     maxContentBytes: 100, maxFrameBytes: 1000, maxPendingSends: 2, maxResumeConversations: 10, authTimeoutMs: 5000,
     framesPerSecond: 1000, frameBurst: 1000, maxBufferedBytes: 1 << 20, maxConsecutiveErrors: 100, maxAheadPerConversation: 100,
@@ -59,7 +60,7 @@ after(async () => {
 function connect() {
   const frames: Array<Record<string, unknown>> = [];
   const closes: number[] = [];
-  const socket: ClientSocket = { send: (t) => (frames.push(JSON.parse(t) as Record<string, unknown>), true), bufferedAmount: () => 0, close: (code) => void closes.push(code) };
+  const socket: ClientSocket = { send: (t) => (frames.push(JSON.parse(t) as Record<string, unknown>), true), bufferedAmount: () => 0, ping: () => undefined, close: (code) => void closes.push(code) };
   const session = gateway.open(socket)!;
   return { session, frames, closes, say: (f: unknown) => gateway.message(session, JSON.stringify(f)) };
 }
@@ -168,6 +169,7 @@ test('a hand-off batch reaches each connection as one write with its frames in o
     send: (t) => (writes.push([t]), true),
     sendMany: (ts) => (writes.push([...ts]), true),
     bufferedAmount: () => 0,
+    ping: () => undefined,
     close: () => undefined,
   };
   const session = gateway.open(socket)!;
@@ -192,7 +194,7 @@ test('the gateway bounds unacknowledged sends over all its connections; an ack o
     const open = async (id: string, username: string) => {
       const { token } = await tokens.issue({ id, username });
       const frames: Array<Record<string, unknown>> = [];
-      const socket: ClientSocket = { send: (t) => (frames.push(JSON.parse(t) as Record<string, unknown>), true), bufferedAmount: () => 0, close: () => undefined };
+      const socket: ClientSocket = { send: (t) => (frames.push(JSON.parse(t) as Record<string, unknown>), true), bufferedAmount: () => 0, ping: () => undefined, close: () => undefined };
       const session = small.open(socket)!;
       small.message(session, JSON.stringify({ type: 'auth', token }));
       await eventually(() => assert.equal(frames[0]?.type, 'ready'));
@@ -234,7 +236,7 @@ test('a connection whose send buffer is over the limit after a hand-off batch is
   const { token } = await tokens.issue({ id: 'ud', username: 'dave' });
   let buffered = 0;
   const closes: number[] = [];
-  const socket: ClientSocket = { send: () => true, sendMany: () => true, bufferedAmount: () => buffered, close: (code) => void closes.push(code) };
+  const socket: ClientSocket = { send: () => true, sendMany: () => true, bufferedAmount: () => buffered, ping: () => undefined, close: (code) => void closes.push(code) };
   const session = gateway.open(socket)!;
   gateway.message(session, JSON.stringify({ type: 'auth', token }));
   await eventually(() => assert.ok(session.user));

@@ -24,6 +24,8 @@ import {
 import type { AwaitProjection, ClientSocket, HistoryReader } from './socket.js';
 import { Metrics, SpanKind, inSpan, injectTrace } from '@parley/telemetry';
 import { Cork, Session } from './session.js';
+import { HeartbeatSweep } from './heartbeat-sweep.js';
+import type { HeartbeatConfig } from './transport-config.js';
 
 export interface GatewayLimits {
   readonly maxContentBytes: number;
@@ -56,7 +58,10 @@ export interface GatewayOptions {
   readonly awaitProjection: AwaitProjection;
   readonly logger: Logger;
   readonly limits: GatewayLimits;
+  /** How often this gateway renews its presence lease. */
   readonly heartbeatMs: number;
+  /** Dead-connection detection on every transport (see HeartbeatSweep). */
+  readonly clientHeartbeat: HeartbeatConfig;
 }
 
 const HISTORY_PAGE = 200;
@@ -80,10 +85,14 @@ export class Gateway {
   /** Unacknowledged sends over every session (see GatewayLimits.maxGatewayPendingSends). */
   private readonly pendingSends = { count: 0 };
   private heartbeat: NodeJS.Timeout | undefined;
+  private readonly sweep: HeartbeatSweep;
   private accepting = true;
 
   constructor(private readonly options: GatewayOptions) {
     this.producer = options.log.producer();
+    this.sweep = new HeartbeatSweep(options.clientHeartbeat, () => this.sessions.values(), (session) =>
+      this.closeSession(session, CloseCodes.heartbeatTimeout, 'no heartbeat answer in time'),
+    );
   }
 
   get id(): string {
@@ -101,6 +110,7 @@ export class Gateway {
         .catch((error: unknown) => this.options.logger.warn('presence heartbeat failed', { error }));
     }, this.options.heartbeatMs);
     this.heartbeat.unref();
+    this.sweep.start();
   }
 
   /** A transport opened a connection. Returns the session to pass back with its frames, or undefined when draining. */
@@ -123,6 +133,7 @@ export class Gateway {
   /** A transport got one text frame from the connection. */
   message(session: Session, text: string): void {
     if (session.closed) return;
+    session.lastHeardAt = Date.now();
     Metrics.framesIn.add(1);
     if (!session.bucket.take())
       return this.fail(session, { code: 'rate_limited', message: 'Too many frames; slow down' });
@@ -146,10 +157,16 @@ export class Gateway {
   /** A transport got a frame over `maxFrameBytes`: refuse it without reading it, keep the connection. */
   oversized(session: Session, bytes: number): void {
     if (session.closed) return;
+    session.lastHeardAt = Date.now();
     this.fail(session, {
       code: 'payload_too_large',
       message: `Frame is ${bytes} bytes; the limit is ${this.options.limits.maxFrameBytes}`,
     });
+  }
+
+  /** The transport heard from the connection outside a frame (a WebSocket pong or ping): it is alive. */
+  heard(session: Session): void {
+    session.lastHeardAt = Date.now();
   }
 
   /** The transport saw the connection close. Idempotent. */
@@ -569,12 +586,13 @@ export class Gateway {
     this.closed(session);
   }
 
-  /** Stops accepting, tells every client to reconnect elsewhere (1001), and stops heartbeating. Idempotent. */
+  /** Stops accepting, tells every client to reconnect elsewhere (1001), and stops heartbeating and sweeping. Idempotent. */
   async drain(): Promise<void> {
     this.accepting = false;
     for (const session of [...this.sessions.values()])
       this.closeSession(session, CloseCodes.goingAway, 'server is shutting down; reconnect');
     if (this.heartbeat) clearInterval(this.heartbeat);
+    this.sweep.stop();
     await this.producer.close();
   }
 }

@@ -1,4 +1,5 @@
 import type { GatewayLimits } from './gateway.js';
+import type { HeartbeatConfig } from './transport-config.js';
 
 /** uWS buffers at most this per WebSocket message; beyond it the connection is dropped. */
 export const MAX_WS_MESSAGE_BYTES = 1024 * 1024;
@@ -25,8 +26,33 @@ export function gatewayLimits(c: { maxContentBytes: number; maxPendingSends: num
   };
 }
 
-/** The transport's limits (see UwsServerOptions), the same in both modes. */
-export function transportLimits(maxContentBytes: number): {
+/**
+ * uWS's own idle timeout, only a backstop behind the gateway's heartbeat (which closes a silent connection
+ * with 4010 within timeout + interval): the next multiple of 4 s above that, as uWS requires, or 0 (off)
+ * past uWS's maximum of 960 s.
+ */
+export function idleBackstopSeconds(heartbeat: HeartbeatConfig): number {
+  const seconds = Math.ceil((heartbeat.timeoutMs + heartbeat.intervalMs) / 4000) * 4 + 4;
+  return seconds > 960 ? 0 : seconds;
+}
+
+/** The TCP transport's limits (see TcpServerOptions), the same in both modes; frames per second are the gateway's. */
+export function tcpLimits(maxContentBytes: number): {
+  maxFrameBytes: number;
+  maxBackpressureBytes: number;
+  closeLingerMs: number;
+  tlsHandshakeTimeoutMs: number;
+} {
+  return {
+    maxFrameBytes: maxFrameBytes(maxContentBytes),
+    maxBackpressureBytes: 16 * 1024 * 1024,
+    closeLingerMs: 5000,
+    tlsHandshakeTimeoutMs: 10_000,
+  };
+}
+
+/** The WebSocket transport's limits (see UwsServerOptions), the same in both modes. */
+export function transportLimits(maxContentBytes: number, heartbeat: HeartbeatConfig): {
   maxPayloadBytes: number;
   maxFrameBytes: number;
   maxBackpressureBytes: number;
@@ -37,7 +63,7 @@ export function transportLimits(maxContentBytes: number): {
     maxPayloadBytes: MAX_WS_MESSAGE_BYTES,
     maxFrameBytes: maxFrameBytes(maxContentBytes),
     maxBackpressureBytes: 16 * 1024 * 1024,
-    idleTimeoutSeconds: 120,
+    idleTimeoutSeconds: idleBackstopSeconds(heartbeat),
     maxHttpBodyBytes: 1024 * 1024,
   };
 }

@@ -14,9 +14,11 @@ import { UwsServer } from './uws-server.js';
 import { startInternalServer } from './internal-server.js';
 import { createHistoryReader } from './history-reader.js';
 import { createAwaitProjection } from './await-projection.js';
-import { gatewayLimits, transportLimits } from './limits.js';
+import { gatewayLimits, tcpLimits, transportLimits } from './limits.js';
+import { TcpServer } from './tcp-server.js';
+import { readTlsFiles } from './transport-config.js';
 
-// Distributed gateway: WebSocket clients in, commands to Kafka, hand-offs from fanout out to sockets.
+// Distributed gateway: WebSocket (and, with PARLEY_TCP_PORT, raw TCP) clients in, commands to Kafka, hand-offs from fanout out to sockets.
 const config = loadConfigOrExit(() => loadGatewayConfig(process.env));
 const { logger, telemetry } = bootApp('gateway', config);
 let gateway: Gateway | undefined;
@@ -26,11 +28,23 @@ const server = new UwsServer({
   port: config.port,
   logger,
   gateway: () => gateway,
-  ...transportLimits(config.maxContentBytes),
+  ...transportLimits(config.maxContentBytes, config.heartbeat),
   ready: () => ready,
 });
+let tcp: TcpServer | undefined;
 try {
   await server.start();
+  if (config.tcp.port !== undefined) {
+    tcp = new TcpServer({
+      host: config.host,
+      port: config.tcp.port,
+      gateway: () => gateway,
+      logger: logger.child({ component: 'tcp' }),
+      ...tcpLimits(config.maxContentBytes),
+      ...(config.tcp.tls ? { tls: await readTlsFiles(config.tcp.tls) } : {}),
+    });
+    await tcp.start();
+  }
   const kafka = createKafkaClient(`parley-gateway-${config.instanceId}`, config.kafkaBrokers, logger);
   const log = new KafkaEventLog({ kafka, logger, replicationFactor: config.replicationFactor });
   await log.createTopics(topicSpecs(config.partitions));
@@ -48,6 +62,7 @@ try {
     authenticate,
     logger,
     heartbeatMs: Math.floor(config.presenceTtlMs / 3),
+    clientHeartbeat: config.heartbeat,
     limits: gatewayLimits(config),
     history: createHistoryReader(new ConversationRepository(db), new MessageRepository(db)),
     awaitProjection: createAwaitProjection(log, new ProjectionWriter(db), partitions),
@@ -57,12 +72,14 @@ try {
   await presence.heartbeat(gatewayId);
   gateway = g;
   ready = true;
-  logger.info('gateway ready', { port: server.port, internalPort: internal.port, gatewayId });
+  logger.info('gateway ready', { port: server.port, ...(tcp ? { tcpPort: tcp.port } : {}), internalPort: internal.port, gatewayId });
 
   stopOnSignals(logger, telemetry, async () => {
     ready = false;
     server.stopListening(); // no new connections
-    await g.drain(); // clients are told 1001 and reconnect to another gateway
+    tcp?.stopListening();
+    await g.drain(); // clients, WebSocket and TCP, are told 1001 and reconnect to another gateway
+    await tcp?.close();
     await internal.close();
     await presence.close();
     await log.close();

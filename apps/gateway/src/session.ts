@@ -14,6 +14,10 @@ export class Session {
   authenticating = false;
   closed = false;
   errors = 0;
+  /** When the client last sent anything (a frame, or a WebSocket pong): see HeartbeatSweep. */
+  lastHeardAt = Date.now();
+  /** When the sweep last asked it to answer (0: never). */
+  pingedAt = 0;
   readonly cursors = new Map<string, number>();
   /** Messages that arrived ahead of a gap, per conversation, waiting for the fill. */
   readonly ahead = new Map<string, Map<number, MessageFrame>>();

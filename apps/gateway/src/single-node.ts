@@ -30,11 +30,15 @@ import { Gateway } from './gateway.js';
 import { UwsServer } from './uws-server.js';
 import { createHistoryReader } from './history-reader.js';
 import { createAwaitProjection } from './await-projection.js';
-import { gatewayLimits, transportLimits } from './limits.js';
+import { gatewayLimits, tcpLimits, transportLimits } from './limits.js';
+import { TcpServer } from './tcp-server.js';
+import { readTlsFiles } from './transport-config.js';
 import { DataDirLock } from './data-dir-lock.js';
 
 export interface SingleNode {
   readonly port: number;
+  /** The raw TCP port; undefined when PARLEY_TCP_PORT is off. */
+  readonly tcpPort: number | undefined;
   /** Graceful stop: stop accepting, drain clients, commit consumers, close the log and the database. Idempotent. */
   close(): Promise<void>;
 }
@@ -71,12 +75,30 @@ async function startOnLockedDataDir(config: SingleNodeConfig, logger: Logger, lo
     logger: logger.child({ component: 'gateway' }),
     gateway: () => gateway,
     httpUpstream: () => upstream,
-    ...transportLimits(config.maxContentBytes),
+    ...transportLimits(config.maxContentBytes, config.heartbeat),
     ready: () => ready,
     // Assigned once the consumers exist; /healthz says 'starting' until then.
     health: () => health(),
   });
   await server.start();
+  // Like the WebSocket, bound early: a TCP client that connects while starting gets `close` 1013.
+  const tcp =
+    config.tcp.port === undefined
+      ? undefined
+      : new TcpServer({
+          host: config.host,
+          port: config.tcp.port,
+          gateway: () => gateway,
+          logger: logger.child({ component: 'tcp' }),
+          ...tcpLimits(config.maxContentBytes),
+          ...(config.tcp.tls ? { tls: await readTlsFiles(config.tcp.tls) } : {}),
+        });
+  try {
+    await tcp?.start();
+  } catch (error) {
+    server.stopListening();
+    throw error;
+  }
 
   await mkdir(config.dataDir, { recursive: true });
   const step = (msg: string, fields?: Record<string, unknown>) => logger.info(msg, fields);
@@ -162,22 +184,30 @@ async function startOnLockedDataDir(config: SingleNodeConfig, logger: Logger, lo
     authenticate,
     logger: logger.child({ component: 'gateway' }),
     heartbeatMs: 10_000,
+    clientHeartbeat: config.heartbeat,
     limits: gatewayLimits(config),
     history: createHistoryReader(conversations, messages),
     awaitProjection: createAwaitProjection(log, writer, partitions),
   });
   gateway.start();
   ready = true;
-  logger.info('Parley is ready', { url: `http://${config.host === '0.0.0.0' ? 'localhost' : config.host}:${server.port}`, dataDir: config.dataDir });
+  logger.info('Parley is ready', {
+    url: `http://${config.host === '0.0.0.0' ? 'localhost' : config.host}:${server.port}`,
+    ...(tcp ? { tcp: `${tcp.tls ? 'tls' : 'tcp'}://${config.host === '0.0.0.0' ? 'localhost' : config.host}:${tcp.port}` } : {}),
+    dataDir: config.dataDir,
+  });
 
   let closing: Promise<void> | undefined;
   return {
     port: server.port,
+    tcpPort: tcp?.port,
     close: () =>
       (closing ??= (async () => {
         ready = false;
         server.stopListening();
-        await gateway?.drain();
+        tcp?.stopListening();
+        await gateway?.drain(); // every client, WebSocket and TCP, is told 1001
+        await tcp?.close();
         await new Promise<void>((resolve) => httpServer.close(() => resolve()));
         httpServer.closeAllConnections();
         await ingest.close();

@@ -1,6 +1,9 @@
 import type { MessageFrame } from '@parley/protocol';
 
-/** What the gateway core knows of a client connection, whatever the transport (WebSocket now, TCP later). */
+/**
+ * What the gateway core knows of a client connection, whatever the transport (uws-server.ts: WebSocket;
+ * tcp-server.ts: raw TCP). A transport reports back through Gateway.open / message / oversized / heard / closed.
+ */
 export interface ClientSocket {
   /** Queues one text frame; returns false when the socket is closed. */
   send(text: string): boolean;
@@ -11,7 +14,15 @@ export interface ClientSocket {
   sendMany?(texts: readonly string[]): boolean;
   /** Bytes queued but not yet written to the network. */
   bufferedAmount(): number;
-  /** Closes with a code from @parley/protocol CloseCodes. Idempotent. */
+  /**
+   * Asks the client to show it is alive (HeartbeatSweep): a WebSocket protocol ping, whose pong the
+   * transport reports with Gateway.heard; on TCP a `heartbeat` frame, which the client answers with any frame.
+   */
+  ping(): void;
+  /**
+   * Closes with a code from @parley/protocol CloseCodes (WebSocket: the close frame; TCP: a final `close`
+   * frame, then the socket). Idempotent.
+   */
   close(code: number, reason: string): void;
 }
 

@@ -17,7 +17,10 @@ export interface UwsServerOptions {
   readonly maxFrameBytes: number;
   /** Per-socket send buffer uWS keeps before dropping writes (the gateway closes at its own, lower limit). */
   readonly maxBackpressureBytes: number;
-  /** Seconds of silence before a connection is dropped; uWS pings automatically well before that. */
+  /**
+   * Seconds of silence before uWS drops a connection (0: never): only a backstop. The gateway's heartbeat
+   * pings and closes silent connections (4010) well before; uWS's automatic pings are off.
+   */
   readonly idleTimeoutSeconds: number;
   /**
    * Where the HTTP API lives (single node): requests that are not the WebSocket or /healthz are passed
@@ -60,7 +63,7 @@ export class UwsServer {
       maxBackpressure: this.options.maxBackpressureBytes,
       closeOnBackpressureLimit: 0,
       idleTimeout: this.options.idleTimeoutSeconds,
-      sendPingsAutomatically: true,
+      sendPingsAutomatically: false,
       upgrade: (res, req, context) => {
         if (!this.options.gateway()) {
           res.cork(() => res.writeStatus('503 Service Unavailable').end('starting'));
@@ -92,6 +95,9 @@ export class UwsServer {
             return ok;
           },
           bufferedAmount: () => (data.closed ? 0 : ws.getBufferedAmount()),
+          ping: () => {
+            if (!data.closed) ws.ping();
+          },
           close: (code, reason) => {
             if (data.closed) return;
             data.closed = true;
@@ -106,6 +112,9 @@ export class UwsServer {
         if (message.byteLength > this.options.maxFrameBytes) return gateway.oversized(session, message.byteLength);
         gateway.message(session, Buffer.from(message).toString('utf8'));
       },
+      // A pong answers the heartbeat's ping; a client's own ping shows it is alive as well.
+      pong: (ws) => this.heard(ws.getUserData()),
+      ping: (ws) => this.heard(ws.getUserData()),
       close: (ws) => {
         const data = ws.getUserData();
         data.closed = true;
@@ -133,6 +142,10 @@ export class UwsServer {
       });
     });
     logger.info('gateway listening', { host: this.options.host, port: this.boundPort });
+  }
+
+  private heard(data: SocketData): void {
+    if (data.session) this.options.gateway()?.heard(data.session);
   }
 
   private passThrough(res: uWS.HttpResponse, req: uWS.HttpRequest): void {

@@ -10,6 +10,8 @@ const MAIN = fileURLToPath(new URL('../../../apps/gateway/dist/single-node-main.
 export interface RunningServer {
   readonly url: string;
   readonly port: number;
+  /** The raw TCP port (from the "tcp listening" log line); undefined when PARLEY_TCP_PORT is off. */
+  readonly tcpPort: number | undefined;
   readonly dataDir: string;
   readonly process: ChildProcess;
   /** Log lines (JSON) the server printed so far. */
@@ -21,7 +23,7 @@ export interface RunningServer {
 }
 
 /**
- * Starts `npm start`'s entry point as a real child process on a free port (PORT=0) and resolves once it
+ * Starts `npm start`'s entry point as a real child process on free ports (PORT=0, PARLEY_TCP_PORT=0) and resolves once it
  * logged "Parley is ready". Reuse `dataDir` to restart on the same data.
  */
 export async function startServer(options: { dataDir?: string; env?: Record<string, string> } = {}): Promise<RunningServer> {
@@ -31,6 +33,7 @@ export async function startServer(options: { dataDir?: string; env?: Record<stri
     readyMessage: 'Parley is ready',
     env: {
       PORT: '0',
+      PARLEY_TCP_PORT: '0',
       HOST: '127.0.0.1',
       PARLEY_DATA_DIR: dataDir,
       PARLEY_AUTH_RATE_PER_MIN: '100000',
@@ -41,7 +44,9 @@ export async function startServer(options: { dataDir?: string; env?: Record<stri
   });
   // The gateway logs its bound port before "ready"; the ready fields carry the last one seen.
   const port = Number(node.logs.map((l) => /"msg":"gateway listening".*"port":(\d+)/.exec(l)?.[1]).find(Boolean));
-  return { url: `http://127.0.0.1:${port}`, port, dataDir, process: node.process, logs: node.logs, stop: node.stop, kill: node.kill };
+  const tcp = node.logs.map((l) => /"msg":"tcp listening".*"port":(\d+)/.exec(l)?.[1]).find(Boolean);
+  const tcpPort = tcp === undefined ? undefined : Number(tcp);
+  return { url: `http://127.0.0.1:${port}`, port, tcpPort, dataDir, process: node.process, logs: node.logs, stop: node.stop, kill: node.kill };
 }
 
 export async function removeDataDir(dir: string): Promise<void> {
