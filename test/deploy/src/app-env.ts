@@ -1,5 +1,5 @@
 import { readFileSync, readdirSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import ts from 'typescript';
 
 /**
@@ -77,23 +77,43 @@ function readsIn(node: ts.Node): Reads {
   return { vars, calls };
 }
 
+function addFunctions(out: Map<string, Reads>, source: ts.SourceFile): void {
+  for (const statement of source.statements) {
+    if (ts.isFunctionDeclaration(statement) && statement.name) out.set(statement.name.text, readsIn(statement));
+  }
+}
+
 /** Top-level functions of the helper libraries, by name. */
 function helperFunctions(root: string): Map<string, Reads> {
   const out = new Map<string, Reads>();
   for (const dir of HELPER_DIRS) {
     for (const entry of readdirSync(join(root, dir))) {
       if (!entry.endsWith('.ts') || entry.endsWith('.test.ts') || entry.endsWith('.d.ts')) continue;
-      const source = parse(join(root, dir, entry));
-      for (const statement of source.statements) {
-        if (ts.isFunctionDeclaration(statement) && statement.name) out.set(statement.name.text, readsIn(statement));
-      }
+      addFunctions(out, parse(join(root, dir, entry)));
     }
+  }
+  return out;
+}
+
+/** The app's own files a config file imports (`./transport-config.js` -> its .ts source), followed transitively. */
+function localImports(file: string, seen = new Set<string>()): ts.SourceFile[] {
+  const out: ts.SourceFile[] = [];
+  for (const statement of parse(file).statements) {
+    if (!ts.isImportDeclaration(statement) || !ts.isStringLiteral(statement.moduleSpecifier)) continue;
+    const spec = statement.moduleSpecifier.text;
+    if (!spec.startsWith('.')) continue;
+    const target = join(dirname(file), spec.replace(/\.js$/, '.ts'));
+    if (seen.has(target)) continue;
+    seen.add(target);
+    out.push(parse(target), ...localImports(target, seen));
   }
   return out;
 }
 
 export function appEnv(root: string, app: AppName): AppEnv {
   const helpers = helperFunctions(root);
+  // Helpers in the app's own files count too (e.g. gateway-config.ts calling readTcpConfig from transport-config.ts).
+  for (const file of APPS[app].config) for (const source of localImports(join(root, file))) addFunctions(helpers, source);
   const vars = new Map<string, boolean>();
   const seen = new Set<string>();
   const merge = (reads: Reads): void => {

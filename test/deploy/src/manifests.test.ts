@@ -46,6 +46,7 @@ interface ComposeService {
   volumes?: Array<{ type: string; source?: string; target: string }>;
   build?: { context: string; dockerfile?: string };
   profiles?: string[];
+  ports?: Array<{ target: number; published?: string; host_ip?: string }>;
 }
 interface ComposeProject {
   services: Record<string, ComposeService>;
@@ -118,6 +119,84 @@ function serviceCommand(s: ComposeService): string {
 function appOf(commandLine: string): AppName | undefined {
   const words = commandLine.split(/\s+/);
   return (Object.keys(APPS) as AppName[]).find((app) => words.some((w) => w === APPS[app].main || w.endsWith(`/${APPS[app].main}`)));
+}
+
+// ---------------------------------------------------------------- raw TCP
+
+/** The text inside the first `name { ... }` block of an nginx configuration (comments dropped), if any. */
+function nginxBlock(conf: string, name: string): string | undefined {
+  const text = conf.replace(/#.*$/gm, '');
+  const start = new RegExp(`(^|[\\s;{}])${name}\\s*\\{`).exec(text);
+  if (!start) return undefined;
+  let depth = 0;
+  for (let i = start.index + start[0].length - 1; i < text.length; i++) {
+    if (text[i] === '{') depth++;
+    else if (text[i] === '}' && --depth === 0) return text.slice(start.index + start[0].length, i);
+  }
+  return undefined;
+}
+
+/**
+ * What is wrong with compose's raw TCP path (empty when nothing): every gateway enables its TCP listener
+ * on a fixed port (PARLEY_TCP_PORT: a distributed gateway has none unless set), and the edge publishes a
+ * port whose nginx `stream` server proxies to an upstream holding every gateway at that port.
+ */
+function composeTcpFindings(project: ComposeProject, nginxConf: string): string[] {
+  const findings: string[] = [];
+  const gateways = Object.entries(project.services).filter(([, s]) => appOf(serviceCommand(s)) === 'gateway');
+  if (gateways.length === 0) findings.push('compose runs no gateway');
+  const tcpPorts = new Map<string, number>();
+  for (const [name, s] of gateways) {
+    const port = Number(s.environment?.['PARLEY_TCP_PORT']);
+    if (!Number.isInteger(port) || port < 1 || port > 65535) findings.push(`${name}: PARLEY_TCP_PORT is ${s.environment?.['PARLEY_TCP_PORT']}, not a fixed port`);
+    else tcpPorts.set(name, port);
+  }
+  const stream = nginxBlock(nginxConf, 'stream');
+  if (!stream) return [...findings, 'edge/nginx.conf has no stream block'];
+  const listen = Number(/\blisten\s+(\d+)/.exec(stream)?.[1]);
+  const edge = Object.values(project.services).find((s) => s.volumes?.some((v) => v.target === '/etc/nginx/nginx.conf'));
+  if (!edge?.ports?.some((p) => p.target === listen)) findings.push(`the edge does not publish the stream port ${listen}`);
+  const upstreamName = /\bproxy_pass\s+([\w.-]+)\s*;/.exec(stream)?.[1];
+  const upstream = upstreamName ? nginxBlock(stream, `upstream\\s+${upstreamName}`) : undefined;
+  if (!upstream) return [...findings, `the stream server proxies to no upstream of the stream block (${upstreamName})`];
+  const servers = new Set([...upstream.matchAll(/\bserver\s+([\w.-]+:\d+)/g)].map((m) => m[1]!));
+  for (const [name, port] of tcpPorts) {
+    const host = project.services[name]!.hostname ?? name;
+    if (!servers.has(`${host}:${port}`)) findings.push(`the TCP upstream does not hold ${host}:${port}`);
+  }
+  return findings;
+}
+
+/**
+ * What is wrong with a kustomization's raw TCP path (empty when nothing): the gateway container has a port
+ * named `tcp` and PARLEY_TCP_PORT set to it; a Service selecting the gateways has a port targeting it; the
+ * gateways' NetworkPolicy admits it from anywhere; with `loadBalancer`, a LoadBalancer Service exposes it
+ * (an Ingress is HTTP only).
+ */
+function k8sTcpFindings(resources: Resource[], loadBalancer: boolean): string[] {
+  const findings: string[] = [];
+  const gateways = resources.filter((r) => podTemplate(r)?.spec.containers.some((c) => appOf(containerCommand(c)) === 'gateway'));
+  if (gateways.length === 0) findings.push('no workload runs the gateway');
+  for (const r of gateways) {
+    const t = podTemplate(r)!;
+    const c = t.spec.containers.find((x) => appOf(containerCommand(x)) === 'gateway')!;
+    const port = c.ports?.find((p) => p.name === 'tcp')?.containerPort;
+    const env = c.env?.find((e) => e.name === 'PARLEY_TCP_PORT')?.value;
+    if (port === undefined) findings.push(`${r.metadata.name}: no container port named tcp`);
+    if (env === undefined || env !== String(port)) findings.push(`${r.metadata.name}: PARLEY_TCP_PORT is ${env}, not the tcp container port ${port}`);
+    const targets = (p: { targetPort?: string | number }) => p.targetPort === 'tcp' || (port !== undefined && p.targetPort === port);
+    const services = resources.filter((s) => s.kind === 'Service' && matches((s.spec as { selector?: Record<string, string> }).selector, t.metadata?.labels));
+    const withTcp = services.filter((s) => (s.spec as { ports: Array<{ targetPort?: string | number }> }).ports.some(targets));
+    if (withTcp.length === 0) findings.push(`${r.metadata.name}: no Service has a port targeting tcp`);
+    if (loadBalancer && !withTcp.some((s) => (s.spec as { type?: string }).type === 'LoadBalancer')) findings.push(`${r.metadata.name}: no LoadBalancer Service exposes tcp`);
+    const policies = resources.filter((p) => p.kind === 'NetworkPolicy' && matches((p.spec as { podSelector: { matchLabels?: Record<string, string> } }).podSelector.matchLabels, t.metadata?.labels));
+    for (const p of policies) {
+      const rules = (p.spec as { ingress?: Array<{ from?: unknown[]; ports?: Array<{ port?: string | number }> }> }).ingress ?? [];
+      const open = rules.some((rule) => !rule.from?.length && (!rule.ports || rule.ports.some((x) => x.port === 'tcp' || (port !== undefined && x.port === port))));
+      if (!open) findings.push(`NetworkPolicy ${p.metadata.name} does not admit the tcp port`);
+    }
+  }
+  return findings;
 }
 
 // ---------------------------------------------------------------- the Dockerfile, read statically
@@ -405,6 +484,9 @@ describe('deployment manifests', () => {
     }
     assert.ok(appEnv(root, 'gateway').required.has('PARLEY_TOKEN_SECRET'), 'readTokenSecret is followed into libs/runtime');
     assert.ok(!appEnv(root, 'ingest').required.has('PARLEY_INSTANCE_ID'), 'a variable with a default is not required');
+    const gateway = appEnv(root, 'gateway');
+    assert.ok(gateway.reads.has('PARLEY_TCP_PORT') && !gateway.required.has('PARLEY_TCP_PORT'), 'helpers in the app\'s own files are followed (transport-config.ts): PARLEY_TCP_PORT, optional');
+    assert.ok(gateway.reads.has('PARLEY_TCP_TLS_CERT') && gateway.reads.has('PARLEY_HEARTBEAT_INTERVAL_MS'), 'the TLS and heartbeat variables are found too');
   });
 
   it('compose sets every variable each app requires, and none it does not read', () => {
@@ -586,6 +668,55 @@ describe('deployment manifests', () => {
         assert.equal(paths.find((p) => p.path === '/')?.backend.service.name, queryService?.metadata.name, `${dir}: everything else goes to query`);
       }
     }
+  });
+
+  it('raw TCP: compose enables it on every gateway and the edge proxies a published port to them (stream)', () => {
+    assert.ok(project, 'compose.yaml was loaded');
+    const nginxConf = readFileSync(join(root, 'infra/compose/edge/nginx.conf'), 'utf8');
+    assert.deepEqual(composeTcpFindings(project, nginxConf), []);
+    // The check finds broken copies (so it cannot pass over nothing).
+    const clone = (): ComposeProject => JSON.parse(JSON.stringify(project)) as ComposeProject;
+    const expectFinding = (label: string, p: ComposeProject, conf: string, expected: RegExp): void => {
+      const findings = composeTcpFindings(p, conf);
+      assert.ok(findings.some((f) => expected.test(f)), `${label}: expected a finding like ${expected}, got ${JSON.stringify(findings)}`);
+    };
+    const off = clone();
+    off.services['gateway-2']!.environment!['PARLEY_TCP_PORT'] = 'off';
+    expectFinding('a gateway with TCP off', off, nginxConf, /gateway-2: PARLEY_TCP_PORT is off/);
+    const unpublished = clone();
+    for (const s of Object.values(unpublished.services)) s.ports = s.ports?.filter((p) => p.target !== 8081);
+    expectFinding('the stream port not published', unpublished, nginxConf, /does not publish the stream port/);
+    expectFinding('a gateway missing from the upstream', project, nginxConf.replace(/server gateway-2:8081/, 'server gateway-3:8081'), /does not hold gateway-2:8081/);
+    expectFinding('no stream block', project, nginxConf.replace(/\bstream\s*\{/, 'streem {'), /no stream block/);
+  });
+
+  it('raw TCP: k8s gives the gateway a tcp container port, PARLEY_TCP_PORT, a Service port and a NetworkPolicy rule; the example exposes it with a LoadBalancer', () => {
+    for (const [dir, resources] of renderedKustomizations()) {
+      assert.deepEqual(k8sTcpFindings(resources, dir === 'overlays/example'), [], dir);
+    }
+    const resources = rendered.get('overlays/example')!;
+    const gatewayService = resources.find((r) => r.kind === 'Service' && r.metadata.name === 'parley-gateway');
+    assert.ok((gatewayService?.spec as { ports: Array<{ name?: string }> } | undefined)?.ports.some((p) => p.name === 'tcp'), 'the parley-gateway Service has a tcp port');
+    // The check finds broken copies.
+    const expectFinding = (label: string, change: (r: Resource[]) => void, expected: RegExp): void => {
+      const copy = JSON.parse(JSON.stringify(resources)) as Resource[];
+      change(copy);
+      const findings = k8sTcpFindings(copy, true);
+      assert.ok(findings.some((f) => expected.test(f)), `${label}: expected a finding like ${expected}, got ${JSON.stringify(findings)}`);
+    };
+    const gatewayContainer = (r: Resource[]) => podTemplate(r.find((x) => x.kind === 'Deployment' && x.metadata.name === 'parley-gateway')!)!.spec.containers[0]!;
+    expectFinding('no tcp container port', (r) => (gatewayContainer(r).ports = gatewayContainer(r).ports?.filter((p) => p.name !== 'tcp')), /no container port named tcp/);
+    expectFinding('TCP left off', (r) => (gatewayContainer(r).env = gatewayContainer(r).env?.filter((e) => e.name !== 'PARLEY_TCP_PORT')), /PARLEY_TCP_PORT is undefined/);
+    expectFinding('no Service port', (r) => {
+      for (const s of r.filter((x) => x.kind === 'Service')) (s.spec as { ports: Array<{ name?: string }> }).ports = (s.spec as { ports: Array<{ name?: string }> }).ports.filter((p) => p.name !== 'tcp');
+    }, /no Service has a port targeting tcp/);
+    expectFinding('no LoadBalancer', (r) => {
+      for (const s of r.filter((x) => x.kind === 'Service')) delete (s.spec as { type?: string }).type;
+    }, /no LoadBalancer Service/);
+    expectFinding('the NetworkPolicy without tcp', (r) => {
+      const policy = r.find((x) => x.kind === 'NetworkPolicy' && x.metadata.name === 'parley-gateway')!;
+      for (const rule of (policy.spec as { ingress: Array<{ ports?: Array<{ port?: string }> }> }).ingress) rule.ports = rule.ports?.filter((p) => p.port !== 'tcp');
+    }, /does not admit the tcp port/);
   });
 
   it('the topic script is the same for compose and k8s, and the job runs it', () => {
