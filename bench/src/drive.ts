@@ -2,6 +2,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import WebSocket from 'ws';
 import type { DriveResult, Plan, PlanEntry } from './plan.js';
 import { percentiles } from './percentiles.js';
+import { openTcp, type FrameConnection } from './tcp-client.js';
 
 /** Seqs seen in one conversation by one connection (seqs are dense from 1, so a byte array indexed by seq). */
 class SeqSet {
@@ -22,7 +23,7 @@ class SeqSet {
 interface Conn {
   index: number;
   entry: PlanEntry;
-  ws?: WebSocket;
+  link?: FrameConnection;
   online: boolean;
   leaving: boolean;
   /** When the current connection was opened: messages sent before it came as history (resumed). */
@@ -80,6 +81,17 @@ export function openSocket(url: string, auth: unknown, onFrame: (text: string) =
   });
 }
 
+/** The same, as a FrameConnection (what the driver uses of either transport). */
+async function openWebSocket(url: string, auth: unknown, onFrame: (text: string) => void): Promise<FrameConnection> {
+  const ws = await openSocket(url, auth, onFrame);
+  return {
+    send: (text) => ws.send(text),
+    close: () => ws.close(),
+    terminate: () => ws.terminate(),
+    onClose: (listener) => ws.on('close', listener),
+  };
+}
+
 /** Runs `fn` over `items` with at most `n` at a time. */
 export async function pool<T>(items: readonly T[], n: number, fn: (t: T, i: number) => Promise<void>): Promise<void> {
   let next = 0;
@@ -97,8 +109,15 @@ export async function pool<T>(items: readonly T[], n: number, fn: (t: T, i: numb
  * received, and a seq received twice is a duplicate. Connections with `reconnectEverySeconds` go offline
  * for a second (after their pending sends are acked) and come back with `resume` from the highest seq they
  * hold without a gap; what the server then sends from history counts as resumed, not into latency.
+ * `plan.transport` picks WebSocket (each entry's wsUrl) or raw TCP (its tcpUrl); the accounting is the same.
  */
 export async function runPlanWithNode(plan: Plan, onStart: () => void = () => undefined): Promise<DriveResult> {
+  const transport = plan.transport ?? 'ws';
+  const urlOf = (entry: PlanEntry): string => {
+    const url = transport === 'tcp' ? entry.tcpUrl : entry.wsUrl;
+    if (!url) throw new Error(`the plan has no ${transport} URL for a connection`);
+    return url;
+  };
   const conns: Conn[] = plan.entries.map((entry, index) => ({
     index, entry, online: false, leaving: false, openedAt: 0, got: new Map(), mine: new Map(), pending: new Set(),
     nextSendAt: 0, nextConversation: index, sent: 0, acked: 0, errors: 0, reconnects: 0,
@@ -162,12 +181,12 @@ export async function runPlanWithNode(plan: Plan, onStart: () => void = () => un
     const auth = resume
       ? { type: 'auth', token: c.entry.token, resume: Object.fromEntries(c.entry.conversations.map((v) => [v.id, cursor(c, v.id)])) }
       : { type: 'auth', token: c.entry.token };
-    c.ws = await openSocket(c.entry.wsUrl, auth, (t) => onFrame(c, t));
-    c.ws.on('close', () => (c.online = false));
+    c.link = transport === 'tcp' ? await openTcp(urlOf(c.entry), auth, (t) => onFrame(c, t)) : await openWebSocket(urlOf(c.entry), auth, (t) => onFrame(c, t));
+    c.link.onClose(() => (c.online = false));
     c.online = true;
   };
 
-  process.stderr.write(`  connecting ${conns.length} WebSockets...\n`);
+  process.stderr.write(`  connecting ${conns.length} ${transport === 'tcp' ? 'raw TCP connections' : 'WebSockets'}...\n`);
   await pool(conns, 32, (c) => connect(c, false));
   const startAt = Math.max(plan.startAt, Date.now() + 200);
   const endAt = startAt + plan.durationSeconds * 1000;
@@ -179,7 +198,7 @@ export async function runPlanWithNode(plan: Plan, onStart: () => void = () => un
   const reconnect = async (c: Conn): Promise<void> => {
     c.leaving = true;
     for (let i = 0; i < 100 && c.pending.size > 0; i++) await sleep(50);
-    c.ws?.close();
+    c.link?.close();
     await sleep(1000);
     c.reconnects++;
     await connect(c, true);
@@ -215,12 +234,12 @@ export async function runPlanWithNode(plan: Plan, onStart: () => void = () => un
         if (c.entry.rate <= 0) continue;
         while (c.nextSendAt <= now) {
           c.nextSendAt += 1000 / c.entry.rate;
-          if (!c.online || c.leaving || !c.ws) continue; // offline: this send is not offered
+          if (!c.online || c.leaving || !c.link) continue; // offline: this send is not offered
           const conversation = c.entry.conversations[c.nextConversation++ % c.entry.conversations.length]!.id;
           const id = `m${++clientMsgId}`;
           c.pending.add(id);
           c.sent++;
-          c.ws.send(`{"type":"send","conversation":"${conversation}","clientMsgId":"${id}","content":"${Date.now()}"}`);
+          c.link.send(`{"type":"send","conversation":"${conversation}","clientMsgId":"${id}","content":"${Date.now()}"}`);
         }
       }
     }, 5);
@@ -248,7 +267,7 @@ export async function runPlanWithNode(plan: Plan, onStart: () => void = () => un
       for (const [seq, sender] of ackedBy.get(id) ?? []) if (sender !== c.index && !got.has(seq)) loss++;
     }
   }
-  for (const c of conns) c.ws?.terminate();
+  for (const c of conns) c.link?.terminate();
   const sent = conns.reduce((n, c) => n + c.sent, 0);
   const acked = conns.reduce((n, c) => n + c.acked, 0);
   const reconnects = conns.reduce((n, c) => n + c.reconnects, 0);
@@ -258,10 +277,12 @@ export async function runPlanWithNode(plan: Plan, onStart: () => void = () => un
   const deliveredOver = Math.max(seconds, (lastDeliveryAt - startAt) / 1000);
   return {
     driver: 'node',
+    transport,
     connections: conns.length,
     offeredPerSecond: Math.round(sent / seconds),
     acceptedPerSecond: Math.round(acked / acceptedOver),
     deliveredPerSecond: Math.round(received / deliveredOver),
+    delivered: received,
     acceptedOverSeconds: Math.round(acceptedOver * 10) / 10,
     deliveredOverSeconds: Math.round(deliveredOver * 10) / 10,
     latencyMs: { count: latencies.length, ...percentiles(latencies) },

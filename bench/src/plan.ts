@@ -6,6 +6,8 @@
 export interface PlanEntry {
   /** WebSocket URL of the gateway this connection goes to (ws://host:port/v1/ws). */
   wsUrl: string;
+  /** Raw TCP address of the same gateway (tcp://host:port), when the target serves TCP. */
+  tcpUrl?: string;
   token: string;
   /** Conversations this user is a member of, with their member counts (for expected deliveries). */
   conversations: { id: string; members: number }[];
@@ -17,6 +19,8 @@ export interface PlanEntry {
 
 export interface Plan {
   scenario: string;
+  /** Which of each entry's URLs the driver connects to (default ws). The k6 driver speaks WebSocket only. */
+  transport?: 'ws' | 'tcp';
   entries: PlanEntry[];
   /** Epoch ms at which senders start sending (every connection should be open by then). */
   startAt: number;
@@ -36,12 +40,15 @@ export interface LatencySummary {
 /** What a driver reports. Rates are per second of the sending phase. */
 export interface DriveResult {
   driver: 'node' | 'k6';
+  transport?: 'ws' | 'tcp';
   connections: number;
   offeredPerSecond: number;
   /** Acks per second, over the sending phase or, if acks came later (the server fell behind), until the last ack. */
   acceptedPerSecond: number;
   /** Deliveries per second, likewise until the last delivery when that came after the sending phase. */
   deliveredPerSecond: number;
+  /** Deliveries in all (Node driver): with the processes' CPU seconds, deliveries per CPU-second. */
+  delivered?: number;
   /** The seconds the two rates above are over (Node driver; k6 reports over the sending phase). */
   acceptedOverSeconds?: number;
   deliveredOverSeconds?: number;

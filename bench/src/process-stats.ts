@@ -5,6 +5,8 @@ const TICKS = 100; // USER_HZ on Linux
 export interface ProcessStats {
   cpuPercentAvg: number;
   cpuPercentMax: number;
+  /** CPU time used over the sampled window, user + system, in seconds. */
+  cpuSeconds: number;
   rssMbMax: number;
 }
 
@@ -78,7 +80,7 @@ export function sampleProcesses(pids: () => number[]): { stop(): ProcessStats } 
       clearInterval(timer);
       tick();
       const seconds = (Date.now() - startedAt) / 1000;
-      return { cpuPercentAvg: Math.round((cpuTotal / seconds) * 100), cpuPercentMax: Math.round(cpuMax), rssMbMax: Math.round(rssMax) };
+      return { cpuPercentAvg: Math.round((cpuTotal / seconds) * 100), cpuPercentMax: Math.round(cpuMax), cpuSeconds: Math.round(cpuTotal * 100) / 100, rssMbMax: Math.round(rssMax) };
     },
   };
 }

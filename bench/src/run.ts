@@ -14,7 +14,10 @@ const USAGE = `usage: node bench/dist/run.js <room|pairs|mixed|idle> [options]
                               process on real Kafka, PostgreSQL and Redis (default single)
   --driver node|k6            load generator (default node, which measures; k6 runs bench/k6/chat.js with a
                               k6 you installed: on PATH or PARLEY_K6; idle is node only)
-  --ceiling yes|no            also run the bare uWebSockets.js server with the same load (default yes)
+  --transport ws|tcp|ws,tcp   WebSocket, raw TCP (length-prefixed frames, node driver only), or each in
+                              turn against the same server, in the order given (default ws)
+  --ceiling yes|no            also run the bare uWebSockets.js server with the same load (default yes;
+                              over WebSocket, whatever --transport says)
   --duration S --drain S      seconds of sending (20), most seconds to wait for the rest (30)
   room:   --members 500 --senders 4 --rate 25        (rate: messages/s per sender)
   pairs:  --pairs 100 --rate 10                      (both ends send)
@@ -30,6 +33,7 @@ const { values: a, positionals } = parseArgs({
   options: {
     mode: { type: 'string', default: 'single' },
     driver: { type: 'string', default: 'node' },
+    transport: { type: 'string', default: 'ws' },
     ceiling: { type: 'string', default: 'yes' },
     duration: { type: 'string', default: '20' },
     drain: { type: 'string', default: '30' },
@@ -77,6 +81,9 @@ const mode = oneOf('mode', a.mode, ['single', 'distributed'] as const);
 const driver = oneOf('driver', a.driver, ['node', 'k6'] as const);
 const ceiling = oneOf('ceiling', a.ceiling, ['yes', 'no'] as const) === 'yes';
 const fsync = oneOf('fsync', a.fsync, ['always', 'interval', 'never'] as const);
+const transports = [...new Set(a.transport!.split(',').map((t) => oneOf('transport', t.trim(), ['ws', 'tcp'] as const)))];
+if (transports.includes('tcp') && driver === 'k6') fail('--transport tcp runs on the node driver only: k6 speaks WebSocket here');
+if (transports.includes('tcp') && scenario === 'idle') fail('the idle scenario measures WebSockets only');
 if (scenario === 'idle' && driver === 'k6') fail('the idle scenario runs on the node driver only: a k6 VU is a JavaScript runtime of its own, too heavy to hold thousands of idle sockets here');
 if (driver === 'k6') {
   // Before minutes of start-up and provisioning: the project does not install k6, the user brings it.
@@ -104,6 +111,7 @@ else {
 
 /** The plan entries: connection i belongs to user i mod users; only a user's first connection sends. */
 function entries(target: Target, p: Provisioned, bare: boolean): PlanEntry[] {
+  const tcpUrl = (i: number): string | undefined => target.tcpUrls[i % Math.max(1, target.tcpUrls.length)];
   const { topology } = workload;
   const of: { id: string; members: number }[][] = Array.from({ length: topology.users }, () => []);
   topology.conversations.forEach((c, i) => c.members.forEach((m) => of[m]!.push({ id: p.conversationIds[i]!, members: c.members.length })));
@@ -111,6 +119,7 @@ function entries(target: Target, p: Provisioned, bare: boolean): PlanEntry[] {
     const u = i % topology.users;
     return {
       wsUrl: target.wsUrls[i % target.wsUrls.length]!,
+      ...(tcpUrl(i) ? { tcpUrl: tcpUrl(i) } : {}),
       token: p.tokens[u]!,
       conversations: of[u]!,
       rate: i < topology.users && of[u]!.length > 0 ? workload.rates[u]! : 0,
@@ -120,7 +129,7 @@ function entries(target: Target, p: Provisioned, bare: boolean): PlanEntry[] {
   });
 }
 
-async function measure(target: Target, bare: boolean): Promise<Record<string, unknown>> {
+async function measure(target: Target, bare: boolean, transport: 'ws' | 'tcp' = 'ws'): Promise<Record<string, unknown>> {
   process.stderr.write(`${target.name}: provisioning ${workload.topology.users} users and ${workload.topology.conversations.length} conversations...\n`);
   const provisioned = bare ? provisionBare(workload.topology) : await provisionParley(target, workload.topology);
   const planEntries = entries(target, provisioned, bare);
@@ -146,12 +155,13 @@ async function measure(target: Target, bare: boolean): Promise<Record<string, un
   };
   const plan: Plan = {
     scenario,
+    transport,
     entries: planEntries,
     startAt: driver === 'k6' ? Date.now() + 10_000 + planEntries.length * 20 : 0,
     durationSeconds: duration,
     drainSeconds: drain,
   };
-  process.stderr.write(`${target.name}: driving ${scenario} with ${driver} for ${duration} s...\n`);
+  process.stderr.write(`${target.name}: driving ${scenario} over ${transport === 'tcp' ? 'raw TCP' : 'WebSocket'} with ${driver} for ${duration} s...\n`);
   let result;
   if (driver === 'k6') {
     const timer = setTimeout(startSampling, plan.startAt - Date.now());
@@ -163,15 +173,21 @@ async function measure(target: Target, bare: boolean): Promise<Record<string, un
   const processes: Record<string, ProcessStats> = {};
   for (const s of samplers) processes[s.name] = s.sampler.stop();
   const used = process.cpuUsage(self);
-  return { ...result, processes, loadGeneratorCpuSeconds: driver === 'node' ? Math.round((used.user + used.system) / 1e5) / 10 : undefined };
+  // The issue-9 comparison: deliveries per CPU-second of the server's own processes (not Kafka, PostgreSQL
+  // or Redis), over the sending phase and the drain.
+  const serverCpuSeconds = target.processes.reduce((sum, p) => sum + (processes[p.name]?.cpuSeconds ?? 0), 0);
+  const deliveredPerCpuSecond = result.delivered !== undefined && serverCpuSeconds > 0 ? Math.round(result.delivered / serverCpuSeconds) : undefined;
+  return { ...result, processes, serverCpuSeconds: Math.round(serverCpuSeconds * 10) / 10, deliveredPerCpuSecond, loadGeneratorCpuSeconds: driver === 'node' ? Math.round((used.user + used.system) / 1e5) / 10 : undefined };
 }
 
 const report: Record<string, unknown> = { scenario, mode, driver, options: { ...a }, workload: { users: workload.topology.users, conversations: workload.topology.conversations.length, connections: workload.connections }, date: new Date().toISOString() };
+const tcp = transports.includes('tcp');
 const parley = mode === 'single'
-  ? await startSingle({ fsync })
-  : await startDistributed({ gateway: num('gateways', a.gateways, 1, 1), ingest: num('ingest', a.ingest, 1, 1), fanout: num('fanout', a.fanout, 1, 1), query: num('query', a.query, 1, 1) }, num('partitions', a.partitions, 4, 1));
+  ? await startSingle({ fsync, tcp })
+  : await startDistributed({ gateway: num('gateways', a.gateways, 1, 1), ingest: num('ingest', a.ingest, 1, 1), fanout: num('fanout', a.fanout, 1, 1), query: num('query', a.query, 1, 1) }, num('partitions', a.partitions, 4, 1), tcp);
 try {
-  report['parley'] = await measure(parley, false);
+  // One server for every transport asked for, each with users of its own, in the order given.
+  for (const transport of transports) report[transport === 'ws' ? 'parley' : 'parleyTcp'] = await measure(parley, false, transport);
 } finally {
   process.stderr.write('stopping Parley...\n');
   await parley.stop();

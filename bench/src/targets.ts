@@ -1,6 +1,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { Cluster, freePort, startNodeProcess, type AppName } from '@parley/test-infra';
 
@@ -11,6 +12,8 @@ export interface Target {
   httpUrl: string;
   /** Gateway WebSocket URLs (ws://.../v1/ws); connections are spread over them. */
   wsUrls: string[];
+  /** The same gateways' raw TCP addresses (tcp://host:port), in the same order; empty when none serves TCP. */
+  tcpUrls: string[];
   /** The processes whose CPU and memory a run reports. */
   processes: { name: string; pid: number }[];
   stop(): Promise<void>;
@@ -29,28 +32,60 @@ const BENCH_ENV = {
 
 const ws = (http: string) => `${http.replace('http', 'ws')}/v1/ws`;
 
+/** The port of a `{"msg":"tcp listening","port":N}` log line (PARLEY_TCP_PORT=0 binds any free port). */
+export function tcpPortFromLogs(lines: readonly string[]): number | undefined {
+  for (const line of lines) {
+    if (!line.includes('"tcp listening"')) continue;
+    try {
+      const entry = JSON.parse(line) as { msg?: unknown; port?: unknown };
+      if (entry.msg === 'tcp listening' && typeof entry.port === 'number') return entry.port;
+    } catch {
+      /* not a log line */
+    }
+  }
+  return undefined;
+}
+
+/** The raw TCP URL a started process logged (it may log it a moment after it said it was ready). */
+async function tcpUrl(lines: readonly string[], who: string): Promise<string> {
+  for (let waited = 0; waited < 5000; waited += 100) {
+    const port = tcpPortFromLogs(lines);
+    if (port !== undefined) return `tcp://127.0.0.1:${port}`;
+    await sleep(100);
+  }
+  throw new Error(`${who} logged no "tcp listening" line in 5 s (PARLEY_TCP_PORT=0 was set)`);
+}
+
 /** `PARLEY_BENCH_PROFILE=<dir>`: every Parley process writes a V8 CPU profile there when it stops. */
 function profileArgs(): string[] {
   const dir = process.env['PARLEY_BENCH_PROFILE'];
   return dir ? ['--cpu-prof', `--cpu-prof-dir=${dir}`] : [];
 }
 
-/** The single-node server (`npm start`'s process) on a free port with fresh data. */
-export async function startSingle(options: { fsync: string }): Promise<Target> {
+/** The single-node server (`npm start`'s process) on a free port with fresh data; raw TCP too with `tcp`. */
+export async function startSingle(options: { fsync: string; tcp: boolean }): Promise<Target> {
   const dataDir = await mkdtemp(join(tmpdir(), 'parley-bench-'));
   const port = await freePort();
   const node = await startNodeProcess({
     main: SINGLE_MAIN,
     readyMessage: 'Parley is ready',
     nodeArgs: profileArgs(),
-    env: { PORT: String(port), PARLEY_DATA_DIR: dataDir, PARLEY_LOG_FSYNC: options.fsync, ...BENCH_ENV },
+    env: { PORT: String(port), PARLEY_TCP_PORT: options.tcp ? '0' : 'off', PARLEY_DATA_DIR: dataDir, PARLEY_LOG_FSYNC: options.fsync, ...BENCH_ENV },
     keepLines: 1000,
   });
   const url = `http://127.0.0.1:${port}`;
+  const tcpUrls = options.tcp
+    ? [await tcpUrl(node.logs, 'the single node').catch(async (error: unknown) => {
+        await node.kill();
+        await rm(dataDir, { recursive: true, force: true });
+        throw error;
+      })]
+    : [];
   return {
     name: 'parley single node',
     httpUrl: url,
     wsUrls: [ws(url)],
+    tcpUrls,
     processes: [{ name: 'parley', pid: node.process.pid! }],
     async stop() {
       await node.stop();
@@ -61,15 +96,24 @@ export async function startSingle(options: { fsync: string }): Promise<Target> {
 
 /**
  * The distributed stack on this machine: a real Kafka broker, PostgreSQL and Redis, and each app as its
- * own process (`counts` of each).
+ * own process (`counts` of each); the gateways serve raw TCP too with `tcp`.
  */
-export async function startDistributed(counts: Record<AppName, number>, partitions: number): Promise<Target> {
+export async function startDistributed(counts: Record<AppName, number>, partitions: number, tcp: boolean): Promise<Target> {
   process.stderr.write('starting Kafka, PostgreSQL and Redis, then the apps (about 30 s)...\n');
-  const cluster = await Cluster.start(counts, { ...BENCH_ENV, PARLEY_PARTITIONS: String(partitions) }, { nodeArgs: () => profileArgs() });
+  // PARLEY_TCP_PORT: a distributed gateway serves raw TCP only when it is set (the other apps ignore it).
+  const cluster = await Cluster.start(counts, { ...BENCH_ENV, PARLEY_PARTITIONS: String(partitions), PARLEY_TCP_PORT: tcp ? '0' : 'off' }, { nodeArgs: () => profileArgs() });
+  const gateways = cluster.instances.filter((i) => i.app === 'gateway');
+  const tcpUrls = tcp
+    ? await Promise.all(gateways.map((g) => tcpUrl(g.logs, `gateway-${g.index}`))).catch(async (error: unknown) => {
+        await cluster.stop();
+        throw error;
+      })
+    : [];
   return {
     name: 'parley distributed',
     httpUrl: cluster.urls('query')[0]!,
     wsUrls: cluster.urls('gateway').map(ws),
+    tcpUrls,
     processes: cluster.instances.map((i) => ({ name: `${i.app}-${i.index}`, pid: cluster.pid(i.app, i.index) })),
     stop: () => cluster.stop(true),
   };
@@ -83,6 +127,7 @@ export async function startBare(): Promise<Target> {
     name: 'bare uWS',
     httpUrl: url,
     wsUrls: [ws(url)],
+    tcpUrls: [],
     processes: [{ name: 'bare', pid: bare.process.pid! }],
     async stop() {
       await bare.stop();
