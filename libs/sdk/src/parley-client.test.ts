@@ -4,7 +4,8 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { WebSocketServer, type WebSocket as WsSocket } from 'ws';
 import WebSocket from 'ws';
-import { ParleyClient, type WebSocketConstructor } from './parley-client.js';
+import { ParleyClient } from './parley-client.js';
+import type { WebSocketConstructor } from './websocket-transport.js';
 import type { MessageFrame } from '@parley/protocol';
 
 /** A scripted server on a real socket: it records frames and lets the test answer. */

@@ -2,25 +2,28 @@ import type { AckFrame, ConversationFrame, ErrorFrame, MessageFrame, ReadyFrame,
 import { CloseCodes } from '@parley/protocol';
 import { Emitter } from './emitter.js';
 import { ParleyClientError, type ConversationSummary, type Member, type User } from './http-api.js';
-
-type WebSocketLike = {
-  readyState: number;
-  send(data: string): void;
-  close(code?: number, reason?: string): void;
-  onopen: ((ev: unknown) => void) | null;
-  onmessage: ((ev: { data: unknown }) => void) | null;
-  onclose: ((ev: { code: number; reason: string }) => void) | null;
-  onerror: ((ev: unknown) => void) | null;
-};
-export type WebSocketConstructor = new (url: string) => WebSocketLike;
+import type { Transport, TransportConnection } from './transport.js';
+import { webSocketTransport, type WebSocketConstructor } from './websocket-transport.js';
 
 export interface ParleyClientOptions {
   /** Base URL of the server, e.g. http://localhost:8080 */
   readonly url: string;
-  /** Base URL of the WebSocket endpoint when it is not `url` (distributed mode: gateways apart from the API). */
+  /**
+   * The realtime endpoint when it is not `url`: its scheme picks the transport. `ws://` / `wss://` (or
+   * `http(s)://`, for `/v1/ws` on that server; distributed mode: the gateways apart from the API) use the
+   * WebSocket; `tcp://host:port` / `tls://host:port` use raw TCP, which needs a transport from
+   * `@parley/sdk/node` in `transports`. Default: `url`, over WebSocket.
+   */
+  readonly realtimeUrl?: string;
+  /** @deprecated The old name of `realtimeUrl`; used when `realtimeUrl` is not set. */
   readonly wsUrl?: string;
   /** WebSocket implementation; defaults to the global one (browsers, Node 22+). In Node 20 pass `ws`. */
   readonly WebSocket?: WebSocketConstructor;
+  /**
+   * Transports for other URL schemes, e.g. `[tcpTransport()]` from `@parley/sdk/node` for `tcp://` and
+   * `tls://`. Checked before the built-in WebSocket one, by `Transport.schemes`.
+   */
+  readonly transports?: readonly Transport[];
   readonly fetch?: typeof fetch;
   /** Last seq per conversation the app already has (persisted by the app), resumed on connect. */
   readonly positions?: Record<string, number>;
@@ -74,13 +77,14 @@ const RETRYABLE = new Set(['unavailable', 'rate_limited', 'too_many_pending', 'i
 const STOP_CODES = new Set<number>([CloseCodes.unauthorized, CloseCodes.loggedOut, CloseCodes.authTimeout]);
 
 /**
- * The Parley client: HTTP API calls plus one WebSocket that authenticates, resumes every known
+ * The Parley client: HTTP API calls plus one realtime connection (WebSocket, or raw TCP in Node; see
+ * `ParleyClientOptions.realtimeUrl`) that authenticates, resumes every known
  * conversation from its last seq, re-sends unacked messages with their original clientMsgId after a
  * reconnect (the server dedupes), and emits each message exactly once in order.
  */
 export class ParleyClient extends Emitter<ClientEvents> {
   private token: string | undefined;
-  private ws: WebSocketLike | undefined;
+  private conn: TransportConnection | undefined;
   private stateValue: ConnectionState = 'idle';
   private readonly positions = new Map<string, number>();
   private readonly outbox = new Map<string, Outgoing>();
@@ -226,6 +230,11 @@ export class ParleyClient extends Emitter<ClientEvents> {
   /** Opens the connection and resolves once authenticated (and reconnects after drops until `close`). */
   connect(): Promise<ReadyFrame> {
     if (!this.token) return Promise.reject(new ParleyClientError('unauthenticated', 'Log in first'));
+    try {
+      this.endpoint();
+    } catch (error) {
+      return Promise.reject(error as Error);
+    }
     this.wantOpen = true;
     const ready = new Promise<ReadyFrame>((resolve, reject) => {
       const offReady = this.once('ready', (frame) => {
@@ -280,8 +289,8 @@ export class ParleyClient extends Emitter<ClientEvents> {
     this.tick = undefined;
     for (const entry of this.outbox.values()) entry.reject(new ParleyClientError('closed', 'The client was closed'));
     this.outbox.clear();
-    this.ws?.close(CloseCodes.normal, 'bye');
-    this.ws = undefined;
+    this.conn?.close(CloseCodes.normal, 'bye');
+    this.conn = undefined;
     this.setState('closed');
   }
 
@@ -291,42 +300,57 @@ export class ParleyClient extends Emitter<ClientEvents> {
     entry.reject = (e) => (j(e), reject(e));
   }
 
+  /** The realtime URL and the transport its scheme selects. */
+  private endpoint(): { url: URL; transport: Transport } {
+    const base = new URL(this.options.realtimeUrl ?? this.options.wsUrl ?? this.options.url);
+    const scheme = base.protocol.slice(0, -1);
+    const given = this.options.transports?.find((t) => t.schemes.includes(scheme));
+    if (given) return { url: base, transport: given };
+    if (scheme === 'http' || scheme === 'https' || scheme === 'ws' || scheme === 'wss') {
+      const Ctor = this.options.WebSocket ?? (globalThis as unknown as { WebSocket?: WebSocketConstructor }).WebSocket;
+      if (!Ctor) throw new ParleyClientError('unsupported', 'No WebSocket implementation: pass options.WebSocket (e.g. the ws package)');
+      const url = new URL('/v1/ws', base);
+      url.protocol = scheme === 'https' || scheme === 'wss' ? 'wss:' : 'ws:';
+      return { url, transport: webSocketTransport(Ctor) };
+    }
+    const hint = scheme === 'tcp' || scheme === 'tls' ? ": pass transports: [tcpTransport()] from '@parley/sdk/node'" : '';
+    throw new ParleyClientError('unsupported', `No transport for ${scheme}:// URLs${hint}`);
+  }
+
   private open(): void {
-    const Ctor = this.options.WebSocket ?? (globalThis as unknown as { WebSocket?: WebSocketConstructor }).WebSocket;
-    if (!Ctor) throw new ParleyClientError('unsupported', 'No WebSocket implementation: pass options.WebSocket (e.g. the ws package)');
-    const url = new URL('/v1/ws', this.options.wsUrl ?? this.options.url);
-    url.protocol = url.protocol === 'https:' ? 'wss:' : 'ws:';
+    const { url, transport } = this.endpoint();
     this.setState('connecting');
-    const ws = new Ctor(url.toString());
-    this.ws = ws;
-    ws.onopen = () => {
-      // The most recently active conversations, within the server's limit per auth frame.
-      const resume = Object.fromEntries([...this.positions].slice(-MAX_RESUME));
-      ws.send(JSON.stringify({ type: 'auth', token: this.token, ...(Object.keys(resume).length ? { resume } : {}) }));
-    };
-    ws.onmessage = (ev) => {
-      if (this.ws !== ws) return;
-      let frame: ServerFrame;
-      try {
-        frame = JSON.parse(String(ev.data)) as ServerFrame;
-      } catch {
-        return;
-      }
-      this.onFrame(frame);
-    };
-    ws.onerror = () => undefined;
-    ws.onclose = (ev) => {
-      if (this.ws !== ws) return;
-      this.ws = undefined;
-      this.setState('closed', { code: ev.code, reason: ev.reason });
-      if (STOP_CODES.has(ev.code)) {
-        this.wantOpen = false;
-        for (const entry of this.outbox.values()) entry.reject(new ParleyClientError('unauthenticated', `Connection closed: ${ev.reason || ev.code}; log in again`));
-        this.outbox.clear();
-        return;
-      }
-      if (this.wantOpen && this.options.reconnect !== false) this.scheduleReconnect(ev.code === CloseCodes.goingAway);
-    };
+    const conn: TransportConnection = transport.connect(url, {
+      open: () => {
+        if (this.conn !== conn) return;
+        // The most recently active conversations, within the server's limit per auth frame.
+        const resume = Object.fromEntries([...this.positions].slice(-MAX_RESUME));
+        conn.send(JSON.stringify({ type: 'auth', token: this.token, ...(Object.keys(resume).length ? { resume } : {}) }));
+      },
+      frame: (frame) => {
+        if (this.conn === conn && typeof frame === 'object' && frame !== null) this.onFrame(frame as ServerFrame);
+      },
+      close: (code, reason) => {
+        if (this.conn !== conn) return;
+        this.conn = undefined;
+        this.onClose(code, reason);
+      },
+    });
+    this.conn = conn;
+  }
+
+  /** One set of rules for every transport's ending (docs/PROTOCOL.md "Close codes"). */
+  private onClose(code: number, reason: string): void {
+    const stop = STOP_CODES.has(code);
+    // Decided before the state event, so that a pending connect() sees it and fails instead of waiting.
+    if (stop || this.options.reconnect === false) this.wantOpen = false;
+    this.setState('closed', { code, reason });
+    if (stop) {
+      for (const entry of this.outbox.values()) entry.reject(new ParleyClientError('unauthenticated', `Connection closed: ${reason || code}; log in again`));
+      this.outbox.clear();
+      return;
+    }
+    if (this.wantOpen) this.scheduleReconnect(code === CloseCodes.goingAway);
   }
 
   private scheduleReconnect(soon: boolean): void {
@@ -432,7 +456,7 @@ export class ParleyClient extends Emitter<ClientEvents> {
   }
 
   private write(frame: Record<string, unknown>): void {
-    if (this.ws && this.stateValue === 'open') this.ws.send(JSON.stringify(frame));
+    if (this.conn && this.stateValue === 'open') this.conn.send(JSON.stringify(frame));
   }
 
   private setState(state: ConnectionState, info?: { code?: number; reason?: string }): void {
