@@ -22,6 +22,20 @@ function readProc(pid: number): { cpu: number; rss: number } | undefined {
   }
 }
 
+/**
+ * CPU seconds (user + system) its main thread has used so far (/proc/<pid>/task/<pid>/stat): the event
+ * loop that does the socket work, without worker threads (a single node's PGlite) or libuv's pool.
+ */
+export function mainThreadCpuSeconds(pid: number): number {
+  try {
+    const stat = readFileSync(`/proc/${pid}/task/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / TICKS;
+  } catch {
+    return 0;
+  }
+}
+
 /** Resident memory of a process now, in MB (0 if it is gone). */
 export function rssMb(pid: number): number {
   return readProc(pid)?.rss ?? 0;

@@ -7,7 +7,7 @@ import { startBare, startDistributed, startSingle, type Target } from './targets
 import { runPlanWithNode } from './drive.js';
 import { findK6, runK6 } from './k6.js';
 import { measureIdle, openFileLimit } from './idle.js';
-import { pidsNamed, sampleProcesses, type ProcessStats } from './process-stats.js';
+import { mainThreadCpuSeconds, pidsNamed, sampleProcesses, type ProcessStats } from './process-stats.js';
 
 const USAGE = `usage: node bench/dist/run.js <room|pairs|mixed|idle> [options]
   --mode single|distributed   single node (one process, embedded log, PGlite) or every app as its own
@@ -140,8 +140,11 @@ async function measure(target: Target, bare: boolean, transport: 'ws' | 'tcp' = 
   // Processes are measured over the sending phase and the drain (not the connecting before it).
   let samplers: { name: string; sampler: { stop(): ProcessStats } }[] = [];
   let self = process.cpuUsage();
+  let mainThreadsAtStart = 0;
+  const mainThreads = (): number => target.processes.reduce((sum, p) => sum + mainThreadCpuSeconds(p.pid), 0);
   const startSampling = (): void => {
     self = process.cpuUsage();
+    mainThreadsAtStart = mainThreads();
     samplers = [
       ...target.processes.map((p) => ({ name: p.name, sampler: sampleProcesses(() => [p.pid]) })),
       ...(mode === 'distributed' && !bare
@@ -170,14 +173,25 @@ async function measure(target: Target, bare: boolean, transport: 'ws' | 'tcp' = 
   } else {
     result = await runPlanWithNode(plan, startSampling);
   }
+  const mainThreadSeconds = mainThreads() - mainThreadsAtStart;
   const processes: Record<string, ProcessStats> = {};
   for (const s of samplers) processes[s.name] = s.sampler.stop();
   const used = process.cpuUsage(self);
   // The issue-9 comparison: deliveries per CPU-second of the server's own processes (not Kafka, PostgreSQL
   // or Redis), over the sending phase and the drain.
   const serverCpuSeconds = target.processes.reduce((sum, p) => sum + (processes[p.name]?.cpuSeconds ?? 0), 0);
-  const deliveredPerCpuSecond = result.delivered !== undefined && serverCpuSeconds > 0 ? Math.round(result.delivered / serverCpuSeconds) : undefined;
-  return { ...result, processes, serverCpuSeconds: Math.round(serverCpuSeconds * 10) / 10, deliveredPerCpuSecond, loadGeneratorCpuSeconds: driver === 'node' ? Math.round((used.user + used.system) / 1e5) / 10 : undefined };
+  const perSecond = (seconds: number) => (result.delivered !== undefined && seconds > 0 ? Math.round(result.delivered / seconds) : undefined);
+  // The same over the main threads only: the event loops that do the transport work (a single node's PGlite
+  // worker, which does not depend on the transport, left out).
+  return {
+    ...result,
+    processes,
+    serverCpuSeconds: Math.round(serverCpuSeconds * 10) / 10,
+    deliveredPerCpuSecond: perSecond(serverCpuSeconds),
+    mainThreadCpuSeconds: Math.round(mainThreadSeconds * 10) / 10,
+    deliveredPerMainThreadCpuSecond: perSecond(mainThreadSeconds),
+    loadGeneratorCpuSeconds: driver === 'node' ? Math.round((used.user + used.system) / 1e5) / 10 : undefined,
+  };
 }
 
 const report: Record<string, unknown> = { scenario, mode, driver, options: { ...a }, workload: { users: workload.topology.users, conversations: workload.topology.conversations.length, connections: workload.connections }, date: new Date().toISOString() };
