@@ -7,9 +7,12 @@ import type { HeartbeatConfig } from './transport-config.js';
  * asks a session silent for `intervalMs` to answer (ClientSocket.ping, at most once per interval) and
  * closes one silent for `timeoutMs` (4010).
  *
- * It runs every min(interval, timeout - interval): a silent client is always asked at least once before it
- * is closed, and a dead one is closed, and its presence cleared, within timeoutMs + intervalMs of the last
- * thing it sent (the bound docs/OPERATIONS.md states).
+ * It runs every p = min(interval, timeout - interval) / 2. A silent client is asked when it has been silent
+ * for between interval and interval + p, so it has at least timeout - interval - p >= p to answer before it
+ * is closed (with a whole sweep period of slack for timer jitter: at p = timeout - interval, a client that
+ * answered its ping could be closed one late tick later without being asked again). A dead one is closed,
+ * and its presence cleared, within timeoutMs + p <= timeoutMs + intervalMs of the last thing it sent (the
+ * bound docs/OPERATIONS.md states).
  */
 export class HeartbeatSweep {
   private timer: NodeJS.Timeout | undefined;
@@ -22,7 +25,7 @@ export class HeartbeatSweep {
   ) {}
 
   get periodMs(): number {
-    return Math.min(this.config.intervalMs, this.config.timeoutMs - this.config.intervalMs);
+    return Math.max(1, Math.floor(Math.min(this.config.intervalMs, this.config.timeoutMs - this.config.intervalMs) / 2));
   }
 
   start(): void {
