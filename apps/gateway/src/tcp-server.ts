@@ -61,7 +61,12 @@ export class TcpServer {
       ? createTlsServer({ cert: tls.cert, key: tls.key, handshakeTimeout: this.options.tlsHandshakeTimeoutMs ?? 10_000 }, (s) => this.accept(s))
       : createNetServer((s) => this.accept(s));
     // A failed handshake (garbage, a plain-TCP client, a timeout) concerns that socket only; node destroys it.
-    server.on('tlsClientError', (error: Error) => logger.debug('tcp: TLS handshake failed', { error: error.message }));
+    // With a listener here, node leaves the socket open on a handshake *timeout* (a ClientHello begun, then
+    // nothing): destroy it, or a stalled handshake holds a socket forever.
+    server.on('tlsClientError', (error: Error, socket) => {
+      logger.debug('tcp: TLS handshake failed', { error: error.message });
+      socket.destroy();
+    });
     server.on('error', (error) => logger.error('tcp listener failed', { error }));
     await new Promise<void>((resolve, reject) => {
       const fail = (error: Error): void =>

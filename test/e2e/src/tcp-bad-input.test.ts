@@ -502,4 +502,18 @@ describe('TLS: handshake garbage drops that socket only', () => {
     fresh.c.socket.end();
     await stillServes(server);
   });
+
+  it('a TLS handshake that stalls (a record header, then nothing) is dropped at the 10 s handshake deadline', async () => {
+    const live = await authedTcp(server, { tls: { ca: TEST_CERT } });
+    const stalled = await rawSocket();
+    const since = Date.now();
+    stalled.socket.write(Uint8Array.from([0x16, 0x03, 0x01, 0x02, 0x00]));
+    await within(stalled.closed, 10_000 + SLACK_MS * 2, 'the server dropping a stalled handshake');
+    assert.ok(Date.now() - since >= 10_000 - 100, 'the stalled handshake was given its 10 s');
+    assert.ok(!Buffer.concat(stalled.chunks).includes('"type"'));
+    live.c.send({ type: 'ping', id: 'unaffected' });
+    assert.deepEqual(await live.c.next((f) => f.type === 'pong'), { type: 'pong', id: 'unaffected' });
+    live.c.socket.end();
+    await stillServes(server);
+  });
 });
