@@ -160,13 +160,13 @@ class TcpConnection implements ClientSocket {
   }
 
   send(text: string): boolean {
-    return this.write(encodeTcpFrame(text));
+    return this.write(encodeOnce(text));
   }
 
   /** The frames as one write. */
   sendMany(texts: readonly string[]): boolean {
     if (texts.length === 1) return this.send(texts[0]!);
-    return this.write(Buffer.concat(texts.map(encodeTcpFrame)));
+    return this.write(Buffer.concat(texts.map(encodeOnce)));
   }
 
   bufferedAmount(): number {
@@ -202,4 +202,20 @@ class TcpConnection implements ClientSocket {
     }
     return true;
   }
+}
+
+/**
+ * Frames encoded in this turn of the event loop, by text. A delivery reaches every recipient connection
+ * with the same text (a room message: hundreds), so it is encoded once, not once per connection; the
+ * cache is dropped at the next turn, and bounded.
+ */
+const encodedThisTurn = new Map<string, Uint8Array>();
+const MAX_SHARED_FRAMES = 1024;
+function encodeOnce(text: string): Uint8Array {
+  let bytes = encodedThisTurn.get(text);
+  if (bytes) return bytes;
+  bytes = encodeTcpFrame(text);
+  if (encodedThisTurn.size === 0) setImmediate(() => encodedThisTurn.clear());
+  if (encodedThisTurn.size < MAX_SHARED_FRAMES) encodedThisTurn.set(text, bytes);
+  return bytes;
 }

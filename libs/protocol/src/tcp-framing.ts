@@ -22,12 +22,16 @@ export const TCP_PREFIX_BYTES = 4;
 
 /** Encodes one frame (its JSON text) as prefix + payload. */
 export function encodeTcpFrame(text: string): Uint8Array {
-  const payload = new TextEncoder().encode(text);
-  const out = new Uint8Array(TCP_PREFIX_BYTES + payload.length);
-  new DataView(out.buffer).setUint32(0, payload.length, false);
-  out.set(payload, TCP_PREFIX_BYTES);
-  return out;
+  // One allocation, encoded in place: a UTF-16 unit is at most 3 UTF-8 bytes.
+  const out = new Uint8Array(TCP_PREFIX_BYTES + text.length * 3);
+  const { written } = utf8.encodeInto(text, out.subarray(TCP_PREFIX_BYTES));
+  out[0] = written >>> 24;
+  out[1] = (written >>> 16) & 0xff;
+  out[2] = (written >>> 8) & 0xff;
+  out[3] = written & 0xff;
+  return out.subarray(0, TCP_PREFIX_BYTES + written);
 }
+const utf8 = new TextEncoder();
 
 export type TcpDecodeError = { readonly kind: 'empty_frame' } | { readonly kind: 'frame_too_large'; readonly length: number };
 
