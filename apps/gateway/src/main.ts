@@ -14,9 +14,8 @@ import { UwsServer } from './uws-server.js';
 import { startInternalServer } from './internal-server.js';
 import { createHistoryReader } from './history-reader.js';
 import { createAwaitProjection } from './await-projection.js';
-import { gatewayLimits, tcpLimits, transportLimits } from './limits.js';
+import { gatewayLimits, transportLimits } from './limits.js';
 import { TcpServer } from './tcp-server.js';
-import { readTlsFiles } from './transport-config.js';
 
 // Distributed gateway: WebSocket (and, with PARLEY_TCP_PORT, raw TCP) clients in, commands to Kafka, hand-offs from fanout out to sockets.
 const config = loadConfigOrExit(() => loadGatewayConfig(process.env));
@@ -34,17 +33,8 @@ const server = new UwsServer({
 let tcp: TcpServer | undefined;
 try {
   await server.start();
-  if (config.tcp.port !== undefined) {
-    tcp = new TcpServer({
-      host: config.host,
-      port: config.tcp.port,
-      gateway: () => gateway,
-      logger: logger.child({ component: 'tcp' }),
-      ...tcpLimits(config.maxContentBytes),
-      ...(config.tcp.tls ? { tls: await readTlsFiles(config.tcp.tls) } : {}),
-    });
-    await tcp.start();
-  }
+  tcp = await TcpServer.fromConfig(config, () => gateway, logger);
+  await tcp?.start();
   const kafka = createKafkaClient(`parley-gateway-${config.instanceId}`, config.kafkaBrokers, logger);
   const log = new KafkaEventLog({ kafka, logger, replicationFactor: config.replicationFactor });
   await log.createTopics(topicSpecs(config.partitions));

@@ -30,9 +30,8 @@ import { Gateway } from './gateway.js';
 import { UwsServer } from './uws-server.js';
 import { createHistoryReader } from './history-reader.js';
 import { createAwaitProjection } from './await-projection.js';
-import { gatewayLimits, tcpLimits, transportLimits } from './limits.js';
+import { gatewayLimits, transportLimits } from './limits.js';
 import { TcpServer } from './tcp-server.js';
-import { readTlsFiles } from './transport-config.js';
 import { DataDirLock } from './data-dir-lock.js';
 
 export interface SingleNode {
@@ -82,17 +81,7 @@ async function startOnLockedDataDir(config: SingleNodeConfig, logger: Logger, lo
   });
   await server.start();
   // Like the WebSocket, bound early: a TCP client that connects while starting gets `close` 1013.
-  const tcp =
-    config.tcp.port === undefined
-      ? undefined
-      : new TcpServer({
-          host: config.host,
-          port: config.tcp.port,
-          gateway: () => gateway,
-          logger: logger.child({ component: 'tcp' }),
-          ...tcpLimits(config.maxContentBytes),
-          ...(config.tcp.tls ? { tls: await readTlsFiles(config.tcp.tls) } : {}),
-        });
+  const tcp = await TcpServer.fromConfig(config, () => gateway, logger);
   try {
     await tcp?.start();
   } catch (error) {

@@ -5,6 +5,8 @@ import type { Logger } from '@parley/core';
 import type { Gateway } from './gateway.js';
 import type { Session } from './session.js';
 import type { ClientSocket } from './socket.js';
+import { tcpLimits } from './limits.js';
+import { readTlsFiles, type TcpConfig } from './transport-config.js';
 
 export interface TcpServerOptions {
   readonly host: string;
@@ -40,6 +42,23 @@ export interface TcpServerOptions {
  * closes such a connection (4010; before auth, the auth deadline closes it with 4001).
  */
 export class TcpServer {
+  /** The listener a gateway's config asks for (its limits, TLS files read), or undefined when TCP is off. */
+  static async fromConfig(
+    config: { readonly host: string; readonly maxContentBytes: number; readonly tcp: TcpConfig },
+    gateway: () => Gateway | undefined,
+    logger: Logger,
+  ): Promise<TcpServer | undefined> {
+    if (config.tcp.port === undefined) return undefined;
+    return new TcpServer({
+      host: config.host,
+      port: config.tcp.port,
+      gateway,
+      logger: logger.child({ component: 'tcp' }),
+      ...tcpLimits(config.maxContentBytes),
+      ...(config.tcp.tls ? { tls: await readTlsFiles(config.tcp.tls) } : {}),
+    });
+  }
+
   private server: Server | undefined;
   private boundPort = 0;
   private readonly sockets = new Set<Socket>();

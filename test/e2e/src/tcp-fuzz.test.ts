@@ -5,7 +5,6 @@ import fc from 'fast-check';
 import { eventually } from '@parley/core/conformance';
 import {
   CloseCodes,
-  MAX_SEQ,
   TcpFrameDecoder,
   TcpServerFrame,
   WS_ERROR_CODES,
@@ -14,6 +13,7 @@ import {
 } from '@parley/protocol';
 import { startServer, removeDataDir, within, type RunningServer } from './server.js';
 import { inbox, newUser } from './clients.js';
+import { badValue, wildString } from './fuzz-values.js';
 
 /**
  * ws-fuzz.test.ts over the raw TCP port: a fuzzing TCP client shares a conversation with well-behaved
@@ -33,20 +33,6 @@ const documentedCloseCodes = new Set<number>(Object.values(CloseCodes));
 const tcpFrame = compile(TcpServerFrame);
 type Frame = Record<string, unknown>;
 
-/** Strings with U+0000 and lone surrogates among ordinary code points. */
-const wildString = fc.string({
-  unit: fc.oneof(
-    { weight: 6, arbitrary: fc.string({ unit: 'binary', minLength: 1, maxLength: 1 }) },
-    { weight: 1, arbitrary: fc.integer({ min: 0xd800, max: 0xdfff }).map((c) => String.fromCharCode(c)) },
-    { weight: 1, arbitrary: fc.constant('\u0000') },
-  ),
-  maxLength: 30,
-});
-const badValue = fc.oneof(
-  fc.jsonValue({ maxDepth: 2 }),
-  wildString,
-  fc.constantFrom(2 ** 53 - 1, 2 ** 53, MAX_SEQ + 1, -1, 1.5, 1e308, '', '\u0000', '\ud800', null, [], {}),
-);
 
 /** What the fuzzer writes: a frame's bytes, or bytes that break the framing (and so end the connection). */
 type FuzzItem = { kind: 'frame'; bytes: Uint8Array } | { kind: 'break'; bytes: Uint8Array; expect: number };

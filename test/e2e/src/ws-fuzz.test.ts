@@ -4,9 +4,10 @@ import WebSocket from 'ws';
 import fc from 'fast-check';
 import { ERROR_CODES } from '@parley/core';
 import { eventually } from '@parley/core/conformance';
-import { CloseCodes, MAX_SEQ, ServerFrame, WS_ERROR_CODES, compile } from '@parley/protocol';
+import { CloseCodes, ServerFrame, WS_ERROR_CODES, compile } from '@parley/protocol';
 import { startServer, removeDataDir, type RunningServer } from './server.js';
 import { inbox, newUser } from './clients.js';
+import { badValue, wildString } from './fuzz-values.js';
 
 /**
  * A fuzzing client and well-behaved clients share a conversation on a running single node. The fuzzer's
@@ -23,20 +24,6 @@ const PACE_MS = 3;
 const documentedCloseCodes = new Set<number>(Object.values(CloseCodes));
 const serverFrame = compile(ServerFrame);
 
-/** Strings with U+0000 and lone surrogates among ordinary code points. */
-const wildString = fc.string({
-  unit: fc.oneof(
-    { weight: 6, arbitrary: fc.string({ unit: 'binary', minLength: 1, maxLength: 1 }) },
-    { weight: 1, arbitrary: fc.integer({ min: 0xd800, max: 0xdfff }).map((c) => String.fromCharCode(c)) },
-    { weight: 1, arbitrary: fc.constant('\u0000') },
-  ),
-  maxLength: 30,
-});
-const badValue = fc.oneof(
-  fc.jsonValue({ maxDepth: 2 }),
-  wildString,
-  fc.constantFrom(2 ** 53 - 1, 2 ** 53, MAX_SEQ + 1, -1, 1.5, 1e308, '', '\u0000', '\ud800', null, [], {}),
-);
 
 /** Frames for the fuzzer: random text and JSON, and valid frames of this conversation, mutated. */
 function fuzzFrames(conversation: string, token: string): string[] {
