@@ -245,3 +245,13 @@ test('a connection whose send buffer is over the limit after a hand-off batch is
   await gateway.deliver([{ frame: msg(1, conversation), userIds: ['ud'], conversation, seq: 1 }]);
   assert.deepEqual(closes, [CloseCodes.slowConsumer]);
 });
+
+test('a ping is answered with a pong that echoes its id, an empty id included (PROTOCOL.md: ping.id is echoed)', async () => {
+  const c = connect();
+  c.say({ type: 'ping', id: '' });
+  c.say({ type: 'ping', id: 'p1' });
+  c.say({ type: 'ping' });
+  await eventually(() => assert.equal(c.frames.length, 3));
+  assert.deepEqual(c.frames, [{ type: 'pong', id: '' }, { type: 'pong', id: 'p1' }, { type: 'pong' }]);
+  gateway.closed(c.session);
+});

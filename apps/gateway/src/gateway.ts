@@ -188,7 +188,7 @@ export class Gateway {
 
   private async handle(session: Session, frame: ClientFrame): Promise<void> {
     if (frame.type === 'ping')
-      return void this.write(session, { type: 'pong', ...(frame.id ? { id: frame.id } : {}) });
+      return void this.write(session, { type: 'pong', ...(frame.id !== undefined ? { id: frame.id } : {}) });
     if (frame.type === 'auth') return this.auth(session, frame.token, frame.resume ?? {});
     if (!session.user)
       return this.fail(session, {
