@@ -77,6 +77,10 @@ test('a malformed body encoding or charset is a 4xx error body, not a 500', asyn
     [{ 'content-encoding': 'foo' }, 'x', 415, 'unsupported_media_type'],
     [{ 'content-type': 'application/json; charset=latin1' }, '{}', 415, 'unsupported_media_type'],
     [{ 'content-type': 'application/json; charset=bogus' }, '{}', 415, 'unsupported_media_type'],
+    // UTF-8 only (docs/openapi.yaml UnsupportedMediaType): body-parser alone would read any utf-* charset.
+    [{ 'content-type': 'application/json; charset=utf-16le' }, Buffer.from('{"username":"bob","password":"x"}', 'utf16le'), 415, 'unsupported_media_type'],
+    [{ 'content-type': 'application/json; charset=utf-16' }, '{}', 415, 'unsupported_media_type'],
+    [{ 'content-type': 'application/json; charset=utf-32' }, '{}', 415, 'unsupported_media_type'],
     [{ 'content-type': 'text/plain' }, '{}', 415, 'unsupported_media_type'],
   ];
   for (const [headers, body, status, code] of cases) {
@@ -87,6 +91,11 @@ test('a malformed body encoding or charset is a 4xx error body, not a 500', asyn
   // A valid gzip body is still read.
   const ok = await call('POST', '/v1/auth/login', { body: gzipSync(JSON.stringify({ username: 'bob', password: 'x' })), headers: { 'content-type': 'application/json', 'content-encoding': 'gzip' } });
   assert.equal(ok.status, 401);
+  // UTF-8, in any case, with or without quotes, is read.
+  for (const charset of ['utf-8', 'UTF-8', '"utf-8"']) {
+    const res = await call('POST', '/v1/auth/login', { body: JSON.stringify({ username: 'bob', password: 'x' }), headers: { 'content-type': `application/json; charset=${charset}` } });
+    assert.equal(res.status, 401, charset);
+  }
 });
 
 test('a bad percent-escape in the path and a NUL in a query value are 400s', async () => {

@@ -14,10 +14,20 @@ export function methodNotAllowed(req: Request, res: Response): void {
   res.status(405).json(errorBody('method_not_allowed', `${req.method} is not allowed here; allowed: ${allow}`));
 }
 
-/** Before a route's JSON body parser: anything but `Content-Type: application/json` is `415 unsupported_media_type`. */
+/**
+ * Before a route's JSON body parser: anything but `Content-Type: application/json` is `415
+ * unsupported_media_type`, and so is a charset other than UTF-8 (body-parser alone would decode UTF-16 and
+ * UTF-32 as well; JSON is UTF-8, RFC 8259, and the docs promise 415 for any other charset).
+ */
 export function requireJson(req: Request, res: Response, next: NextFunction): void {
-  if (req.is('application/json')) return next();
-  res.status(415).json(errorBody('unsupported_media_type', 'Send the body as JSON with Content-Type: application/json'));
+  if (!req.is('application/json')) {
+    return void res.status(415).json(errorBody('unsupported_media_type', 'Send the body as JSON with Content-Type: application/json'));
+  }
+  const charset = /;\s*charset\s*=\s*"?([^";\s]*)/i.exec(req.get('content-type') ?? '')?.[1];
+  if (charset !== undefined && charset.toLowerCase() !== 'utf-8') {
+    return void res.status(415).json(errorBody('unsupported_media_type', 'The request body must be UTF-8 JSON (Content-Type: application/json; charset=utf-8)'));
+  }
+  next();
 }
 
 /**
