@@ -193,3 +193,17 @@ test('unknown paths answer a JSON 404', async () => {
     assert.equal(res.body.error?.code, 'not_found');
   }
 });
+
+test('adding members to a room or a direct conversation is 400 even when every listed user is a member already', async () => {
+  // The fake answers isMember true for everyone: no AddMembers command is needed, so the route itself must refuse.
+  for (const id of ['r.lobby', 'd.ualice.ubob']) {
+    const n = commands.length;
+    const res = await call('POST', `/v1/conversations/${id}/members`, json({ usernames: ['bob'] }));
+    assert.equal(res.status, 400, `${id}: ${JSON.stringify(res.body)}`);
+    assert.equal(res.body.error?.code, 'bad_request', id);
+    assert.equal(commands.length, n, id);
+  }
+  const group = await call('POST', '/v1/conversations/g.01JD3T0ZK8V5N2R4Q6W9YB1HCE/members', json({ usernames: ['bob'] }));
+  assert.equal(group.status, 200);
+  assert.deepEqual(group.body['added'], []);
+});

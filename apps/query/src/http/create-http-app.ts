@@ -239,6 +239,8 @@ export function createHttpApp(deps: HttpAppDeps): Express {
       const id = String(req.params['id']);
       await requireMember(id, res);
       const { usernames } = validBody(check.addMembers, req.body);
+      // Refused here too: when every listed user is a member already no command runs to refuse it.
+      if (conversationKind(id) !== 'group') throw new ParleyError('bad_request', 'Members can be added to groups only', { details: { field: 'id' } });
       const requested = await resolveUsers(usernames);
       const members = [];
       for (const m of requested) if (!(await deps.conversations.isMember(id, m.userId))) members.push(m);
