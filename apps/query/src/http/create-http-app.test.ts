@@ -207,3 +207,16 @@ test('adding members to a room or a direct conversation is 400 even when every l
   assert.equal(group.status, 200);
   assert.deepEqual(group.body['added'], []);
 });
+
+test('a body that parses but is not an object is bad_request; one that does not parse is invalid_json', async () => {
+  for (const body of ['null', '"str"', '5', 'true', '[]', '[{"username":"bob"}]']) {
+    const res = await call('POST', '/v1/groups', { body, headers: { 'content-type': 'application/json' } });
+    assert.equal(res.status, 400, body);
+    assert.equal(res.body.error?.code, 'bad_request', body);
+  }
+  for (const body of ['{', 'nul', '  ', '{"name":"x"}{}']) {
+    const res = await call('POST', '/v1/groups', { body, headers: { 'content-type': 'application/json' } });
+    assert.equal(res.status, 400, body);
+    assert.equal(res.body.error?.code, 'invalid_json', body);
+  }
+});

@@ -94,7 +94,9 @@ export function createHttpApp(deps: HttpAppDeps): Express {
   const v1 = express.Router();
   v1.use(rateLimit({ windowMs: 60_000, limit: deps.limits.apiPerMinute, standardHeaders: 'draft-8', legacyHeaders: false, handler: limited }));
   // Parsed per route, after the method is known to be served: a PUT with a broken body is a 405, not a 400.
-  const json = [requireJson, express.json({ limit: '64kb' })];
+  // strict: false: a body that is JSON but not an object (`null`, `"x"`, `5`) parses, and validBody refuses
+  // it as `bad_request` (docs/openapi.yaml BadBody); `invalid_json` is for a body that does not parse.
+  const json = [requireJson, express.json({ limit: '64kb', strict: false })];
   const authLimiter = rateLimit({ windowMs: 60_000, limit: deps.limits.authPerMinute, standardHeaders: 'draft-8', legacyHeaders: false, handler: limited });
 
   const requireAuth = async (req: Request, res: Response, next: NextFunction): Promise<void> => {
