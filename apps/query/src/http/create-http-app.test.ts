@@ -220,3 +220,13 @@ test('a body that parses but is not an object is bad_request; one that does not 
     assert.equal(res.body.error?.code, 'invalid_json', body);
   }
 });
+
+test('the Authorization scheme name is case-insensitive; the token is not', async () => {
+  for (const scheme of ['Bearer', 'bearer', 'BEARER']) {
+    const res = await call('GET', '/v1/me', { auth: false, headers: { authorization: `${scheme} valid-token-123` } });
+    assert.equal(res.status, 200, scheme);
+  }
+  const wrong = await call('GET', '/v1/me', { auth: false, headers: { authorization: 'Basic valid-token-123' } });
+  assert.equal(wrong.status, 401);
+  assert.equal(wrong.body.error?.code, 'unauthenticated');
+});

@@ -101,7 +101,8 @@ export function createHttpApp(deps: HttpAppDeps): Express {
 
   const requireAuth = async (req: Request, res: Response, next: NextFunction): Promise<void> => {
     const header = req.get('authorization') ?? '';
-    const match = /^Bearer ([A-Za-z0-9._-]{10,4096})$/.exec(header);
+    // The scheme name is case-insensitive (RFC 9110, 11.1); the token is not.
+    const match = /^[Bb][Ee][Aa][Rr][Ee][Rr] +([A-Za-z0-9._-]{10,4096})$/.exec(header);
     if (!match?.[1]) throw new ParleyError('unauthenticated', 'Send "Authorization: Bearer <token>"; get a token from POST /v1/auth/login');
     res.locals['claims'] = await deps.authenticate(match[1]);
     next();
