@@ -255,3 +255,16 @@ test('a ping is answered with a pong that echoes its id, an empty id included (P
   assert.deepEqual(c.frames, [{ type: 'pong', id: '' }, { type: 'pong', id: 'p1' }, { type: 'pong' }]);
   gateway.closed(c.session);
 });
+
+test('before auth, send, read and resume get unauthenticated; the error about a send carries its clientMsgId as ref', async () => {
+  const c = connect();
+  c.say({ type: 'send', conversation: 'g.c', clientMsgId: 'early-1', content: 'hi' });
+  c.say({ type: 'read', conversation: 'g.c', seq: 1 });
+  c.say({ type: 'resume', conversations: { 'g.c': 0 } });
+  await eventually(() => assert.equal(c.frames.length, 3));
+  assert.deepEqual(
+    c.frames.map((f) => [f.code, f.ref]),
+    [['unauthenticated', 'early-1'], ['unauthenticated', undefined], ['unauthenticated', undefined]],
+  );
+  gateway.closed(c.session);
+});

@@ -194,6 +194,8 @@ export class Gateway {
       return this.fail(session, {
         code: 'unauthenticated',
         message: 'Send an auth frame with your token first',
+        // An error about a send names its clientMsgId (PROTOCOL.md, error.ref), this one too.
+        ...(frame.type === 'send' ? { ref: frame.clientMsgId } : {}),
       });
     session.errors = 0;
     switch (frame.type) {
