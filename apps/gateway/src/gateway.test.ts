@@ -268,3 +268,19 @@ test('before auth, send, read and resume get unauthenticated; the error about a 
   );
   gateway.closed(c.session);
 });
+
+test('a send dropped by the rate limit gets rate_limited with its clientMsgId as ref (other frames: no ref)', async () => {
+  const limited = new Gateway({ ...options, gatewayId: 'gw-rl', limits: { ...options.limits, framesPerSecond: 1, frameBurst: 1 } });
+  try {
+    const frames: Array<Record<string, unknown>> = [];
+    const session = limited.open({ send: (t) => (frames.push(JSON.parse(t) as Record<string, unknown>), true), bufferedAmount: () => 0, ping: () => undefined, close: () => undefined })!;
+    limited.message(session, JSON.stringify({ type: 'ping', id: 'first' }));
+    limited.message(session, JSON.stringify({ type: 'send', conversation: 'g.c', clientMsgId: 'rl-1', content: 'hi' }));
+    limited.message(session, JSON.stringify({ type: 'ping', id: 'third' }));
+    await eventually(() => assert.equal(frames.length, 3));
+    assert.deepEqual(frames.slice(1).map((f) => [f.code, f.ref]), [['rate_limited', 'rl-1'], ['rate_limited', undefined]]);
+    limited.closed(session);
+  } finally {
+    await limited.drain();
+  }
+});

@@ -135,9 +135,12 @@ export class Gateway {
     if (session.closed) return;
     session.lastHeardAt = Date.now();
     Metrics.framesIn.add(1);
-    if (!session.bucket.take())
-      return this.fail(session, { code: 'rate_limited', message: 'Too many frames; slow down' });
+    const limited = !session.bucket.take();
     const parsed = parseClientFrame(text, this.options.limits);
+    // A dropped send is named by its clientMsgId, like every other error about a send, so the client can retry it.
+    const sendRef = parsed.ok ? (parsed.frame.type === 'send' ? parsed.frame.clientMsgId : undefined) : parsed.ref;
+    if (limited)
+      return this.fail(session, { code: 'rate_limited', message: 'Too many frames; slow down', ...(sendRef ? { ref: sendRef } : {}) });
     if (!parsed.ok)
       return this.fail(session, {
         code: parsed.code,
@@ -150,7 +153,7 @@ export class Gateway {
         type: parsed.frame.type,
         error,
       });
-      this.fail(session, { code: 'internal', message: 'The server failed to handle that frame; retry' });
+      this.fail(session, { code: 'internal', message: 'The server failed to handle that frame; retry', ...(sendRef ? { ref: sendRef } : {}) });
     });
   }
 
