@@ -104,3 +104,15 @@ test('direct conversation ids do not depend on who starts them', () => {
   assert.equal(conversationKind('r.lobby'), 'room');
   assert.equal(conversationKind('x.lobby'), undefined);
 });
+
+test('the first problem found is reported (PROTOCOL.md "Error codes"): missing fields, then the other checks in field order, then content size', () => {
+  const message = (f: unknown) => {
+    const r = parseClientFrame(JSON.stringify(f), limits);
+    assert.equal(r.ok, false);
+    return r.ok ? '' : r.message;
+  };
+  assert.match(message({ type: 'send', conversation: 'bad!', clientMsgId: 'm' }), /^send\.content is required/);
+  assert.match(message({ type: 'send', clientMsgId: 'bad id', content: 'x' }), /^send\.conversation is required/);
+  assert.match(message({ type: 'send', conversation: 'bad!', clientMsgId: 'bad id', content: 'x' }), /^send\.conversation must be/);
+  assert.match(message({ type: 'send', conversation: 'r.a', clientMsgId: 'm', content: 'x'.repeat(40), kind: 'BAD' }), /^send\.kind must be/);
+});
