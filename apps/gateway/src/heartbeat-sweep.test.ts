@@ -35,3 +35,8 @@ test('heartbeat sweep: a silent client is asked first, then closed within timeou
     assert.equal(run.events.filter((e) => e.startsWith('ping')).length <= Math.ceil(config.timeoutMs / config.intervalMs), true, 'at most one ping per interval');
   }
 });
+
+test('heartbeat sweep: it runs every min(interval, timeout - interval) / 2 (PROTOCOL.md "Heartbeats", the bound)', () => {
+  for (const [config, period] of [[{ intervalMs: 20_000, timeoutMs: 60_000 }, 10_000], [{ intervalMs: 100, timeoutMs: 130 }, 15], [{ intervalMs: 1000, timeoutMs: 3000 }, 500]] as const)
+    assert.equal(new HeartbeatSweep(config, () => [], () => undefined).periodMs, period, JSON.stringify(config));
+});
