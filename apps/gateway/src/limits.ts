@@ -1,3 +1,4 @@
+import { MAX_RESUME_CONVERSATIONS } from '@parley/protocol';
 import type { GatewayLimits } from './gateway.js';
 import type { HeartbeatConfig } from './transport-config.js';
 
@@ -16,7 +17,7 @@ export function gatewayLimits(c: { maxContentBytes: number; maxPendingSends: num
     maxFrameBytes: maxFrameBytes(c.maxContentBytes),
     maxPendingSends: c.maxPendingSends,
     maxGatewayPendingSends: c.maxGatewayPendingSends,
-    maxResumeConversations: 2000,
+    maxResumeConversations: MAX_RESUME_CONVERSATIONS,
     authTimeoutMs: 10_000,
     framesPerSecond: c.framesPerSecond,
     frameBurst: c.framesPerSecond * 2,

@@ -1,5 +1,5 @@
 import { Type, type Static } from '@sinclair/typebox';
-import { ClientMsgId, ConversationId, Positions, Seq, FreeText } from './fields.js';
+import { ClientMsgId, ConversationId, MAX_RESUME_CONVERSATIONS, Positions, Seq, FreeText } from './fields.js';
 
 /**
  * The frames a client sends, declared once: the TypeScript types, parseClientFrame's validation and
@@ -15,7 +15,7 @@ export const AuthFrame = Type.Object(
      * message of those conversations, with no gap and no repeat.
      */
     resume: Type.Optional(
-      Positions(Seq, 'an object of conversation id -> the last seq the client has (0 for none), at most limits.maxResumeConversations entries'),
+      Positions(Seq, `an object of conversation id -> the last seq the client has (0 for none), at most ${MAX_RESUME_CONVERSATIONS} entries`, MAX_RESUME_CONVERSATIONS),
     ),
   },
   { title: 'auth', description: 'Authenticates the connection; optionally resumes conversations.' },
@@ -44,7 +44,7 @@ export type SendFrame = Static<typeof SendFrame>;
 export const ResumeFrame = Type.Object(
   {
     type: Type.Literal('resume'),
-    conversations: Positions(Seq, 'an object of conversation id -> the last seq the client has (0 for none), at most limits.maxResumeConversations entries'),
+    conversations: Positions(Seq, `an object of conversation id -> the last seq the client has (0 for none), at most ${MAX_RESUME_CONVERSATIONS} entries`, MAX_RESUME_CONVERSATIONS),
   },
   { title: 'resume', description: 'Mid-session resume: the server re-sends everything after each seq; discard repeats by seq.' },
 );

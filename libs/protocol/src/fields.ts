@@ -37,13 +37,17 @@ export function FreeText(options: { minLength?: number; maxLength?: number; desc
  * Conversation id -> seq. Keys are checked with `propertyNames` (not `patternProperties`), so a key that
  * is not a conversation id is refused rather than silently ignored.
  */
-export function Positions(seq: TSchema, description: string): TUnsafe<Record<string, number>> {
+export function Positions(seq: TSchema, description: string, maxProperties?: number): TUnsafe<Record<string, number>> {
   return Type.Unsafe<Record<string, number>>({
     type: 'object',
     propertyNames: ConversationId,
     additionalProperties: seq,
+    ...(maxProperties === undefined ? {} : { maxProperties }),
     description,
   });
 }
+
+/** Most conversations one `auth.resume` or `resume` may name (fixed; the gateway's limit, in the published schema). */
+export const MAX_RESUME_CONVERSATIONS = 2000;
 
 export const UserRef = Type.Object({ id: Type.String(), username: Type.String() }, { description: 'a user: { id, username }' });

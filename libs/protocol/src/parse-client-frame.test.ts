@@ -116,3 +116,17 @@ test('the first problem found is reported (PROTOCOL.md "Error codes"): missing f
   assert.match(message({ type: 'send', conversation: 'bad!', clientMsgId: 'bad id', content: 'x' }), /^send\.conversation must be/);
   assert.match(message({ type: 'send', conversation: 'r.a', clientMsgId: 'm', content: 'x'.repeat(40), kind: 'BAD' }), /^send\.kind must be/);
 });
+
+test('the 2000-conversation bound of auth.resume and resume is in the published schema (maxProperties), not only in the server', async () => {
+  const { protocolSchema } = await import('./schema/protocol-schema.js');
+  const defs = (protocolSchema() as { definitions: Record<string, { properties: Record<string, { maxProperties?: number; description?: string }> }> }).definitions;
+  for (const [frame, field] of [['AuthFrame', 'resume'], ['ResumeFrame', 'conversations']] as const) {
+    assert.equal(defs[frame]?.properties[field]?.maxProperties, 2000, `${frame}.${field}`);
+    assert.match(defs[frame]?.properties[field]?.description ?? '', /at most 2000 entries/);
+  }
+  const many = Object.fromEntries(Array.from({ length: 2001 }, (_, i) => [`r.c${i}`, 0]));
+  const loose = { maxContentBytes: 16, maxResumeConversations: 100_000 };
+  assert.equal(parseClientFrame(JSON.stringify({ type: 'resume', conversations: many }), loose).ok, false);
+  delete many['r.c2000'];
+  assert.equal(parseClientFrame(JSON.stringify({ type: 'resume', conversations: many }), loose).ok, true);
+});
