@@ -22,6 +22,7 @@ await log.createTopics([{ name: Topics.commands, partitions: 1 }, { name: Topics
 const presence = new MemoryPresence({ ttlMs: 10_000 });
 const tokens = new TokenService({ secret: randomBytes(32), ttlSeconds: 600 });
 const history: MessageFrame[] = [];
+const notMemberOf = new Set<string>();
 let projected = true;
 const msg = (seq: number, conversation = 'g.c'): MessageFrame => ({
   type: 'message', conversation, id: `m${seq}`, seq, ts: seq, sender: { id: 'ub', username: 'bob' }, clientMsgId: `c${seq}`, kind: 'text', content: `#${seq}`,
@@ -32,6 +33,7 @@ const options: GatewayOptions = {
   presence,
   authenticate: createAuthenticator(tokens, async () => false),
   history: async (_user, conversation, afterSeq, limit) => {
+    if (notMemberOf.has(conversation)) return 'not_member';
     const all = history.filter((m) => m.conversation === conversation);
     return { messages: all.filter((m) => m.seq > afterSeq).slice(0, limit), lastSeq: Math.max(0, ...all.map((m) => m.seq)) };
   },
@@ -283,4 +285,20 @@ test('a send dropped by the rate limit gets rate_limited with its clientMsgId as
   } finally {
     await limited.drain();
   }
+});
+
+test('a resumed conversation answered not_member keeps no cursor: after the user joins, its messages from seq 1 arrive', async () => {
+  const conversation = 'g.notyet';
+  notMemberOf.add(conversation);
+  const { token } = await tokens.issue({ id: 'ua', username: 'alice' });
+  const c = connect();
+  c.say({ type: 'auth', token, resume: { [conversation]: 5 } });
+  await eventually(() => assert.ok(c.frames.some((f) => f.type === 'resumed')));
+  assert.deepEqual(c.frames.filter((f) => f.type === 'error').map((f) => [f.code, f.conversation]), [['not_member', conversation]]);
+  assert.deepEqual(c.frames.find((f) => f.type === 'resumed')?.conversations, { [conversation]: 5 }, 'resumed reports the position unchanged');
+  notMemberOf.delete(conversation); // the user joins
+  history.push(msg(1, conversation));
+  await gateway.deliver([{ frame: msg(1, conversation), userIds: ['ua'], conversation, seq: 1 }]);
+  assert.deepEqual(c.frames.filter((f) => f.type === 'message' && f.conversation === conversation).map((f) => f.seq), [1]);
+  gateway.closed(c.session);
 });

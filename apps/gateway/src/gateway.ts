@@ -361,14 +361,18 @@ export class Gateway {
       for (const id of ids) {
         const ok = await this.catchUpFromHistory(session, id, fresh);
         this.flushAhead(session, id, true);
-        if (!ok)
+        result[id] = session.cursors.get(id) ?? 0;
+        if (!ok) {
+          // Not a member: forget the position, or the messages up to it would be dropped as repeats if
+          // the user joins later (the cursor starts at the first message received, as for any conversation).
+          session.cursors.delete(id);
           this.write(session, {
             type: 'error',
             code: 'not_member',
             message: 'You are not a member of this conversation',
             conversation: id,
           });
-        result[id] = session.cursors.get(id) ?? 0;
+        }
       }
       this.write(session, { type: 'resumed', conversations: result });
     } finally {
