@@ -302,3 +302,18 @@ test('a resumed conversation answered not_member keeps no cursor: after the user
   assert.deepEqual(c.frames.filter((f) => f.type === 'message' && f.conversation === conversation).map((f) => f.seq), [1]);
   gateway.closed(c.session);
 });
+
+test('an auth with resume is followed by resumed, an empty resume too; an auth without resume is not', async () => {
+  const { token } = await tokens.issue({ id: 'ua', username: 'alice' });
+  const empty = connect();
+  empty.say({ type: 'auth', token, resume: {} });
+  await eventually(() => assert.deepEqual(empty.frames.map((f) => f.type), ['ready', 'resumed']));
+  assert.deepEqual(empty.frames[1], { type: 'resumed', conversations: {} });
+  const none = connect();
+  none.say({ type: 'auth', token });
+  await eventually(() => assert.deepEqual(none.frames.map((f) => f.type), ['ready']));
+  await sleep(50);
+  assert.deepEqual(none.frames.map((f) => f.type), ['ready']);
+  gateway.closed(empty.session);
+  gateway.closed(none.session);
+});

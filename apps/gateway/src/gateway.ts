@@ -192,7 +192,7 @@ export class Gateway {
   private async handle(session: Session, frame: ClientFrame): Promise<void> {
     if (frame.type === 'ping')
       return void this.write(session, { type: 'pong', ...(frame.id !== undefined ? { id: frame.id } : {}) });
-    if (frame.type === 'auth') return this.auth(session, frame.token, frame.resume ?? {});
+    if (frame.type === 'auth') return this.auth(session, frame.token, frame.resume);
     if (!session.user)
       return this.fail(session, {
         code: 'unauthenticated',
@@ -220,7 +220,7 @@ export class Gateway {
     }
   }
 
-  private async auth(session: Session, token: string, resume: Record<string, number>): Promise<void> {
+  private async auth(session: Session, token: string, resume: Record<string, number> | undefined): Promise<void> {
     if (session.user || session.authenticating)
       return this.fail(session, { code: 'bad_request', message: 'Already authenticated' });
     session.authenticating = true;
@@ -244,7 +244,7 @@ export class Gateway {
     set.add(session);
     this.closeAtExpiry(session, claims.expiresAt);
     // Cursors are set before presence makes this connection reachable, so no live message can overtake history.
-    for (const [id, seq] of Object.entries(resume)) {
+    for (const [id, seq] of Object.entries(resume ?? {})) {
       session.cursors.set(id, seq);
       session.filling.add(id);
     }
@@ -263,7 +263,8 @@ export class Gateway {
       },
     };
     this.write(session, ready);
-    if (Object.keys(resume).length > 0) await this.catchUp(session, Object.keys(resume));
+    // An auth with `resume`, even an empty one, is answered by `resumed` (PROTOCOL.md, Connecting).
+    if (resume !== undefined) await this.catchUp(session, Object.keys(resume));
   }
 
   /** Closes the session when its token expires (re-armed in steps: timers cap at about 24.8 days). */
