@@ -99,6 +99,16 @@ describe('bad input gets a clear error and loses nothing', () => {
     assert.ok([1006, 1009].includes((await d.closed()).code));
   });
 
+  it('WebSocket: a text frame that is not UTF-8 drops the connection (1006, PROTOCOL.md close codes); the same bytes in a binary frame are decoded with U+FFFD', async () => {
+    const bin = await raw(server.url);
+    bin.ws.send(Buffer.from([...Buffer.from('{"type":"ping","id":"'), 0xff, ...Buffer.from('"}')]), { binary: true });
+    assert.deepEqual(await bin.next(), { type: 'pong', id: '\uFFFD' });
+    bin.ws.close();
+    const text = await raw(server.url);
+    text.ws.send(Buffer.from([0x7b, 0xff, 0x7d]), { binary: false });
+    assert.equal((await text.closed()).code, 1006);
+  });
+
   it('HTTP: malformed bodies, missing and invalid tokens, non-members and revoked tokens get 4xx with a code', async () => {
     const post = (path: string, body: string, headers: Record<string, string> = {}) =>
       fetch(`${server.url}${path}`, { method: 'POST', body, headers: { 'content-type': 'application/json', ...headers } });
