@@ -31,6 +31,7 @@ import { UwsServer } from './uws-server.js';
 import { createHistoryReader } from './history-reader.js';
 import { createAwaitProjection } from './await-projection.js';
 import { gatewayLimits, transportLimits } from './limits.js';
+import { parseTokenSecret } from './token-secret.js';
 import { TcpServer } from './tcp-server.js';
 import { DataDirLock } from './data-dir-lock.js';
 
@@ -215,9 +216,7 @@ async function startOnLockedDataDir(config: SingleNodeConfig, logger: Logger, lo
 /** The token key: from config, or a random one kept (0600) in the data directory so restarts keep sessions. */
 async function tokenSecret(config: SingleNodeConfig): Promise<Uint8Array> {
   if (config.tokenSecret) {
-    const raw = /^[0-9a-fA-F]+$/.test(config.tokenSecret) ? Buffer.from(config.tokenSecret, 'hex') : Buffer.from(config.tokenSecret, 'base64');
-    if (raw.length < 32) throw new ParleyError('config', 'Invalid configuration: PARLEY_TOKEN_SECRET must hold at least 32 bytes (64 hex digits)');
-    return raw;
+    return parseTokenSecret(config.tokenSecret);
   }
   const file = join(config.dataDir, 'token.key');
   try {

@@ -89,7 +89,7 @@ export class TcpServer {
     server.on('error', (error) => logger.error('tcp listener failed', { error }));
     await new Promise<void>((resolve, reject) => {
       const fail = (error: Error): void =>
-        reject(new Error(`Cannot listen for TCP on ${this.options.host}:${this.options.port}: is the port in use? Set PARLEY_TCP_PORT to another one, or off.`, { cause: error }));
+        reject(new Error(`Cannot listen for TCP on ${this.options.host}:${this.options.port}: is the port in use, or is HOST not an address of this machine? Set PARLEY_TCP_PORT to another port (or off), or HOST to 127.0.0.1 or 0.0.0.0.`, { cause: error }));
       server.once('error', fail);
       server.listen(this.options.port, this.options.host, () => {
         server.off('error', fail);

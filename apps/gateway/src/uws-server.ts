@@ -135,7 +135,7 @@ export class UwsServer {
     app.any('/*', (res, req) => this.passThrough(res, req));
     await new Promise<void>((resolve, reject) => {
       app.listen(this.options.host, this.options.port, (socket) => {
-        if (!socket) return reject(new Error(`Cannot listen on ${this.options.host}:${this.options.port}: is the port in use? Set PORT to another one.`));
+        if (!socket) return reject(new Error(`Cannot listen on ${this.options.host}:${this.options.port}: is the port in use, or is HOST not an address of this machine? Set PORT to another port, or HOST to 127.0.0.1 or 0.0.0.0.`));
         this.listenSocket = socket;
         this.boundPort = uWS.us_socket_local_port(socket as unknown as uWS.us_socket);
         resolve();
