@@ -58,7 +58,7 @@ export const ConversationFrame = Type.Object(
     event: Type.Union([Type.Literal('created'), Type.Literal('joined'), Type.Literal('left'), Type.Literal('read')]),
     conversation: ConversationId,
     kind: Type.Union([Type.Literal('direct'), Type.Literal('group'), Type.Literal('room')]),
-    name: Type.Optional(Type.String({ description: 'group or room name ("" for direct conversations)' })),
+    name: Type.String({ description: 'group or room name ("" for direct conversations)' }),
     members: Type.Optional(Type.Array(UserRef, { maxItems: 200, description: 'created: the initial members; joined: who joined; left: who left' })),
     /** For 'read': the reader's new read watermark. */
     readSeq: Type.Optional(Type.Integer({ minimum: 0, maximum: MAX_SEQ, description: "for read: the reader's new read watermark" })),
