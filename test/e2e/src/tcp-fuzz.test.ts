@@ -13,7 +13,7 @@ import {
 } from '@parley/protocol';
 import { startServer, removeDataDir, within, type RunningServer } from './server.js';
 import { inbox, newUser } from './clients.js';
-import { badValue, wildString } from './fuzz-values.js';
+import { mutatedFrames, validFrames, wildString } from './fuzz-values.js';
 
 /**
  * ws-fuzz.test.ts over the raw TCP port: a fuzzing TCP client shares a conversation with well-behaved
@@ -38,35 +38,8 @@ type Frame = Record<string, unknown>;
 type FuzzItem = { kind: 'frame'; bytes: Uint8Array } | { kind: 'break'; bytes: Uint8Array; expect: number };
 
 function fuzzItems(conversation: string, token: string): FuzzItem[] {
-  const valid = fc.oneof(
-    fc.record({
-      type: fc.constant('send'),
-      conversation: fc.constant(conversation),
-      clientMsgId: fc.stringMatching(/^fz[a-z0-9]{1,20}$/),
-      content: fc.string({ minLength: 1, maxLength: 40 }),
-    }),
-    fc.record({
-      type: fc.constant('read'),
-      conversation: fc.constant(conversation),
-      seq: fc.nat({ max: 50 }),
-    }),
-    fc.record({ type: fc.constant('resume'), conversations: fc.constant({ [conversation]: 0 }) }),
-    fc.record({ type: fc.constant('ping'), id: fc.string({ maxLength: 64 }) }),
-    fc.record({ type: fc.constant('auth'), token: fc.constant(token) }),
-  );
-  const mutated = fc
-    .tuple(valid, fc.nat(), fc.integer({ min: 0, max: 3 }), badValue, wildString)
-    .map(([frame, i, how, bad, extra]) => {
-      const f: Record<string, unknown> = { ...frame };
-      const keys = Object.keys(f).filter((k) => k !== 'type');
-      const key = keys[i % Math.max(1, keys.length)] ?? 'type';
-      if (how === 0) delete f[key];
-      else if (how === 1) f[key] = bad;
-      else if (how === 2 && typeof f[key] === 'string')
-        f[key] = `${f[key] as string}${i % 2 ? '\u0000' : '\ud800'}`;
-      else f[extra] = bad;
-      return JSON.stringify(f);
-    });
+  const valid = validFrames(conversation, token);
+  const mutated = mutatedFrames(valid);
   const text = fc.oneof(
     { weight: 1, arbitrary: wildString.filter((s) => s.length > 0) },
     { weight: 1, arbitrary: fc.jsonValue({ maxDepth: 3 }).map((v) => JSON.stringify(v)) },
