@@ -8,7 +8,7 @@ import {
   type RoomPresenceFrame,
   type User,
 } from '@parley/sdk';
-import { CloseCodes } from '@parley/protocol';
+import { CloseCodes, utf8Length } from '@parley/protocol';
 import { describeCode, describeError, isAuthError } from './errors.js';
 import type { SavedSession } from './session.js';
 import {
@@ -17,7 +17,6 @@ import {
   mergeMessages,
   mergeSummary,
   previewOf,
-  utf8Length,
   type Conversation,
   type ConversationKind,
   type Store,

@@ -1,4 +1,5 @@
 import type { ConversationSummary, MessageFrame, User } from '@parley/sdk';
+import { cutOnGraphemes } from '@parley/protocol';
 
 /** Connection as the user sees it. */
 export type Connection = 'connecting' | 'online' | 'reconnecting' | 'offline';
@@ -191,10 +192,7 @@ export function mergeMessages(t: Timeline, incoming: readonly MessageFrame[]): n
   return fresh.length;
 }
 
+/** The sidebar's preview of a live message: whitespace folded, cut on a grapheme boundary (the server's text rule). */
 export function previewOf(content: string): string {
-  return content.replace(/\s+/g, ' ').trim().slice(0, 120);
-}
-
-export function utf8Length(s: string): number {
-  return new TextEncoder().encode(s).length;
+  return cutOnGraphemes(content.replace(/\s+/g, ' ').trim(), 120);
 }
