@@ -38,7 +38,7 @@ export class Fanout {
   private roomTimer: NodeJS.Timeout | undefined;
   private unsubscribe: (() => void) | undefined;
   private closed = false;
-  private lagTimer: NodeJS.Timeout | undefined;
+  private stopLag: (() => void) | undefined;
   readonly health = new ConsumerHealth(GROUP);
 
   constructor(private readonly options: FanoutOptions) {
@@ -57,9 +57,7 @@ export class Fanout {
       },
     }));
     await consumer.start((batch) => this.handle(batch));
-    this.lagTimer = setInterval(() => {
-      this.health.sampleLag(this.options.log, consumer.assignment()).catch((error: unknown) => this.options.logger.warn('measuring fanout lag failed', { error }));
-    }, this.options.lagSampleMs ?? 5000).unref();
+    this.stopLag = this.health.watchLag(this.options.log, () => consumer.assignment(), (error) => this.options.logger.warn('measuring fanout lag failed', { error }), this.options.lagSampleMs);
   }
 
   /** @internal exported for tests */
@@ -204,7 +202,7 @@ export class Fanout {
     this.closed = true;
     this.unsubscribe?.();
     if (this.roomTimer) clearTimeout(this.roomTimer);
-    if (this.lagTimer) clearInterval(this.lagTimer);
+    this.stopLag?.();
     await this.consumer?.close();
   }
 }

@@ -51,7 +51,7 @@ export class Ingest {
   /** Last command offset handled per partition; a batch at or before it is a redelivery. */
   private readonly handled = new Map<number, number>();
   private readonly newId = monotonicFactory();
-  private lagTimer: NodeJS.Timeout | undefined;
+  private stopLag: (() => void) | undefined;
   readonly health = new ConsumerHealth(GROUP);
 
   constructor(private readonly options: IngestOptions) {
@@ -94,9 +94,7 @@ export class Ingest {
       },
     }));
     await consumer.start((batch) => this.handle(batch));
-    this.lagTimer = setInterval(() => {
-      this.health.sampleLag(log, consumer.assignment()).catch((error: unknown) => this.options.logger.warn('measuring ingest lag failed', { error }));
-    }, this.options.lagSampleMs ?? 5000).unref();
+    this.stopLag = this.health.watchLag(log, () => consumer.assignment(), (error) => this.options.logger.warn('measuring ingest lag failed', { error }), this.options.lagSampleMs);
   }
 
   /** @internal exported for tests */
@@ -209,7 +207,7 @@ export class Ingest {
 
   /** Stops after the batch in flight is committed. Idempotent. */
   async close(): Promise<void> {
-    if (this.lagTimer) clearInterval(this.lagTimer);
+    this.stopLag?.();
     await this.consumer?.close();
   }
 }

@@ -33,7 +33,7 @@ type Item = { readonly record: LogRecord; readonly event: ParleyEvent; readonly 
 export class Projector extends EventEmitter<{ applied: [{ partition: number; nextOffset: number; events: number }] }> {
   readonly health: ConsumerHealth;
   private consumer: LogConsumer | undefined;
-  private lagTimer: NodeJS.Timeout | undefined;
+  private stopLag: (() => void) | undefined;
   /** Offset this instance stored last per partition: records below it are applied already (a redelivery after a failure part-way). */
   private readonly stored = new Map<number, number>();
 
@@ -56,9 +56,7 @@ export class Projector extends EventEmitter<{ applied: [{ partition: number; nex
       startOffset: (topic, partition) => writer.nextOffset(topic, partition),
     }));
     await consumer.start((batch) => this.handle(batch));
-    this.lagTimer = setInterval(() => {
-      this.health.sampleLag(log, consumer.assignment()).catch((error: unknown) => this.options.logger.warn('measuring projector lag failed', { error }));
-    }, this.options.lagSampleMs ?? 5000).unref();
+    this.stopLag = this.health.watchLag(log, () => consumer.assignment(), (error) => this.options.logger.warn('measuring projector lag failed', { error }), this.options.lagSampleMs);
   }
 
   private async handle(batch: LogBatch): Promise<void> {
@@ -116,7 +114,7 @@ export class Projector extends EventEmitter<{ applied: [{ partition: number; nex
   }
 
   async close(): Promise<void> {
-    if (this.lagTimer) clearInterval(this.lagTimer);
+    this.stopLag?.();
     await this.consumer?.close();
   }
 }

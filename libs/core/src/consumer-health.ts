@@ -140,6 +140,20 @@ export class ConsumerHealth {
   }
 
   /** Records between the position and the end of each partition held; forgets partitions no longer held. */
+  /**
+   * Samples the lag of the partitions `held()` names every `everyMs` (default 5 s) until the returned stop
+   * is called; a failed sample goes to `onError` and the next one tries again.
+   */
+  watchLag(
+    log: Pick<EventLog, 'endOffset'>,
+    held: () => ReadonlyArray<{ topic: string; partition: number }>,
+    onError: (error: unknown) => void,
+    everyMs = 5000,
+  ): () => void {
+    const timer = setInterval(() => void this.sampleLag(log, held()).catch(onError), everyMs).unref();
+    return () => clearInterval(timer);
+  }
+
   async sampleLag(log: Pick<EventLog, 'endOffset'>, held: ReadonlyArray<{ topic: string; partition: number }>): Promise<void> {
     const keys = new Set(held.map((h) => key(h.topic, h.partition)));
     for (const [k, p] of this.partitions) {
