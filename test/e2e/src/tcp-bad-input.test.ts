@@ -1,14 +1,14 @@
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { connect as netConnect, type Socket } from 'node:net';
-import { connect as tlsConnect } from 'node:tls';
 import WebSocket from 'ws';
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { eventually } from '@parley/core/conformance';
-import { TcpFrameDecoder, TcpServerFrame, compile, encodeTcpFrame } from '@parley/protocol';
+import { TcpServerFrame, compile, encodeTcpFrame } from '@parley/protocol';
 import { startServer, removeDataDir, within, type RunningServer } from './server.js';
+import { connectRawTcp, type Frame } from './raw-tcp.js';
 import { inbox, newUser } from './clients.js';
 
 /**
@@ -26,7 +26,6 @@ const HEARTBEAT_TIMEOUT_MS = 1600;
 const SLACK_MS = 1500;
 
 const tcpFrame = compile(TcpServerFrame);
-type Frame = Record<string, unknown>;
 
 interface RawTcp {
   readonly socket: Socket;
@@ -52,34 +51,20 @@ async function rawTcp(
 ): Promise<RawTcp> {
   const port = server.tcpPort;
   assert.ok(port, 'the server has a TCP port');
-  const socket = options.tls
-    ? tlsConnect({ host: '127.0.0.1', port, ca: options.tls.ca, servername: 'localhost' })
-    : netConnect({ host: '127.0.0.1', port });
-  socket.setNoDelay(true);
-  const decoder = new TcpFrameDecoder(4 * 1024 * 1024);
   const frames: Frame[] = [];
   let taken = 0;
   const waiters: Array<() => void> = [];
-  socket.on('data', (chunk: Buffer) => {
-    const { frames: got, error } = decoder.push(chunk);
-    assert.equal(error, undefined, 'the server breaks the framing');
-    for (const payload of got) {
-      const frame = JSON.parse(new TextDecoder().decode(payload)) as Frame;
+  const { socket, ended, send } = await connectRawTcp(port, {
+    ...options,
+    onFramingError: (error) => assert.equal(error, undefined, 'the server breaks the framing'),
+    onFrame: (frame) => {
       assert.ok(
         tcpFrame.check(frame),
         `${JSON.stringify(frame).slice(0, 200)} breaks the schema at ${tcpFrame.lastError?.instancePath}`,
       );
       frames.push(frame);
-      if (frame.type === 'heartbeat' && options.answerHeartbeats !== false)
-        socket.write(encodeTcpFrame('{"type":"ping"}'));
-    }
-    for (const w of waiters.splice(0)) w();
-  });
-  socket.on('error', () => undefined);
-  const ended = new Promise<number>((resolve) => socket.once('close', () => resolve(Date.now())));
-  await new Promise<void>((resolve, reject) => {
-    socket.once(options.tls ? 'secureConnect' : 'connect', resolve);
-    socket.once('error', reject);
+      for (const w of waiters.splice(0)) w();
+    },
   });
   const next = async (pred: (f: Frame) => boolean = () => true, ms = 10_000): Promise<Frame> => {
     const deadline = Date.now() + ms;
@@ -103,7 +88,7 @@ async function rawTcp(
     socket,
     frames,
     ended,
-    send: (frame) => socket.write(encodeTcpFrame(typeof frame === 'string' ? frame : JSON.stringify(frame))),
+    send,
     next,
     async closedWith(ms) {
       await within(ended, ms, 'socket close');

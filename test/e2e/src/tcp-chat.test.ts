@@ -1,16 +1,14 @@
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { connect as netConnect, type Socket } from 'node:net';
-import { connect as tlsConnect } from 'node:tls';
-import { once } from 'node:events';
+import type { Socket } from 'node:net';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { eventually } from '@parley/core/conformance';
-import { TcpFrameDecoder, encodeTcpFrame } from '@parley/protocol';
 import { startServer, removeDataDir, within, type RunningServer } from './server.js';
+import { connectRawTcp } from './raw-tcp.js';
 import { inbox, newClient, newUser, uniqueName } from './clients.js';
 
 type Frame = Record<string, unknown> & { type: string };
@@ -21,32 +19,24 @@ const PASSWORD = 'correct horse battery';
  * codec: what a device without WebSocket does.
  */
 class RawTcpClient {
-  readonly frames: Frame[] = [];
-  private readonly decoder = new TcpFrameDecoder(1 << 20);
   private n = 0;
-  readonly closed: Promise<void>;
 
-  private constructor(readonly socket: Socket) {
-    socket.on('data', (chunk: Buffer) => {
-      for (const f of this.decoder.push(chunk).frames) this.frames.push(JSON.parse(Buffer.from(f).toString('utf8')) as Frame);
-    });
-    socket.on('error', () => undefined);
-    this.closed = new Promise((resolve) => socket.on('close', () => resolve()));
-  }
+  private constructor(
+    readonly socket: Socket,
+    readonly frames: Frame[],
+    readonly closed: Promise<unknown>,
+    private readonly write: (frame: unknown) => void,
+  ) {}
 
   static async connect(port: number, tls?: { ca: Buffer }): Promise<RawTcpClient> {
-    if (tls) {
-      const socket = tlsConnect({ host: '127.0.0.1', port, ca: tls.ca, servername: 'localhost' });
-      await within(once(socket, 'secureConnect'), 5000, 'TLS handshake');
-      return new RawTcpClient(socket);
-    }
-    const socket = netConnect(port, '127.0.0.1');
-    await within(once(socket, 'connect'), 5000, 'TCP connect');
-    return new RawTcpClient(socket);
+    const frames: Frame[] = [];
+    // This client answers nothing by itself: what it sends is what each test says.
+    const c = await connectRawTcp(port, { ...(tls ? { tls } : {}), answerHeartbeats: false, onFrame: (f) => frames.push(f as Frame) });
+    return new RawTcpClient(c.socket, frames, c.ended, c.send);
   }
 
   say(frame: unknown): void {
-    this.socket.write(encodeTcpFrame(JSON.stringify(frame)));
+    this.write(frame);
   }
 
   /** The first frame after index `from` that matches (bounded wait). */

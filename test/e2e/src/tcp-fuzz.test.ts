@@ -1,17 +1,17 @@
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { connect, type Socket } from 'node:net';
+import type { Socket } from 'node:net';
 import fc from 'fast-check';
 import { eventually } from '@parley/core/conformance';
 import {
   CloseCodes,
-  TcpFrameDecoder,
   TcpServerFrame,
   WS_ERROR_CODES,
   compile,
   encodeTcpFrame,
 } from '@parley/protocol';
 import { startServer, removeDataDir, within, type RunningServer } from './server.js';
+import { connectRawTcp } from './raw-tcp.js';
 import { inbox, newUser } from './clients.js';
 import { mutatedFrames, validFrames, wildString } from './fuzz-values.js';
 
@@ -85,38 +85,25 @@ interface TcpConn {
 }
 
 /** A raw TCP connection that records every frame into `into`, and the `close` frame (or its absence) of every end. */
-function openTcp(
+async function openTcp(
   port: number,
   into: { frames: Frame[]; ends: Array<{ closeCode: number | undefined }> },
 ): Promise<TcpConn> {
-  const socket = connect({ host: '127.0.0.1', port });
-  socket.setNoDelay(true);
-  const decoder = new TcpFrameDecoder(4 * 1024 * 1024);
   const mine: Frame[] = [];
   let open = true;
-  socket.on('data', (chunk: Buffer) => {
-    const { frames, error } = decoder.push(chunk);
-    if (error) into.frames.push({ type: 'framing broken by the server', error });
-    for (const payload of frames) {
-      const f = JSON.parse(new TextDecoder().decode(payload)) as Frame;
+  const c = await connectRawTcp(port, {
+    onFramingError: (error) => into.frames.push({ type: 'framing broken by the server', error }),
+    onFrame: (f) => {
       into.frames.push(f);
       mine.push(f);
-      if (f.type === 'heartbeat') socket.write(encodeTcpFrame('{"type":"ping"}'));
-    }
+    },
   });
-  socket.on('error', () => undefined);
-  const ended = new Promise<void>((resolve) =>
-    socket.once('close', () => {
-      open = false;
-      const last = mine.at(-1);
-      into.ends.push({ closeCode: last?.type === 'close' ? (last.code as number) : undefined });
-      resolve();
-    }),
-  );
-  return new Promise((resolve, reject) => {
-    socket.once('connect', () => resolve({ socket, frames: mine, ended, isOpen: () => open }));
-    socket.once('error', reject);
+  const ended = c.ended.then(() => {
+    open = false;
+    const last = mine.at(-1);
+    into.ends.push({ closeCode: last?.type === 'close' ? (last.code as number) : undefined });
   });
+  return { socket: c.socket, frames: mine, ended, isOpen: () => open };
 }
 
 async function authenticated(
