@@ -23,7 +23,7 @@ const run = (label, cmd, args, options = {}, last = false) => {
 if (!existsSync(join(root, 'node_modules/.bin/turbo'))) run('installing dependencies (npm install)', 'npm', ['install', '--no-audit', '--no-fund']);
 
 // What the tests need from Debian: a browser for the browser test, PostgreSQL and Redis for the distributed
-// tests (Kafka comes from Maven Central below). One apt-get run for whatever is missing.
+// tests (Kafka comes from Maven Central below), Python for the protocol doc's example client. One apt-get run for whatever is missing.
 const chromium = process.env.PARLEY_CHROMIUM ?? '/usr/bin/chromium';
 const needs = [
   [chromium, ['chromium', 'fonts-dejavu-core']],
@@ -31,6 +31,8 @@ const needs = [
   ['/usr/bin/redis-server', ['redis-server']],
   ['/usr/bin/java', ['openjdk-17-jre-headless']],
   ['/usr/bin/mvn', ['maven']],
+  // The TCP docs test runs PROTOCOL.md's Python client.
+  ['/usr/bin/python3', ['python3']],
 ];
 const missing = needs.filter(([probe]) => !existsSync(probe)).flatMap(([, pkgs]) => pkgs);
 if (missing.length > 0) {
