@@ -54,6 +54,11 @@ run('Kafka broker jars (Maven Central, cached in ~/.cache/parley)', process.exec
   '-e',
   "const m = await import('./libs/test-infra/dist/index.js'); console.log(m.ensureKafkaJars((l) => console.log(l)));",
 ]);
+run('Mailpit, the SMTP server the mail tests send to (built with go install once, cached in ~/.cache/parley)', process.execPath, [
+  '--input-type=module',
+  '-e',
+  "const m = await import('./libs/test-infra/dist/index.js'); console.log(await m.ensureMailpit((l) => console.log(l)));",
+]);
 
 const dirs = ['schemas', 'bench', ...['libs', 'apps', 'test'].flatMap((d) => readdirSync(join(root, d)).map((p) => `${d}/${p}`))]
   .map((d) => join(root, d, 'dist'))

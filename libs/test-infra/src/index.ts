@@ -5,3 +5,4 @@ export { freePort } from './process-utils.js';
 export { useContainers } from './docker.js';
 export { startNodeProcess, type NodeProcess } from './node-process.js';
 export { Cluster, type AppName, type ClusterOptions } from './cluster.js';
+export { startMailpit, ensureMailpit, MAILPIT_VERSION, type MailpitServer, type MailpitMessage } from './mailpit.js';

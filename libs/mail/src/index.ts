@@ -1,0 +1,3 @@
+export type { Mail, SendMail } from './send-mail.js';
+export { createSmtpMailer, type SmtpMailerOptions } from './smtp-mailer.js';
+export { createLogMailer } from './log-mailer.js';
