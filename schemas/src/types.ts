@@ -16,6 +16,16 @@ export interface Member {
   username: string;
 }
 
+/** Personal data sealed with its login's key (see @parley/auth's PersonalDataSealer); bytes as Avro `bytes`. */
+export interface Sealed {
+  keyId: string;
+  nonce: Uint8Array;
+  data: Uint8Array;
+}
+
+/** Who may open a direct conversation with a profile. */
+export type DirectFrom = 'everyone' | 'friends';
+
 export type CommandPayload =
   | { type: 'SendMessage'; clientMsgId: string; kind: string; content: string }
   | { type: 'RegisterUser'; userId: string; username: string; passwordHash: string }
@@ -24,7 +34,28 @@ export type CommandPayload =
   | { type: 'AddMembers'; members: Member[] }
   | { type: 'JoinConversation'; kind: ConversationKind }
   | { type: 'LeaveConversation'; reason: string }
-  | { type: 'MarkRead'; seq: number };
+  | { type: 'MarkRead'; seq: number }
+  | { type: 'RegisterLogin'; loginId: string; username: string; profileId: string; displayName: string; credentials: Sealed }
+  | { type: 'ChangePassword'; loginId: string; credentials: Sealed }
+  | { type: 'VerifyEmail'; loginId: string; email: Sealed }
+  | { type: 'DeleteLogin'; loginId: string }
+  | { type: 'CreateProfile'; profileId: string; loginId: string; handle: string; displayName: string }
+  | { type: 'UpdateProfile'; displayName: string; bio: string; avatar: string }
+  | { type: 'DeleteProfile'; loginId: string }
+  | { type: 'SetPrivacy'; directFrom: string }
+  | { type: 'RequestFriend'; requestId: string; note: string }
+  | { type: 'AnswerFriendRequest'; requestId: string; accept: boolean }
+  | { type: 'CancelFriendRequest'; requestId: string }
+  | { type: 'RemoveFriend'; friendId: string }
+  | { type: 'BlockProfile'; blockedId: string; blockedStream: string }
+  | { type: 'UnblockProfile'; blockedId: string; blockedStream: string }
+  | { type: 'SetConversationSettings'; conversation: string; pinned: boolean; muteUntil: number; hidden: boolean; remark: string }
+  | { type: 'SetContactRemark'; contactId: string; remark: string }
+  | { type: 'OpenDirect'; conversation: string }
+  | { type: 'RecordFriend'; friendId: string; friendHandle: string; requestId: string }
+  | { type: 'MirrorFriendRemoved'; friendId: string }
+  | { type: 'WithdrawFriendRequests'; fromId: string; reason: string }
+  | { type: 'SetDirectBlock'; by: string; other: string; blocked: boolean };
 
 export interface Command {
   commandId: string;
@@ -44,7 +75,27 @@ export type EventPayload =
   | { type: 'MessageSent'; id: string; senderId: string; senderName: string; clientMsgId: string; kind: string; content: string }
   | { type: 'ReadMarked'; userId: string; readSeq: number }
   | { type: 'CommandRejected'; code: string; message: string; clientMsgId: string }
-  | { type: 'CommandDuplicate'; clientMsgId: string; messageId: string; messageSeq: number; messageTs: number };
+  | { type: 'CommandDuplicate'; clientMsgId: string; messageId: string; messageSeq: number; messageTs: number }
+  | { type: 'LoginRegistered'; loginId: string; username: string; credentials: Sealed }
+  | { type: 'PasswordChanged'; loginId: string; credentials: Sealed }
+  | { type: 'EmailVerified'; loginId: string; email: Sealed }
+  | { type: 'LoginDeleted'; loginId: string }
+  | { type: 'ProfileCreated'; profileId: string; loginId: string; handle: string; displayName: string; bio: string; avatar: string }
+  | { type: 'ProfileUpdated'; profileId: string; displayName: string; bio: string; avatar: string }
+  | { type: 'ProfileDeleted'; profileId: string; loginId: string }
+  | { type: 'PrivacyChanged'; profileId: string; directFrom: string }
+  | { type: 'FriendRequested'; requestId: string; fromId: string; fromHandle: string; toId: string; toHandle: string; note: string }
+  | { type: 'FriendRequestAccepted'; requestId: string; fromId: string; fromHandle: string; toId: string; toHandle: string }
+  | { type: 'FriendRequestRefused'; requestId: string; fromId: string; toId: string }
+  | { type: 'FriendRequestCancelled'; requestId: string; fromId: string; toId: string; reason: string }
+  | { type: 'FriendAdded'; profileId: string; friendId: string; friendHandle: string; requestId: string }
+  | { type: 'FriendRemoved'; profileId: string; friendId: string; friendStream: string; mirrored: boolean }
+  | { type: 'ProfileBlocked'; profileId: string; blockedId: string; blockedStream: string }
+  | { type: 'ProfileUnblocked'; profileId: string; blockedId: string; blockedStream: string }
+  | { type: 'ConversationSettingsChanged'; profileId: string; conversation: string; pinned: boolean; muteUntil: number; hidden: boolean; remark: string }
+  | { type: 'ContactRemarkSet'; profileId: string; contactId: string; remark: string }
+  | { type: 'DirectApproved'; conversation: string; requesterId: string; requesterHandle: string; approverId: string; approverHandle: string }
+  | { type: 'DirectBlockChanged'; by: string; other: string; blocked: boolean };
 
 export interface ParleyEvent {
   eventId: string;
