@@ -1,2 +1,2 @@
 export { DEADLETTER_TOPIC, Ingest, type IngestOptions } from './ingest.js';
-export { decide, type DecideContext, type DecideLimits } from './decide.js';
+export { WorkflowRunner, type WorkflowRunnerOptions } from './workflow-runner.js';

@@ -9,7 +9,7 @@ import { EmbeddedLog } from '@parley/log-embedded';
 import { Topics } from '@parley/domain';
 import { commandCodec, eventCodec, type CommandPayload, type ParleyEvent } from '@parley/schemas';
 import { DEADLETTER_TOPIC, Ingest } from './ingest.js';
-import { decide } from './decide.js';
+import { decide } from '@parley/domain';
 
 const alice = { userId: 'ua', username: 'alice' };
 

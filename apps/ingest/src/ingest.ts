@@ -2,7 +2,7 @@ import { ConsumerHealth, type EventLog, type LogBatch, type LogConsumer, type Lo
 import { commandCodec, eventCodec, type Command, type ParleyEvent } from '@parley/schemas';
 import { PartitionStates, Topics, type StreamState } from '@parley/domain';
 import { monotonicFactory } from 'ulid';
-import { decide, type DecideLimits } from './decide.js';
+import { decide, type DecideLimits } from '@parley/domain';
 import { Metrics, inSpan, injectTrace, recordQuarantined } from '@parley/telemetry';
 
 export interface IngestOptions {

@@ -6,6 +6,7 @@ import { bootApp, createKafkaClient, loadConfigOrExit, startOpsServer, stopOnSig
 import { topicSpecs } from '@parley/domain';
 import { loadIngestConfig } from './config.js';
 import { Ingest } from './ingest.js';
+import { WorkflowRunner } from './workflow-runner.js';
 
 // Distributed ingest: one of N instances; Kafka's consumer group splits the partitions between them.
 const config = loadConfigOrExit(() => loadIngestConfig(process.env));
@@ -19,12 +20,16 @@ try {
   const log = new KafkaEventLog({ kafka, logger, replicationFactor: config.replicationFactor });
   await log.createTopics(topicSpecs(config.partitions));
   const ingest = new Ingest({ log, logger, instanceId: config.instanceId, limits: { maxMembers: config.maxGroupMembers }, dedupeWindow: config.dedupeWindow });
-  consumers.push(ingest.health);
+  // The process managers (two-stream changes: friendships, blocks, direct conversations) run beside ingest.
+  const workflows = new WorkflowRunner({ log, logger: logger.child({ component: 'workflows' }), instanceId: config.instanceId });
+  consumers.push(ingest.health, workflows.health);
   await ingest.start();
+  await workflows.start();
   ready = true;
   logger.info('ingest ready', { opsPort: ops.port });
   stopOnSignals(logger, telemetry, async () => {
     ready = false;
+    await workflows.close();
     await ingest.close(); // finishes the transaction in flight and leaves the group
     await log.close();
     await ops.close();

@@ -1,17 +1,8 @@
-import type { ConversationKind, ParleyEvent } from '@parley/schemas';
-
-export interface ConversationState {
-  readonly id: string;
-  readonly kind: ConversationKind;
-  name: string;
-  readonly createdBy: string;
-  /** userId -> username */
-  readonly members: Map<string, string>;
-  /** The last message seq; messages are numbered 1, 2, 3, ... */
-  lastSeq: number;
-  /** `${senderId}\u0000${clientMsgId}` -> the message it produced; the newest `dedupeWindow` per conversation. */
-  readonly sent: Map<string, { id: string; seq: number; ts: number }>;
-}
+import type { ParleyEvent } from '@parley/schemas';
+import { dedupeKey, type ConversationState, type DirectBlocks } from './deciders/conversation/conversation-state.js';
+import type { AccountState } from './deciders/account/account-state.js';
+import { evolveAccount } from './deciders/account/evolve-account.js';
+import { isUserStream } from './streams.js';
 
 export interface StreamStateOptions {
   /** How many recent client message ids per conversation are remembered for duplicate detection (0: none). */
@@ -25,8 +16,10 @@ export interface StreamStateOptions {
  */
 export class StreamState {
   readonly conversations = new Map<string, ConversationState>();
-  /** username -> userId */
-  readonly users = new Map<string, string>();
+  /** Account streams (`u.<key>`): a login, a profile, or both. */
+  readonly accounts = new Map<string, AccountState>();
+  /** Direct conversation stream -> the profiles blocking the other side. */
+  readonly directBlocks: DirectBlocks = new Map();
   /** userId -> ids of the rooms the user is in (for room presence). */
   readonly roomsByUser = new Map<string, Set<string>>();
 
@@ -34,10 +27,15 @@ export class StreamState {
 
   apply(event: ParleyEvent): void {
     const p = event.payload;
+    if (isUserStream(event.stream)) {
+      let account = this.accounts.get(event.stream);
+      if (!account) this.accounts.set(event.stream, (account = {}));
+      evolveAccount(account, p);
+      // An account with nothing in it (only rejections so far) is not kept.
+      if (!account.login && !account.profile) this.accounts.delete(event.stream);
+      return;
+    }
     switch (p.type) {
-      case 'UserRegistered':
-        this.users.set(p.username, p.userId);
-        return;
       case 'ConversationCreated': {
         // Idempotent like every case here: a consumer may fold an event it already applied.
         if (this.conversations.has(event.stream)) return;
@@ -79,15 +77,16 @@ export class StreamState {
         }
         return;
       }
-      case 'TokenRevoked':
-      case 'ReadMarked':
-      case 'CommandRejected':
-      case 'CommandDuplicate':
+      case 'DirectBlockChanged': {
+        const blockers = (this.directBlocks.get(event.stream) ?? []).filter((b) => b !== p.by);
+        if (p.blocked) blockers.push(p.by);
+        if (blockers.length > 0) this.directBlocks.set(event.stream, blockers);
+        else this.directBlocks.delete(event.stream);
         return;
-      default: {
-        const unreachable: never = p;
-        throw new Error(`unhandled event ${(unreachable as { type: string }).type}`);
       }
+      default:
+        // Account events and outcomes (rejections, duplicates, read marks) change no conversation state.
+        return;
     }
   }
 
@@ -98,8 +97,4 @@ export class StreamState {
     if (!rooms) this.roomsByUser.set(userId, (rooms = new Set()));
     rooms.add(conversation.id);
   }
-}
-
-export function dedupeKey(senderId: string, clientMsgId: string): string {
-  return `${senderId}\u0000${clientMsgId}`;
 }

@@ -1,13 +1,29 @@
 /**
- * Streams are the log's keys. A conversation's stream is its id (`d.`, `g.`, `r.`, see @parley/protocol);
- * a user's account stream is `u.<username>`, so registration is decided by one writer per username.
+ * Streams are the log's keys. A conversation's stream is its id (`d.`, `g.`, `r.`, see @parley/protocol).
+ * An account stream is `u.<name key>`: it holds the login registered under that username and its first
+ * profile, or a further profile whose handle has that key. Usernames and handles share one namespace,
+ * so a name is decided by one writer, and a handle that collides after normalization lands on the same
+ * stream and is refused there.
  */
+export function accountStream(handle: string): string {
+  return `u.${handleKey(handle)}`;
+}
+
+/** The account stream of a username (usernames are lowercase ASCII, their own key). */
 export function userStream(username: string): string {
-  return `u.${username}`;
+  return accountStream(username);
 }
 
 export function isUserStream(stream: string): boolean {
   return stream.startsWith('u.');
+}
+
+/**
+ * The key two handles collide on: NFKC, lowercased, NFKC again (an approximation of Unicode's
+ * NFKC_Casefold that JavaScript can compute), so `Alice`, `ALICE` and fullwidth `ａｌｉｃｅ` are one name.
+ */
+export function handleKey(handle: string): string {
+  return handle.normalize('NFKC').toLowerCase().normalize('NFKC');
 }
 
 /** Topic names; both have the same partition count, so a command's events land on its partition number. */

@@ -1,35 +1,20 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { StreamState, userStream } from '@parley/domain';
-import type { Command, CommandPayload, EventPayload, ParleyEvent } from '@parley/schemas';
-import { decide } from './decide.js';
+import type { Actor, CommandPayload, EventPayload, ParleyEvent } from '@parley/schemas';
+import { directConversationId } from '@parley/protocol';
+import { StreamState } from '../../stream-state.js';
+import { given, on, rejected, then, when } from '../given-when-then.js';
 
 const alice = { userId: 'ua', username: 'alice' };
 const bob = { userId: 'ub', username: 'bob' };
 const carol = { userId: 'uc', username: 'carol' };
-let n = 0;
-const ctx = { now: 1000, newId: () => `id${++n}`, limits: { maxMembers: 3 } };
 
-function run(state: StreamState, stream: string, actor: typeof alice | null, payload: CommandPayload): ParleyEvent[] {
-  const command: Command = { commandId: `c${++n}`, stream, issuedAt: 1, actor, origin: { gatewayId: 'g', connectionId: 'g/1' }, payload };
-  const events = decide(command, state, ctx);
-  for (const e of events) state.apply(e);
-  return events;
-}
-/** Folds a fact into the state as if it had been decided earlier: the Given of a Given / When / Then test. */
-function given(state: StreamState, stream: string, actor: typeof alice, payload: EventPayload): void {
-  state.apply({ eventId: `e${++n}`, stream, seq: 0, ts: 1, commandId: `c${++n}`, actor, origin: { gatewayId: 'g', connectionId: 'g/1' }, payload });
+/** Decides a command (limits: 3 members) and folds its events. */
+function run(state: StreamState, stream: string, actor: Actor | null, payload: CommandPayload): ParleyEvent[] {
+  return when(state, { stream, actor, payload });
 }
 const types = (events: ParleyEvent[]) => events.map((e) => (e.payload.type === 'CommandRejected' ? `rejected:${e.payload.code}` : e.payload.type));
 const send = (clientMsgId: string, content = 'x'): CommandPayload => ({ type: 'SendMessage', clientMsgId, kind: 'text', content });
-
-test('registration is decided once per username', () => {
-  const state = new StreamState({ dedupeWindow: 10 });
-  const payload: CommandPayload = { type: 'RegisterUser', userId: 'u1', username: 'alice', passwordHash: 'h' };
-  assert.deepEqual(types(run(state, userStream('alice'), null, payload)), ['UserRegistered']);
-  assert.deepEqual(types(run(state, userStream('alice'), null, { ...payload, userId: 'u2' })), ['rejected:username_taken']);
-  assert.deepEqual(types(run(state, userStream('mallory'), null, payload)), ['rejected:bad_request']);
-});
 
 test('messages get dense seqs, duplicates are answered with the original, outsiders are refused', () => {
   const state = new StreamState({ dedupeWindow: 10 });
@@ -67,9 +52,8 @@ test('direct conversations need exactly their two users; groups cap members; roo
 });
 
 test('a direct conversation cannot be left', () => {
-  const state = new StreamState({ dedupeWindow: 10 });
   const id = 'd.ua.ub';
-  given(state, id, alice, { type: 'ConversationCreated', kind: 'direct', name: '', createdBy: alice.userId, members: [alice, bob] });
+  const state = given({ stream: id, actor: alice, payload: { type: 'ConversationCreated', kind: 'direct', name: '', createdBy: alice.userId, members: [alice, bob] } });
   assert.ok(state.conversations.get(id)?.members.has(alice.userId), 'given: alice is a member of the direct conversation');
 
   const events = run(state, id, alice, { type: 'LeaveConversation', reason: '' });
@@ -95,4 +79,61 @@ test('the dedupe window forgets the oldest ids', () => {
   for (const m of ['a', 'b', 'c']) run(state, 'g.w', alice, send(m));
   assert.equal(run(state, 'g.w', alice, send('c'))[0]!.payload.type, 'CommandDuplicate');
   assert.equal(run(state, 'g.w', alice, send('a'))[0]!.payload.type, 'MessageSent');
+});
+
+// --- Blocks on a direct conversation (SetDirectBlock is written by the friends workflow) ---------------
+
+const direct = directConversationId(alice.userId, bob.userId);
+const created: EventPayload = { type: 'ConversationCreated', kind: 'direct', name: '', createdBy: alice.userId, members: [alice, bob] };
+const setBlock = (by: Actor, other: Actor, blocked: boolean): CommandPayload => ({ type: 'SetDirectBlock', by: by.userId, other: other.userId, blocked });
+const blockFact = (by: Actor, other: Actor, blocked = true): EventPayload => ({ type: 'DirectBlockChanged', by: by.userId, other: other.userId, blocked });
+
+test('SetDirectBlock records a block on the two profiles\' direct stream; setting it twice is a conflict', () => {
+  const state = given();
+
+  then(when(state, { stream: direct, actor: alice, payload: setBlock(alice, bob, true) }), [{ type: 'DirectBlockChanged', by: 'ua', other: 'ub', blocked: true }]);
+  then(when(state, { stream: direct, actor: alice, payload: setBlock(alice, bob, true) }), rejected('conflict'));
+  assert.deepEqual(state.directBlocks.get(direct), ['ua']);
+  then(when(state, { stream: direct, actor: alice, payload: setBlock(alice, bob, false) }), [{ type: 'DirectBlockChanged', by: 'ua', other: 'ub', blocked: false }]);
+  then(when(state, { stream: direct, actor: alice, payload: setBlock(alice, bob, false) }), rejected('conflict'));
+  assert.equal(state.directBlocks.has(direct), false);
+});
+
+test('SetDirectBlock on any other stream is bad_request', () => {
+  const state = given();
+  for (const stream of [directConversationId(alice.userId, carol.userId), 'g.1', 'r.lobby']) {
+    then(when(state, { stream, actor: alice, payload: setBlock(alice, bob, true) }), rejected('bad_request'));
+  }
+  then(when(state, { stream: direct, actor: alice, payload: setBlock(alice, carol, true) }), rejected('bad_request'));
+  assert.equal(state.directBlocks.size, 0);
+});
+
+test('each side\'s block is its own: one unblocking leaves the other\'s', () => {
+  const state = given(...on(direct, blockFact(alice, bob), blockFact(bob, alice)));
+
+  then(when(state, { stream: direct, actor: bob, payload: setBlock(bob, alice, false) }), [{ type: 'DirectBlockChanged', by: 'ub', blocked: false }]);
+  assert.deepEqual(state.directBlocks.get(direct), ['ua']);
+});
+
+test('a message in a blocked direct conversation is refused: blocked for the blocker, not_permitted for the other', () => {
+  const state = given(...on(direct, created), { stream: direct, actor: bob, payload: { type: 'MessageSent', id: 'm1', senderId: 'ub', senderName: 'bob', clientMsgId: 'k1', kind: 'text', content: 'hi' } }, ...on(direct, blockFact(alice, bob)));
+
+  then(when(state, { stream: direct, actor: alice, payload: send('k2') }), rejected('blocked'));
+  then(when(state, { stream: direct, actor: bob, payload: send('k3') }), rejected('not_permitted'));
+  // A retry of a message sent before the block is still answered with the original.
+  then(when(state, { stream: direct, actor: bob, payload: send('k1') }), [{ type: 'CommandDuplicate', clientMsgId: 'k1', messageId: 'm1', messageSeq: 1 }]);
+  assert.equal(state.conversations.get(direct)?.lastSeq, 1);
+});
+
+test('a direct conversation cannot be created while either side blocks; it can after the unblock', () => {
+  const state = given(...on(direct, blockFact(alice, bob)));
+  const create = (actor: Actor): CommandPayload => ({ type: 'CreateConversation', kind: 'direct', name: '', members: [actor, actor === alice ? bob : alice] });
+
+  then(when(state, { stream: direct, actor: alice, payload: create(alice) }), rejected('blocked'));
+  then(when(state, { stream: direct, actor: bob, payload: create(bob) }), rejected('not_permitted'));
+  assert.equal(state.conversations.has(direct), false);
+
+  then(when(state, { stream: direct, actor: alice, payload: setBlock(alice, bob, false) }), [{ type: 'DirectBlockChanged', blocked: false }]);
+  then(when(state, { stream: direct, actor: bob, payload: create(bob) }), [{ type: 'ConversationCreated', kind: 'direct', createdBy: 'ub' }]);
+  then(when(state, { stream: direct, actor: alice, payload: send('k1') }), [{ type: 'MessageSent', senderId: 'ua', clientMsgId: 'k1' }]);
 });
