@@ -1,7 +1,7 @@
 import type { Delivery } from '@parley/core';
 import type { ParleyEvent } from '@parley/schemas';
 import type { ConversationState, StreamState } from '@parley/domain';
-import type { AckFrame, ConversationFrame, ErrorFrame, MessageFrame, SessionRevokedFrame } from '@parley/protocol';
+import type { AckFrame, BlockFrame, ConversationFrame, ErrorFrame, FriendFrame, MessageFrame, ProfileFrame, RemarkFrame, SessionRevokedFrame, SettingsFrame } from '@parley/protocol';
 
 /** Most members listed in a conversation frame; clients page the rest over HTTP. */
 export const MAX_LISTED_MEMBERS = 200;
@@ -79,13 +79,70 @@ export function routeEvent(event: ParleyEvent, state: StreamState, left?: { user
       const frame: SessionRevokedFrame = { type: 'session.revoked', tokenId: p.tokenId };
       return { frame, userIds: [p.userId] };
     }
+    case 'FriendRequested':
+      return friend({ event: 'requested', from: ref(p.fromId, p.fromHandle), to: ref(p.toId, p.toHandle), requestId: p.requestId, note: p.note }, [p.fromId, p.toId]);
+    case 'FriendRequestAccepted':
+      return friend({ event: 'accepted', from: ref(p.fromId, p.fromHandle), to: ref(p.toId, p.toHandle), requestId: p.requestId }, [p.fromId, p.toId]);
+    case 'FriendRequestRefused':
+      return friend({ event: 'refused', from: ref(p.fromId), to: ref(p.toId), requestId: p.requestId }, [p.fromId, p.toId]);
+    case 'FriendRequestCancelled':
+      return friend({ event: 'cancelled', from: ref(p.fromId), to: ref(p.toId), requestId: p.requestId, reason: p.reason }, [p.fromId, p.toId]);
+    case 'FriendAdded':
+      return friend({ event: 'added', from: ref(p.profileId), to: ref(p.friendId, p.friendHandle), requestId: p.requestId }, [p.profileId]);
+    case 'FriendRemoved':
+      // Each side's removal is recorded on its own stream (the second by the friends workflow): each tells its own devices.
+      return friend({ event: 'removed', from: ref(p.profileId), to: ref(p.friendId) }, [p.profileId]);
+    case 'ProfileBlocked':
+    case 'ProfileUnblocked': {
+      const frame: BlockFrame = { type: 'block', event: p.type === 'ProfileBlocked' ? 'blocked' : 'unblocked', profile: { id: p.blockedId } };
+      return { frame, userIds: [p.profileId] };
+    }
+    case 'ConversationSettingsChanged': {
+      const frame: SettingsFrame = { type: 'settings', conversation: p.conversation, settings: { pinned: p.pinned, muteUntil: p.muteUntil, hidden: p.hidden, remark: p.remark } };
+      return { frame, userIds: [p.profileId] };
+    }
+    case 'ContactRemarkSet': {
+      const frame: RemarkFrame = { type: 'remark', contact: p.contactId, remark: p.remark };
+      return { frame, userIds: [p.profileId] };
+    }
+    case 'ProfileCreated':
+      return profile({ event: 'created', id: p.profileId, handle: p.handle, displayName: p.displayName, bio: p.bio, avatar: p.avatar });
+    case 'ProfileUpdated':
+      return profile({ event: 'updated', id: p.profileId, displayName: p.displayName, bio: p.bio, avatar: p.avatar });
+    case 'ProfileDeleted':
+      return profile({ event: 'deleted', id: p.profileId });
+    case 'PrivacyChanged':
+      return profile({ event: 'privacy', id: p.profileId, directFrom: p.directFrom });
+    // Login facts are the owner's alone and reach clients through the HTTP answers; the workflow's
+    // bookkeeping (approvals, direct blocks) shows through the conversation frames it leads to.
     case 'UserRegistered':
+    case 'LoginRegistered':
+    case 'PasswordChanged':
+    case 'EmailVerified':
+    case 'LoginDeleted':
+    case 'DirectApproved':
+    case 'DirectBlockChanged':
       return undefined;
     default: {
       const unreachable: never = p;
       return unreachable;
     }
   }
+}
+
+/** A user reference when only the id is in the event: clients look the handle up (GET /v1/profiles/{id}). */
+function ref(id: string, username = ''): { id: string; username: string } {
+  return { id, username };
+}
+
+function friend(fields: Omit<FriendFrame, 'type'>, userIds: string[]): Delivery {
+  const frame: FriendFrame = { type: 'friend', ...fields };
+  return { frame, userIds: [...new Set(userIds)] };
+}
+
+function profile(fields: Omit<ProfileFrame, 'type'>): Delivery {
+  const frame: ProfileFrame = { type: 'profile', ...fields };
+  return { frame, userIds: [fields.id] };
 }
 
 function conversationFrame(

@@ -3,8 +3,12 @@ import { SignJWT, jwtVerify, errors } from 'jose';
 import { ParleyError } from '@parley/core';
 
 export interface TokenClaims {
+  /** The profile the token acts as (a profile id is a user id everywhere else). */
   userId: string;
+  /** The profile's handle. */
   username: string;
+  /** The login that signed in; equal to userId for tokens issued before profiles existed. */
+  loginId: string;
   tokenId: string;
   /** ms since the epoch */
   expiresAt: number;
@@ -17,7 +21,7 @@ export interface TokenServiceOptions {
   readonly issuer?: string;
 }
 
-/** Signed, expiring access tokens: JWT (HS256) with subject, username, a unique id (for revocation) and expiry. */
+/** Signed, expiring access tokens: JWT (HS256) with subject (the profile), its handle, the login (`lid`), a unique id (for revocation) and expiry. */
 export class TokenService {
   private readonly issuer: string;
 
@@ -26,11 +30,11 @@ export class TokenService {
     this.issuer = options.issuer ?? 'parley';
   }
 
-  async issue(user: { id: string; username: string }): Promise<{ token: string; claims: TokenClaims }> {
+  async issue(user: { id: string; username: string; loginId: string }): Promise<{ token: string; claims: TokenClaims }> {
     const tokenId = randomUUID();
     const now = Math.floor(Date.now() / 1000);
     const exp = now + this.options.ttlSeconds;
-    const token = await new SignJWT({ name: user.username })
+    const token = await new SignJWT({ name: user.username, lid: user.loginId })
       .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
       .setSubject(user.id)
       .setJti(tokenId)
@@ -38,7 +42,7 @@ export class TokenService {
       .setIssuedAt(now)
       .setExpirationTime(exp)
       .sign(this.options.secret);
-    return { token, claims: { userId: user.id, username: user.username, tokenId, expiresAt: exp * 1000 } };
+    return { token, claims: { userId: user.id, username: user.username, loginId: user.loginId, tokenId, expiresAt: exp * 1000 } };
   }
 
   /** Checks signature, issuer and expiry. Throws ParleyError `token_expired` or `invalid_token`. */
@@ -48,7 +52,8 @@ export class TokenService {
       if (typeof payload.sub !== 'string' || typeof payload.jti !== 'string' || typeof payload['name'] !== 'string' || typeof payload.exp !== 'number') {
         throw new ParleyError('invalid_token', 'The token lacks required claims');
       }
-      return { userId: payload.sub, username: payload['name'], tokenId: payload.jti, expiresAt: payload.exp * 1000 };
+      const loginId = typeof payload['lid'] === 'string' ? payload['lid'] : payload.sub;
+      return { userId: payload.sub, username: payload['name'], loginId, tokenId: payload.jti, expiresAt: payload.exp * 1000 };
     } catch (error) {
       if (error instanceof ParleyError) throw error;
       if (error instanceof errors.JWTExpired) throw new ParleyError('token_expired', 'The token has expired; log in again', { cause: error });

@@ -33,6 +33,21 @@ export const ERROR_CODES = [
   'method_not_allowed',
   'unsupported_media_type',
   'headers_too_large',
+  'handle_taken',
+  'email_taken',
+  'not_permitted',
+  'blocked',
+  'self_target',
+  'already_friends',
+  'not_friends',
+  'request_pending',
+  'request_not_pending',
+  'already_blocked',
+  'not_blocked',
+  'limit_reached',
+  'last_profile',
+  'invalid_code',
+  'code_expired',
 ] as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[number];

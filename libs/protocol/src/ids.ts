@@ -29,3 +29,13 @@ export function conversationKind(id: string): 'direct' | 'group' | 'room' | unde
  * JavaScript number without loss is at most 2^53 - 2. Validators and docs bound numeric fields to it.
  */
 export const MAX_SEQ = 9_007_199_254_740_990;
+
+/**
+ * JSON Schema `pattern` of a profile handle: 3-32 letters, marks, digits, `_`, `.` or `-` of any script.
+ * The server stores a handle in NFKC; two handles that are equal after NFKC and lowercasing are one name.
+ */
+export const HANDLE_PATTERN = '^[\\p{L}\\p{M}\\p{N}_.-]{3,32}$';
+export const HANDLE = new RegExp(HANDLE_PATTERN, 'u');
+
+/** Login ids are `l` + ULID; profile (user) ids `u` + ULID, as before profiles existed. */
+export const PROFILE_ID = /^u[A-Za-z0-9_-]{1,64}$/;

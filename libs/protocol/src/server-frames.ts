@@ -142,6 +142,68 @@ export const HeartbeatFrame = Type.Object(
 );
 export type HeartbeatFrame = Static<typeof HeartbeatFrame>;
 
+const lit = <T extends string>(values: readonly T[], description: string) => Type.Union(values.map((v) => Type.Literal(v)), { description });
+
+export const FriendFrame = Type.Object(
+  {
+    type: Type.Literal('friend'),
+    event: lit(['requested', 'accepted', 'refused', 'cancelled', 'added', 'removed'] as const, 'requested: `from` asked `to`; accepted / refused: `to` answered; cancelled: the request ended without an answer (`reason`: cancelled by `from`, blocked, or accepted the other way); added: `to` is now a friend of `from` (the requester\'s side of an acceptance); removed: `from` is no longer a friend of `to`'),
+    from: UserRef,
+    to: UserRef,
+    requestId: Type.Optional(Type.String()),
+    note: Type.Optional(Type.String()),
+    reason: Type.Optional(Type.String({ description: 'cancelled only: cancelled, blocked or accepted' })),
+  },
+  { title: 'friend', description: 'A friend request or friendship changed; sent to every connection of the profiles it concerns, on the side the fact is recorded.' },
+);
+export type FriendFrame = Static<typeof FriendFrame>;
+
+export const BlockFrame = Type.Object(
+  {
+    type: Type.Literal('block'),
+    event: lit(['blocked', 'unblocked'] as const, 'what the user did'),
+    profile: Type.Object({ id: Type.String() }),
+  },
+  { title: 'block', description: "The user blocked or unblocked a profile (sent to the blocker's connections only)." },
+);
+export type BlockFrame = Static<typeof BlockFrame>;
+
+export const SettingsFrame = Type.Object(
+  {
+    type: Type.Literal('settings'),
+    conversation: ConversationId,
+    settings: Type.Object({
+      pinned: Type.Boolean(),
+      muteUntil: Type.Integer({ minimum: -1 }),
+      hidden: Type.Boolean(),
+      remark: Type.String(),
+    }),
+  },
+  { title: 'settings', description: "The user's private settings for a conversation changed (on any of their devices)." },
+);
+export type SettingsFrame = Static<typeof SettingsFrame>;
+
+export const RemarkFrame = Type.Object(
+  { type: Type.Literal('remark'), contact: Type.String({ description: 'a profile id' }), remark: Type.String({ description: 'empty: removed' }) },
+  { title: 'remark', description: "The user's private remark for a profile changed." },
+);
+export type RemarkFrame = Static<typeof RemarkFrame>;
+
+export const ProfileFrame = Type.Object(
+  {
+    type: Type.Literal('profile'),
+    event: lit(['created', 'updated', 'deleted', 'privacy'] as const, 'what changed'),
+    id: Type.String({ description: 'the profile id' }),
+    handle: Type.Optional(Type.String()),
+    displayName: Type.Optional(Type.String()),
+    bio: Type.Optional(Type.String()),
+    avatar: Type.Optional(Type.String()),
+    directFrom: Type.Optional(Type.String()),
+  },
+  { title: 'profile', description: "The user's own profile changed (on any of their devices)." },
+);
+export type ProfileFrame = Static<typeof ProfileFrame>;
+
 /** Every server frame by its `type`. */
 export const SERVER_FRAMES = {
   ready: ReadyFrame,
@@ -154,10 +216,15 @@ export const SERVER_FRAMES = {
   pong: PongFrame,
   close: CloseFrame,
   heartbeat: HeartbeatFrame,
+  friend: FriendFrame,
+  block: BlockFrame,
+  settings: SettingsFrame,
+  remark: RemarkFrame,
+  profile: ProfileFrame,
 } as const;
 
 export const ServerFrame = Type.Union(
-  [ReadyFrame, AckFrame, MessageFrame, ConversationFrame, RoomPresenceFrame, ResumedFrame, ErrorFrame, PongFrame],
+  [ReadyFrame, AckFrame, MessageFrame, ConversationFrame, RoomPresenceFrame, ResumedFrame, ErrorFrame, PongFrame, FriendFrame, BlockFrame, SettingsFrame, RemarkFrame, ProfileFrame],
   { title: 'server frame' },
 );
 export type ServerFrame = Static<typeof ServerFrame>;

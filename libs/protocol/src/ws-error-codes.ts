@@ -17,6 +17,8 @@ export const WS_ERROR_CODES = [
   'token_expired',
   'token_revoked',
   'not_member',
+  'not_permitted',
+  'blocked',
   'resume_ahead',
   'rate_limited',
   'too_many_pending',

@@ -1,6 +1,8 @@
 import { Type, type Static } from '@sinclair/typebox';
 import { ConversationId, Count, Millis } from '../fields.js';
-import { GroupName, User, Username } from './common.js';
+import { GroupName, Handle, User } from './common.js';
+import { ConversationSettings } from './settings.js';
+import { TEXT_PATTERN } from '../text.js';
 
 export const ConversationSummary = Type.Object(
   {
@@ -20,6 +22,7 @@ export const ConversationSummary = Type.Object(
       }),
     ]),
     members: Type.Optional(Type.Array(User, { description: 'Direct conversations only: both members, so a client can name it after the other one.' })),
+    settings: ConversationSettings,
   },
   { description: "One of the caller's conversations." },
 );
@@ -31,6 +34,8 @@ export type ConversationEnvelope = Static<typeof ConversationEnvelope>;
 /** GET /v1/conversations */
 export const ConversationsQuery = Type.Object({
   limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000, default: 500 })),
+  q: Type.Optional(Type.String({ maxLength: 64, pattern: TEXT_PATTERN, description: "Only conversations whose name, the caller's remark for it, or (direct) the other member's handle, display name or remark contains this; case and accents are ignored." })),
+  hidden: Type.Optional(Type.Boolean({ default: false, description: 'Include hidden conversations.' })),
 });
 export type ConversationsQuery = Static<typeof ConversationsQuery>;
 
@@ -38,14 +43,14 @@ export const ConversationsResponse = Type.Object({ conversations: Type.Array(Con
 export type ConversationsResponse = Static<typeof ConversationsResponse>;
 
 /** POST /v1/conversations/direct */
-export const OpenDirectBody = Type.Object({ username: Username });
+export const OpenDirectBody = Type.Object({ username: Handle });
 export type OpenDirectBody = Static<typeof OpenDirectBody>;
 
 /** POST /v1/groups. The member limit is configuration (PARLEY_MAX_GROUP_MEMBERS), so the server checks it, not this schema. */
 export const CreateGroupBody = Type.Object({
   name: GroupName,
   members: Type.Optional(
-    Type.Array(Username, {
+    Type.Array(Handle, {
       default: [],
       description: 'Usernames to add besides the caller; at most PARLEY_MAX_GROUP_MEMBERS (default 5000), and the total including the caller may not exceed it either.',
     }),

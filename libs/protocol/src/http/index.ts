@@ -7,3 +7,7 @@ export * from './members.js';
 export * from './messages.js';
 export * from './components.js';
 export * from './openapi-schemas.js';
+export * from './profiles.js';
+export * from './friends.js';
+export * from './sessions.js';
+export * from './settings.js';

@@ -1,10 +1,11 @@
 import { Type, type Static } from '@sinclair/typebox';
 import { Millis, Seq } from '../fields.js';
-import { User, Username } from './common.js';
+import { TEXT_PATTERN } from '../text.js';
+import { Handle, User } from './common.js';
 
 export const Member = Type.Object({
   id: Type.String(),
-  username: Username,
+  username: Handle,
   joinedAt: Millis,
   readSeq: Type.Integer({ minimum: 0, description: "The member's read watermark." }),
 });
@@ -13,7 +14,7 @@ export type Member = Static<typeof Member>;
 /** GET /v1/conversations/{id}/members */
 export const MembersQuery = Type.Object({
   limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000, default: 200 })),
-  after: Type.Optional(Type.String({ pattern: '^[a-z0-9_.-]{0,32}$', default: '', description: "Members whose username sorts after this one (the previous page's `next`)." })),
+  after: Type.Optional(Type.String({ maxLength: 32, pattern: TEXT_PATTERN, default: '', description: "Members whose handle sorts after this one (the previous page's `next`)." })),
 });
 export type MembersQuery = Static<typeof MembersQuery>;
 
@@ -24,7 +25,7 @@ export const MembersResponse = Type.Object({
 export type MembersResponse = Static<typeof MembersResponse>;
 
 /** POST /v1/conversations/{id}/members */
-export const AddMembersBody = Type.Object({ usernames: Type.Array(Username, { minItems: 1, maxItems: 100 }) });
+export const AddMembersBody = Type.Object({ usernames: Type.Array(Handle, { minItems: 1, maxItems: 100 }) });
 export type AddMembersBody = Static<typeof AddMembersBody>;
 
 export const AddMembersResponse = Type.Object({
