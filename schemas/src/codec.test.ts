@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { commandCodec, eventCodec, SchemaError, schemaVersions, fingerprintOf } from './codec.js';
 import { rabinFingerprint } from './rabin.js';
-import type { Command, ParleyEvent } from './types.js';
+import type { Command, CommandPayload, CommandType, EventPayload, EventType, ParleyEvent, Sealed } from './types.js';
 
 test('CRC-64-AVRO matches the Avro specification test vectors', () => {
   // Vectors from the Avro project's own test suite (schema "null" and "int" in canonical form).
@@ -25,22 +25,89 @@ test('a command round-trips through single-object encoding', () => {
   assert.deepEqual(commandCodec.decode(bytes), command);
 });
 
+/** Sealed personal data; avsc decodes `bytes` as a Buffer, so the expectation holds Buffers too. */
+const sealed = (byte: number): Sealed => ({ keyId: 'k1', nonce: Buffer.from(new Uint8Array(12).fill(byte)), data: Buffer.from([byte, 0, 255]) });
+const member = { userId: 'u', username: 'n' };
+
+/** One payload of every event type: a type added to EventPayload and not here fails to compile. */
+const eventPayloads: { [K in EventType]: Extract<EventPayload, { type: K }> } = {
+  UserRegistered: { type: 'UserRegistered', userId: 'u', username: 'n', passwordHash: 'h' },
+  TokenRevoked: { type: 'TokenRevoked', userId: 'u', tokenId: 't', expiresAt: 9 },
+  ConversationCreated: { type: 'ConversationCreated', kind: 'group', name: 'g', createdBy: 'u', members: [member] },
+  MembersJoined: { type: 'MembersJoined', members: [member] },
+  MemberLeft: { type: 'MemberLeft', userId: 'u', username: 'n' },
+  MessageSent: { type: 'MessageSent', id: 'i', senderId: 'u', senderName: 'n', clientMsgId: 'c', kind: 'text', content: 'x' },
+  ReadMarked: { type: 'ReadMarked', userId: 'u', readSeq: 2 },
+  CommandRejected: { type: 'CommandRejected', code: 'not_member', message: 'no', clientMsgId: 'c' },
+  CommandDuplicate: { type: 'CommandDuplicate', clientMsgId: 'c', messageId: 'i', messageSeq: 1, messageTs: 4 },
+  LoginRegistered: { type: 'LoginRegistered', loginId: 'l', username: 'n', credentials: sealed(1) },
+  PasswordChanged: { type: 'PasswordChanged', loginId: 'l', credentials: sealed(2) },
+  EmailVerified: { type: 'EmailVerified', loginId: 'l', email: sealed(3) },
+  LoginDeleted: { type: 'LoginDeleted', loginId: 'l' },
+  ProfileCreated: { type: 'ProfileCreated', profileId: 'u', loginId: 'l', handle: 'Zoë', displayName: 'Zoë 😀', bio: 'b', avatar: 'a' },
+  ProfileUpdated: { type: 'ProfileUpdated', profileId: 'u', displayName: 'd', bio: 'b', avatar: 'a' },
+  ProfileDeleted: { type: 'ProfileDeleted', profileId: 'u', loginId: 'l' },
+  PrivacyChanged: { type: 'PrivacyChanged', profileId: 'u', directFrom: 'friends' },
+  FriendRequested: { type: 'FriendRequested', requestId: 'r', fromId: 'u1', fromHandle: 'a', toId: 'u2', toHandle: 'b', note: 'hi' },
+  FriendRequestAccepted: { type: 'FriendRequestAccepted', requestId: 'r', fromId: 'u1', fromHandle: 'a', toId: 'u2', toHandle: 'b' },
+  FriendRequestRefused: { type: 'FriendRequestRefused', requestId: 'r', fromId: 'u1', toId: 'u2' },
+  FriendRequestCancelled: { type: 'FriendRequestCancelled', requestId: 'r', fromId: 'u1', toId: 'u2', reason: 'blocked' },
+  FriendAdded: { type: 'FriendAdded', profileId: 'u1', friendId: 'u2', friendHandle: 'b', requestId: 'r' },
+  FriendRemoved: { type: 'FriendRemoved', profileId: 'u1', friendId: 'u2', friendStream: 'u.b', mirrored: true },
+  ProfileBlocked: { type: 'ProfileBlocked', profileId: 'u1', blockedId: 'u2', blockedStream: 'u.b' },
+  ProfileUnblocked: { type: 'ProfileUnblocked', profileId: 'u1', blockedId: 'u2', blockedStream: 'u.b' },
+  ConversationSettingsChanged: { type: 'ConversationSettingsChanged', profileId: 'u', conversation: 'g.1', pinned: true, muteUntil: -1, hidden: false, remark: 'r' },
+  ContactRemarkSet: { type: 'ContactRemarkSet', profileId: 'u1', contactId: 'u2', remark: 'r' },
+  DirectApproved: { type: 'DirectApproved', conversation: 'd.u1.u2', requesterId: 'u1', requesterHandle: 'a', approverId: 'u2', approverHandle: 'b' },
+  DirectBlockChanged: { type: 'DirectBlockChanged', by: 'u1', other: 'u2', blocked: true },
+};
+
+/** One payload of every command type: a type added to CommandPayload and not here fails to compile. */
+const commandPayloads: { [K in CommandType]: Extract<CommandPayload, { type: K }> } = {
+  SendMessage: { type: 'SendMessage', clientMsgId: 'c', kind: 'text', content: 'héllo 你好' },
+  RegisterUser: { type: 'RegisterUser', userId: 'u', username: 'n', passwordHash: 'h' },
+  RevokeToken: { type: 'RevokeToken', tokenId: 't', expiresAt: 9 },
+  CreateConversation: { type: 'CreateConversation', kind: 'direct', name: '', members: [member, { userId: 'v', username: 'm' }] },
+  AddMembers: { type: 'AddMembers', members: [member] },
+  JoinConversation: { type: 'JoinConversation', kind: 'room' },
+  LeaveConversation: { type: 'LeaveConversation', reason: 'bye' },
+  MarkRead: { type: 'MarkRead', seq: 7 },
+  RegisterLogin: { type: 'RegisterLogin', loginId: 'l', username: 'n', profileId: 'u', displayName: 'N', credentials: sealed(1) },
+  ChangePassword: { type: 'ChangePassword', loginId: 'l', credentials: sealed(2) },
+  VerifyEmail: { type: 'VerifyEmail', loginId: 'l', email: sealed(3) },
+  DeleteLogin: { type: 'DeleteLogin', loginId: 'l' },
+  CreateProfile: { type: 'CreateProfile', profileId: 'u', loginId: 'l', handle: 'Zoë', displayName: 'Z' },
+  UpdateProfile: { type: 'UpdateProfile', displayName: 'd', bio: 'b', avatar: 'a' },
+  DeleteProfile: { type: 'DeleteProfile', loginId: 'l' },
+  SetPrivacy: { type: 'SetPrivacy', directFrom: 'everyone' },
+  RequestFriend: { type: 'RequestFriend', requestId: 'r', note: 'hi' },
+  AnswerFriendRequest: { type: 'AnswerFriendRequest', requestId: 'r', accept: false },
+  CancelFriendRequest: { type: 'CancelFriendRequest', requestId: 'r' },
+  RemoveFriend: { type: 'RemoveFriend', friendId: 'u2' },
+  BlockProfile: { type: 'BlockProfile', blockedId: 'u2', blockedStream: 'u.b' },
+  UnblockProfile: { type: 'UnblockProfile', blockedId: 'u2', blockedStream: 'u.b' },
+  SetConversationSettings: { type: 'SetConversationSettings', conversation: 'd.u1.u2', pinned: false, muteUntil: 1_700_000_000_000, hidden: true, remark: '' },
+  SetContactRemark: { type: 'SetContactRemark', contactId: 'u2', remark: 'r' },
+  OpenDirect: { type: 'OpenDirect', conversation: 'd.u1.u2' },
+  RecordFriend: { type: 'RecordFriend', friendId: 'u2', friendHandle: 'b', requestId: 'r' },
+  MirrorFriendRemoved: { type: 'MirrorFriendRemoved', friendId: 'u1' },
+  WithdrawFriendRequests: { type: 'WithdrawFriendRequests', fromId: 'u1', reason: 'blocked' },
+  SetDirectBlock: { type: 'SetDirectBlock', by: 'u1', other: 'u2', blocked: false },
+};
+
 test('every event payload round-trips', () => {
   const base = { eventId: 'e', stream: 'c:d.a.b', seq: 3, ts: 5, commandId: 'x', actor: null, origin: null };
-  const payloads: ParleyEvent['payload'][] = [
-    { type: 'UserRegistered', userId: 'u', username: 'n', passwordHash: 'h' },
-    { type: 'TokenRevoked', userId: 'u', tokenId: 't', expiresAt: 9 },
-    { type: 'ConversationCreated', kind: 'group', name: 'g', createdBy: 'u', members: [{ userId: 'u', username: 'n' }] },
-    { type: 'MembersJoined', members: [{ userId: 'u', username: 'n' }] },
-    { type: 'MemberLeft', userId: 'u', username: 'n' },
-    { type: 'MessageSent', id: 'i', senderId: 'u', senderName: 'n', clientMsgId: 'c', kind: 'text', content: 'x' },
-    { type: 'ReadMarked', userId: 'u', readSeq: 2 },
-    { type: 'CommandRejected', code: 'not_member', message: 'no', clientMsgId: 'c' },
-    { type: 'CommandDuplicate', clientMsgId: 'c', messageId: 'i', messageSeq: 1, messageTs: 4 },
-  ];
-  for (const payload of payloads) {
+  for (const payload of Object.values(eventPayloads)) {
     const event: ParleyEvent = { ...base, payload };
-    assert.deepEqual(eventCodec.decode(eventCodec.encode(event)), event);
+    assert.deepEqual(eventCodec.decode(eventCodec.encode(event)), event, payload.type);
+  }
+});
+
+test('every command payload round-trips', () => {
+  const base = { commandId: 'wf:e1:0', stream: 'u.n', issuedAt: 5, actor: { userId: 'u', username: 'n' }, origin: null };
+  for (const payload of Object.values(commandPayloads)) {
+    const command: Command = { ...base, payload };
+    assert.deepEqual(commandCodec.decode(commandCodec.encode(command)), command, payload.type);
   }
 });
 
