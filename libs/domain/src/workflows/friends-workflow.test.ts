@@ -224,3 +224,11 @@ test('a late redelivery of an acceptance, after the friendship was removed, does
 
   assert.deepEqual(world.snapshot(), { alice: nobody, bob: nobody, directBlockers: [], direct: false });
 });
+
+test('a blocker\'s own request to the profile they block, accepted: neither is friends', { todo: 'the request is decided on the receiver\'s stream, which does not know the requester\'s blocks; RecordFriend refuses on the blocker\'s side, and nothing ends the friendship on the other' }, () => {
+  const world = new World();
+  for (const step of [block, settle, request(alice, B, 'r1'), accept(bob, B, 'r1')]) step(world);
+  world.settle();
+
+  assert.deepEqual(world.snapshot(), aliceBlocksBob);
+});
