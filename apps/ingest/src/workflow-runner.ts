@@ -21,7 +21,9 @@ const GROUP = 'parley-workflows';
  * they issue to the commands topic, in one transaction with its consumer offsets. So the second step of a
  * two-stream change is written exactly when the first step's event is marked handled: a crash in between
  * re-reads the event and writes the commands again, and the aborted first attempt is never seen. The
- * commands are idempotent besides (the workflow's contract), so even a replay of old events changes nothing.
+ * commands are idempotent besides (the workflow's contract): one that finds its effect already there is a
+ * recorded no-op. Not covered: re-running the group over old events (resetting its offsets) would re-issue
+ * commands against newer state (an old acceptance could re-add a friend removed since); never reset it.
  *
  * An event that does not decode is quarantined (logged, counted) and skipped: the workflow cannot act on
  * what it cannot read, and ingest, fanout and the projector report the same record.

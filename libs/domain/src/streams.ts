@@ -19,11 +19,13 @@ export function isUserStream(stream: string): boolean {
 }
 
 /**
- * The key two handles collide on: NFKC, lowercased, NFKC again (an approximation of Unicode's
- * NFKC_Casefold that JavaScript can compute), so `Alice`, `ALICE` and fullwidth `ａｌｉｃｅ` are one name.
+ * The key two handles collide on: NFKC, case-folded (upper- then lowercased, which also folds `ß` to `ss`
+ * and final sigma), NFKC again: an approximation of Unicode's NFKC_Casefold that JavaScript can compute.
+ * So `Alice`, `ALICE`, fullwidth `ａｌｉｃｅ` are one name, and so are `straße` and `STRASSE`. Lowercase
+ * ASCII (every username) is its own key.
  */
 export function handleKey(handle: string): string {
-  return handle.normalize('NFKC').toLowerCase().normalize('NFKC');
+  return handle.normalize('NFKC').toUpperCase().toLowerCase().normalize('NFKC');
 }
 
 /** Topic names; both have the same partition count, so a command's events land on its partition number. */
