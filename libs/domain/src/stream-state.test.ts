@@ -23,7 +23,7 @@ const snapshot = (s: StreamState) => {
 test('folding events gives members, last seq, sent ids and room index', () => {
   const s = new StreamState({ dedupeWindow: 10 });
   for (const e of log) s.apply(e);
-  assert.deepEqual(snapshot(s), { members: [['ua', 'a']], lastSeq: 2, sent: ['ub\u0000k1', 'ua\u0000k2'], rooms: ['r.x'], bRooms: [], accounts: JSON.stringify([['u.a', { login: { loginId: 'ua', username: 'a', deleted: false, hasEmail: false }, profile: { profileId: 'ua', loginId: 'ua', handle: 'a', displayName: 'a', deleted: false, directFrom: 'everyone', friends: {}, incoming: {}, blocked: {} } }]]) });
+  assert.deepEqual(snapshot(s), { members: [['ua', 'a']], lastSeq: 2, sent: ['ub\u0000k1', 'ua\u0000k2'], rooms: ['r.x'], bRooms: [], accounts: JSON.stringify([['u.a', { login: { loginId: 'ua', username: 'a', deleted: false, hasEmail: false }, profile: { profileId: 'ua', loginId: 'ua', handle: 'a', displayName: 'a', deleted: false, directFrom: 'everyone', friends: {}, incoming: {}, blocked: {}, recorded: [] } }]]) });
 });
 
 test('re-applying a suffix already applied leaves the same state (consumers may fold an event twice)', () => {

@@ -31,7 +31,14 @@ export interface ProfileState {
   incoming: Record<string, IncomingRequest>;
   /** blocked profile id -> true */
   blocked: Record<string, true>;
+  /**
+   * Ids of the accepted requests this profile recorded (RecordFriend), newest last, at most
+   * RECORDED_WINDOW: a late repeat of the workflow's command is refused even after the friendship ended.
+   */
+  recorded: string[];
 }
+
+export const RECORDED_WINDOW = 256;
 
 /** The state of one account stream (`u.<key>`): a login, a profile, or both (a login and its first profile). */
 export interface AccountState {
@@ -40,5 +47,5 @@ export interface AccountState {
 }
 
 export function newProfile(profileId: string, loginId: string, handle: string, displayName: string): ProfileState {
-  return { profileId, loginId, handle, displayName, deleted: false, directFrom: 'everyone', friends: {}, incoming: {}, blocked: {} };
+  return { profileId, loginId, handle, displayName, deleted: false, directFrom: 'everyone', friends: {}, incoming: {}, blocked: {}, recorded: [] };
 }

@@ -228,9 +228,18 @@ test('RecordFriend adds the friend and answers a crossing request from them; a s
   assert.deepEqual(Object.keys(state.accounts.get(A)?.profile?.incoming ?? {}), ['r3'], 'carol\'s request is untouched');
 });
 
-test('RecordFriend of a profile blocked since the acceptance is refused', () => {
+test('RecordFriend of a profile blocked since the acceptance records a removal (the workflow ends the other side), not a friendship', () => {
   const state = given(...aliceWith(blockedBy(bob)));
-  then(when(state, onAlice(bob, { type: 'RecordFriend', friendId: 'ub', friendHandle: 'bob', requestId: 'r1' })), rejected('not_permitted'));
+  then(when(state, onAlice(bob, { type: 'RecordFriend', friendId: 'ub', friendHandle: 'bob', requestId: 'r1' })), [{ type: 'FriendRemoved', profileId: 'ua', friendId: 'ub', friendStream: B, mirrored: false }]);
+  assert.deepEqual(state.accounts.get(A)?.profile?.friends, {});
+});
+
+test('a repeated RecordFriend of a request recorded before is refused, even after the friendship ended', () => {
+  const state = given(...aliceWith());
+  const record = onAlice(bob, { type: 'RecordFriend', friendId: 'ub', friendHandle: 'bob', requestId: 'r1' });
+  then(when(state, record), [{ type: 'FriendAdded', friendId: 'ub', requestId: 'r1' }]);
+  then(when(state, onAlice(alice, { type: 'RemoveFriend', friendId: 'ub' })), [{ type: 'FriendRemoved' }]);
+  then(when(state, record), rejected('conflict'));
   assert.deepEqual(state.accounts.get(A)?.profile?.friends, {});
 });
 

@@ -112,8 +112,11 @@ export function decideProfile(command: Command, state: AccountState): Outcome {
     // Workflow commands (written only by the friends workflow, never from a client's input).
     case 'RecordFriend':
       if (profile.friends[p.friendId] !== undefined) return reject('already_friends', 'Recorded already');
-      // Blocked since the other side accepted: no friendship; the block's workflow ends the other side's.
-      if (profile.blocked[p.friendId]) return reject('not_permitted', 'Blocked since');
+      // A late repeat of this command (the friendship may have ended since) changes nothing.
+      if (profile.recorded.includes(p.requestId)) return reject('conflict', 'Recorded already');
+      // This side blocks the other (before or since it accepted): no friendship here, and the removal,
+      // mirrored by the workflow, ends it on the other side.
+      if (profile.blocked[p.friendId]) return accept({ type: 'FriendRemoved', profileId: id, friendId: p.friendId, friendStream: accountStream(p.friendHandle), mirrored: false });
       return accept(
         { type: 'FriendAdded', profileId: id, friendId: p.friendId, friendHandle: p.friendHandle, requestId: p.requestId },
         // A request the other side had pending here is answered by the friendship.

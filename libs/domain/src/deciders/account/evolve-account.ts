@@ -1,5 +1,5 @@
 import type { EventPayload } from '@parley/schemas';
-import { newProfile, type AccountState } from './account-state.js';
+import { RECORDED_WINDOW, newProfile, type AccountState } from './account-state.js';
 
 /**
  * Folds one event of an account stream into its state. Idempotent, like every fold: a consumer may apply
@@ -52,7 +52,11 @@ export function evolveAccount(state: AccountState, p: EventPayload): AccountStat
       if (profile) delete profile.incoming[p.requestId];
       return state;
     case 'FriendAdded':
-      if (profile) profile.friends[p.friendId] = p.friendHandle;
+      if (profile) {
+        profile.friends[p.friendId] = p.friendHandle;
+        if (!profile.recorded.includes(p.requestId)) profile.recorded.push(p.requestId);
+        if (profile.recorded.length > RECORDED_WINDOW) profile.recorded.shift();
+      }
       return state;
     case 'FriendRemoved':
       if (profile) delete profile.friends[p.friendId];
