@@ -1,5 +1,41 @@
 export { ParleyClient, type ParleyClientOptions, type ClientEvents, type ConnectionState, type Ack } from './parley-client.js';
 export type { Transport, TransportConnection, TransportEvents } from './transport.js';
 export { webSocketTransport, type WebSocketConstructor } from './websocket-transport.js';
-export { ParleyClientError, type ConversationSummary, type Member, type User } from './http-api.js';
-export type { MessageFrame, ConversationFrame, RoomPresenceFrame, ErrorFrame, AckFrame, ReadyFrame } from '@parley/protocol';
+export {
+  ParleyClientError,
+  type BlockedProfile,
+  type BlocksResponse,
+  type ConversationSettings,
+  type ConversationSettingsBody,
+  type ConversationSummary,
+  type Friend,
+  type FriendRequest,
+  type FriendRequestsResponse,
+  type Login,
+  type LoginResponse,
+  type MeResponse,
+  type Member,
+  type OwnProfile,
+  type PeopleResponse,
+  type Person,
+  type PublicProfile,
+  type PublicProfileEnvelope,
+  type RegisterResponse,
+  type Relation,
+  type Session,
+  type UpdateProfileBody,
+  type User,
+} from './http-api.js';
+export type {
+  MessageFrame,
+  ConversationFrame,
+  RoomPresenceFrame,
+  ErrorFrame,
+  AckFrame,
+  ReadyFrame,
+  FriendFrame,
+  BlockFrame,
+  SettingsFrame,
+  RemarkFrame,
+  ProfileFrame,
+} from '@parley/protocol';

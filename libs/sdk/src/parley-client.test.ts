@@ -13,6 +13,7 @@ async function scriptedServer() {
   const http = createServer((req, res) => {
     res.setHeader('content-type', 'application/json');
     if (req.url === '/v1/auth/login') return void res.end(JSON.stringify({ token: 'tok', expiresAt: 0, user: { id: 'ua', username: 'alice' } }));
+    if (req.url === '/v1/auth/switch') return void res.end(JSON.stringify({ token: 'tok-work', expiresAt: 0, user: { id: 'uw', username: 'work' } }));
     res.statusCode = 403;
     res.end(JSON.stringify({ error: { code: 'not_member', message: 'nope' } }));
   });
@@ -24,7 +25,8 @@ async function scriptedServer() {
     ws.on('message', (d) => {
       const f = JSON.parse(d.toString()) as Record<string, unknown>;
       received.push(f);
-      if (f.type === 'auth') ws.send(JSON.stringify({ type: 'ready', user: { id: 'ua', username: 'alice' }, connectionId: `c${sockets.length}`, limits: {} }));
+      const user = f.token === 'tok-work' ? { id: 'uw', username: 'work' } : { id: 'ua', username: 'alice' };
+      if (f.type === 'auth') ws.send(JSON.stringify({ type: 'ready', user, connectionId: `c${sockets.length}`, limits: {} }));
     });
   });
   await new Promise<void>((r) => http.listen(0, '127.0.0.1', r));
@@ -99,6 +101,55 @@ test('a 4009 close (logged out) stops reconnecting and fails pending sends', asy
     await new Promise((r) => setTimeout(r, 100));
     assert.equal(server.sockets.length, 1);
     assert.equal(client.state, 'closed');
+  } finally {
+    client.close();
+    await server.close();
+  }
+});
+
+test('friend, block, settings, remark and profile frames become events of the same name', async () => {
+  const server = await scriptedServer();
+  const client = new ParleyClient({ url: server.url, WebSocket: WebSocket as unknown as WebSocketConstructor });
+  try {
+    await client.login('alice', 'pw');
+    const got: Array<[string, unknown]> = [];
+    for (const name of ['friend', 'block', 'settings', 'remark', 'profile'] as const) client.on(name, (frame) => got.push([name, frame]));
+    await client.connect();
+    const frames = [
+      { type: 'friend', event: 'requested', from: { id: 'ub', username: 'bob' }, to: { id: 'ua', username: 'alice' }, requestId: 'f1', note: 'hi' },
+      { type: 'block', event: 'blocked', profile: { id: 'ub' } },
+      { type: 'settings', conversation: 'g.c', settings: { pinned: true, muteUntil: -1, hidden: false, remark: 'team' } },
+      { type: 'remark', contact: 'ub', remark: 'Bobby' },
+      { type: 'profile', event: 'updated', id: 'ua', displayName: 'Alice' },
+    ];
+    for (const f of frames) server.sockets[0]!.send(JSON.stringify(f));
+    await until(() => got.length === frames.length);
+    assert.deepEqual(got, frames.map((f) => [f.type, f]));
+  } finally {
+    client.close();
+    await server.close();
+  }
+});
+
+test('switchProfile reconnects as the new profile, without the old one\'s positions, and fails its unsent messages', async () => {
+  const server = await scriptedServer();
+  const client = new ParleyClient({ url: server.url, WebSocket: WebSocket as unknown as WebSocketConstructor, positions: { 'g.c': 2 } });
+  try {
+    await client.login('alice', 'pw');
+    await client.connect();
+    const pending = client.send('g.c', 'as alice');
+    pending.catch(() => undefined);
+    await until(() => server.received.some((f) => f.type === 'send'));
+    const ready = new Promise((resolve) => client.once('ready', resolve));
+    await client.switchProfile('uw');
+    await assert.rejects(pending, (e: Error & { code?: string }) => e.code === 'closed');
+    assert.deepEqual(await ready, { type: 'ready', user: { id: 'uw', username: 'work' }, connectionId: 'c2', limits: {} });
+    assert.deepEqual(client.me, { id: 'uw', username: 'work' });
+    const auths = server.received.filter((f) => f.type === 'auth');
+    assert.deepEqual(auths[0], { type: 'auth', token: 'tok', resume: { 'g.c': 2 } });
+    assert.deepEqual(auths[1], { type: 'auth', token: 'tok-work' }, 'the new profile resumes nothing of the old one');
+    assert.deepEqual(client.lastSeqs(), {});
+    assert.equal(client.state, 'open');
   } finally {
     client.close();
     await server.close();

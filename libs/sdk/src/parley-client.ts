@@ -1,13 +1,14 @@
-import type { AckFrame, ConversationFrame, ErrorFrame, MessageFrame, ReadyFrame, RoomPresenceFrame, ServerFrame } from '@parley/protocol';
+import type { AckFrame, MessageFrame, ReadyFrame, ServerFrame } from '@parley/protocol';
 import { CloseCodes } from '@parley/protocol';
-import { Emitter } from './emitter.js';
-import { ParleyClientError, type ConversationSummary, type Member, type User } from './http-api.js';
+import type { AccountApiOptions } from './account-api.js';
+import type { ConnectionState } from './client-events.js';
+import { ParleyClientError } from './http-api.js';
+import type { SignedIn } from './http-client.js';
+import { SocialApi } from './social-api.js';
 import type { Transport, TransportConnection } from './transport.js';
 import { webSocketTransport, type WebSocketConstructor } from './websocket-transport.js';
 
-export interface ParleyClientOptions {
-  /** Base URL of the server, e.g. http://localhost:8080 */
-  readonly url: string;
+export interface ParleyClientOptions extends AccountApiOptions {
   /**
    * The realtime endpoint when it is not `url`: its scheme picks the transport. `ws://` / `wss://` (or
    * `http(s)://`, for `/v1/ws` on that server; distributed mode: the gateways apart from the API) use the
@@ -24,7 +25,6 @@ export interface ParleyClientOptions {
    * `tls://`. Checked before the built-in WebSocket one, by `Transport.schemes`.
    */
   readonly transports?: readonly Transport[];
-  readonly fetch?: typeof fetch;
   /** Last seq per conversation the app already has (persisted by the app), resumed on connect. */
   readonly positions?: Record<string, number>;
   /** Reconnect automatically after a dropped connection (default true). */
@@ -37,7 +37,7 @@ export interface ParleyClientOptions {
   readonly sendTimeoutMs?: number;
 }
 
-export type ConnectionState = 'idle' | 'connecting' | 'open' | 'closed';
+export type { ConnectionState, ClientEvents } from './client-events.js';
 
 export interface Ack {
   conversation: string;
@@ -46,19 +46,6 @@ export interface Ack {
   seq: number;
   ts: number;
 }
-
-export type ClientEvents = {
-  /** Every message of every conversation, once, in seq order per conversation, your own included. */
-  message: [MessageFrame];
-  ack: [AckFrame];
-  conversation: [ConversationFrame];
-  'room.presence': [RoomPresenceFrame];
-  /** Errors the server reported that are not tied to a pending send. */
-  error: [ErrorFrame];
-  ready: [ReadyFrame];
-  resumed: [Record<string, number>];
-  state: [ConnectionState, { code?: number; reason?: string }?];
-};
 
 interface Outgoing {
   conversation: string;
@@ -82,8 +69,7 @@ const STOP_CODES = new Set<number>([CloseCodes.unauthorized, CloseCodes.loggedOu
  * conversation from its last seq, re-sends unacked messages with their original clientMsgId after a
  * reconnect (the server dedupes), and emits each message exactly once in order.
  */
-export class ParleyClient extends Emitter<ClientEvents> {
-  private token: string | undefined;
+export class ParleyClient extends SocialApi {
   private conn: TransportConnection | undefined;
   private stateValue: ConnectionState = 'idle';
   private readonly positions = new Map<string, number>();
@@ -93,21 +79,14 @@ export class ParleyClient extends Emitter<ClientEvents> {
   private reconnectTimer: ReturnType<typeof setTimeout> | undefined;
   private tick: ReturnType<typeof setInterval> | undefined;
   private wantOpen = false;
-  private user: User | undefined;
-  private readonly fetchImpl: typeof fetch;
 
   constructor(private readonly options: ParleyClientOptions) {
-    super();
+    super(options);
     for (const [id, seq] of Object.entries(options.positions ?? {})) this.positions.set(id, seq);
-    this.fetchImpl = options.fetch ?? ((...args) => fetch(...args));
   }
 
   get state(): ConnectionState {
     return this.stateValue;
-  }
-
-  get me(): User | undefined {
-    return this.user;
   }
 
   /** Last seq seen per conversation; persist it to resume across restarts of the app. */
@@ -119,113 +98,35 @@ export class ParleyClient extends Emitter<ClientEvents> {
     return this.positions.get(conversation);
   }
 
-  // ---------- HTTP ----------
-
-  async register(username: string, password: string): Promise<User> {
-    return (await this.request<{ user: User }>('POST', '/v1/auth/register', { username, password }, false)).user;
+  /**
+   * A token for another profile (switchProfile, or a login as someone else) ends the previous profile's
+   * realtime session: its positions and ahead-of-order messages are dropped, its unsent messages fail with
+   * `closed`, and a connection that was wanted opens again as the new profile (a new `ready` follows).
+   */
+  protected override signedIn(res: SignedIn): void {
+    const previous = this.user?.id;
+    super.signedIn(res);
+    if (previous === undefined || previous === res.user.id) return;
+    this.failOutbox(new ParleyClientError('closed', 'Switched to another profile before the message was acknowledged'));
+    this.positions.clear();
+    this.ownAhead.clear();
+    if (this.reconnectTimer) clearTimeout(this.reconnectTimer);
+    const conn = this.conn;
+    this.conn = undefined;
+    if (conn) {
+      conn.close(CloseCodes.normal, 'switching profile');
+      this.setState('closed', { code: CloseCodes.normal, reason: 'switching profile' });
+    }
+    this.attempts = 0;
+    if (this.wantOpen) this.open();
   }
 
-  async login(username: string, password: string): Promise<{ token: string; expiresAt: number; user: User }> {
-    const res = await this.request<{ token: string; expiresAt: number; user: User }>('POST', '/v1/auth/login', { username, password }, false);
-    this.token = res.token;
-    this.user = res.user;
-    return res;
-  }
-
-  /** Uses a token obtained earlier (e.g. kept by the app). */
-  useToken(token: string, user?: User): void {
-    this.token = token;
-    if (user) this.user = user;
-  }
-
-  async logout(): Promise<void> {
-    await this.request('POST', '/v1/auth/logout');
-    this.token = undefined;
+  protected override signedOut(): void {
+    super.signedOut();
     this.close();
   }
 
-  async me_(): Promise<User> {
-    const res = await this.request<{ user: User }>('GET', '/v1/me');
-    this.user = res.user;
-    return res.user;
-  }
-
-  conversations(): Promise<ConversationSummary[]> {
-    return this.request<{ conversations: ConversationSummary[] }>('GET', '/v1/conversations').then((r) => r.conversations);
-  }
-
-  conversation(id: string): Promise<ConversationSummary> {
-    return this.request<{ conversation: ConversationSummary }>('GET', `/v1/conversations/${enc(id)}`).then((r) => r.conversation);
-  }
-
-  /** A page of history: `after` a seq (oldest first), or the newest `before` a seq (default: the latest). */
-  history(id: string, page: { after?: number; before?: number; limit?: number } = {}): Promise<{ messages: MessageFrame[]; hasMore: boolean }> {
-    const q = new URLSearchParams();
-    if (page.after !== undefined) q.set('after', String(page.after));
-    if (page.before !== undefined) q.set('before', String(page.before));
-    if (page.limit !== undefined) q.set('limit', String(page.limit));
-    return this.request<{ messages: Array<Omit<MessageFrame, 'type'>>; hasMore: boolean }>('GET', `/v1/conversations/${enc(id)}/messages?${q}`).then((r) => ({
-      messages: r.messages.map((m) => ({ type: 'message' as const, ...m })),
-      hasMore: r.hasMore,
-    }));
-  }
-
-  openDirect(username: string): Promise<ConversationSummary> {
-    return this.request<{ conversation: ConversationSummary }>('POST', '/v1/conversations/direct', { username }).then((r) => r.conversation);
-  }
-
-  createGroup(name: string, members: string[] = []): Promise<ConversationSummary> {
-    return this.request<{ conversation: ConversationSummary }>('POST', '/v1/groups', { name, members }).then((r) => r.conversation);
-  }
-
-  joinGroup(id: string): Promise<ConversationSummary> {
-    return this.request<{ conversation: ConversationSummary }>('POST', `/v1/groups/${enc(id)}/join`).then((r) => r.conversation);
-  }
-
-  joinRoom(name: string): Promise<ConversationSummary> {
-    return this.request<{ conversation: ConversationSummary }>('POST', `/v1/rooms/${enc(name)}/join`).then((r) => r.conversation);
-  }
-
-  addMembers(id: string, usernames: string[]): Promise<User[]> {
-    return this.request<{ added: User[] }>('POST', `/v1/conversations/${enc(id)}/members`, { usernames }).then((r) => r.added);
-  }
-
-  members(id: string): Promise<Member[]> {
-    return this.request<{ members: Member[] }>('GET', `/v1/conversations/${enc(id)}/members`).then((r) => r.members);
-  }
-
-  leave(id: string): Promise<void> {
-    return this.request('POST', `/v1/conversations/${enc(id)}/leave`).then(() => undefined);
-  }
-
-  searchUsers(prefix: string): Promise<User[]> {
-    return this.request<{ users: User[] }>('GET', `/v1/users?prefix=${enc(prefix)}`).then((r) => r.users);
-  }
-
-  private async request<T = unknown>(method: string, path: string, body?: unknown, auth = true): Promise<T> {
-    const headers: Record<string, string> = {};
-    if (body !== undefined) headers['content-type'] = 'application/json';
-    if (auth) {
-      if (!this.token) throw new ParleyClientError('unauthenticated', 'Log in first');
-      headers['authorization'] = `Bearer ${this.token}`;
-    }
-    const res = await this.fetchImpl(new URL(path, this.options.url), { method, headers, ...(body !== undefined ? { body: JSON.stringify(body) } : {}) });
-    if (res.status === 204) return undefined as T;
-    const text = await res.text();
-    let json: unknown;
-    try {
-      json = text ? JSON.parse(text) : undefined;
-    } catch {
-      throw new ParleyClientError('bad_response', `Server answered ${res.status} with non-JSON`, res.status);
-    }
-    if (!res.ok) {
-      const err = (json as { error?: { code?: string; message?: string } } | undefined)?.error;
-      throw new ParleyClientError(err?.code ?? 'http_error', err?.message ?? `HTTP ${res.status}`, res.status);
-    }
-    return json as T;
-  }
-
-  // ---------- WebSocket ----------
+  // ---------- realtime ----------
 
   /** Opens the connection and resolves once authenticated (and reconnects after drops until `close`). */
   connect(): Promise<ReadyFrame> {
@@ -287,11 +188,15 @@ export class ParleyClient extends Emitter<ClientEvents> {
     if (this.reconnectTimer) clearTimeout(this.reconnectTimer);
     if (this.tick) clearInterval(this.tick);
     this.tick = undefined;
-    for (const entry of this.outbox.values()) entry.reject(new ParleyClientError('closed', 'The client was closed'));
-    this.outbox.clear();
+    this.failOutbox(new ParleyClientError('closed', 'The client was closed'));
     this.conn?.close(CloseCodes.normal, 'bye');
     this.conn = undefined;
     this.setState('closed');
+  }
+
+  private failOutbox(error: ParleyClientError): void {
+    for (const entry of this.outbox.values()) entry.reject(error);
+    this.outbox.clear();
   }
 
   private chain(entry: Outgoing, resolve: (a: Ack) => void, reject: (e: ParleyClientError) => void): void {
@@ -345,11 +250,7 @@ export class ParleyClient extends Emitter<ClientEvents> {
     // Decided before the state event, so that a pending connect() sees it and fails instead of waiting.
     if (stop || this.options.reconnect === false) this.wantOpen = false;
     this.setState('closed', { code, reason });
-    if (stop) {
-      for (const entry of this.outbox.values()) entry.reject(new ParleyClientError('unauthenticated', `Connection closed: ${reason || code}; log in again`));
-      this.outbox.clear();
-      return;
-    }
+    if (stop) return this.failOutbox(new ParleyClientError('unauthenticated', `Connection closed: ${reason || code}; log in again`));
     if (this.wantOpen) this.scheduleReconnect(code === CloseCodes.goingAway);
   }
 
@@ -398,6 +299,16 @@ export class ParleyClient extends Emitter<ClientEvents> {
         // A position lower than ours means ours was past the conversation's end (`resume_ahead`): take the server's.
         for (const [id, seq] of Object.entries(frame.conversations)) if (seq < (this.positions.get(id) ?? 0)) this.positions.set(id, seq);
         return this.emit('resumed', frame.conversations);
+      case 'friend':
+        return this.emit('friend', frame);
+      case 'block':
+        return this.emit('block', frame);
+      case 'settings':
+        return this.emit('settings', frame);
+      case 'remark':
+        return this.emit('remark', frame);
+      case 'profile':
+        return this.emit('profile', frame);
       case 'pong':
         return;
     }
@@ -463,10 +374,6 @@ export class ParleyClient extends Emitter<ClientEvents> {
     this.stateValue = state;
     this.emit('state', state, info);
   }
-}
-
-function enc(s: string): string {
-  return encodeURIComponent(s);
 }
 
 function randomId(): string {
