@@ -77,13 +77,3 @@ export type ChangePasswordBody = Static<typeof ChangePasswordBody>;
 /** POST /v1/auth/delete-login: erases the login, its profiles and its personal data for good. */
 export const DeleteLoginBody = Type.Object({ password: Type.String({ maxLength: 256, pattern: TEXT_PATTERN }) });
 export type DeleteLoginBody = Static<typeof DeleteLoginBody>;
-
-/** GET /v1/users (query values arrive as strings; integers are converted before validation). */
-export const UsersQuery = Type.Object({
-  prefix: Type.Optional(Type.String({ pattern: '^[a-z0-9_.-]{0,32}$', default: '', description: 'Up to 32 characters of a-z 0-9 _ . -' })),
-  limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 100, default: 20 })),
-});
-export type UsersQuery = Static<typeof UsersQuery>;
-
-export const UsersResponse = Type.Object({ users: Type.Array(User) });
-export type UsersResponse = Static<typeof UsersResponse>;

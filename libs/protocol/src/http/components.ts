@@ -1,9 +1,38 @@
 import type { TSchema } from '@sinclair/typebox';
 import { ConversationId, Millis } from '../fields.js';
-import { GroupName, Password, User, Username } from './common.js';
+import { GroupName, Handle, Password, User, Username } from './common.js';
 import { ErrorBody } from './errors.js';
 import { Health } from './health.js';
-import { LoginBody, LoginResponse, MeResponse, RegisterBody, RegisterResponse, UsersQuery, UsersResponse } from './accounts.js';
+import {
+  ChangePasswordBody,
+  DeleteLoginBody,
+  EmailBody,
+  LoginBody,
+  LoginEnvelope,
+  LoginResponse,
+  MeResponse,
+  PasswordResetBody,
+  PasswordResetConfirmBody,
+  RegisterBody,
+  RegisterResponse,
+  VerifyEmailBody,
+} from './accounts.js';
+import {
+  CreateProfileBody,
+  Login,
+  OwnProfile,
+  OwnProfileEnvelope,
+  PeopleQuery,
+  PeopleResponse,
+  ProfilesResponse,
+  PublicProfile,
+  PublicProfileEnvelope,
+  SwitchBody,
+  UpdateProfileBody,
+} from './profiles.js';
+import { BlocksResponse, Friend, FriendRequest, FriendRequestEnvelope, FriendRequestsResponse, FriendsResponse, RemarkBody, SendFriendRequestBody } from './friends.js';
+import { Session, SessionsResponse } from './sessions.js';
+import { ConversationSettings, ConversationSettingsBody, ConversationSettingsEnvelope } from './settings.js';
 import {
   ConversationEnvelope,
   ConversationSummary,
@@ -23,6 +52,7 @@ import { MessagesQuery, MessagesResponse, StoredMessage } from './messages.js';
  */
 export const HTTP_SCHEMAS: Readonly<Record<string, TSchema>> = Object.freeze({
   Username,
+  Handle,
   Password,
   GroupName,
   ConversationId,
@@ -37,8 +67,37 @@ export const HTTP_SCHEMAS: Readonly<Record<string, TSchema>> = Object.freeze({
   LoginBody,
   LoginResponse,
   MeResponse,
-  UsersQuery,
-  UsersResponse,
+  SwitchBody,
+  EmailBody,
+  VerifyEmailBody,
+  LoginEnvelope,
+  PasswordResetBody,
+  PasswordResetConfirmBody,
+  ChangePasswordBody,
+  DeleteLoginBody,
+  Login,
+  Session,
+  SessionsResponse,
+  OwnProfile,
+  ProfilesResponse,
+  CreateProfileBody,
+  OwnProfileEnvelope,
+  UpdateProfileBody,
+  PublicProfile,
+  PublicProfileEnvelope,
+  PeopleQuery,
+  PeopleResponse,
+  Friend,
+  FriendsResponse,
+  FriendRequest,
+  FriendRequestsResponse,
+  SendFriendRequestBody,
+  FriendRequestEnvelope,
+  BlocksResponse,
+  RemarkBody,
+  ConversationSettings,
+  ConversationSettingsBody,
+  ConversationSettingsEnvelope,
   ConversationSummary,
   ConversationEnvelope,
   ConversationsQuery,

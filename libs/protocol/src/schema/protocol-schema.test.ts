@@ -35,6 +35,11 @@ test('the published schema is strict JSON Schema and every example frame in docs
     resumed: 'ResumedFrame',
     error: 'ErrorFrame',
     pong: 'PongFrame',
+    friend: 'FriendFrame',
+    block: 'BlockFrame',
+    settings: 'SettingsFrame',
+    remark: 'RemarkFrame',
+    profile: 'ProfileFrame',
   };
   for (const example of examples) {
     const name = names[example.type];

@@ -2,15 +2,20 @@ import type { TSchema } from '@sinclair/typebox';
 import { AuthFrame, PingFrame, ReadFrame, ResumeFrame, SendFrame } from '../client-frames.js';
 import {
   AckFrame,
+  BlockFrame,
   CloseFrame,
   ConversationFrame,
   ErrorFrame,
+  FriendFrame,
   HeartbeatFrame,
   MessageFrame,
   PongFrame,
+  ProfileFrame,
   ReadyFrame,
+  RemarkFrame,
   ResumedFrame,
   RoomPresenceFrame,
+  SettingsFrame,
 } from '../server-frames.js';
 
 /** Where the generated document lives, from the repository root, and the command that writes it. */
@@ -27,6 +32,11 @@ const server: Record<string, TSchema> = {
   ResumedFrame,
   ErrorFrame,
   PongFrame,
+  FriendFrame,
+  BlockFrame,
+  SettingsFrame,
+  RemarkFrame,
+  ProfileFrame,
   // TCP only (the WebSocket has these in its own protocol: close frames and pings).
   CloseFrame,
   HeartbeatFrame,
