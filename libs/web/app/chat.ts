@@ -16,6 +16,7 @@ import {
   emptyTimeline,
   mergeMessages,
   mergeSummary,
+  NO_SETTINGS,
   previewOf,
   type Conversation,
   type ConversationKind,
@@ -34,6 +35,8 @@ export interface ChatOptions {
   readonly store: Store;
   /** Called when the server no longer accepts the session (expired, revoked, logged out elsewhere). */
   readonly onSessionEnded: (message: string) => void;
+  /** Called once with the connected client, before it connects, so other controllers can listen too. */
+  readonly attach?: (client: ParleyClient) => void;
 }
 
 /**
@@ -91,6 +94,7 @@ export class Chat {
     client.useToken(session.token, session.user);
     this.client = client;
     this.wire(client);
+    this.options.attach?.(client);
     if (list) this.applyList(list, 0);
     document.addEventListener('visibilitychange', this.onVisibility);
     client.connect().catch((error: unknown) => {
@@ -175,6 +179,8 @@ export class Chat {
       void this.refreshConversation(m.conversation);
     }
     if (m.seq > conv.lastSeq) {
+      // A hidden conversation comes back with a new message (the server unhides it the same way).
+      if (conv.settings.hidden) conv.settings = { ...conv.settings, hidden: false };
       conv.lastSeq = m.seq;
       conv.lastMessage = { at: m.ts, preview: previewOf(m.content), sender: m.sender.username };
       conv.activity = Math.max(conv.activity, m.ts);
@@ -218,6 +224,7 @@ export class Chat {
             readSeq: f.lastSeq,
             lastMessage: null,
             activity: Date.now(),
+            settings: NO_SETTINGS,
           };
           s.conversations.set(fresh.id, fresh);
           if (f.event === 'joined') void this.refreshConversation(f.conversation);
@@ -563,8 +570,19 @@ export class Chat {
     return this.need().members(id);
   }
 
-  searchUsers(prefix: string): Promise<User[]> {
-    return this.need().searchUsers(prefix);
+  /** Handles starting with `prefix`, for the username pickers. */
+  async searchUsers(prefix: string): Promise<User[]> {
+    return (await this.need().searchUsers(prefix, { limit: 20 })).users;
+  }
+
+  /** The connected client, for the controllers beside this one (see ChatOptions.attach). */
+  get api(): ParleyClient {
+    return this.need();
+  }
+
+  /** Forgets a conversation locally (hidden on another device, or left). */
+  drop(id: string): void {
+    this.forget(id);
   }
 
   // ---------- notices ----------
@@ -600,6 +618,7 @@ function placeholder(id: string, ts: number): Conversation {
     readSeq: 0,
     lastMessage: null,
     activity: ts,
+    settings: NO_SETTINGS,
   };
 }
 

@@ -12,7 +12,37 @@ export function describeError(error: unknown): string {
 export function describeCode(code: string, message: string): string {
   switch (code) {
     case 'invalid_credentials':
-      return 'Wrong username or password. Check both and try again.';
+      return 'Wrong username, email or password. Check them and try again.';
+    case 'handle_taken':
+      return 'That handle is already taken. Choose another one.';
+    case 'email_taken':
+      return 'Another login already uses that email address. Use a different one.';
+    case 'not_permitted':
+      return 'This person only takes direct messages from friends. Send them a friend request first.';
+    case 'blocked':
+      return 'You cannot do that with this person. If you blocked them, unblock them first.';
+    case 'self_target':
+      return 'That is you. Pick someone else.';
+    case 'already_friends':
+      return 'You are friends already.';
+    case 'not_friends':
+      return 'You are not friends (any more).';
+    case 'request_pending':
+      return 'A friend request between you is already pending. Look under Requests.';
+    case 'request_not_pending':
+      return 'That request is no longer pending: it was answered or cancelled. The list is refreshed.';
+    case 'already_blocked':
+      return 'You blocked this person already.';
+    case 'not_blocked':
+      return 'This person is not blocked.';
+    case 'limit_reached':
+      return `${withPeriod(message || 'You reached the limit')} Delete something first.`;
+    case 'last_profile':
+      return 'This is your only profile. Delete the whole login on the Account page instead.';
+    case 'invalid_code':
+      return 'That code is wrong or was used already. Check the email, or ask for a new code.';
+    case 'code_expired':
+      return 'That code has expired. Ask for a new one.';
     case 'username_taken':
       return 'That username is already taken. Choose another one, or log in if it is yours.';
     case 'unauthenticated':

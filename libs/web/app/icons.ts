@@ -12,6 +12,19 @@ const PATHS: Record<string, string> = {
   leave: 'M10 4H5v16h5M14 8l4 4-4 4M18 12H9',
   close: 'M6 6l12 12M18 6 6 18',
   copy: 'M8 8h11v12H8zM5 16V4h11',
+  more: 'M12 5.5v.01M12 12v.01M12 18.5v.01',
+  pin: 'M9 4h6l-1 6 4 3v2H6v-2l4-3zM12 15v6',
+  muted: 'M11 5 6 9H3v6h3l5 4zM16 9l5 6M21 9l-5 6',
+  hide: 'M3 3l18 18M10.6 6.1A9.6 9.6 0 0 1 12 6c5 0 9 6 9 6a16 16 0 0 1-2.6 3.2M6.6 6.6C4.3 8.1 3 12 3 12s4 6 9 6c1.6 0 3-.4 4.3-1.1M9.9 9.9a3 3 0 0 0 4.2 4.2',
+  edit: 'M4 20h4L19 9l-4-4L4 16zM13.5 6.5l4 4',
+  friends: 'M9 11a3.5 3.5 0 1 0 0-7 3.5 3.5 0 0 0 0 7zM2 20c0-3.6 3.1-6 7-6s7 2.4 7 6M16 4.5a3.5 3.5 0 0 1 0 6.5M19 14.5c1.8.9 3 2.8 3 5.5',
+  userPlus: 'M10 11a4 4 0 1 0 0-8 4 4 0 0 0 0 8zM3 20c0-3.5 3.1-6 7-6 1.4 0 2.6.3 3.7.8M19 14v6M16 17h6',
+  devices: 'M3 5h14v10H3zM1 19h18M19 9h4v11h-4z',
+  account: 'M12 12a4 4 0 1 0 0-8 4 4 0 0 0 0 8zM4 21c0-4 3.6-7 8-7s8 3 8 7',
+  block: 'M12 3a9 9 0 1 0 0 18 9 9 0 0 0 0-18zM5.6 5.6l12.8 12.8',
+  check: 'M5 12.5l4.5 4.5L19 7.5',
+  chevron: 'M6 9l6 6 6-6',
+  message: 'M4 4h16v11H8l-4 4z',
 };
 
 export type IconName = keyof typeof PATHS;

@@ -2,8 +2,11 @@ import { ParleyClient } from '@parley/sdk';
 import { Chat } from './chat.js';
 import { h } from './dom.js';
 import { clearSession, loadSession, saveSession, type SavedSession } from './session.js';
-import { Store, displayName, unread } from './state.js';
-import { authView } from './views/auth.js';
+import { Social } from './social.js';
+import { Store, isMuted, titleOf, unread, type Page } from './state.js';
+import { AccountPage } from './views/account-page.js';
+import { conversationMenu, profileMenu } from './views/app-menus.js';
+import { authView, type RegisterDetails } from './views/auth.js';
 import { ConversationPane } from './views/conversation.js';
 import {
   addMembersDialog,
@@ -13,75 +16,163 @@ import {
   newGroupDialog,
   type FormDeps,
 } from './views/forms.js';
+import { FriendsPage } from './views/friends-page.js';
 import { Notices } from './views/notices.js';
+import { editProfileDialog, newProfileDialog } from './views/profile-forms.js';
+import { SessionsPage } from './views/sessions-page.js';
 import { Sidebar } from './views/sidebar.js';
 
 const url = location.origin;
+/** What this app calls itself in the sessions list. */
+const clientName = `Parley web (${browserName()})`;
 const root = document.getElementById('app') ?? document.body;
 const store = new Store();
 let chat: Chat | undefined;
+let social: Social | undefined;
 let unsubscribe: (() => void) | undefined;
 
-function showAuth(message?: string): void {
+function stopApp(): void {
   unsubscribe?.();
   unsubscribe = undefined;
+  social?.stop();
+  social = undefined;
   chat?.stop();
   chat = undefined;
   store.reset();
-  document.querySelectorAll('.overlay').forEach((o) => o.remove());
+  document.querySelectorAll('.overlay, .menu').forEach((o) => o.remove());
+}
+
+function showAuth(message?: string): void {
+  stopApp();
   document.title = 'Parley';
-  root.replaceChildren(authView({ login, register }, message));
+  root.replaceChildren(authView({ login, register, requestReset, confirmReset }, message));
   root.querySelector<HTMLInputElement>('#auth-username')?.focus();
 }
 
 async function login(username: string, password: string): Promise<void> {
-  const res = await new ParleyClient({ url }).login(username, password);
+  const res = await new ParleyClient({ url, clientName }).login(username, password);
   const session: SavedSession = { token: res.token, user: res.user, expiresAt: res.expiresAt };
   saveSession(session);
   startChat(session);
 }
 
-async function register(username: string, password: string): Promise<void> {
-  await new ParleyClient({ url }).register(username, password);
+async function register(username: string, password: string, details: RegisterDetails): Promise<void> {
+  await new ParleyClient({ url }).register(username, password, details);
   await login(username, password);
 }
 
-/** The conversation in the address (#/c/<id>), so a reload reopens it. */
-function conversationFromHash(): string | undefined {
+function requestReset(loginName: string): Promise<void> {
+  return new ParleyClient({ url }).requestPasswordReset(loginName);
+}
+
+function confirmReset(loginName: string, code: string, password: string): Promise<void> {
+  return new ParleyClient({ url }).confirmPasswordReset(loginName, code, password);
+}
+
+/**
+ * Signs in as another profile of the login without the password: a fresh app for it (conversations,
+ * friends and settings are the profile's), and the previous profile's session on this device ended.
+ */
+async function switchProfile(to: string): Promise<SavedSession | undefined> {
+  const old = loadSession();
+  if (!old) return undefined;
+  const api = new ParleyClient({ url, clientName });
+  api.useToken(old.token, old.user);
+  const res = await api.switchProfile(to);
+  const session: SavedSession = { token: res.token, user: res.user, expiresAt: res.expiresAt };
+  saveSession(session);
+  startChat(session, `You are now ${res.profile.displayName} (@${res.user.username}).`);
+  // The old app is stopped (its socket closed) before its token is: no "logged out" screen.
+  const previous = new ParleyClient({ url });
+  previous.useToken(old.token, old.user);
+  previous.logout().catch(() => undefined);
+  return session;
+}
+
+/** Deletes the current profile: first continue as another profile of the login, then delete it from there. */
+async function deleteCurrentProfile(id: string, next: string): Promise<void> {
+  const session = await switchProfile(next);
+  if (!session) return;
+  const api = new ParleyClient({ url });
+  api.useToken(session.token, session.user);
+  await api.deleteProfile(id);
+  chat?.notify('info', 'The profile was deleted.');
+  void social?.load();
+}
+
+/** The address: #/c/<id> for a conversation, #/friends, #/sessions, #/account for a page. */
+type Route = { conversation: string } | { page: Page } | undefined;
+
+function routeFromHash(): Route {
+  const page = /^#\/(friends|sessions|account)$/.exec(location.hash)?.[1];
+  if (page) return { page: page as Page };
   const m = /^#\/c\/(.+)$/.exec(location.hash);
   if (!m?.[1]) return undefined;
   try {
-    return decodeURIComponent(m[1]);
+    return { conversation: decodeURIComponent(m[1]) };
   } catch {
     return undefined;
   }
 }
 
-function startChat(session: SavedSession): void {
-  const c = new Chat({
+function setHash(hash: string): void {
+  if (location.hash !== hash) history.replaceState(null, '', hash || location.pathname + location.search);
+}
+
+function startChat(session: SavedSession, greeting?: string): void {
+  stopApp();
+  // Chat hands its client to Social (attach runs at start), and Social calls Chat's actions.
+  const c: Chat = new Chat({
     url,
     store,
     onSessionEnded: (message) => {
       clearSession();
       showAuth(message);
     },
+    attach: (client) => s.attach(client),
   });
+  const s = new Social(store, c);
   chat = c;
+  social = s;
   const open = (id: string): void => {
+    store.update((st) => (st.page = undefined));
     c.open(id || undefined);
-    const hash = id ? `#/c/${encodeURIComponent(id)}` : '';
-    if (location.hash !== hash) history.replaceState(null, '', hash || location.pathname + location.search);
+    setHash(id ? `#/c/${encodeURIComponent(id)}` : '');
   };
+  const showPage = (page: Page): void => {
+    store.update((st) => (st.page = page));
+    setHash(`#/${page}`);
+    if (page === 'sessions') void sessionsPage.load();
+  };
+  const back = (): void => {
+    store.update((st) => (st.page = undefined));
+    open('');
+  };
+  const logout = (): void => {
+    clearSession();
+    void c.logout().finally(() => showAuth('You have logged out.'));
+  };
+  const message = async (handle: string): Promise<void> => open(await c.startDirect(handle));
   const deps: FormDeps = { chat: c, me: () => store.state.me?.username ?? '', open };
   const sidebar = new Sidebar({
     open,
     newDirect: () => newDirectDialog(deps),
     newGroup: () => newGroupDialog(deps),
     join: () => joinDialog(deps),
-    logout: () => {
-      clearSession();
-      void c.logout().finally(() => showAuth('You have logged out.'));
-    },
+    logout,
+    page: showPage,
+    profileMenu: (anchor) =>
+      profileMenu(anchor, store.state, {
+        switchTo: (id) => void switchProfile(id).catch((e: unknown) => c.notify('error', `Could not switch profiles: ${String(e instanceof Error ? e.message : e)}`)),
+        edit: () => {
+          const p = store.state.profile;
+          const next = store.state.profiles.find((o) => o.id !== p?.id);
+          if (p) editProfileDialog(s, p, next ? () => deleteCurrentProfile(p.id, next.id) : undefined);
+        },
+        create: () => newProfileDialog(s, async (p) => void (await switchProfile(p.id))),
+        logout,
+      }),
+    conversationMenu: (anchor, id) => conversationMenu(anchor, id, store.state, s, (kind, text) => c.notify(kind, text)),
   });
   const pane = new ConversationPane({
     back: () => open(''),
@@ -96,32 +187,56 @@ function startChat(session: SavedSession): void {
     newGroup: () => newGroupDialog(deps),
     join: () => joinDialog(deps),
   });
+  const friendsPage = new FriendsPage(s, { back, message, notify: (kind, text) => c.notify(kind, text) });
+  const sessionsPage = new SessionsPage(s, back);
+  const accountPage = new AccountPage(s, {
+    back,
+    deleted: () => {
+      clearSession();
+      showAuth('Your login was deleted.');
+    },
+  });
+  const pages: Record<Page, HTMLElement> = { friends: friendsPage.el, sessions: sessionsPage.el, account: accountPage.el };
+  pane.el.append(...Object.values(pages));
   const notices = new Notices((id) => c.dismiss(id));
   const shell = h('div', { class: 'shell', testid: 'app-shell' }, sidebar.el, pane.el);
   root.replaceChildren(shell, notices.el);
 
-  let wanted = conversationFromHash();
-  unsubscribe?.();
+  let wanted = routeFromHash();
+  if (wanted && 'page' in wanted) {
+    showPage(wanted.page);
+    wanted = undefined;
+  }
   unsubscribe = store.subscribe((state) => {
-    if (wanted && state.listLoaded) {
-      const id = wanted;
+    if (wanted && 'conversation' in wanted && state.listLoaded) {
+      const id = wanted.conversation;
       wanted = undefined;
       if (state.conversations.has(id)) c.open(id);
-      else history.replaceState(null, '', location.pathname + location.search);
+      else setHash('');
     }
     // The open conversation may have gone (left elsewhere): clear the address too.
-    if (!state.openId && location.hash.startsWith('#/c/') && !wanted)
-      history.replaceState(null, '', location.pathname + location.search);
+    if (!state.openId && !state.page && location.hash.startsWith('#/c/') && !wanted) setHash('');
+    for (const [page, el] of Object.entries(pages)) el.hidden = state.page !== page;
     sidebar.update(state);
     pane.update(state);
+    friendsPage.update(state);
+    accountPage.update(state);
     notices.update(state);
-    shell.classList.toggle('show-pane', !!state.openId);
+    shell.classList.toggle('show-pane', !!state.openId || !!state.page);
     let total = 0;
-    for (const conv of state.conversations.values()) total += unread(conv);
-    const open = state.openId ? state.conversations.get(state.openId) : undefined;
-    document.title = `${total ? `(${total}) ` : ''}${open ? `${displayName(open, state.me)} · ` : ''}Parley`;
+    for (const conv of state.conversations.values()) if (!isMuted(conv)) total += unread(conv);
+    const openConv = state.openId && !state.page ? state.conversations.get(state.openId) : undefined;
+    document.title = `${total ? `(${total}) ` : ''}${openConv ? `${titleOf(openConv, state)} · ` : ''}Parley`;
   });
   void c.start(session);
+  if (greeting) c.notify('info', greeting);
+}
+
+function browserName(): string {
+  const ua = navigator.userAgent;
+  const browser = /Edg\//.test(ua) ? 'Edge' : /Firefox\//.test(ua) ? 'Firefox' : /Chrome\//.test(ua) ? 'Chrome' : /Safari\//.test(ua) ? 'Safari' : 'browser';
+  const os = /Windows/.test(ua) ? 'Windows' : /Android/.test(ua) ? 'Android' : /iPhone|iPad/.test(ua) ? 'iOS' : /Mac OS X/.test(ua) ? 'macOS' : /Linux/.test(ua) ? 'Linux' : '';
+  return os ? `${browser} on ${os}` : browser;
 }
 
 const saved = loadSession();

@@ -1,4 +1,14 @@
-import type { ConversationSummary, MessageFrame, User } from '@parley/sdk';
+import type {
+  BlockedProfile,
+  ConversationSettings,
+  ConversationSummary,
+  Friend,
+  FriendRequest,
+  Login,
+  MessageFrame,
+  OwnProfile,
+  User,
+} from '@parley/sdk';
 import { cutOnGraphemes } from '@parley/protocol';
 
 /** Connection as the user sees it. */
@@ -21,6 +31,32 @@ export interface Conversation {
   lastMessage: { at: number; preview: string; sender: string } | null;
   /** Sort key for the list: last message time, or when the conversation appeared. */
   activity: number;
+  /** The user's private settings for it (pin, mute, hide, remark), the same on every device. */
+  settings: ConversationSettings;
+}
+
+export const NO_SETTINGS: ConversationSettings = Object.freeze({ pinned: false, muteUntil: 0, hidden: false, remark: '' });
+
+/** What the app shows of another person, gathered from friends, requests and searches. */
+export interface PersonInfo {
+  displayName: string;
+  avatar: string;
+}
+
+/** A page of the main pane other than the conversations. */
+export type Page = 'friends' | 'sessions' | 'account';
+
+/** The social layer as loaded for the signed-in profile. */
+export interface Social {
+  loaded: boolean;
+  friends: Friend[];
+  incoming: FriendRequest[];
+  outgoing: FriendRequest[];
+  blocked: BlockedProfile[];
+  /** Private remarks for other profiles, by profile id. */
+  remarks: Map<string, string>;
+  /** Display names and avatars of people seen, by profile id. */
+  people: Map<string, PersonInfo>;
 }
 
 export interface Timeline {
@@ -58,6 +94,13 @@ export interface Notice {
 
 export interface AppState {
   me: User | undefined;
+  /** The signed-in profile, its login, and the login's other profiles (loaded after start). */
+  profile: OwnProfile | undefined;
+  login: Login | undefined;
+  profiles: OwnProfile[];
+  social: Social;
+  /** A page shown in the main pane instead of a conversation. */
+  page: Page | undefined;
   connection: Connection;
   conversations: Map<string, Conversation>;
   listLoaded: boolean;
@@ -73,6 +116,11 @@ export interface AppState {
 export function initialState(): AppState {
   return {
     me: undefined,
+    profile: undefined,
+    login: undefined,
+    profiles: [],
+    social: emptySocial(),
+    page: undefined,
     connection: 'connecting',
     conversations: new Map(),
     listLoaded: false,
@@ -83,6 +131,10 @@ export function initialState(): AppState {
     notices: [],
     maxContentBytes: 16_384,
   };
+}
+
+export function emptySocial(): Social {
+  return { loaded: false, friends: [], incoming: [], outgoing: [], blocked: [], remarks: new Map(), people: new Map() };
 }
 
 type Listener = (state: AppState) => void;
@@ -128,6 +180,44 @@ export function displayName(c: Conversation, me: User | undefined): string {
   return other?.username ?? 'Direct conversation';
 }
 
+/** The other member of a direct conversation. */
+export function otherMember(c: Conversation, me: User | undefined): User | undefined {
+  if (c.kind !== 'direct') return undefined;
+  return c.members?.find((m) => m.id !== me?.id) ?? c.members?.[0];
+}
+
+/**
+ * The name the list and the header show: the user's remark for the conversation, else (direct) their
+ * remark for the other person or that person's display name, else the conversation's own name.
+ */
+export function titleOf(c: Conversation, state: AppState): string {
+  if (c.settings.remark) return c.settings.remark;
+  const other = otherMember(c, state.me);
+  if (other) {
+    const remark = state.social.remarks.get(other.id);
+    if (remark) return remark;
+    const person = state.social.people.get(other.id);
+    if (person?.displayName && person.displayName !== other.username) return person.displayName;
+  }
+  return displayName(c, state.me);
+}
+
+/** Whether the filter text matches the conversation: its title, its real name, remarks and handles. */
+export function matchesFilter(c: Conversation, state: AppState, needle: string): boolean {
+  if (!needle) return true;
+  const other = otherMember(c, state.me);
+  const names = [titleOf(c, state), displayName(c, state.me), c.settings.remark];
+  if (other) names.push(other.username, state.social.remarks.get(other.id) ?? '', state.social.people.get(other.id)?.displayName ?? '');
+  const fold = (t: string): string => t.normalize('NFKD').replace(/\p{M}/gu, '').toLowerCase();
+  const n = fold(needle);
+  return names.some((t) => t && fold(t).includes(n));
+}
+
+/** Muted: still counted as unread, never alerted. */
+export function isMuted(c: Conversation, now = Date.now()): boolean {
+  return c.settings.muteUntil === -1 || c.settings.muteUntil > now;
+}
+
 export function fromSummary(s: ConversationSummary, activity: number): Conversation {
   return {
     id: s.id,
@@ -139,6 +229,7 @@ export function fromSummary(s: ConversationSummary, activity: number): Conversat
     readSeq: s.readSeq,
     lastMessage: s.lastMessage,
     activity: s.lastMessage?.at ?? activity,
+    settings: s.settings ?? NO_SETTINGS,
   };
 }
 
@@ -161,11 +252,16 @@ export function mergeSummary(
   };
 }
 
-/** Conversations, most recently active first. */
+/** Conversations the list shows (hidden ones left out): pinned first, then most recently active first. */
 export function sortedConversations(state: AppState): Conversation[] {
-  return [...state.conversations.values()].sort(
-    (a, b) => b.activity - a.activity || a.id.localeCompare(b.id),
-  );
+  return [...state.conversations.values()]
+    .filter((c) => !c.settings.hidden)
+    .sort(
+      (a, b) =>
+        Number(b.settings.pinned) - Number(a.settings.pinned) ||
+        b.activity - a.activity ||
+        a.id.localeCompare(b.id),
+    );
 }
 
 export function emptyTimeline(): Timeline {

@@ -1,10 +1,20 @@
 import { h } from '../dom.js';
 import { describeError } from '../errors.js';
 import { usernameProblem } from './common.js';
+import { field, openDialog } from './dialog.js';
+
+/** The optional parts of a new account. */
+export interface RegisterDetails {
+  displayName?: string;
+  email?: string;
+}
 
 export interface AuthHandlers {
+  /** `username` is the username or the verified email address. */
   login(username: string, password: string): Promise<void>;
-  register(username: string, password: string): Promise<void>;
+  register(username: string, password: string, details: RegisterDetails): Promise<void>;
+  requestReset(login: string): Promise<void>;
+  confirmReset(login: string, code: string, password: string): Promise<void>;
 }
 
 /** The login / create-account screen. `message` is shown on top (e.g. "your session ended"). */
@@ -18,9 +28,25 @@ export function authView(handlers: AuthHandlers, message?: string): HTMLElement 
     autocapitalize: 'none',
     spellcheck: 'false',
     required: true,
-    maxlength: 32,
-    placeholder: 'e.g. alice',
+    maxlength: 254,
+    placeholder: 'Username or email',
   });
+  const displayName = h('input', { id: 'auth-display-name', testid: 'auth-display-name', maxlength: 64, autocomplete: 'name', placeholder: 'Optional: how others see you' });
+  const email = h('input', { id: 'auth-email', testid: 'auth-email', type: 'email', maxlength: 254, autocomplete: 'email', placeholder: 'Optional: for login and password reset' });
+  const registerOnly = h(
+    'div',
+    { class: 'register-only', hidden: true },
+    h('label', { class: 'field', for: 'auth-display-name' }, h('span', { class: 'field-label' }, 'Display name'), displayName),
+    h('label', { class: 'field', for: 'auth-email' }, h('span', { class: 'field-label' }, 'Email'), email),
+  );
+  const forgot = h('button', { type: 'button', class: 'link-btn forgot', testid: 'auth-forgot' }, 'Forgot your password?');
+  forgot.addEventListener('click', () =>
+    resetDialog(handlers, username.value.trim(), () => {
+      info.textContent = 'Your password was changed. Log in with the new one.';
+      info.hidden = false;
+      error.hidden = true;
+    }),
+  );
   const password = h('input', {
     id: 'auth-password',
     testid: 'auth-password',
@@ -63,6 +89,9 @@ export function authView(handlers: AuthHandlers, message?: string): HTMLElement 
     submit.textContent = mode === 'login' ? 'Log in' : 'Create account';
     password.setAttribute('autocomplete', mode === 'login' ? 'current-password' : 'new-password');
     hint.hidden = mode === 'login';
+    registerOnly.hidden = mode === 'login';
+    forgot.hidden = mode === 'register';
+    username.placeholder = mode === 'login' ? 'Username or email' : 'e.g. alice';
     error.hidden = true;
   };
   loginTab.addEventListener('click', () => setMode('login'));
@@ -92,14 +121,18 @@ export function authView(handlers: AuthHandlers, message?: string): HTMLElement 
       h('span', { class: 'field-label' }, 'Password'),
       password,
     ),
+    registerOnly,
     error,
     submit,
+    forgot,
   );
   form.addEventListener('submit', (ev) => {
     ev.preventDefault();
-    const name = username.value.trim().toLowerCase();
+    const name = mode === 'register' || !username.value.includes('@') ? username.value.trim().toLowerCase() : username.value.trim();
     const pass = password.value;
-    const problem = mode === 'register' ? usernameProblem(name) : name ? undefined : 'Enter your username.';
+    const problem = mode === 'register' ? usernameProblem(name) : name ? undefined : 'Enter your username or email.';
+    const mail = email.value.trim();
+    if (mode === 'register' && mail && !/^[^\s@]+@[^\s@]+$/.test(mail)) return showError('Enter an email address like you@example.com, or leave it empty.');
     if (problem) return showError(problem);
     if (mode === 'register' && (pass.length < 8 || pass.length > 256))
       return showError('Choose a password of at least 8 characters.');
@@ -107,7 +140,8 @@ export function authView(handlers: AuthHandlers, message?: string): HTMLElement 
     submit.disabled = true;
     submit.textContent = mode === 'login' ? 'Logging in…' : 'Creating account…';
     error.hidden = true;
-    (mode === 'login' ? handlers.login(name, pass) : handlers.register(name, pass)).catch((e: unknown) => {
+    const details: RegisterDetails = { ...(displayName.value.trim() ? { displayName: displayName.value.trim() } : {}), ...(mail ? { email: mail } : {}) };
+    (mode === 'login' ? handlers.login(name, pass) : handlers.register(name, pass, details)).catch((e: unknown) => {
       showError(describeError(e));
       submit.disabled = false;
       setMode(mode);
@@ -131,4 +165,48 @@ export function authView(handlers: AuthHandlers, message?: string): HTMLElement 
       form,
     ),
   );
+}
+
+/** Password reset: a code is mailed to the login's verified email, then the code and a new password. */
+function resetDialog(handlers: AuthHandlers, given: string, done: () => void): void {
+  openDialog('Reset your password', 'reset-dialog', (d) => {
+    const login = h('input', { testid: 'reset-login', maxlength: 254, value: given, autocomplete: 'username', placeholder: 'Username or email' });
+    const send = h('button', { class: 'btn btn-primary', type: 'submit', testid: 'reset-send' }, 'Send code');
+    const code = h('input', { testid: 'reset-code', inputmode: 'numeric', maxlength: 6, autocomplete: 'one-time-code', placeholder: '6 digits' });
+    const password = h('input', { testid: 'reset-password', type: 'password', maxlength: 256, autocomplete: 'new-password', placeholder: 'At least 8 characters' });
+    const confirm = h('button', { class: 'btn btn-primary', type: 'submit', testid: 'reset-confirm' }, 'Set new password');
+    const info = h('p', { class: 'form-info', testid: 'reset-info', hidden: true });
+    const step2 = h('form', { class: 'dialog-form', novalidate: true, hidden: true }, info, field('Code', code), field('New password', password), h('div', { class: 'dialog-actions' }, confirm));
+    const step1 = h('form', { class: 'dialog-form', novalidate: true }, field('Username or email', login, 'We mail a code to the login’s verified email address.'), h('div', { class: 'dialog-actions' }, send));
+    step1.addEventListener('submit', (ev) => {
+      ev.preventDefault();
+      const name = login.value.trim();
+      if (!name) return d.error('Enter your username or email.');
+      send.disabled = true;
+      d.error(undefined);
+      handlers.requestReset(name).then(
+        () => {
+          step1.hidden = true;
+          step2.hidden = false;
+          info.textContent = 'If this login has a verified email, a 6-digit code is on its way. Enter it with your new password.';
+          info.hidden = false;
+          code.focus();
+        },
+        (e: unknown) => {
+          d.error(describeError(e));
+          send.disabled = false;
+        },
+      );
+    });
+    step2.addEventListener('submit', (ev) => {
+      ev.preventDefault();
+      if (!/^[0-9]{6}$/.test(code.value.trim())) return d.error('The code is 6 digits.');
+      if ([...password.value].length < 8) return d.error('Choose a password of at least 8 characters.');
+      d.run(confirm, 'Saving…', async () => {
+        await handlers.confirmReset(login.value.trim(), code.value.trim(), password.value);
+        done();
+      });
+    });
+    return [step1, step2];
+  });
 }

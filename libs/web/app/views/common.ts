@@ -16,10 +16,30 @@ export function avatar(
   return el;
 }
 
-export function updateAvatar(el: HTMLElement, name: string): void {
+/**
+ * Updates an avatar's initials and color: the color the person chose (`initials:#rrggbb`), else a hue
+ * derived from the name.
+ */
+export function updateAvatar(el: HTMLElement, name: string, spec = ''): void {
   const text = initials(name);
   if (el.textContent !== text) el.textContent = text;
   el.style.setProperty('--hue', String(hue(name)));
+  const color = avatarColor(spec);
+  if (color) el.style.setProperty('--avatar-color', color);
+  else el.style.removeProperty('--avatar-color');
+  el.classList.toggle('avatar-colored', !!color);
+}
+
+/** The color of an `initials:#rrggbb` avatar, or undefined. */
+export function avatarColor(spec: string): string | undefined {
+  return /^initials:(#[0-9a-fA-F]{6})$/.exec(spec)?.[1];
+}
+
+/** An avatar for a profile: its display name's initials in its chosen color. */
+export function profileAvatar(name: string, spec: string, size: 'sm' | 'md' | 'lg' = 'md'): HTMLElement {
+  const el = avatar(name, size);
+  updateAvatar(el, name, spec);
+  return el;
 }
 
 /** Username/room validation shared by forms, with messages that say what is allowed. */

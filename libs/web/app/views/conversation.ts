@@ -1,7 +1,7 @@
 import { h, setText } from '../dom.js';
 import { icon } from '../icons.js';
 import { plural } from '../format.js';
-import { displayName, emptyTimeline, type AppState, type Conversation } from '../state.js';
+import { emptyTimeline, titleOf, type AppState, type Conversation } from '../state.js';
 import { avatar, updateAvatar } from './common.js';
 import { Composer } from './composer.js';
 import { MembersPanel } from './members.js';
@@ -80,11 +80,11 @@ export class ConversationPane {
     );
     this.addBtn.addEventListener('click', () => {
       const l = this.last;
-      if (l) handlers.addMembers(l.conv, displayName(l.conv, l.state.me), () => this.membersPanel.refresh());
+      if (l) handlers.addMembers(l.conv, titleOf(l.conv, l.state), () => this.membersPanel.refresh());
     });
     this.leaveBtn.addEventListener('click', () => {
       const l = this.last;
-      if (l) handlers.leave(l.conv, displayName(l.conv, l.state.me));
+      if (l) handlers.leave(l.conv, titleOf(l.conv, l.state));
     });
     const header = h(
       'header',
@@ -142,8 +142,9 @@ export class ConversationPane {
   }
 
   update(state: AppState): void {
-    const conv = state.openId ? state.conversations.get(state.openId) : undefined;
-    this.welcome.hidden = !!conv;
+    // A page (friends, devices, account) takes the pane's place.
+    const conv = state.openId && !state.page ? state.conversations.get(state.openId) : undefined;
+    this.welcome.hidden = !!conv || !!state.page;
     this.chatView.hidden = !conv;
     if (!conv) {
       this.openId = undefined;
@@ -155,7 +156,7 @@ export class ConversationPane {
     this.openId = conv.id;
     if (switched && conv.kind === 'direct') this.showMembers = false;
 
-    const name = displayName(conv, state.me);
+    const name = titleOf(conv, state);
     setText(this.title, name);
     updateAvatar(this.headAvatar, name);
     this.headAvatar.classList.toggle('avatar-square', conv.kind !== 'direct');

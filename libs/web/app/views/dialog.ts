@@ -93,3 +93,27 @@ export function field(label: string, input: HTMLElement, hint?: string): HTMLEle
     hint ? h('span', { class: 'field-hint' }, hint) : null,
   );
 }
+
+/** Asks before something that cannot be undone; `action` runs with the button busy and closes on success. */
+export function confirmDialog(
+  title: string,
+  testid: string,
+  text: string,
+  confirmLabel: string,
+  action: () => Promise<void>,
+): void {
+  openDialog(title, testid, (d) => {
+    const submit = h('button', { class: 'btn btn-danger', type: 'submit', testid: `${testid}-confirm` }, confirmLabel);
+    const form = h(
+      'form',
+      { class: 'dialog-form' },
+      h('p', {}, text),
+      h('div', { class: 'dialog-actions' }, h('button', { class: 'btn', type: 'button', onclick: () => d.close() }, 'Cancel'), submit),
+    );
+    form.addEventListener('submit', (ev) => {
+      ev.preventDefault();
+      d.run(submit, 'Working…', action);
+    });
+    return [form];
+  });
+}

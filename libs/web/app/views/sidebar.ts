@@ -2,12 +2,16 @@ import { h, setText } from '../dom.js';
 import { formatListTime } from '../format.js';
 import { icon } from '../icons.js';
 import {
-  displayName,
+  isMuted,
+  matchesFilter,
+  otherMember,
   sortedConversations,
+  titleOf,
   unread,
   type AppState,
   type Connection,
   type Conversation,
+  type Page,
 } from '../state.js';
 import { avatar, updateAvatar } from './common.js';
 
@@ -17,6 +21,12 @@ export interface SidebarHandlers {
   newGroup(): void;
   join(): void;
   logout(): void;
+  /** The profile switcher was clicked: show the profile menu under it. */
+  profileMenu(anchor: HTMLElement): void;
+  /** Shows a page in the main pane. */
+  page(page: Page): void;
+  /** The conversation's menu button was clicked: pin, mute, hide, remark. */
+  conversationMenu(anchor: HTMLElement, id: string): void;
 }
 
 const CONNECTION_TEXT: Record<Connection, string> = {
@@ -33,13 +43,18 @@ interface Row {
   time: HTMLElement;
   preview: HTMLElement;
   badge: HTMLElement;
+  pinned: HTMLElement;
+  muted: HTMLElement;
 }
 
 /** Left column: who you are, connection state, actions, and the conversation list. */
 export class Sidebar {
   readonly el: HTMLElement;
   private readonly meName = h('span', { class: 'me-name', testid: 'me-name' });
+  private readonly meHandle = h('span', { class: 'me-handle', testid: 'me-handle' });
   private readonly meAvatar = avatar('?', 'sm');
+  private readonly requestsBadge = h('span', { class: 'badge', testid: 'friend-requests-badge', hidden: true });
+  private readonly navButtons = new Map<Page, HTMLButtonElement>();
   private readonly connection = h('span', {
     class: 'conn',
     testid: 'connection-state',
@@ -71,12 +86,7 @@ export class Sidebar {
       h(
         'header',
         { class: 'sidebar-head' },
-        h(
-          'div',
-          { class: 'me' },
-          this.meAvatar,
-          h('div', { class: 'me-text' }, this.meName, this.connection),
-        ),
+        this.switcher(),
         h(
           'button',
           {
@@ -112,23 +122,71 @@ export class Sidebar {
           'Join',
         ),
       ),
+      h(
+        'nav',
+        { class: 'sidebar-nav', 'aria-label': 'Pages' },
+        this.navButton('friends', 'friends', 'Friends', this.requestsBadge),
+        this.navButton('sessions', 'devices', 'Devices'),
+        this.navButton('account', 'account', 'Account'),
+      ),
       h('div', { class: 'filter-wrap' }, this.filter),
       h('nav', { class: 'conv-scroll', 'aria-label': 'Conversations' }, this.list, this.empty),
     );
   }
 
+  private switcher(): HTMLElement {
+    const button = h(
+      'button',
+      {
+        type: 'button',
+        class: 'me',
+        id: 'profile-switcher',
+        testid: 'profile-switcher',
+        'aria-haspopup': 'menu',
+        'aria-expanded': 'false',
+        title: 'Switch or edit profile',
+      },
+      this.meAvatar,
+      h('span', { class: 'me-text' }, h('span', { class: 'me-line' }, this.meName, this.meHandle), this.connection),
+      icon('chevron', 16),
+    );
+    button.addEventListener('click', () => this.handlers.profileMenu(button));
+    return button;
+  }
+
+  private navButton(page: Page, iconName: string, label: string, badge?: HTMLElement): HTMLButtonElement {
+    const b = h(
+      'button',
+      { class: 'nav-item', type: 'button', testid: `nav-${page}`, onclick: () => this.handlers.page(page) },
+      icon(iconName, 16),
+      h('span', {}, label),
+      badge,
+    );
+    this.navButtons.set(page, b);
+    return b;
+  }
+
   update(state: AppState): void {
     this.last = state;
     const me = state.me;
-    setText(this.meName, me?.username ?? '');
-    updateAvatar(this.meAvatar, me?.username ?? '?');
+    const profile = state.profile?.id === me?.id ? state.profile : undefined;
+    const name = profile?.displayName || me?.username || '';
+    setText(this.meName, name);
+    setText(this.meHandle, me ? `@${me.username}` : '');
+    this.meHandle.hidden = !profile || profile.displayName === me?.username;
+    updateAvatar(this.meAvatar, name || '?', profile?.avatar);
     setText(this.connection, CONNECTION_TEXT[state.connection]);
     this.connection.dataset['state'] = state.connection;
+    const requests = state.social.incoming.length;
+    this.requestsBadge.hidden = requests === 0;
+    setText(this.requestsBadge, String(requests));
+    for (const [page, b] of this.navButtons) {
+      b.classList.toggle('active', state.page === page);
+      b.setAttribute('aria-current', state.page === page ? 'page' : 'false');
+    }
 
-    const needle = this.filter.value.trim().toLowerCase();
-    const convs = sortedConversations(state).filter(
-      (c) => !needle || displayName(c, me).toLowerCase().includes(needle),
-    );
+    const needle = this.filter.value.trim();
+    const convs = sortedConversations(state).filter((c) => matchesFilter(c, state, needle));
     const keep = new Set(convs.map((c) => c.id));
     for (const [id, row] of this.rows) {
       if (!keep.has(id)) {
@@ -152,6 +210,8 @@ export class Sidebar {
     const time = h('span', { class: 'conv-time', testid: 'conversation-time' });
     const preview = h('span', { class: 'conv-preview', testid: 'conversation-preview' });
     const badge = h('span', { class: 'badge', testid: 'unread-badge', hidden: true });
+    const pinned = h('span', { class: 'conv-flag', testid: 'conversation-pinned', title: 'Pinned', hidden: true }, icon('pin', 14));
+    const muted = h('span', { class: 'conv-flag', testid: 'conversation-muted', title: 'Muted', hidden: true }, icon('muted', 14));
     const av = avatar('?');
     const button = h(
       'button',
@@ -160,24 +220,48 @@ export class Sidebar {
       h(
         'span',
         { class: 'conv-body' },
-        h('span', { class: 'conv-line' }, name, time),
+        h('span', { class: 'conv-line' }, name, pinned, muted, time),
         h('span', { class: 'conv-line' }, preview, badge),
       ),
     );
+    const menu = h(
+      'button',
+      {
+        class: 'icon-btn conv-menu-btn',
+        type: 'button',
+        title: 'Conversation options',
+        'aria-label': 'Conversation options',
+        'aria-haspopup': 'menu',
+        testid: 'conversation-menu',
+      },
+      icon('more', 18),
+    );
+    menu.addEventListener('click', (ev) => {
+      ev.stopPropagation();
+      this.handlers.conversationMenu(menu, id);
+    });
     const el = h(
       'li',
       { class: 'conv-row', testid: 'conversation-item', 'data-conversation-id': id },
       button,
+      menu,
     );
-    const row = { el, avatar: av, name, time, preview, badge };
+    const row = { el, avatar: av, name, time, preview, badge, pinned, muted };
     this.rows.set(id, row);
     return row;
   }
 
   private fill(row: Row, c: Conversation, state: AppState): void {
-    const name = displayName(c, state.me);
+    const name = titleOf(c, state);
     setText(row.name, name);
-    updateAvatar(row.avatar, name);
+    const other = otherMember(c, state.me);
+    updateAvatar(row.avatar, name, other ? state.social.people.get(other.id)?.avatar : '');
+    row.pinned.hidden = !c.settings.pinned;
+    const muted = isMuted(c);
+    row.muted.hidden = !muted;
+    row.el.classList.toggle('muted-conv', muted);
+    row.el.dataset['pinned'] = String(c.settings.pinned);
+    row.el.dataset['muted'] = String(muted);
     row.avatar.classList.toggle('avatar-square', c.kind !== 'direct');
     row.el.dataset['kind'] = c.kind;
     row.el.classList.toggle('active', state.openId === c.id);
