@@ -1,9 +1,18 @@
 import { sql } from 'kysely';
 import type { ParleyDb } from './database.js';
 
-/** Every table the projector writes, with the columns that order its rows. */
+/**
+ * Every table the projector writes, with the columns that order its rows. Not personal_keys (the vault a
+ * replay copies, never rebuilds), sessions or login_codes (operational, written by the query API).
+ */
 export const PROJECTED_TABLES: Readonly<Record<string, string>> = {
-  users: 'id',
+  logins: 'id',
+  profiles: 'id',
+  friend_requests: 'id',
+  friendships: 'profile_id, friend_id',
+  blocks: 'profile_id, blocked_id',
+  conversation_settings: 'profile_id, conversation_id',
+  contact_remarks: 'profile_id, contact_id',
   revoked_tokens: 'token_id',
   conversations: 'id',
   members: 'conversation_id, user_id',

@@ -1,26 +1,51 @@
 import { sql } from 'kysely';
 import type { ConversationSummary, Member } from '@parley/protocol';
 import type { ParleyDb } from './database.js';
+import { toSettings } from './settings.repository.js';
+import { searchFold } from './text-keys.js';
 
 export type { ConversationSummary, Member };
+
+/** How to list a user's conversations (see ConversationRepository.listForUser). */
+export interface ConversationListOptions {
+  /** Only conversations matching this (ignoring case and accents). */
+  q?: string;
+  /** Include the ones the user hid. */
+  includeHidden?: boolean;
+  /** The time timed mutes are judged against: one that ended is reported as not muted (0). */
+  now: number;
+}
 
 export class ConversationRepository {
   constructor(private readonly db: ParleyDb) {}
 
-  /** The user's conversations, most recently active first, with unread counts. */
-  listForUser(userId: string, limit: number): Promise<ConversationSummary[]> {
-    return this.summaries(userId, limit);
+  /**
+   * The user's conversations, pinned first, then most recently active first, with unread counts and the
+   * user's settings. A hidden one is left out until a message newer than its hiding arrives, unless
+   * `includeHidden`. `q` keeps those whose name, the user's remark for it, or (direct) the other member's
+   * handle, display name or the user's remark for them contains it, ignoring case and accents; it is
+   * matched here rather than in SQL (the database has no accent folding), over all of the user's
+   * conversations, so it costs a read of the whole list.
+   */
+  async listForUser(userId: string, limit: number, options?: ConversationListOptions): Promise<ConversationSummary[]> {
+    const q = searchFold(options?.q ?? '');
+    const rows = await this.rows(userId, q === '' ? limit : undefined, { includeHidden: options?.includeHidden ?? false });
+    const page = q === '' ? rows : (await this.matching(userId, rows, q)).slice(0, limit);
+    return this.summaries(userId, page, options?.now);
   }
 
-  /** One conversation as the user sees it, or undefined when the user is not a member. */
-  async summaryFor(userId: string, conversationId: string): Promise<ConversationSummary | undefined> {
-    return (await this.summaries(userId, 1, conversationId))[0];
+  /** One conversation as the user sees it (hidden or not), or undefined when the user is not a member. */
+  async summaryFor(userId: string, conversationId: string, now?: number): Promise<ConversationSummary | undefined> {
+    const rows = await this.rows(userId, 1, { includeHidden: true, only: conversationId });
+    return (await this.summaries(userId, rows, now))[0];
   }
 
-  private async summaries(userId: string, limit: number, only?: string): Promise<ConversationSummary[]> {
-    const rows = await this.db
+  private async rows(userId: string, limit: number | undefined, o: { includeHidden: boolean; only?: string }) {
+    const activity = sql<string | number>`coalesce(c.last_message_at, c.created_at)`;
+    return this.db
       .selectFrom('members as m')
       .innerJoin('conversations as c', 'c.id', 'm.conversation_id')
+      .leftJoin('conversation_settings as s', (j) => j.onRef('s.conversation_id', '=', 'm.conversation_id').onRef('s.profile_id', '=', 'm.user_id'))
       .select([
         'c.id',
         'c.kind',
@@ -31,20 +56,61 @@ export class ConversationRepository {
         'c.last_sender_name',
         'c.created_at',
         'm.read_seq',
+        's.pinned',
+        's.mute_until',
+        's.hidden',
+        's.hidden_at',
+        's.remark',
+        activity.as('activity'),
         sql<string>`(select count(*) from members mc where mc.conversation_id = c.id)`.as('member_count'),
       ])
       .where('m.user_id', '=', userId)
-      .$if(only !== undefined, (q) => q.where('c.id', '=', only!))
-      .orderBy(sql`coalesce(c.last_message_at, c.created_at)`, 'desc')
-      .limit(limit)
+      .$if(o.only !== undefined, (qb) => qb.where('c.id', '=', o.only!))
+      .$if(!o.includeHidden, (qb) => qb.where(sql<boolean>`not (coalesce(s.hidden, false) and s.hidden_at >= ${activity})`))
+      .orderBy(sql`coalesce(s.pinned, false)`, 'desc')
+      .orderBy(activity, 'desc')
+      .orderBy('c.id')
+      .$if(limit !== undefined, (qb) => qb.limit(limit!))
       .execute();
+  }
+
+  /** The rows `q` (folded) matches: name, the user's remark, and for direct ones the other member. */
+  private async matching<R extends { id: string; kind: string; name: string; remark: string | null }>(userId: string, rows: R[], q: string): Promise<R[]> {
+    // The other member of each of the user's direct conversations, by a join (no list of ids to pass).
+    const others = await this.db
+      .selectFrom('members as mine')
+      .innerJoin('conversations as c', 'c.id', 'mine.conversation_id')
+      .innerJoin('members as o', (j) => j.onRef('o.conversation_id', '=', 'mine.conversation_id').onRef('o.user_id', '<>', 'mine.user_id'))
+      .leftJoin('profiles as p', 'p.id', 'o.user_id')
+      .leftJoin('contact_remarks as r', (j) => j.onRef('r.contact_id', '=', 'o.user_id').onRef('r.profile_id', '=', 'mine.user_id'))
+      .select(['mine.conversation_id', 'o.username', 'p.handle', 'p.display_name', 'r.remark'])
+      .where('mine.user_id', '=', userId)
+      .where('c.kind', '=', 'direct')
+      .execute();
+    const texts = new Map<string, string[]>();
+    for (const o of others) {
+      const list = texts.get(o.conversation_id) ?? [];
+      list.push(o.username, o.handle ?? '', o.display_name ?? '', o.remark ?? '');
+      texts.set(o.conversation_id, list);
+    }
+    const has = (text: string): boolean => text !== '' && searchFold(text).includes(q);
+    return rows.filter((r) => has(r.name) || has(r.remark ?? '') || (r.kind === 'direct' && (texts.get(r.id) ?? []).some(has)));
+  }
+
+  private async summaries(
+    userId: string,
+    rows: Awaited<ReturnType<ConversationRepository['rows']>>,
+    now: number | undefined,
+  ): Promise<ConversationSummary[]> {
     const directIds = rows.filter((r) => r.kind === 'direct').map((r) => r.id);
     const directMembers = directIds.length
-      ? await this.db.selectFrom('members').select(['conversation_id', 'user_id', 'username']).where('conversation_id', 'in', directIds).execute()
+      ? await this.db.selectFrom('members').select(['conversation_id', 'user_id', 'username']).where('conversation_id', 'in', directIds).orderBy('username').execute()
       : [];
     return rows.map((r) => {
       const lastSeq = Number(r.last_seq);
       const readSeq = Math.min(Number(r.read_seq), lastSeq);
+      const settings = toSettings(r, Number(r.activity));
+      if (now !== undefined && settings.muteUntil > 0 && settings.muteUntil <= now) settings.muteUntil = 0;
       return {
         id: r.id,
         kind: r.kind,
@@ -58,6 +124,7 @@ export class ConversationRepository {
         ...(r.kind === 'direct'
           ? { members: directMembers.filter((m) => m.conversation_id === r.id).map((m) => ({ id: m.user_id, username: m.username })) }
           : {}),
+        settings,
       };
     });
   }

@@ -2,15 +2,111 @@ import type { ColumnType, Generated, Kysely } from 'kysely';
 
 /**
  * The projection tables, written only by the projector (apps/query) from the events topic and rebuilt by
- * replaying it. Times are ms since the epoch. int8 columns come back as string (pg) or bigint/number
+ * replaying it (checksum.ts lists them), and a few operational tables that are not (personal_keys,
+ * sessions, login_codes). Times are ms since the epoch. int8 columns come back as string (pg) or bigint/number
  * (PGlite): repositories convert them with `Number`.
  */
 type Int8 = ColumnType<string | number | bigint, number, number>;
 
-export interface UsersTable {
+/** A login: what signs in. `email` is the verified address; `email_key` its lowercase form (not unique). */
+export interface LoginsTable {
   id: string;
   username: string;
-  password_hash: string;
+  password_hash: string | null;
+  email: string | null;
+  email_key: string | null;
+  created_at: Int8;
+}
+
+/** A profile: the identity others see. `handle_key` is handleKey(handle), `search_key` see text-keys.ts. */
+export interface ProfilesTable {
+  id: string;
+  login_id: string;
+  handle: string;
+  handle_key: string;
+  display_name: string;
+  bio: ColumnType<string, string | undefined, string>;
+  avatar: ColumnType<string, string | undefined, string>;
+  direct_from: ColumnType<'everyone' | 'friends', 'everyone' | 'friends' | undefined, 'everyone' | 'friends'>;
+  search_key: string;
+  deleted: ColumnType<boolean, boolean | undefined, boolean>;
+  created_at: Int8;
+}
+
+/**
+ * The vault of personal-data keys (PersonalDataVault), one per login. Not a projection: replay never
+ * writes it (a replay copies it from the live database first), and erasing a key is what makes the
+ * login's sealed data in the log unreadable for good.
+ */
+export interface PersonalKeysTable {
+  login_id: string;
+  key: Uint8Array;
+  created_at: Int8;
+}
+
+/** Pending friend requests only: an answered or cancelled one is deleted. */
+export interface FriendRequestsTable {
+  id: string;
+  from_id: string;
+  to_id: string;
+  note: string;
+  created_at: Int8;
+}
+
+/** One row per direction: (a, b) means b is in a's friend list. */
+export interface FriendshipsTable {
+  profile_id: string;
+  friend_id: string;
+  since: Int8;
+}
+
+export interface BlocksTable {
+  profile_id: string;
+  blocked_id: string;
+  since: Int8;
+}
+
+/** A profile's private settings for a conversation; `hidden_at` is when it was hidden (0 when not). */
+export interface ConversationSettingsTable {
+  profile_id: string;
+  conversation_id: string;
+  pinned: boolean;
+  mute_until: Int8;
+  hidden: boolean;
+  hidden_at: Int8;
+  remark: string;
+  updated_at: Int8;
+}
+
+/** A profile's private name for another; no row when it has none. */
+export interface ContactRemarksTable {
+  profile_id: string;
+  contact_id: string;
+  remark: string;
+}
+
+/** Operational (not a projection): signed-in devices, written by the query API at sign-in. */
+export interface SessionsTable {
+  token_id: string;
+  login_id: string;
+  profile_id: string;
+  client: string;
+  ip: string;
+  created_at: Int8;
+  last_active_at: Int8;
+  expires_at: Int8;
+}
+
+/** Operational (not a projection): one-time codes sent by email; only their sha256 is kept. */
+export interface LoginCodesTable {
+  id: string;
+  login_id: string;
+  purpose: 'verify_email' | 'reset_password';
+  email: string;
+  code_hash: string;
+  expires_at: Int8;
+  attempts: ColumnType<number, number | undefined, number>;
+  used_at: Int8 | null;
   created_at: Int8;
 }
 
@@ -83,7 +179,16 @@ export interface QuarantinedEventsTable {
 }
 
 export interface Database {
-  users: UsersTable;
+  logins: LoginsTable;
+  profiles: ProfilesTable;
+  personal_keys: PersonalKeysTable;
+  friend_requests: FriendRequestsTable;
+  friendships: FriendshipsTable;
+  blocks: BlocksTable;
+  conversation_settings: ConversationSettingsTable;
+  contact_remarks: ContactRemarksTable;
+  sessions: SessionsTable;
+  login_codes: LoginCodesTable;
   revoked_tokens: RevokedTokensTable;
   conversations: ConversationsTable;
   members: MembersTable;

@@ -1,10 +1,17 @@
 export * from './database.js';
 export { migrateToLatest } from './migrations.js';
 export { UserRepository, type UserRow } from './user.repository.js';
-export { ConversationRepository, type ConversationSummary, type Member } from './conversation.repository.js';
+export { LoginRepository, type LoginRow } from './login.repository.js';
+export { ProfileRepository, type ProfileRow, type OwnProfile, type PublicProfile, type PeopleResponse } from './profile.repository.js';
+export { FriendRepository, type Friend, type FriendRequest, type Relation } from './friend.repository.js';
+export { SettingsRepository, type ConversationSettings } from './settings.repository.js';
+export { SessionRepository, type SessionRow } from './session.repository.js';
+export { CodeRepository, type CodePurpose, MAX_CODES_PER_HOUR, MAX_CODE_ATTEMPTS } from './code.repository.js';
+export { ConversationRepository, type ConversationSummary, type ConversationListOptions, type Member } from './conversation.repository.js';
 export { MessageRepository, type StoredMessage } from './message.repository.js';
 export { OutcomeRepository, type CommandOutcome } from './outcome.repository.js';
 export { ProjectionWriter, type QuarantineRow } from './projection-writer.js';
+export { PersonalDataVault } from './personal-data-vault.js';
 export { storeFailureKind } from './store-failure.js';
 export { projectionChecksums, projectionsEmpty, PROJECTED_TABLES } from './checksum.js';
 export { WorkerPGlite } from './pglite-in-worker.js';

@@ -89,9 +89,133 @@ const migrations: Record<string, Migration> = {
         .execute();
     },
   },
+  '0003_profiles_and_friends': {
+    // Accounts split into logins and profiles, friends, blocks, private settings (issue 10). The data
+    // migration moves every `users` row into a login and its one profile with the same id, as replaying its
+    // UserRegistered event now does.
+    async up(db: Kysely<unknown>) {
+      await db.schema
+        .createTable('logins')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('username', 'text', (c) => c.notNull().unique())
+        .addColumn('password_hash', 'text')
+        .addColumn('email', 'text')
+        .addColumn('email_key', 'text')
+        .addColumn('created_at', 'int8', (c) => c.notNull())
+        .execute();
+      await db.schema.createIndex('logins_by_email_key').on('logins').columns(['email_key']).execute();
+      await db.schema
+        .createTable('profiles')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('login_id', 'text', (c) => c.notNull())
+        .addColumn('handle', 'text', (c) => c.notNull())
+        .addColumn('handle_key', 'text', (c) => c.notNull())
+        .addColumn('display_name', 'text', (c) => c.notNull())
+        .addColumn('bio', 'text', (c) => c.notNull().defaultTo(''))
+        .addColumn('avatar', 'text', (c) => c.notNull().defaultTo(''))
+        .addColumn('direct_from', 'text', (c) => c.notNull().defaultTo('everyone'))
+        .addColumn('search_key', 'text', (c) => c.notNull())
+        .addColumn('deleted', 'boolean', (c) => c.notNull().defaultTo(false))
+        .addColumn('created_at', 'int8', (c) => c.notNull())
+        .execute();
+      await db.schema.createIndex('profiles_by_login').on('profiles').columns(['login_id', 'created_at']).execute();
+      // Not unique: accounts from before handles could differ only in case. Also the order (and cursor) of
+      // people search, which scans it filtering on search_key (a substring match no btree can serve).
+      await db.schema.createIndex('profiles_by_handle_key').on('profiles').columns(['handle_key', 'id']).execute();
+      await sql`insert into logins (id, username, password_hash, email, email_key, created_at)
+        select id, username, password_hash, null, null, created_at from users`.execute(db);
+      // Usernames were lowercase ASCII: their handle key and search key are themselves.
+      await sql`insert into profiles (id, login_id, handle, handle_key, display_name, bio, avatar, direct_from, search_key, deleted, created_at)
+        select id, id, username, username, username, '', '', 'everyone', lower(username), false, created_at from users`.execute(db);
+      await db.schema.dropTable('users').execute();
+
+      await db.schema
+        .createTable('personal_keys')
+        .addColumn('login_id', 'text', (c) => c.primaryKey())
+        .addColumn('key', 'bytea', (c) => c.notNull())
+        .addColumn('created_at', 'int8', (c) => c.notNull())
+        .execute();
+      await db.schema
+        .createTable('friend_requests')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('from_id', 'text', (c) => c.notNull())
+        .addColumn('to_id', 'text', (c) => c.notNull())
+        .addColumn('note', 'text', (c) => c.notNull())
+        .addColumn('created_at', 'int8', (c) => c.notNull())
+        .execute();
+      await db.schema.createIndex('friend_requests_by_from').on('friend_requests').columns(['from_id', 'to_id']).execute();
+      await db.schema.createIndex('friend_requests_by_to').on('friend_requests').columns(['to_id', 'from_id']).execute();
+      await db.schema
+        .createTable('friendships')
+        .addColumn('profile_id', 'text', (c) => c.notNull())
+        .addColumn('friend_id', 'text', (c) => c.notNull())
+        .addColumn('since', 'int8', (c) => c.notNull())
+        .addPrimaryKeyConstraint('friendships_pk', ['profile_id', 'friend_id'])
+        .execute();
+      await db.schema.createIndex('friendships_by_friend').on('friendships').columns(['friend_id']).execute();
+      await db.schema
+        .createTable('blocks')
+        .addColumn('profile_id', 'text', (c) => c.notNull())
+        .addColumn('blocked_id', 'text', (c) => c.notNull())
+        .addColumn('since', 'int8', (c) => c.notNull())
+        .addPrimaryKeyConstraint('blocks_pk', ['profile_id', 'blocked_id'])
+        .execute();
+      await db.schema
+        .createTable('conversation_settings')
+        .addColumn('profile_id', 'text', (c) => c.notNull())
+        .addColumn('conversation_id', 'text', (c) => c.notNull())
+        .addColumn('pinned', 'boolean', (c) => c.notNull())
+        .addColumn('mute_until', 'int8', (c) => c.notNull())
+        .addColumn('hidden', 'boolean', (c) => c.notNull())
+        .addColumn('hidden_at', 'int8', (c) => c.notNull())
+        .addColumn('remark', 'text', (c) => c.notNull())
+        .addColumn('updated_at', 'int8', (c) => c.notNull())
+        .addPrimaryKeyConstraint('conversation_settings_pk', ['profile_id', 'conversation_id'])
+        .execute();
+      await db.schema
+        .createTable('contact_remarks')
+        .addColumn('profile_id', 'text', (c) => c.notNull())
+        .addColumn('contact_id', 'text', (c) => c.notNull())
+        .addColumn('remark', 'text', (c) => c.notNull())
+        .addPrimaryKeyConstraint('contact_remarks_pk', ['profile_id', 'contact_id'])
+        .execute();
+      await db.schema
+        .createTable('sessions')
+        .addColumn('token_id', 'text', (c) => c.primaryKey())
+        .addColumn('login_id', 'text', (c) => c.notNull())
+        .addColumn('profile_id', 'text', (c) => c.notNull())
+        .addColumn('client', 'text', (c) => c.notNull())
+        .addColumn('ip', 'text', (c) => c.notNull())
+        .addColumn('created_at', 'int8', (c) => c.notNull())
+        .addColumn('last_active_at', 'int8', (c) => c.notNull())
+        .addColumn('expires_at', 'int8', (c) => c.notNull())
+        .execute();
+      await db.schema.createIndex('sessions_by_profile').on('sessions').columns(['profile_id']).execute();
+      await db.schema.createIndex('sessions_by_login').on('sessions').columns(['login_id']).execute();
+      await db.schema
+        .createTable('login_codes')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('login_id', 'text', (c) => c.notNull())
+        .addColumn('purpose', 'text', (c) => c.notNull())
+        .addColumn('email', 'text', (c) => c.notNull())
+        .addColumn('code_hash', 'text', (c) => c.notNull())
+        .addColumn('expires_at', 'int8', (c) => c.notNull())
+        .addColumn('attempts', 'integer', (c) => c.notNull().defaultTo(0))
+        .addColumn('used_at', 'int8')
+        .addColumn('created_at', 'int8', (c) => c.notNull())
+        .execute();
+      await db.schema.createIndex('login_codes_by_login').on('login_codes').columns(['login_id', 'purpose', 'created_at']).execute();
+    },
+  },
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };
+
+/** Brings the schema to the state after migration `name` (tests of a data migration start there). */
+export async function migrateTo(db: Kysely<unknown>, name: string): Promise<void> {
+  const { error } = await new Migrator({ db, provider }).migrateTo(name);
+  if (error) throw new ParleyError('unavailable', `Database migration to ${name} failed`, { cause: error });
+}
 
 /** Brings the schema up to date; fails with the name of the migration that broke. */
 export async function migrateToLatest(db: Kysely<unknown>): Promise<string[]> {

@@ -2,17 +2,24 @@ import type { Transaction } from 'kysely';
 import type { ParleyEvent } from '@parley/schemas';
 import { cutOnGraphemes } from '@parley/protocol';
 import type { Database, ParleyDb } from './database.js';
+import { PersonalDataVault } from './personal-data-vault.js';
+import { applyAccountEvent } from './account-projection.js';
 
 /** A preview holds at most this many code points, cut on a grapheme boundary (docs/PROTOCOL.md "Text"). */
 const PREVIEW_CODE_POINTS = 140;
 
 /**
- * Applies events to the projection tables. Every write is idempotent (keyed by conversation + seq, user id,
- * token id, command id), and the consumer offset is stored in the same transaction: replaying a batch, or
- * the whole log into an empty database, yields the same tables.
+ * Applies events to the projection tables. Every write is idempotent (keyed by conversation + seq, profile
+ * id, token id, command id, ...), and the consumer offset is stored in the same transaction: replaying a
+ * batch, or the whole log into an empty database, yields the same tables, given the same personal_keys
+ * (a replay copies them from the live database first; see PersonalDataVault).
  */
 export class ProjectionWriter {
-  constructor(private readonly db: ParleyDb) {}
+  /** `vault` opens the sealed credentials in login events; by default a vault over `db` itself. */
+  constructor(
+    private readonly db: ParleyDb,
+    private readonly vault: PersonalDataVault = new PersonalDataVault(db),
+  ) {}
 
   async nextOffset(topic: string, partition: number): Promise<number | undefined> {
     const row = await this.db
@@ -47,7 +54,7 @@ export class ProjectionWriter {
         }
         await applyMessages(tx, run);
         run = [];
-        await apply(tx, event);
+        await apply(tx, this.vault, event);
       }
       await applyMessages(tx, run);
       await tx
@@ -84,15 +91,29 @@ export interface QuarantineRow {
   readonly at: number;
 }
 
-async function apply(tx: Transaction<Database>, event: ParleyEvent): Promise<void> {
+async function apply(tx: Transaction<Database>, vault: PersonalDataVault, event: ParleyEvent): Promise<void> {
   const p = event.payload;
   switch (p.type) {
     case 'UserRegistered':
-      await tx
-        .insertInto('users')
-        .values({ id: p.userId, username: p.username, password_hash: p.passwordHash, created_at: event.ts })
-        .onConflict((oc) => oc.doNothing())
-        .execute();
+    case 'LoginRegistered':
+    case 'PasswordChanged':
+    case 'EmailVerified':
+    case 'LoginDeleted':
+    case 'ProfileCreated':
+    case 'ProfileUpdated':
+    case 'ProfileDeleted':
+    case 'PrivacyChanged':
+    case 'FriendRequested':
+    case 'FriendRequestAccepted':
+    case 'FriendRequestRefused':
+    case 'FriendRequestCancelled':
+    case 'FriendAdded':
+    case 'FriendRemoved':
+    case 'ProfileBlocked':
+    case 'ProfileUnblocked':
+    case 'ConversationSettingsChanged':
+    case 'ContactRemarkSet':
+      await applyAccountEvent(tx, vault, event, p);
       break;
     case 'TokenRevoked':
       await tx
@@ -124,6 +145,9 @@ async function apply(tx: Transaction<Database>, event: ParleyEvent): Promise<voi
       break;
     case 'CommandRejected':
     case 'CommandDuplicate':
+    // Decisions for other streams (the friends workflow turns them into commands); nothing to show.
+    case 'DirectApproved':
+    case 'DirectBlockChanged':
       break;
     default: {
       const unreachable: never = p;

@@ -1,18 +1,23 @@
 import { describe, it, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { PGlite } from '@electric-sql/pglite';
-import { Kysely, PostgresDialect } from 'kysely';
-import { PGliteDialect } from 'kysely-pglite-dialect';
-import { WorkerPGlite } from './pglite-in-worker.js';
-import pg from 'pg';
-import { startPostgres, type PostgresServer } from '@parley/test-infra';
+import { sql, type Kysely } from 'kysely';
+import { isParleyError } from '@parley/core';
 import type { ParleyEvent } from '@parley/schemas';
-import { migrateToLatest } from './migrations.js';
+import { migrateTo, migrateToLatest } from './migrations.js';
+import { PersonalDataVault } from './personal-data-vault.js';
+import { LoginRepository } from './login.repository.js';
+import { ProfileRepository } from './profile.repository.js';
+import { FriendRepository } from './friend.repository.js';
+import { SettingsRepository } from './settings.repository.js';
+import { SessionRepository } from './session.repository.js';
+import { CodeRepository } from './code.repository.js';
+import { projectionChecksums } from './checksum.js';
 import { ProjectionWriter } from './projection-writer.js';
 import { ConversationRepository } from './conversation.repository.js';
 import { MessageRepository } from './message.repository.js';
 import { UserRepository } from './user.repository.js';
 import { OutcomeRepository } from './outcome.repository.js';
+import { testDatabases } from './test-databases.js';
 import type { Database } from './database.js';
 
 const alice = { userId: 'ua', username: 'alice' };
@@ -60,33 +65,15 @@ const events: ParleyEvent[] = [
   ev('u.alice', 0, { type: 'TokenRevoked', userId: 'ua', tokenId: 't1', expiresAt: 9 }),
 ];
 
-/** The same store code and migrations on every database the project runs on. */
-const adapters: Array<{ name: string; open: () => Promise<Kysely<Database>> }> = [
-  { name: 'PGlite', open: async () => new Kysely<Database>({ dialect: new PGliteDialect(new PGlite()) }) },
-  // The single node's database: PGlite in a worker thread behind the same dialect.
-  { name: 'PGlite in a worker thread', open: async () => new Kysely<Database>({ dialect: new PGliteDialect((await WorkerPGlite.open()) as unknown as PGlite) }) },
-  {
-    name: 'PostgreSQL',
-    open: async () => {
-      server ??= await startPostgres();
-      const url = await server.createDatabase(`store_${Date.now()}_${Math.floor(Math.random() * 1e6)}`);
-      return new Kysely<Database>({
-        dialect: new PostgresDialect({ pool: new pg.Pool({ connectionString: url, max: 4 }) }),
-      });
-    },
-  },
-];
-let server: PostgresServer | undefined;
-after(async () => {
-  await server?.stop();
-});
+const { databases: adapters, stop } = testDatabases();
+after(stop);
 
 for (const adapter of adapters) {
   describe(`store on ${adapter.name}`, () => {
     it('migrations run into a fresh database; projections apply idempotently and answer the read queries', async () => {
       const db = await adapter.open();
       try {
-        assert.deepEqual(await migrateToLatest(db as Kysely<unknown>), ['0001_projections', '0002_quarantined_events']);
+        assert.deepEqual(await migrateToLatest(db as Kysely<unknown>), ['0001_projections', '0002_quarantined_events', '0003_profiles_and_friends']);
         assert.deepEqual(await migrateToLatest(db as Kysely<unknown>), []);
         const writer = new ProjectionWriter(db);
         await writer.applyBatch('parley.events', 0, events, 10);
@@ -98,6 +85,7 @@ for (const adapter of adapters) {
         assert.equal((await users.byUsername('alice'))?.id, 'ua');
         assert.deepEqual(await users.search('b', 10), [{ id: 'ub', username: 'bob' }]);
         assert.deepEqual(await users.search('%', 10), []);
+        assert.deepEqual(await users.byId('ua'), { id: 'ua', username: 'alice', passwordHash: 'h', createdAt: events[0]!.ts });
         assert.equal(await users.isRevoked('t1'), true);
 
         const conversations = new ConversationRepository(db);
@@ -135,6 +123,297 @@ for (const adapter of adapters) {
           undefined,
           'commands from a connection get their outcome over it, not here',
         );
+      } finally {
+        await db.destroy();
+      }
+    });
+  });
+}
+
+/** The account events of issue 10 on a live database whose vault holds the logins' keys. */
+async function accountLog(vault: PersonalDataVault): Promise<ParleyEvent[]> {
+  await vault.createKey('la');
+  await vault.createKey('lc');
+  const zoe = { userId: 'pz', username: 'zoe' };
+  const carl = { userId: 'pc', username: 'carl' };
+  const account = (stream: string, payload: ParleyEvent['payload'], actor = zoe, origin: ParleyEvent['origin'] = null): ParleyEvent => ({ ...ev(stream, 0, payload, origin), actor });
+  return [
+    account('u.alice', { type: 'UserRegistered', userId: 'ua', username: 'alice', passwordHash: 'legacy-hash' }, alice),
+    account('u.bob', { type: 'UserRegistered', userId: 'ub', username: 'bob', passwordHash: 'legacy-hash' }, bob),
+    account('u.zoe', { type: 'LoginRegistered', loginId: 'la', username: 'zoe', credentials: await vault.seal('la', JSON.stringify({ passwordHash: 'hash-1' })) }),
+    account('u.zoe', { type: 'ProfileCreated', profileId: 'pz', loginId: 'la', handle: 'zoe', displayName: 'zoe', bio: '', avatar: '' }),
+    account('u.zoë.work', { type: 'ProfileCreated', profileId: 'pw', loginId: 'la', handle: 'Zoë.Work', displayName: 'Work', bio: '', avatar: '' }),
+    account('u.zoe', { type: 'PasswordChanged', loginId: 'la', credentials: await vault.seal('la', JSON.stringify({ passwordHash: 'hash-2' })) }),
+    account('u.zoe', { type: 'EmailVerified', loginId: 'la', email: await vault.seal('la', 'Zoe@Example.com') }),
+    account('u.zoe', { type: 'ProfileUpdated', profileId: 'pz', displayName: 'Zoë Ändersson', bio: 'hi', avatar: 'initials:#112233' }),
+    account('u.zoe', { type: 'PrivacyChanged', profileId: 'pz', directFrom: 'friends' }, zoe, { gatewayId: 'g', connectionId: 'g/2' }),
+    // alice and zoe become friends: accepted on zoe's stream, recorded on alice's by the workflow.
+    account('u.zoe', { type: 'FriendRequested', requestId: 'r1', fromId: 'ua', fromHandle: 'alice', toId: 'pz', toHandle: 'zoe', note: 'hey' }, alice),
+    account('u.zoe', { type: 'FriendRequestAccepted', requestId: 'r1', fromId: 'ua', fromHandle: 'alice', toId: 'pz', toHandle: 'zoe' }),
+    account('u.alice', { type: 'FriendAdded', profileId: 'ua', friendId: 'pz', friendHandle: 'zoe', requestId: 'r1' }, zoe),
+    account('u.alice', { type: 'FriendRequested', requestId: 'r2', fromId: 'pw', fromHandle: 'Zoë.Work', toId: 'ua', toHandle: 'alice', note: '' }),
+    account('u.zoe', { type: 'FriendRequested', requestId: 'r3', fromId: 'ub', fromHandle: 'bob', toId: 'pz', toHandle: 'zoe', note: '' }, bob),
+    account('u.zoe', { type: 'FriendRequestRefused', requestId: 'r3', fromId: 'ub', toId: 'pz' }),
+    account('u.zoë.work', { type: 'FriendRequested', requestId: 'r4', fromId: 'ub', fromHandle: 'bob', toId: 'pw', toHandle: 'Zoë.Work', note: '' }, bob),
+    account('u.zoë.work', { type: 'FriendRequestCancelled', requestId: 'r4', fromId: 'ub', toId: 'pw', reason: 'cancelled' }, bob),
+    account('u.zoë.work', { type: 'FriendAdded', profileId: 'pw', friendId: 'ub', friendHandle: 'bob', requestId: 'rx' }),
+    account('u.zoë.work', { type: 'FriendRemoved', profileId: 'pw', friendId: 'ub', friendStream: 'u.bob', mirrored: false }),
+    account('u.zoe', { type: 'ContactRemarkSet', profileId: 'pz', contactId: 'ua', remark: 'Al' }),
+    account('u.alice', { type: 'ContactRemarkSet', profileId: 'ua', contactId: 'pz', remark: 'temp' }, alice),
+    account('u.alice', { type: 'ContactRemarkSet', profileId: 'ua', contactId: 'pz', remark: '' }, alice),
+    account('u.alice', { type: 'ProfileBlocked', profileId: 'ua', blockedId: 'ub', blockedStream: 'u.bob' }, alice),
+    account('u.bob', { type: 'ProfileBlocked', profileId: 'ub', blockedId: 'ua', blockedStream: 'u.alice' }, bob),
+    account('u.bob', { type: 'ProfileUnblocked', profileId: 'ub', blockedId: 'ua', blockedStream: 'u.alice' }, bob),
+    account('u.zoe', { type: 'ConversationSettingsChanged', profileId: 'pz', conversation: 'g.x', pinned: true, muteUntil: -1, hidden: true, remark: 'Team' }),
+    account('d.pz.ua', { type: 'DirectApproved', conversation: 'd.pz.ua', requesterId: 'ua', requesterHandle: 'alice', approverId: 'pz', approverHandle: 'zoe' }, alice),
+    account('d.ua.ub', { type: 'DirectBlockChanged', by: 'ua', other: 'ub', blocked: true }, alice),
+    // carl comes and goes, leaving a friendship, requests both ways and a block behind.
+    account('u.carl', { type: 'LoginRegistered', loginId: 'lc', username: 'carl', credentials: await vault.seal('lc', JSON.stringify({ passwordHash: 'carl-hash' })) }, carl),
+    account('u.carl', { type: 'ProfileCreated', profileId: 'pc', loginId: 'lc', handle: 'carl', displayName: 'Carl', bio: '', avatar: '' }, carl),
+    account('u.carl', { type: 'EmailVerified', loginId: 'lc', email: await vault.seal('lc', 'carl@example.com') }, carl),
+    account('u.carl', { type: 'FriendAdded', profileId: 'pc', friendId: 'ua', friendHandle: 'alice', requestId: 'r5' }, carl),
+    account('u.alice', { type: 'FriendAdded', profileId: 'ua', friendId: 'pc', friendHandle: 'carl', requestId: 'r5' }, carl),
+    account('u.zoe', { type: 'FriendRequested', requestId: 'r6', fromId: 'pc', fromHandle: 'carl', toId: 'pz', toHandle: 'zoe', note: '' }, carl),
+    account('u.carl', { type: 'FriendRequested', requestId: 'r7', fromId: 'ub', fromHandle: 'bob', toId: 'pc', toHandle: 'carl', note: '' }, bob),
+    account('u.carl', { type: 'ProfileBlocked', profileId: 'pc', blockedId: 'ub', blockedStream: 'u.bob' }, carl),
+    account('u.carl', { type: 'ContactRemarkSet', profileId: 'pc', contactId: 'ua', remark: 'A' }, carl),
+    account('u.carl', { type: 'LoginDeleted', loginId: 'lc' }, carl),
+    account('u.carl', { type: 'ProfileDeleted', profileId: 'pc', loginId: 'lc' }, carl),
+  ];
+}
+
+/** A replay target: a fresh database holding the live database's vault, as the replay tool prepares it. */
+async function replayTarget(adapter: { open: () => Promise<Kysely<Database>> }, live: Kysely<Database>): Promise<Kysely<Database>> {
+  const target = await adapter.open();
+  await migrateToLatest(target as Kysely<unknown>);
+  const keys = await live.selectFrom('personal_keys').selectAll().execute();
+  if (keys.length > 0) await target.insertInto('personal_keys').values(keys.map((k) => ({ ...k, created_at: Number(k.created_at) }))).execute();
+  return target;
+}
+
+for (const adapter of adapters) {
+  describe(`accounts, profiles and friends on ${adapter.name}`, () => {
+    it('every new event projects; a re-applied batch changes nothing; a replay gives equal checksums', async () => {
+      const live = await adapter.open();
+      const dbs = [live];
+      try {
+        await migrateToLatest(live as Kysely<unknown>);
+        const vault = new PersonalDataVault(live);
+        const log = await accountLog(vault);
+        const sessions = new SessionRepository(live);
+        await sessions.create({ tokenId: 't-carl', loginId: 'lc', profileId: 'pc', client: 'cli', ip: '::1', createdAt: 1, expiresAt: 9e12 });
+        await sessions.create({ tokenId: 't-zoe', loginId: 'la', profileId: 'pz', client: 'cli', ip: '::1', createdAt: 1, expiresAt: 9e12 });
+        await new CodeRepository(live).issue({ loginId: 'lc', purpose: 'verify_email', email: 'carl@example.com', code: '123456', ttlMs: 60_000, now: 1 });
+
+        const writer = new ProjectionWriter(live);
+        await writer.applyBatch('parley.events', 0, log, log.length);
+        const once = await projectionChecksums(live);
+        await writer.applyBatch('parley.events', 0, log, log.length);
+        assert.deepEqual(await projectionChecksums(live), once, 'a re-applied batch changes nothing');
+
+        const logins = new LoginRepository(live);
+        assert.deepEqual(await logins.byUsername('zoe'), { id: 'la', username: 'zoe', passwordHash: 'hash-2', email: 'Zoe@Example.com', createdAt: log[2]!.ts });
+        assert.equal((await logins.byEmail('zoe@EXAMPLE.com'))?.id, 'la');
+        assert.equal((await logins.byId('ua'))?.passwordHash, 'legacy-hash', 'a legacy registration is a login with the same id');
+        assert.equal(await logins.byId('lc'), undefined, 'a deleted login is gone');
+        assert.equal(await logins.byEmail('carl@example.com'), undefined);
+
+        const profiles = new ProfileRepository(live);
+        assert.deepEqual(await profiles.byId('pz'), {
+          id: 'pz',
+          loginId: 'la',
+          handle: 'zoe',
+          handleKey: 'zoe',
+          displayName: 'Zoë Ändersson',
+          bio: 'hi',
+          avatar: 'initials:#112233',
+          directFrom: 'friends',
+          deleted: false,
+          createdAt: log[3]!.ts,
+        });
+        assert.equal((await profiles.byHandle('ZOË.work'))?.id, 'pw', 'handles compare on their key');
+        assert.equal((await profiles.byHandle('zoë.work'))?.handleKey, 'zoë.work');
+        assert.deepEqual((await profiles.byId('ua'))?.displayName, 'alice');
+        assert.deepEqual((await profiles.listForLogin('la')).map((p) => p.id), ['pz', 'pw']);
+        assert.equal((await profiles.byId('pc'))?.deleted, true);
+        assert.equal(await profiles.byHandle('carl'), undefined);
+        assert.equal(await profiles.publicById('pc'), undefined);
+        assert.deepEqual(await profiles.publicById('pz'), { id: 'pz', handle: 'zoe', displayName: 'Zoë Ändersson', bio: 'hi', avatar: 'initials:#112233' });
+
+        const friends = new FriendRepository(live);
+        assert.deepEqual(
+          (await friends.friends('pz')).map((f) => [f.profile.id, f.remark, f.since]),
+          [['ua', 'Al', log[10]!.ts]],
+        );
+        assert.deepEqual((await friends.friends('ua')).map((f) => [f.profile.id, f.remark]), [['pz', '']], "carl's friendship went with him; an emptied remark is none");
+        assert.deepEqual(await friends.friends('pw'), [], 'FriendRemoved');
+        assert.equal(await friends.isFriend('ua', 'pz'), true);
+        assert.equal(await friends.isFriend('pw', 'ub'), false);
+        const { incoming, outgoing } = await friends.requests('ua');
+        assert.deepEqual(incoming.map((r) => [r.id, r.from.handle, r.to.handle]), [['r2', 'Zoë.Work', 'alice']]);
+        assert.deepEqual(outgoing, []);
+        assert.deepEqual(await friends.requests('pz'), { incoming: [], outgoing: [] }, 'accepted, refused, and a deleted profile\'s requests are gone');
+        assert.equal((await friends.request('r2'))?.createdAt, log[12]!.ts);
+        assert.equal((await friends.pendingBetween('pw', 'ua'))?.id, 'r2');
+        assert.equal(await friends.pendingBetween('ua', 'pw'), undefined);
+        assert.deepEqual((await friends.blocked('ua')).map((b) => b.profile.id), ['ub']);
+        assert.deepEqual(await friends.blocked('ub'), [], 'unblocked');
+        assert.equal(await friends.isBlocked('ua', 'ub'), true);
+        assert.equal(await friends.isBlocked('ub', 'ua'), false);
+        assert.equal(await friends.relation('ua', 'ua'), 'self');
+        assert.equal(await friends.relation('ua', 'pz'), 'friend');
+        assert.equal(await friends.relation('pw', 'ua'), 'requested');
+        assert.equal(await friends.relation('ua', 'pw'), 'incoming');
+        assert.equal(await friends.relation('ua', 'ub'), 'blocked');
+        assert.equal(await friends.relation('ub', 'pz'), 'none');
+        assert.equal(await friends.remark('pz', 'ua'), 'Al');
+        assert.equal(await friends.remark('ua', 'pz'), '');
+
+        assert.deepEqual(await new SettingsRepository(live).get('pz', 'g.x'), { pinned: true, muteUntil: -1, hidden: true, remark: 'Team' });
+        assert.deepEqual(await new SettingsRepository(live).get('pz', 'g.y'), { pinned: false, muteUntil: 0, hidden: false, remark: '' });
+        const hiddenAt = await live.selectFrom('conversation_settings').select('hidden_at').executeTakeFirstOrThrow();
+        assert.equal(Number(hiddenAt.hidden_at), log[25]!.ts);
+
+        // carl: login, key, sessions, codes, relations and private data gone; the profile row stays, deleted.
+        assert.equal(await sessions.get('t-carl'), undefined);
+        assert.ok(await sessions.get('t-zoe'));
+        assert.deepEqual(await live.selectFrom('login_codes').selectAll().execute(), []);
+        assert.deepEqual((await live.selectFrom('personal_keys').select('login_id').execute()).map((k) => k.login_id), ['la']);
+        for (const [table, column] of [['friendships', 'profile_id'], ['friendships', 'friend_id'], ['friend_requests', 'from_id'], ['friend_requests', 'to_id'], ['blocks', 'profile_id'], ['contact_remarks', 'profile_id']] as const) {
+          assert.deepEqual(await live.selectFrom(table).selectAll().where(column, '=', 'pc').execute(), [], `${table}.${column}`);
+        }
+        const outcomes = new OutcomeRepository(live);
+        assert.equal((await outcomes.get(log[2]!.commandId))?.status, 'ok', 'HTTP commands still get their outcome');
+        assert.equal(await outcomes.get(log[8]!.commandId), undefined);
+
+        // The replay tool: a fresh database with the live vault, the whole log, in two batches.
+        const replayed = await replayTarget(adapter, live);
+        dbs.push(replayed);
+        const replayWriter = new ProjectionWriter(replayed);
+        await replayWriter.applyBatch('parley.events', 0, log.slice(0, 20), 20);
+        await replayWriter.applyBatch('parley.events', 0, log.slice(20), log.length);
+        assert.deepEqual(await projectionChecksums(replayed), await projectionChecksums(live));
+      } finally {
+        for (const db of dbs) await db.destroy();
+      }
+    });
+
+    it('LoginDeleted erases the key: a replay of the same log can no longer read the password hash or email', async () => {
+      const live = await adapter.open();
+      const dbs = [live];
+      try {
+        await migrateToLatest(live as Kysely<unknown>);
+        const vault = new PersonalDataVault(live);
+        await vault.createKey('lz');
+        const log = [
+          ev('u.zed', 0, { type: 'LoginRegistered', loginId: 'lz', username: 'zed', credentials: await vault.seal('lz', JSON.stringify({ passwordHash: 'zed-hash' })) }, null),
+          ev('u.zed', 1, { type: 'EmailVerified', loginId: 'lz', email: await vault.seal('lz', 'zed@example.com') }, null),
+        ];
+        const writer = new ProjectionWriter(live);
+        await writer.applyBatch('parley.events', 0, log, 2);
+        assert.deepEqual(
+          await live.selectFrom('logins').select(['password_hash', 'email', 'email_key']).where('id', '=', 'lz').executeTakeFirst(),
+          { password_hash: 'zed-hash', email: 'zed@example.com', email_key: 'zed@example.com' },
+          'readable while the key exists',
+        );
+        log.push(ev('u.zed', 2, { type: 'LoginDeleted', loginId: 'lz' }, null));
+        await writer.applyBatch('parley.events', 0, log.slice(2), 3);
+        assert.equal((await live.selectFrom('personal_keys').selectAll().execute()).length, 0, 'the key is erased');
+
+        const replayed = await replayTarget(adapter, live);
+        dbs.push(replayed);
+        const replayWriter = new ProjectionWriter(replayed);
+        await replayWriter.applyBatch('parley.events', 0, log.slice(0, 2), 2);
+        assert.deepEqual(
+          await replayed.selectFrom('logins').select(['password_hash', 'email', 'email_key']).where('id', '=', 'lz').executeTakeFirst(),
+          { password_hash: null, email: null, email_key: null },
+          'the sealed data in the log is unreadable for good',
+        );
+        await replayWriter.applyBatch('parley.events', 0, log.slice(2), 3);
+        assert.deepEqual(await projectionChecksums(replayed), await projectionChecksums(live));
+      } finally {
+        for (const db of dbs) await db.destroy();
+      }
+    });
+
+    it('migration 0003 turns every users row into the login and profile its UserRegistered now projects', async () => {
+      const migrated = await adapter.open();
+      const projected = await adapter.open();
+      try {
+        await migrateTo(migrated as Kysely<unknown>, '0002_quarantined_events');
+        await sql`insert into users (id, username, password_hash, created_at) values ('ua', 'alice', 'ha', 1001), ('ub', 'bob.b-2', 'hb', 1002)`.execute(migrated);
+        assert.deepEqual(await migrateToLatest(migrated as Kysely<unknown>), ['0003_profiles_and_friends']);
+        const { rows } = await sql<{ n: number }>`select count(*)::int as n from information_schema.tables where table_name = 'users'`.execute(migrated);
+        assert.equal(rows[0]?.n, 0, 'users is dropped');
+        assert.deepEqual(await new LoginRepository(migrated).byUsername('bob.b-2'), { id: 'ub', username: 'bob.b-2', passwordHash: 'hb', email: null, createdAt: 1002 });
+        assert.deepEqual(await new ProfileRepository(migrated).byHandle('bob.b-2'), {
+          id: 'ub',
+          loginId: 'ub',
+          handle: 'bob.b-2',
+          handleKey: 'bob.b-2',
+          displayName: 'bob.b-2',
+          bio: '',
+          avatar: '',
+          directFrom: 'everyone',
+          deleted: false,
+          createdAt: 1002,
+        });
+        assert.equal((await new UserRepository(migrated).byUsername('alice'))?.passwordHash, 'ha');
+
+        await migrateToLatest(projected as Kysely<unknown>);
+        const legacy = (userId: string, username: string, passwordHash: string, ts: number): ParleyEvent => ({
+          ...ev(`u.${username}`, 0, { type: 'UserRegistered', userId, username, passwordHash }),
+          ts,
+        });
+        await new ProjectionWriter(projected).applyBatch('parley.events', 0, [legacy('ua', 'alice', 'ha', 1001), legacy('ub', 'bob.b-2', 'hb', 1002)], 2);
+        const [a, b] = [await projectionChecksums(migrated), await projectionChecksums(projected)];
+        assert.deepEqual([a.logins, a.profiles], [b.logins, b.profiles], 'the same rows as a replay makes');
+      } finally {
+        await migrated.destroy();
+        await projected.destroy();
+      }
+    });
+
+    it('people search ignores case and accents, escapes wildcards, pages with a cursor and skips deleted profiles', async () => {
+      const db = await adapter.open();
+      try {
+        await migrateToLatest(db as Kysely<unknown>);
+        const profile = (profileId: string, handle: string, displayName: string): ParleyEvent =>
+          ev(`u.${handle}`, 0, { type: 'ProfileCreated', profileId, loginId: 'l', handle, displayName, bio: '', avatar: '' });
+        await new ProjectionWriter(db).applyBatch(
+          'parley.events',
+          0,
+          [
+            profile('p1', 'zed', 'Zoë'),
+            profile('p2', 'Zoë.B', 'B'),
+            profile('p3', 'ann', 'Anne-Zoé Martin'),
+            profile('p4', 'zoe_x', 'X'),
+            profile('p5', 'zoe', 'Gone'),
+            ev('u.zoe', 1, { type: 'ProfileDeleted', profileId: 'p5', loginId: 'l' }),
+            ev('u.zed', 1, { type: 'ProfileUpdated', profileId: 'p1', displayName: 'Zoë', bio: '', avatar: 'initials:#000000' }),
+          ],
+          7,
+        );
+        const profiles = new ProfileRepository(db);
+        const ids = async (q: string): Promise<string[]> => (await profiles.search(q, 10)).users.map((u) => u.id);
+        assert.deepEqual(await ids('zoe'), ['p3', 'p1', 'p4', 'p2']);
+        assert.deepEqual(await ids('ZOE'), ['p3', 'p1', 'p4', 'p2']);
+        assert.deepEqual(await ids('Zoë'), ['p3', 'p1', 'p4', 'p2']);
+        assert.deepEqual(await ids('zoe_'), ['p4'], '_ is no wildcard');
+        assert.deepEqual(await ids('%'), []);
+        assert.deepEqual(await ids('gone'), [], 'deleted profiles are not found');
+        assert.deepEqual((await profiles.search('zed', 10)).users, [{ id: 'p1', username: 'zed', displayName: 'Zoë', avatar: 'initials:#000000' }]);
+
+        const seen: string[] = [];
+        let after: string | undefined;
+        for (let page = 0; page < 10; page++) {
+          const res = await profiles.search('zoe', 3, after);
+          seen.push(...res.users.map((u) => u.id));
+          if (res.next === null) break;
+          after = res.next;
+        }
+        assert.deepEqual(seen, ['p3', 'p1', 'p4', 'p2'], 'pages neither skip nor repeat');
+        await assert.rejects(profiles.search('zoe', 3, 'garbage'), (e) => isParleyError(e, 'bad_request'));
       } finally {
         await db.destroy();
       }

@@ -1,0 +1,28 @@
+/**
+ * The keys names are compared on. Both sides of a comparison go through the same function: the projector
+ * when it writes a key column, a repository when it turns a caller's input into one.
+ */
+
+/**
+ * The key two handles collide on: NFKC, lowercased, NFKC again. Must stay the same function as
+ * @parley/domain's handleKey (which decides uniqueness on it); repeated here because the store does not
+ * depend on the domain.
+ */
+export function handleKey(handle: string): string {
+  return handle.normalize('NFKC').toLowerCase().normalize('NFKC');
+}
+
+/** Text folded for search: compatibility forms unified, lowercased, accents (combining marks) removed. */
+export function searchFold(text: string): string {
+  return text.normalize('NFKC').toLowerCase().normalize('NFD').replace(/\p{M}/gu, '');
+}
+
+/** A profile's search key: its handle and display name, folded, so `zoe` and `ZOE` find `Zoë`. */
+export function profileSearchKey(handle: string, displayName: string): string {
+  return searchFold(`${handle} ${displayName}`);
+}
+
+/** A LIKE pattern matching text that contains `text` (the wildcards in it escaped; `\` is the escape). */
+export function likeContains(text: string): string {
+  return `%${text.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+}
