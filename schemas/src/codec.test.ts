@@ -141,3 +141,10 @@ for (const name of ['command', 'event'] as const) {
     );
   });
 }
+
+test('Avro bytes accept a plain Uint8Array as well as a Buffer', () => {
+  const sealed = { keyId: 'l1', nonce: new Uint8Array([1, 2, 3]), data: new Uint8Array([4, 5]) };
+  const command: Command = { commandId: 'c', stream: 'u.alice', issuedAt: 1, actor: null, origin: null, payload: { type: 'ChangePassword', loginId: 'l1', credentials: sealed } };
+  const decoded = commandCodec.decode(commandCodec.encode(command));
+  assert.deepEqual(decoded.payload, { type: 'ChangePassword', loginId: 'l1', credentials: { keyId: 'l1', nonce: Buffer.from([1, 2, 3]), data: Buffer.from([4, 5]) } });
+});

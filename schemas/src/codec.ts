@@ -73,7 +73,7 @@ function createCodec<T extends { payload: { type: string } }>(name: 'command' | 
     fingerprint: currentFp.toString(16).padStart(16, '0'),
     encode(value: T): Uint8Array {
       const { type, ...fields } = value.payload;
-      const record = { ...value, payload: { [namespace + type]: fields } };
+      const record = { ...value, payload: { [namespace + type]: asBuffers(fields) } };
       const errors: string[] = [];
       if (!current.isValid(record, { errorHook: (path) => errors.push(path.join('.')) })) {
         throw new SchemaError(`Invalid ${name}: bad value at ${errors.join(', ') || 'record'}`);
@@ -100,6 +100,16 @@ function createCodec<T extends { payload: { type: string } }>(name: 'command' | 
       return plain as unknown as T;
     },
   };
+}
+
+/** avsc takes Avro `bytes` only as Buffer: a plain Uint8Array (e.g. from WebCrypto) is wrapped, not copied. */
+function asBuffers(value: unknown): unknown {
+  if (value instanceof Uint8Array) return Buffer.isBuffer(value) ? value : Buffer.from(value.buffer, value.byteOffset, value.byteLength);
+  if (Array.isArray(value)) return value.map(asBuffers);
+  if (value === null || typeof value !== 'object') return value;
+  const out: Record<string, unknown> = {};
+  for (const key of Object.keys(value)) out[key] = asBuffers((value as Record<string, unknown>)[key]);
+  return out;
 }
 
 /** avsc decodes records as instances of generated classes; callers get plain objects. */

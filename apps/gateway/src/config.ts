@@ -1,5 +1,6 @@
 import { resolve } from 'node:path';
 import { readHeartbeatConfig, readTcpConfig, type HeartbeatConfig, type TcpConfig } from './transport-config.js';
+import { readMailConfig, type MailConfig } from '@parley/mail';
 import { deepFreeze, readEnum, readHealthBounds, readInt, readOptionalString, readString, type Env, type HealthBounds, type LogLevel } from '@parley/core';
 
 /** Single-node configuration: the only place that reads the environment (see the README's configuration table). */
@@ -28,6 +29,8 @@ export interface SingleNodeConfig {
   readonly dedupeWindow: number;
   /** When /healthz calls a consumer stuck or lagging (PARLEY_HEALTH_STUCK_MS, PARLEY_HEALTH_MAX_LAG). */
   readonly healthBounds: HealthBounds;
+  /** Mailing codes (PARLEY_SMTP_URL; unset: to the log), their lifetime, profiles per login. */
+  readonly mail: MailConfig;
 }
 
 export function loadSingleNodeConfig(env: Env): SingleNodeConfig {
@@ -56,5 +59,6 @@ export function loadSingleNodeConfig(env: Env): SingleNodeConfig {
     framesPerSecond: readInt(env, 'PARLEY_FRAMES_PER_SECOND', 100, { min: 1, max: 1_000_000 }),
     dedupeWindow: readInt(env, 'PARLEY_DEDUPE_WINDOW', 10_000, { min: 0, max: 1_000_000 }),
     healthBounds: readHealthBounds(env),
+    mail: readMailConfig(env),
   } satisfies SingleNodeConfig);
 }

@@ -70,7 +70,7 @@ const seqs = (frames: Array<Record<string, unknown>>) => frames.filter((f) => f.
 
 test('auth.resume sends exactly what follows the client position, then live messages in order; gaps are filled, repeats dropped', async () => {
   history.push(msg(1), msg(2), msg(3));
-  const { token } = await tokens.issue({ id: 'ua', username: 'alice' });
+  const { token } = await tokens.issue({ id: 'ua', username: 'alice', loginId: 'ua' });
   const c = connect();
   c.say({ type: 'auth', token, resume: { 'g.c': 1 } });
   await eventually(() => assert.ok(c.frames.some((f) => f.type === 'resumed')));
@@ -92,7 +92,7 @@ test('a resume behind a lagging store keeps following it until it caught up, eve
   const conversation = 'g.lag';
   history.push(msg(1, conversation));
   projected = false;
-  const { token } = await tokens.issue({ id: 'ua', username: 'alice' });
+  const { token } = await tokens.issue({ id: 'ua', username: 'alice', loginId: 'ua' });
   const c = connect();
   c.say({ type: 'auth', token, resume: { [conversation]: 0 } });
   await eventually(() => assert.ok(c.frames.some((f) => f.type === 'resumed')), 15_000);
@@ -106,7 +106,7 @@ test('a resume behind a lagging store keeps following it until it caught up, eve
 test('a resume position past the last seq is clamped and said so (resume_ahead), and later live messages still arrive', async () => {
   const conversation = 'g.ahead';
   history.push(msg(1, conversation), msg(2, conversation));
-  const { token } = await tokens.issue({ id: 'ua', username: 'alice' });
+  const { token } = await tokens.issue({ id: 'ua', username: 'alice', loginId: 'ua' });
   for (const how of ['auth', 'resume'] as const) {
     const c = connect();
     c.say(how === 'auth' ? { type: 'auth', token, resume: { [conversation]: 500 } } : { type: 'auth', token });
@@ -128,7 +128,7 @@ test('a resume position past the last seq is clamped and said so (resume_ahead),
 });
 
 test('a send becomes a command on the log stamped with the authenticated sender; the origin gets the ack, not the message', async () => {
-  const { token } = await tokens.issue({ id: 'ua', username: 'alice' });
+  const { token } = await tokens.issue({ id: 'ua', username: 'alice', loginId: 'ua' });
   const c = connect();
   c.say({ type: 'auth', token });
   await eventually(() => assert.equal(c.frames[0]?.type, 'ready'));
@@ -150,7 +150,7 @@ test('limits: unauthenticated frames, too many pending sends, oversize frames, a
   const c = connect();
   c.say({ type: 'send', conversation: 'g.e', clientMsgId: 'a', content: 'x' });
   assert.equal(c.frames.at(-1)?.code, 'unauthenticated');
-  const { token } = await tokens.issue({ id: 'ua', username: 'alice' });
+  const { token } = await tokens.issue({ id: 'ua', username: 'alice', loginId: 'ua' });
   c.say({ type: 'auth', token });
   await eventually(() => assert.equal(c.frames.at(-1)?.type, 'ready'));
   for (const id of ['p1', 'p2', 'p3']) c.say({ type: 'send', conversation: 'g.e', clientMsgId: id, content: 'x' });
@@ -165,7 +165,7 @@ test('limits: unauthenticated frames, too many pending sends, oversize frames, a
 });
 
 test('a hand-off batch reaches each connection as one write with its frames in order; writes made meanwhile keep their place', async () => {
-  const { token } = await tokens.issue({ id: 'uc', username: 'carol' });
+  const { token } = await tokens.issue({ id: 'uc', username: 'carol', loginId: 'uc' });
   const writes: string[][] = [];
   const socket: ClientSocket = {
     send: (t) => (writes.push([t]), true),
@@ -194,7 +194,7 @@ test('the gateway bounds unacknowledged sends over all its connections; an ack o
   const small = new Gateway({ ...options, gatewayId: 'gw-small', limits: { ...options.limits, maxGatewayPendingSends: 3 } });
   try {
     const open = async (id: string, username: string) => {
-      const { token } = await tokens.issue({ id, username });
+      const { token } = await tokens.issue({ id, username, loginId: id });
       const frames: Array<Record<string, unknown>> = [];
       const socket: ClientSocket = { send: (t) => (frames.push(JSON.parse(t) as Record<string, unknown>), true), bufferedAmount: () => 0, ping: () => undefined, close: () => undefined };
       const session = small.open(socket)!;
@@ -235,7 +235,7 @@ test('the gateway bounds unacknowledged sends over all its connections; an ack o
 });
 
 test('a connection whose send buffer is over the limit after a hand-off batch is closed as a slow consumer', async () => {
-  const { token } = await tokens.issue({ id: 'ud', username: 'dave' });
+  const { token } = await tokens.issue({ id: 'ud', username: 'dave', loginId: 'ud' });
   let buffered = 0;
   const closes: number[] = [];
   const socket: ClientSocket = { send: () => true, sendMany: () => true, bufferedAmount: () => buffered, ping: () => undefined, close: (code) => void closes.push(code) };
@@ -290,7 +290,7 @@ test('a send dropped by the rate limit gets rate_limited with its clientMsgId as
 test('a resumed conversation answered not_member keeps no cursor: after the user joins, its messages from seq 1 arrive', async () => {
   const conversation = 'g.notyet';
   notMemberOf.add(conversation);
-  const { token } = await tokens.issue({ id: 'ua', username: 'alice' });
+  const { token } = await tokens.issue({ id: 'ua', username: 'alice', loginId: 'ua' });
   const c = connect();
   c.say({ type: 'auth', token, resume: { [conversation]: 5 } });
   await eventually(() => assert.ok(c.frames.some((f) => f.type === 'resumed')));
@@ -304,7 +304,7 @@ test('a resumed conversation answered not_member keeps no cursor: after the user
 });
 
 test('an auth with resume is followed by resumed, an empty resume too; an auth without resume is not', async () => {
-  const { token } = await tokens.issue({ id: 'ua', username: 'alice' });
+  const { token } = await tokens.issue({ id: 'ua', username: 'alice', loginId: 'ua' });
   const empty = connect();
   empty.say({ type: 'auth', token, resume: {} });
   await eventually(() => assert.deepEqual(empty.frames.map((f) => f.type), ['ready', 'resumed']));

@@ -10,20 +10,12 @@ import { ParleyError, healthReport, type HealthReport, type Logger } from '@parl
 import { EmbeddedLog } from '@parley/log-embedded';
 import { MemoryPresence } from '@parley/presence-memory';
 import { Topics, topicSpecs } from '@parley/domain';
-import { PasswordHasher, TokenService, createAuthenticator } from '@parley/auth';
-import {
-  ConversationRepository,
-  MessageRepository,
-  OutcomeRepository,
-  ProjectionWriter,
-  UserRepository,
-  migrateToLatest,
-  type Database,
-  WorkerPGlite,
-} from '@parley/store';
-import { Ingest } from '@parley/ingest';
+import { PasswordHasher, TokenService } from '@parley/auth';
+import { createMailer } from '@parley/mail';
+import { OutcomeRepository, ProjectionWriter, migrateToLatest, type Database, WorkerPGlite } from '@parley/store';
+import { Ingest, WorkflowRunner } from '@parley/ingest';
 import { Fanout } from '@parley/fanout';
-import { CommandBus, Projector, createHttpApp } from '@parley/query';
+import { CommandBus, Projector, createHttpApp, createHttpDeps } from '@parley/query';
 import { webRoot } from '@parley/web';
 import type { SingleNodeConfig } from './config.js';
 import { Gateway } from './gateway.js';
@@ -109,13 +101,11 @@ async function startOnLockedDataDir(config: SingleNodeConfig, logger: Logger, lo
   const applied = await migrateToLatest(db as Kysely<unknown>);
   if (applied.length) step('database migrated', { migrations: applied });
 
-  const users = new UserRepository(db);
-  const conversations = new ConversationRepository(db);
-  const messages = new MessageRepository(db);
   const writer = new ProjectionWriter(db);
   const presence = new MemoryPresence({ ttlMs: 30_000 });
   const tokens = new TokenService({ secret: await tokenSecret(config), ttlSeconds: config.tokenTtlSeconds });
-  const authenticate = createAuthenticator(tokens, (id) => users.isRevoked(id));
+  const store = createHttpDeps(db, tokens);
+  const { conversations, messages, authenticate } = store;
 
   const projector = new Projector({ log, writer, logger: logger.child({ component: 'projector' }) });
   const ingest = new Ingest({
@@ -125,6 +115,7 @@ async function startOnLockedDataDir(config: SingleNodeConfig, logger: Logger, lo
     limits: { maxMembers: config.maxGroupMembers },
     dedupeWindow: config.dedupeWindow,
   });
+  const workflows = new WorkflowRunner({ log, logger: logger.child({ component: 'workflows' }), instanceId: 'single-node' });
   const gatewayId = `gw-${randomBytes(4).toString('hex')}`;
   const fanout = new Fanout({
     log,
@@ -142,22 +133,26 @@ async function startOnLockedDataDir(config: SingleNodeConfig, logger: Logger, lo
     onProjected: (listener) => projector.on('applied', listener),
   });
 
-  health = () => healthReport([projector.health, ingest.health, fanout.health], config.healthBounds);
+  health = () => healthReport([projector.health, ingest.health, workflows.health, fanout.health], config.healthBounds);
   step('catching up the projections and consumers');
   await projector.start();
   await ingest.start();
+  await workflows.start();
   await fanout.start();
 
   const http = createHttpApp({
+    ...store,
     commands,
-    users,
-    conversations,
-    messages,
-    tokens,
-    authenticate,
     hasher: new PasswordHasher(),
+    mail: createMailer(config.mail, logger),
     logger: logger.child({ component: 'query' }),
-    limits: { authPerMinute: config.authPerMinute, apiPerMinute: config.apiPerMinute, maxGroupMembers: config.maxGroupMembers },
+    limits: {
+      authPerMinute: config.authPerMinute,
+      apiPerMinute: config.apiPerMinute,
+      maxGroupMembers: config.maxGroupMembers,
+      maxProfilesPerLogin: config.mail.maxProfilesPerLogin,
+      codeTtlMs: config.mail.codeTtlMs,
+    },
     staticDir: webRoot,
     ready: () => ready,
     health: () => health(),
@@ -200,6 +195,7 @@ async function startOnLockedDataDir(config: SingleNodeConfig, logger: Logger, lo
         await tcp?.close();
         await new Promise<void>((resolve) => httpServer.close(() => resolve()));
         httpServer.closeAllConnections();
+        await workflows.close();
         await ingest.close();
         await fanout.close();
         await projector.close();

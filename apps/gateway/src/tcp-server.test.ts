@@ -98,7 +98,7 @@ async function client(port: number) {
 }
 
 async function authed(port: number, id: string, username: string) {
-  const { token } = await tokens.issue({ id, username });
+  const { token } = await tokens.issue({ id, username, loginId: id });
   const c = await client(port);
   c.say({ type: 'auth', token });
   const ready = await c.next('ready');
@@ -224,7 +224,7 @@ test('heartbeat in the core, as the WebSocket transport sees it: ping() after th
   // timeout = 2 x interval, the tightest case: a client that answers every ping must still never be closed.
   const heartbeat = { intervalMs: 100, timeoutMs: 200 };
   const gateway = newGateway({ clientHeartbeat: heartbeat });
-  const { token } = await tokens.issue({ id: 'uw', username: 'wanda' });
+  const { token } = await tokens.issue({ id: 'uw', username: 'wanda', loginId: 'uw' });
   const pings: number[] = [];
   const closes: number[] = [];
   let ready = false;

@@ -1,5 +1,6 @@
 import { deepFreeze, readHealthBounds, readInt, readString, type Env, type HealthBounds } from '@parley/core';
 import { readCommonConfig, readTokenSecret, type CommonConfig } from '@parley/runtime';
+import { readMailConfig, type MailConfig } from '@parley/mail';
 
 export interface QueryConfig extends CommonConfig {
   /** When /healthz calls a consumer stuck or lagging (PARLEY_HEALTH_STUCK_MS, PARLEY_HEALTH_MAX_LAG). */
@@ -15,6 +16,8 @@ export interface QueryConfig extends CommonConfig {
   readonly commandTimeoutMs: number;
   /** Express `trust proxy`: `loopback` (default), a hop count, or comma-separated addresses/subnets of your proxies. */
   readonly trustProxy: string;
+  /** Mailing codes, their lifetime, profiles per login (PARLEY_SMTP_URL, PARLEY_MAIL_FROM, PARLEY_CODE_TTL_SECONDS, PARLEY_MAX_PROFILES_PER_LOGIN). */
+  readonly mail: MailConfig;
 }
 
 export function loadQueryConfig(env: Env): QueryConfig {
@@ -31,5 +34,6 @@ export function loadQueryConfig(env: Env): QueryConfig {
     maxGroupMembers: readInt(env, 'PARLEY_MAX_GROUP_MEMBERS', 5000, { min: 2, max: 1_000_000 }),
     commandTimeoutMs: readInt(env, 'PARLEY_COMMAND_TIMEOUT_MS', 10_000, { min: 100, max: 120_000 }),
     trustProxy: readString(env, 'PARLEY_TRUST_PROXY', 'loopback'),
+    mail: readMailConfig(env),
   });
 }

@@ -7,8 +7,10 @@ import { KafkaEventLog } from '@parley/log-kafka';
 import { healthReport } from '@parley/core';
 import { bootApp, createKafkaClient, createPostgres, loadConfigOrExit, stopOnSignals } from '@parley/runtime';
 import { topicSpecs } from '@parley/domain';
-import { PasswordHasher, TokenService, createAuthenticator } from '@parley/auth';
-import { ConversationRepository, MessageRepository, OutcomeRepository, ProjectionWriter, UserRepository, migrateToLatest, type Database } from '@parley/store';
+import { PasswordHasher, TokenService } from '@parley/auth';
+import { createMailer } from '@parley/mail';
+import { createHttpDeps } from './http/create-http-deps.js';
+import { OutcomeRepository, ProjectionWriter, migrateToLatest, type Database } from '@parley/store';
 import { webRoot } from '@parley/web';
 import { loadQueryConfig } from './config.js';
 import { Projector } from './projector.js';
@@ -27,21 +29,23 @@ try {
   const db = createPostgres<Database>(config.databaseUrl, 20);
   const applied = await migrateToLatest(db as Kysely<unknown>); // kysely's migration lock makes concurrent starts safe
   if (applied.length) logger.info('database migrated', { migrations: applied });
-  const users = new UserRepository(db);
   const tokens = new TokenService({ secret: config.tokenSecret, ttlSeconds: config.tokenTtlSeconds });
   const projector = new Projector({ log, writer: new ProjectionWriter(db), logger });
   const commands = new CommandBus({ log, outcomes: new OutcomeRepository(db), timeoutMs: config.commandTimeoutMs, onProjected: (l) => projector.on('applied', l) });
   await projector.start();
   const app = createHttpApp({
+    ...createHttpDeps(db, tokens),
     commands,
-    users,
-    conversations: new ConversationRepository(db),
-    messages: new MessageRepository(db),
-    tokens,
-    authenticate: createAuthenticator(tokens, (id) => users.isRevoked(id)),
     hasher: new PasswordHasher(),
+    mail: createMailer(config.mail, logger),
     logger,
-    limits: { authPerMinute: config.authPerMinute, apiPerMinute: config.apiPerMinute, maxGroupMembers: config.maxGroupMembers },
+    limits: {
+      authPerMinute: config.authPerMinute,
+      apiPerMinute: config.apiPerMinute,
+      maxGroupMembers: config.maxGroupMembers,
+      maxProfilesPerLogin: config.mail.maxProfilesPerLogin,
+      codeTtlMs: config.mail.codeTtlMs,
+    },
     staticDir: webRoot,
     trustProxy: config.trustProxy,
     ready: () => ready,

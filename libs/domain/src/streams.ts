@@ -1,3 +1,5 @@
+import { handleKey } from '@parley/protocol';
+
 /**
  * Streams are the log's keys. A conversation's stream is its id (`d.`, `g.`, `r.`, see @parley/protocol).
  * An account stream is `u.<name key>`: it holds the login registered under that username and its first
@@ -18,15 +20,7 @@ export function isUserStream(stream: string): boolean {
   return stream.startsWith('u.');
 }
 
-/**
- * The key two handles collide on: NFKC, case-folded (upper- then lowercased, which also folds `ß` to `ss`
- * and final sigma), NFKC again: an approximation of Unicode's NFKC_Casefold that JavaScript can compute.
- * So `Alice`, `ALICE`, fullwidth `ａｌｉｃｅ` are one name, and so are `straße` and `STRASSE`. Lowercase
- * ASCII (every username) is its own key.
- */
-export function handleKey(handle: string): string {
-  return handle.normalize('NFKC').toUpperCase().toLowerCase().normalize('NFKC');
-}
+export { handleKey };
 
 /** Topic names; both have the same partition count, so a command's events land on its partition number. */
 export const Topics = { commands: 'parley.commands', events: 'parley.events' } as const;

@@ -39,3 +39,14 @@ export const HANDLE = new RegExp(HANDLE_PATTERN, 'u');
 
 /** Login ids are `l` + ULID; profile (user) ids `u` + ULID, as before profiles existed. */
 export const PROFILE_ID = /^u[A-Za-z0-9_-]{1,64}$/;
+
+/**
+ * The key two handles collide on: NFKC, case-folded (upper- then lowercased, which also folds `ß` to `ss`
+ * and final sigma), NFKC again: an approximation of Unicode's NFKC_Casefold that JavaScript can compute.
+ * So `Alice`, `ALICE`, fullwidth `ａｌｉｃｅ` are one name, and so are `straße` and `STRASSE`. Lowercase
+ * ASCII (every username) is its own key. The one definition: the deciders' streams and the store's key
+ * columns both use it.
+ */
+export function handleKey(handle: string): string {
+  return handle.normalize('NFKC').toUpperCase().toLowerCase().normalize('NFKC');
+}

@@ -3,14 +3,7 @@
  * when it writes a key column, a repository when it turns a caller's input into one.
  */
 
-/**
- * The key two handles collide on: NFKC, lowercased, NFKC again. Must stay the same function as
- * @parley/domain's handleKey (which decides uniqueness on it); repeated here because the store does not
- * depend on the domain.
- */
-export function handleKey(handle: string): string {
-  return handle.normalize('NFKC').toLowerCase().normalize('NFKC');
-}
+export { handleKey } from '@parley/protocol';
 
 /** Text folded for search: compatibility forms unified, lowercased, accents (combining marks) removed. */
 export function searchFold(text: string): string {

@@ -11,10 +11,16 @@ import { guardHttpServer } from './method-guards.js';
 // The HTTP app over fakes: every conversation exists and the caller is a member, every command is
 // accepted (and recorded), so what is left to answer is the edge: methods, encodings, shapes.
 const commands: unknown[] = [];
-const claims = { userId: 'ualice', username: 'alice', tokenId: 't1', expiresAt: 1 };
+const claims = { userId: 'ualice', username: 'alice', loginId: 'ualice', tokenId: 't1', expiresAt: 1 };
 const deps = {
   commands: { execute: async (_s: string, _a: unknown, payload: unknown) => (commands.push(payload), { status: 'accepted' }) },
-  users: { byUsername: async (name: string) => (name === 'bob' ? { id: 'ubob', username: 'bob', passwordHash: 'h' } : undefined), search: async () => [] },
+  profiles: {
+    listForLogin: async (id: string) => [{ id, handle: id.slice(1), displayName: id.slice(1), bio: '', avatar: '', directFrom: 'everyone', createdAt: 1 }],
+    byHandle: async (name: string) => (name === 'bob' ? { id: 'ubob', handle: 'bob', loginId: 'ubob', deleted: false } : undefined),
+    search: async () => ({ users: [], next: null }),
+  },
+  sessions: { touch: async () => undefined },
+  logins: { byUsername: async (name: string) => (name === 'bob' ? { id: 'ubob', username: 'bob', passwordHash: 'h', email: null } : undefined), byEmail: async () => undefined, byId: async () => ({ id: 'ualice', username: 'alice', passwordHash: 'h', email: null }) },
   conversations: {
     isMember: async () => true,
     members: async (_id: string, _limit: number, after: string) => (after.includes('\u0000') ? Promise.reject(new Error('invalid byte sequence for encoding "UTF8": 0x00')) : []),

@@ -1,69 +1,42 @@
-import { randomUUID } from 'node:crypto';
-import express, { type Express, type NextFunction, type Request, type Response } from 'express';
+import { setTimeout as sleep } from 'node:timers/promises';
+import express, { type Express, type Request, type Response } from 'express';
 import { rateLimit } from 'express-rate-limit';
 import { monotonicFactory } from 'ulid';
-import { ParleyError, healthBody, type HealthReport, type Logger } from '@parley/core';
+import { ParleyError, healthBody } from '@parley/core';
 import {
   AddMembersBody,
   CONVERSATION_ID,
+  ConversationSettingsBody,
   ConversationsQuery,
   CreateGroupBody,
-  LoginBody,
   MarkReadBody,
   MembersQuery,
   MessagesQuery,
   OpenDirectBody,
   ROOM_NAME,
-  RegisterBody,
-  USERNAME,
-  UsersQuery,
   compile,
   conversationKind,
   directConversationId,
   roomConversationId,
 } from '@parley/protocol';
-import { userStream } from '@parley/domain';
+import { accountStream } from '@parley/domain';
 import type { Actor } from '@parley/schemas';
-import type { Authenticate, PasswordHasher, TokenClaims, TokenService } from '@parley/auth';
-import type { ConversationRepository, MessageRepository, UserRepository } from '@parley/store';
-import type { CommandBus } from '../command-bus.js';
-import { errorBody, errorHandler, rejection } from './http-errors.js';
+import type { HttpAppDeps } from './http-app-deps.js';
+import { errorBody, errorHandler } from './http-errors.js';
 import { validBody, validQuery } from './validate.js';
 import { methodNotAllowed, requireJson } from './method-guards.js';
+import { createRouteKit } from './routes/route-kit.js';
+import { accountRoutes } from './routes/accounts.routes.js';
+import { profileRoutes } from './routes/profiles.routes.js';
+import { friendRoutes } from './routes/friends.routes.js';
 
-export interface HttpAppDeps {
-  readonly commands: CommandBus;
-  readonly users: UserRepository;
-  readonly conversations: ConversationRepository;
-  readonly messages: MessageRepository;
-  readonly tokens: TokenService;
-  readonly authenticate: Authenticate;
-  readonly hasher: PasswordHasher;
-  readonly logger: Logger;
-  readonly limits: {
-    /** Register and login attempts per client IP per minute. */
-    readonly authPerMinute: number;
-    /** All API requests per client IP per minute. */
-    readonly apiPerMinute: number;
-    readonly maxGroupMembers: number;
-  };
-  /** Files of the web client, served at `/`. */
-  readonly staticDir?: string;
-  /** Express's `trust proxy`: which hops' X-Forwarded-For to believe for client IPs (rate limits). */
-  readonly trustProxy?: string;
-  /** Whether the whole node is ready, for GET /healthz. */
-  readonly ready: () => boolean;
-  /** The consumers' health for GET /healthz once ready: a stuck or lagging consumer answers 503 (docs/OPERATIONS.md). */
-  readonly health?: () => HealthReport;
-}
+export type { HttpAppDeps } from './http-app-deps.js';
 
 const newId = monotonicFactory();
 
 // Validators of the declared shapes (libs/protocol/src/http), compiled once.
 const check = {
-  register: compile(RegisterBody),
-  login: compile(LoginBody),
-  users: compile(UsersQuery),
+  settings: compile(ConversationSettingsBody),
   conversations: compile(ConversationsQuery),
   direct: compile(OpenDirectBody),
   group: compile(CreateGroupBody),
@@ -79,8 +52,6 @@ const check = {
  */
 export function createHttpApp(deps: HttpAppDeps): Express {
   const app = express();
-  // The hash of a random password, verified against for unknown usernames so login time does not reveal which names exist.
-  const dummyHash = deps.hasher.hash(randomUUID());
   app.disable('x-powered-by');
   app.set('trust proxy', /^\d+$/.test(deps.trustProxy ?? '') ? Number(deps.trustProxy) : (deps.trustProxy ?? 'loopback'));
   app
@@ -97,18 +68,8 @@ export function createHttpApp(deps: HttpAppDeps): Express {
   // strict: false: a body that is JSON but not an object (`null`, `"x"`, `5`) parses, and validBody refuses
   // it as `bad_request` (docs/openapi.yaml BadBody); `invalid_json` is for a body that does not parse.
   const json = [requireJson, express.json({ limit: '64kb', strict: false })];
-  const authLimiter = rateLimit({ windowMs: 60_000, limit: deps.limits.authPerMinute, standardHeaders: 'draft-8', legacyHeaders: false, handler: limited });
-
-  const requireAuth = async (req: Request, res: Response, next: NextFunction): Promise<void> => {
-    const header = req.get('authorization') ?? '';
-    // The scheme name is case-insensitive (RFC 9110, 11.1); the token is not.
-    const match = /^[Bb][Ee][Aa][Rr][Ee][Rr] +([A-Za-z0-9._-]{10,4096})$/.exec(header);
-    if (!match?.[1]) throw new ParleyError('unauthenticated', 'Send "Authorization: Bearer <token>"; get a token from POST /v1/auth/login');
-    res.locals['claims'] = await deps.authenticate(match[1]);
-    next();
-  };
-  const claims = (res: Response): TokenClaims => res.locals['claims'] as TokenClaims;
-  const actor = (res: Response): Actor => ({ userId: claims(res).userId, username: claims(res).username });
+  const kit = createRouteKit(deps);
+  const { requireAuth, claims, actor, run } = kit;
   const requireMember = async (conversationId: string, res: Response): Promise<void> => {
     if (!CONVERSATION_ID.test(conversationId)) throw new ParleyError('bad_request', 'Not a conversation id', { details: { field: 'id' } });
     if (!(await deps.conversations.isMember(conversationId, claims(res).userId))) {
@@ -120,71 +81,32 @@ export function createHttpApp(deps: HttpAppDeps): Express {
     if (!found) throw new ParleyError('not_found', 'No such conversation');
     return found;
   };
-  /** Runs a command; 'conflict' means it was done already, which idempotent calls treat as success. */
-  const run = async (stream: string, who: Actor | null, payload: Parameters<CommandBus['execute']>[2], conflictOk = false) => {
-    const outcome = await deps.commands.execute(stream, who, payload);
-    if (outcome.status === 'rejected' && !(conflictOk && outcome.code === 'conflict')) throw rejection(outcome.code, outcome.message);
-  };
-
-  // ---- accounts ----
-  v1.route('/auth/register')
-    .post(authLimiter, ...json, async (req, res) => {
-      const { username, password } = validBody(check.register, req.body);
-      const userId = `u${newId()}`;
-      await run(userStream(username), null, { type: 'RegisterUser', userId, username, passwordHash: await deps.hasher.hash(password) });
-      res.status(201).json({ user: { id: userId, username } });
-    })
-    .all(methodNotAllowed);
-
-  v1.route('/auth/login')
-    .post(authLimiter, ...json, async (req, res) => {
-      const { username, password } = validBody(check.login, req.body);
-      const user = USERNAME.test(username) ? await deps.users.byUsername(username) : undefined;
-      const ok = await deps.hasher.verify(user?.passwordHash ?? (await dummyHash), password);
-      if (!user || !ok) throw new ParleyError('invalid_credentials', 'Wrong username or password');
-      const { token, claims: c } = await deps.tokens.issue({ id: user.id, username: user.username });
-      res.json({ token, expiresAt: c.expiresAt, user: { id: user.id, username: user.username } });
-    })
-    .all(methodNotAllowed);
-
-  v1.route('/auth/logout')
-    .post(requireAuth, async (_req, res) => {
-      const c = claims(res);
-      await run(userStream(c.username), actor(res), { type: 'RevokeToken', tokenId: c.tokenId, expiresAt: c.expiresAt });
-      res.status(204).end();
-    })
-    .all(methodNotAllowed);
-
-  v1.route('/me')
-    .get(requireAuth, (_req, res) => {
-      res.json({ user: { id: claims(res).userId, username: claims(res).username }, expiresAt: claims(res).expiresAt });
-    })
-    .all(methodNotAllowed);
-
-  v1.route('/users')
-    .get(requireAuth, async (req, res) => {
-      const { prefix = '', limit = 20 } = validQuery(check.users, req.query);
-      res.json({ users: await deps.users.search(prefix, limit) });
-    })
-    .all(methodNotAllowed);
+  // ---- accounts, profiles, friends ----
+  v1.use(accountRoutes(kit, json));
+  v1.use(profileRoutes(kit, json));
+  v1.use(friendRoutes(kit, json));
 
   // ---- conversations ----
   v1.route('/conversations')
     .get(requireAuth, async (req, res) => {
-      const { limit = 500 } = validQuery(check.conversations, req.query);
-      res.json({ conversations: await deps.conversations.listForUser(claims(res).userId, limit) });
+      const { limit = 500, q, hidden = false } = validQuery(check.conversations, req.query);
+      res.json({ conversations: await deps.conversations.listForUser(claims(res).userId, limit, { q, includeHidden: hidden, now: Date.now() }) });
     })
     .all(methodNotAllowed);
 
   v1.route('/conversations/direct')
     .post(requireAuth, ...json, async (req, res) => {
       const { username } = validBody(check.direct, req.body);
-      const other = await deps.users.byUsername(username);
+      const other = await deps.profiles.byHandle(username);
       if (!other) throw new ParleyError('not_found', `No user named "${username}"`);
       if (other.id === claims(res).userId) throw new ParleyError('bad_request', 'You cannot start a direct conversation with yourself');
       const id = directConversationId(claims(res).userId, other.id);
       if (!(await deps.conversations.isMember(id, claims(res).userId))) {
-        await run(id, actor(res), { type: 'CreateConversation', kind: 'direct', name: '', members: [actor(res), { userId: other.id, username: other.username }] }, true);
+        if (await deps.friends.isBlocked(claims(res).userId, other.id)) throw new ParleyError('blocked', 'You blocked this person; unblock them to write to them');
+        // The other side's stream decides (its blocks and who it takes direct messages from); the friends
+        // workflow then creates the conversation, which this waits for.
+        await run(accountStream(other.handle), actor(res), { type: 'OpenDirect', conversation: id });
+        await waitForConversation(id, res);
       }
       res.status(200).json({ conversation: await summary(id, res) });
     })
@@ -227,6 +149,22 @@ export function createHttpApp(deps: HttpAppDeps): Express {
       const id = String(req.params['id']);
       await requireMember(id, res);
       res.json({ conversation: await summary(id, res) });
+    })
+    .all(methodNotAllowed);
+
+  v1.route('/conversations/:id/settings')
+    .get(requireAuth, async (req, res) => {
+      const id = String(req.params['id']);
+      await requireMember(id, res);
+      res.json({ settings: await deps.settings.get(claims(res).userId, id) });
+    })
+    .put(requireAuth, ...json, async (req, res) => {
+      const id = String(req.params['id']);
+      await requireMember(id, res);
+      const body = validBody(check.settings, req.body);
+      const settings = { ...(await deps.settings.get(claims(res).userId, id)), ...body };
+      await run(kit.ownStream(res), actor(res), { type: 'SetConversationSettings', conversation: id, ...settings });
+      res.json({ settings });
     })
     .all(methodNotAllowed);
 
@@ -288,13 +226,22 @@ export function createHttpApp(deps: HttpAppDeps): Express {
     .all(methodNotAllowed);
 
   async function resolveUsers(names: readonly string[]): Promise<Actor[]> {
-    const out: Actor[] = [];
+    const out = new Map<string, Actor>();
     for (const n of new Set(names)) {
-      const user = await deps.users.byUsername(n);
-      if (!user) throw new ParleyError('not_found', `No user named "${n}"`);
-      out.push({ userId: user.id, username: user.username });
+      const profile = await deps.profiles.byHandle(n);
+      if (!profile) throw new ParleyError('not_found', `No user named "${n}"`);
+      out.set(profile.id, { userId: profile.id, username: profile.handle });
     }
-    return out;
+    return [...out.values()];
+  }
+
+  /** Waits until the projection holds a conversation the workflow creates (bounded like a command). */
+  async function waitForConversation(id: string, res: Response): Promise<void> {
+    const deadline = Date.now() + 10_000;
+    while (!(await deps.conversations.summaryFor(claims(res).userId, id))) {
+      if (Date.now() > deadline) throw new ParleyError('timeout', 'The conversation was approved but not created in time; retry the request');
+      await sleep(20);
+    }
   }
 
   app.use('/v1', v1);

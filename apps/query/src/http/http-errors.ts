@@ -32,6 +32,21 @@ export const HTTP_STATUS: Record<HttpErrorCode, number> = {
   method_not_allowed: 405,
   unsupported_media_type: 415,
   headers_too_large: 431,
+  handle_taken: 409,
+  email_taken: 409,
+  not_permitted: 403,
+  blocked: 403,
+  self_target: 422,
+  already_friends: 409,
+  not_friends: 409,
+  request_pending: 409,
+  request_not_pending: 409,
+  already_blocked: 409,
+  not_blocked: 409,
+  limit_reached: 409,
+  last_profile: 409,
+  invalid_code: 400,
+  code_expired: 400,
 };
 
 export function errorBody(code: HttpErrorCode, message: string, details?: Record<string, unknown>): { error: Record<string, unknown> } {

@@ -17,7 +17,8 @@ export function validBody<T extends TSchema>(checker: Checker<T>, body: unknown)
 
 /**
  * Query values arrive as strings (a repeated key as an array): integer fields are converted when they are
- * all digits (anything else is left to fail the schema), empty integer values count as absent, and the
+ * all digits, boolean fields when they are `true` or `false` (anything else is left to fail the schema),
+ * empty integer and boolean values count as absent, and the
  * declared defaults fill absent fields.
  */
 export function validQuery<T extends TObject>(checker: Checker<T>, query: Record<string, unknown>): Static<T> {
@@ -25,6 +26,7 @@ export function validQuery<T extends TObject>(checker: Checker<T>, query: Record
   for (const [name, schema] of Object.entries(checker.schema.properties as Record<string, TSchema>)) {
     let value = query[name];
     if (schema['type'] === 'integer' && typeof value === 'string') value = value === '' ? undefined : /^-?\d{1,20}$/.test(value) ? Number(value) : value;
+    if (schema['type'] === 'boolean' && typeof value === 'string') value = value === '' ? undefined : value === 'true' ? true : value === 'false' ? false : value;
     if (value === undefined && schema['default'] !== undefined) value = schema['default'];
     if (value !== undefined) out[name] = value;
   }

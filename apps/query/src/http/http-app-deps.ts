@@ -1,0 +1,54 @@
+import type { HealthReport, Logger } from '@parley/core';
+import type { Authenticate, PasswordHasher, TokenService } from '@parley/auth';
+import type { SendMail } from '@parley/mail';
+import type {
+  CodeRepository,
+  ConversationRepository,
+  FriendRepository,
+  LoginRepository,
+  MessageRepository,
+  PersonalDataVault,
+  ProfileRepository,
+  SessionRepository,
+  SettingsRepository,
+} from '@parley/store';
+import type { CommandBus } from '../command-bus.js';
+
+export interface HttpAppDeps {
+  readonly commands: CommandBus;
+  readonly logins: LoginRepository;
+  readonly profiles: ProfileRepository;
+  readonly friends: FriendRepository;
+  readonly settings: SettingsRepository;
+  readonly sessions: SessionRepository;
+  readonly codes: CodeRepository;
+  /** Seals personal data (password hashes, emails) with the login's erasable key before it enters the log. */
+  readonly vault: PersonalDataVault;
+  readonly conversations: ConversationRepository;
+  readonly messages: MessageRepository;
+  readonly tokens: TokenService;
+  readonly authenticate: Authenticate;
+  readonly hasher: PasswordHasher;
+  /** Sends verification and password-reset codes (SMTP, or the log on a single node without SMTP). */
+  readonly mail: SendMail;
+  readonly logger: Logger;
+  readonly limits: {
+    /** Register and login attempts per client IP per minute. */
+    readonly authPerMinute: number;
+    /** All API requests per client IP per minute. */
+    readonly apiPerMinute: number;
+    readonly maxGroupMembers: number;
+    /** Most live profiles one login may own. */
+    readonly maxProfilesPerLogin: number;
+    /** How long an emailed code stays valid. */
+    readonly codeTtlMs: number;
+  };
+  /** Files of the web client, served at `/`. */
+  readonly staticDir?: string;
+  /** Express's `trust proxy`: which hops' X-Forwarded-For to believe for client IPs (rate limits). */
+  readonly trustProxy?: string;
+  /** Whether the whole node is ready, for GET /healthz. */
+  readonly ready: () => boolean;
+  /** The consumers' health for GET /healthz once ready: a stuck or lagging consumer answers 503 (docs/OPERATIONS.md). */
+  readonly health?: () => HealthReport;
+}
