@@ -20,12 +20,14 @@ const logger = createJsonLogger({ level: config.logLevel, write: (l) => void pro
 const kafka = createKafkaClient('parley-replay', config.kafkaBrokers, logger);
 const log = new KafkaEventLog({ kafka, logger });
 const target = createPostgres<Database>(config.targetDatabaseUrl, 5);
+const live = config.keysDatabaseUrl === undefined ? undefined : createPostgres<Database>(config.keysDatabaseUrl, 2);
 try {
-  const { events, ms } = await replayProjections({ log, target, logger });
-  logger.info('replay done', { events, seconds: ms / 1000 });
-  process.stdout.write(`${JSON.stringify({ events, seconds: ms / 1000, checksums: await projectionChecksums(target) })}\n`);
+  const { events, ms, keys } = await replayProjections({ log, target, logger, ...(live ? { keysFrom: live } : {}) });
+  logger.info('replay done', { events, keys, seconds: ms / 1000 });
+  process.stdout.write(`${JSON.stringify({ events, keys, seconds: ms / 1000, checksums: await projectionChecksums(target) })}\n`);
   await log.close();
   await target.destroy();
+  await live?.destroy();
   process.exit(0);
 } catch (error) {
   logger.error('replay failed', { error });
