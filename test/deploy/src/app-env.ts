@@ -32,8 +32,8 @@ export const APPS: Readonly<Record<'gateway' | 'ingest' | 'fanout' | 'query' | '
 };
 export type AppName = keyof typeof APPS;
 
-/** Shared config helpers live here (libs/runtime/src/distributed-config.ts and friends). */
-const HELPER_DIRS = ['libs/runtime/src'];
+/** Shared config helpers live here (libs/runtime/src/distributed-config.ts and friends, libs/mail's readMailConfig). */
+const HELPER_DIRS = ['libs/runtime/src', 'libs/mail/src'];
 
 interface Reads {
   vars: Map<string, boolean>; // name -> required
