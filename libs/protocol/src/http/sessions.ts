@@ -1,6 +1,9 @@
 import { Type, type Static } from '@sinclair/typebox';
 import { Millis } from '../fields.js';
 
+/** The `{id}` of DELETE /v1/sessions/{id}: a session (token) id as GET /v1/sessions lists it. */
+export const SessionId = Type.String({ pattern: '^[A-Za-z0-9_-]{1,64}$', description: 'a session id from GET /v1/sessions: 1-64 of A-Z a-z 0-9 _ -' });
+
 export const Session = Type.Object(
   {
     id: Type.String({ description: 'The session (token) id.' }),

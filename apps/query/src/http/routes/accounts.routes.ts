@@ -12,6 +12,7 @@ import {
   PasswordResetBody,
   PasswordResetConfirmBody,
   RegisterBody,
+  SessionId,
   SwitchBody,
   USERNAME,
   VerifyEmailBody,
@@ -36,6 +37,7 @@ const check = {
   resetConfirm: compile(PasswordResetConfirmBody),
   password: compile(ChangePasswordBody),
   deleteLogin: compile(DeleteLoginBody),
+  sessionId: compile(SessionId),
 };
 
 interface LoginRow {
@@ -246,7 +248,9 @@ export function accountRoutes(kit: RouteKit, json: express.RequestHandler[]): ex
   router
     .route('/sessions/:id')
     .delete(requireAuth, async (req, res) => {
-      const session = await deps.sessions.get(String(req.params['id']));
+      const id = String(req.params['id']);
+      if (!check.sessionId.check(id)) throw new ParleyError('bad_request', 'Not a session id', { details: { field: 'id' } });
+      const session = await deps.sessions.get(id);
       if (!session || session.loginId !== claims(res).loginId) throw new ParleyError('not_found', 'No such session');
       const profile = await deps.profiles.byId(session.profileId);
       if (profile && !profile.deleted) {
