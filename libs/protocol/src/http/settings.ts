@@ -1,11 +1,17 @@
 import { Type, type Static } from '@sinclair/typebox';
 import { TEXT_PATTERN } from '../text.js';
 
+/**
+ * The latest time a setting can name: the last millisecond a JavaScript Date holds (year 275760). It also
+ * keeps `muteUntil` inside what the Avro long encoder takes (MAX_SEQ), so a huge value is a 400, not a 500.
+ */
+export const LATEST_TIME = 8_640_000_000_000_000;
+
 /** The caller's private settings for one conversation; the same on every device of the profile. */
 export const ConversationSettings = Type.Object(
   {
     pinned: Type.Boolean({ description: 'Listed first.' }),
-    muteUntil: Type.Integer({ minimum: -1, description: '0: not muted; -1: muted until unmuted; else muted until this time (ms since the epoch). Muted conversations still count unread messages but raise no alerts.' }),
+    muteUntil: Type.Integer({ minimum: -1, maximum: LATEST_TIME, description: '0: not muted; -1: muted until unmuted; else muted until this time (ms since the epoch, at most 8640000000000000). Muted conversations still count unread messages but raise no alerts.' }),
     hidden: Type.Boolean({ description: 'Left out of the list until a message newer than the hiding arrives.' }),
     remark: Type.String({ maxLength: 64, pattern: TEXT_PATTERN, description: 'A private name for it, up to 64 characters; the conversation filter matches it.' }),
   },
