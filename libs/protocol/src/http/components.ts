@@ -30,8 +30,19 @@ import {
   SwitchBody,
   UpdateProfileBody,
 } from './profiles.js';
-import { BlocksResponse, Friend, FriendRequest, FriendRequestEnvelope, FriendRequestsResponse, FriendsResponse, RemarkBody, SendFriendRequestBody } from './friends.js';
-import { Session, SessionsResponse } from './sessions.js';
+import {
+  BlocksResponse,
+  Friend,
+  FriendRequest,
+  FriendRequestEnvelope,
+  FriendRequestId,
+  FriendRequestsResponse,
+  FriendsResponse,
+  ProfileIdParam,
+  RemarkBody,
+  SendFriendRequestBody,
+} from './friends.js';
+import { Session, SessionId, SessionsResponse } from './sessions.js';
 import { ConversationSettings, ConversationSettingsBody, ConversationSettingsEnvelope } from './settings.js';
 import {
   ConversationEnvelope,
@@ -59,6 +70,9 @@ export const HTTP_SCHEMAS: Readonly<Record<string, TSchema>> = Object.freeze({
   GroupId,
   RoomName,
   Millis,
+  ProfileId: ProfileIdParam,
+  FriendRequestId,
+  SessionId,
   User,
   Health,
   Error: ErrorBody,

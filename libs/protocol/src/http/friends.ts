@@ -5,6 +5,9 @@ import { PublicProfile } from './profiles.js';
 
 export const ProfileIdParam = Type.String({ pattern: '^u[A-Za-z0-9_-]{1,64}$', description: 'a profile id: u + 1-64 of A-Z a-z 0-9 _ -' });
 
+/** The `{id}` of the friend request operations: `f` + ULID, as POST /v1/friends/requests answers it. */
+export const FriendRequestId = Type.String({ pattern: '^f[A-Za-z0-9]{1,64}$', description: 'a friend request id: f + 1-64 of A-Z a-z 0-9' });
+
 export const Friend = Type.Object({ profile: PublicProfile, remark: Type.String(), since: Millis }, { description: 'A friend, with the caller\'s private remark for them.' });
 export type Friend = Static<typeof Friend>;
 

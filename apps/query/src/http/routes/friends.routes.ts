@@ -2,7 +2,7 @@ import express, { type Response } from 'express';
 import { monotonicFactory } from 'ulid';
 import { ParleyError } from '@parley/core';
 import { accountStream } from '@parley/domain';
-import { ProfileIdParam, RemarkBody, SendFriendRequestBody, compile } from '@parley/protocol';
+import { FriendRequestId, ProfileIdParam, RemarkBody, SendFriendRequestBody, compile } from '@parley/protocol';
 import { validBody } from '../validate.js';
 import { methodNotAllowed } from '../method-guards.js';
 import type { RouteKit } from './route-kit.js';
@@ -13,6 +13,7 @@ const check = {
   request: compile(SendFriendRequestBody),
   remark: compile(RemarkBody),
   id: compile(ProfileIdParam),
+  requestId: compile(FriendRequestId),
 };
 
 /**
@@ -130,6 +131,6 @@ export function friendRoutes(kit: RouteKit, json: express.RequestHandler[]): exp
 }
 
 function requestIdOf(id: string): string {
-  if (!/^f[A-Za-z0-9]{1,64}$/.test(id)) throw new ParleyError('bad_request', 'Not a friend request id', { details: { field: 'id' } });
+  if (!check.requestId.check(id)) throw new ParleyError('bad_request', 'Not a friend request id', { details: { field: 'id' } });
   return id;
 }
