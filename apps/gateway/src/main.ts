@@ -6,7 +6,7 @@ import { RedisPresence } from '@parley/presence-redis';
 import { bootApp, createKafkaClient, createPostgres, createRedisClient, loadConfigOrExit, stopOnSignals } from '@parley/runtime';
 import { Topics, topicSpecs } from '@parley/domain';
 import { TokenService, createAuthenticator } from '@parley/auth';
-import { ConversationRepository, MessageRepository, ProjectionWriter, UserRepository, type Database } from '@parley/store';
+import { ConversationRepository, MessageRepository, ProjectionWriter, SessionRepository, type Database } from '@parley/store';
 import { gatewayIdFor } from '@parley/delivery-http';
 import { loadGatewayConfig } from './gateway-config.js';
 import { Gateway } from './gateway.js';
@@ -42,8 +42,9 @@ try {
   const db = createPostgres<Database>(config.databaseUrl, 10);
   const redis = createRedisClient(config.redisUrl, logger);
   const presence = new RedisPresence({ redis, ttlMs: config.presenceTtlMs });
-  const users = new UserRepository(db);
-  const authenticate = createAuthenticator(new TokenService({ secret: config.tokenSecret, ttlSeconds: 3600 }), (id) => users.isRevoked(id));
+  // Tokens are checked as query checks them, and a connection counts as activity in the sessions list.
+  const sessions = new SessionRepository(db);
+  const authenticate = createAuthenticator(new TokenService({ secret: config.tokenSecret, ttlSeconds: 3600 }), (id) => sessions.isRevoked(id), sessions.activityRecorder(logger));
   const gatewayId = gatewayIdFor(`${config.instanceId}-${randomBytes(3).toString('hex')}`, config.advertisedHost, config.internalPort);
   const g = new Gateway({
     gatewayId,

@@ -104,7 +104,7 @@ async function startOnLockedDataDir(config: SingleNodeConfig, logger: Logger, lo
   const writer = new ProjectionWriter(db);
   const presence = new MemoryPresence({ ttlMs: 30_000 });
   const tokens = new TokenService({ secret: await tokenSecret(config), ttlSeconds: config.tokenTtlSeconds });
-  const store = createHttpDeps(db, tokens);
+  const store = createHttpDeps(db, tokens, logger.child({ component: 'query' }));
   const { conversations, messages, authenticate } = store;
 
   const projector = new Projector({ log, writer, logger: logger.child({ component: 'projector' }) });

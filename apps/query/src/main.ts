@@ -34,7 +34,7 @@ try {
   const commands = new CommandBus({ log, outcomes: new OutcomeRepository(db), timeoutMs: config.commandTimeoutMs, onProjected: (l) => projector.on('applied', l) });
   await projector.start();
   const app = createHttpApp({
-    ...createHttpDeps(db, tokens),
+    ...createHttpDeps(db, tokens, logger),
     commands,
     hasher: new PasswordHasher(),
     mail: createMailer(config.mail, logger),

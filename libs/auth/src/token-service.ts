@@ -65,10 +65,15 @@ export class TokenService {
 /** Verifies a token and checks it has not been revoked (logout). */
 export type Authenticate = (token: string) => Promise<TokenClaims>;
 
-export function createAuthenticator(tokens: TokenService, isRevoked: (tokenId: string) => Promise<boolean>): Authenticate {
+/**
+ * @param onAuthenticated told of every token that passed (the sessions list's "last active"); it must not
+ * throw or wait: it is not awaited.
+ */
+export function createAuthenticator(tokens: TokenService, isRevoked: (tokenId: string) => Promise<boolean>, onAuthenticated?: (claims: TokenClaims) => void): Authenticate {
   return async (token) => {
     const claims = await tokens.verify(token);
     if (await isRevoked(claims.tokenId)) throw new ParleyError('token_revoked', 'The token was revoked (logged out); log in again');
+    onAuthenticated?.(claims);
     return claims;
   };
 }

@@ -1,6 +1,5 @@
 export * from './database.js';
 export { migrateToLatest } from './migrations.js';
-export { UserRepository, type UserRow } from './user.repository.js';
 export { LoginRepository, type LoginRow } from './login.repository.js';
 export { ProfileRepository, type ProfileRow, type OwnProfile, type PublicProfile, type PeopleResponse } from './profile.repository.js';
 export { FriendRepository, type Friend, type FriendRequest, type Relation } from './friend.repository.js';

@@ -15,7 +15,6 @@ import { projectionChecksums } from './checksum.js';
 import { ProjectionWriter } from './projection-writer.js';
 import { ConversationRepository } from './conversation.repository.js';
 import { MessageRepository } from './message.repository.js';
-import { UserRepository } from './user.repository.js';
 import { OutcomeRepository } from './outcome.repository.js';
 import { testDatabases } from './test-databases.js';
 import type { Database } from './database.js';
@@ -81,12 +80,13 @@ for (const adapter of adapters) {
         assert.equal(await writer.nextOffset('parley.events', 0), 10);
         assert.equal(await writer.nextOffset('parley.events', 1), undefined);
 
-        const users = new UserRepository(db);
-        assert.equal((await users.byUsername('alice'))?.id, 'ua');
-        assert.deepEqual(await users.search('b', 10), [{ id: 'ub', username: 'bob' }]);
-        assert.deepEqual(await users.search('%', 10), []);
-        assert.deepEqual(await users.byId('ua'), { id: 'ua', username: 'alice', passwordHash: 'h', createdAt: events[0]!.ts });
-        assert.equal(await users.isRevoked('t1'), true);
+        const logins = new LoginRepository(db);
+        const profiles = new ProfileRepository(db);
+        assert.equal((await logins.byUsername('alice'))?.id, 'ua');
+        assert.deepEqual((await profiles.search('b', 10)).users.map((u) => u.username), ['bob']);
+        assert.deepEqual((await profiles.search('%', 10)).users, []);
+        assert.deepEqual(await logins.byId('ua'), { id: 'ua', username: 'alice', passwordHash: 'h', email: null, createdAt: events[0]!.ts });
+        assert.equal(await new SessionRepository(db).isRevoked('t1'), true);
 
         const conversations = new ConversationRepository(db);
         const [forBob] = await conversations.listForUser('ub', 10);
@@ -358,7 +358,7 @@ for (const adapter of adapters) {
           deleted: false,
           createdAt: 1002,
         });
-        assert.equal((await new UserRepository(migrated).byUsername('alice'))?.passwordHash, 'ha');
+        assert.equal((await new LoginRepository(migrated).byUsername('alice'))?.passwordHash, 'ha');
 
         await migrateToLatest(projected as Kysely<unknown>);
         const legacy = (userId: string, username: string, passwordHash: string, ts: number): ParleyEvent => ({

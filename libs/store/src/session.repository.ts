@@ -1,3 +1,4 @@
+import type { Logger } from '@parley/core';
 import type { Session } from '@parley/protocol';
 import type { ParleyDb } from './database.js';
 
@@ -44,6 +45,14 @@ export class SessionRepository {
       .where('token_id', '=', tokenId)
       .where('last_active_at', '<', now - TOUCH_EVERY_MS)
       .execute();
+  }
+
+  /**
+   * A callback for an authenticator: notes each authenticated token's activity (at most a write a minute),
+   * without waiting for it or failing the request when the write fails.
+   */
+  activityRecorder(logger: Logger): (claims: { tokenId: string }) => void {
+    return (claims) => void this.touch(claims.tokenId, Date.now()).catch((error: unknown) => logger.warn('could not record session activity', { error }));
   }
 
   /** The profile's live sessions (not expired at `now`, not revoked), newest first. */

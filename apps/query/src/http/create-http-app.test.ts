@@ -19,7 +19,7 @@ const deps = {
     byHandle: async (name: string) => (name === 'bob' ? { id: 'ubob', handle: 'bob', loginId: 'ubob', deleted: false } : undefined),
     search: async () => ({ users: [], next: null }),
   },
-  sessions: { touch: async () => undefined },
+  sessions: { touch: async () => undefined, isRevoked: async () => false },
   logins: { byUsername: async (name: string) => (name === 'bob' ? { id: 'ubob', username: 'bob', passwordHash: 'h', email: null } : undefined), byEmail: async () => undefined, byId: async () => ({ id: 'ualice', username: 'alice', passwordHash: 'h', email: null }) },
   conversations: {
     isMember: async () => true,

@@ -1,3 +1,4 @@
+import type { Logger } from '@parley/core';
 import { createAuthenticator, type TokenService } from '@parley/auth';
 import {
   CodeRepository,
@@ -17,6 +18,7 @@ import type { HttpAppDeps } from './http-app-deps.js';
 export function createHttpDeps(
   db: ParleyDb,
   tokens: TokenService,
+  logger: Logger,
 ): Pick<HttpAppDeps, 'logins' | 'profiles' | 'friends' | 'settings' | 'sessions' | 'codes' | 'vault' | 'conversations' | 'messages' | 'tokens' | 'authenticate'> {
   const sessions = new SessionRepository(db);
   return {
@@ -30,6 +32,7 @@ export function createHttpDeps(
     conversations: new ConversationRepository(db),
     messages: new MessageRepository(db),
     tokens,
-    authenticate: createAuthenticator(tokens, (id) => sessions.isRevoked(id)),
+    // A token is good when signed, unexpired and not revoked; each use counts as activity in the sessions list.
+    authenticate: createAuthenticator(tokens, (id) => sessions.isRevoked(id), sessions.activityRecorder(logger)),
   };
 }

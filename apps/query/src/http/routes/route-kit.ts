@@ -34,10 +34,7 @@ export function createRouteKit(deps: HttpAppDeps): RouteKit {
       // The scheme name is case-insensitive (RFC 9110, 11.1); the token is not.
       const match = /^[Bb][Ee][Aa][Rr][Ee][Rr] +([A-Za-z0-9._-]{10,4096})$/.exec(header);
       if (!match?.[1]) throw new ParleyError('unauthenticated', 'Send "Authorization: Bearer <token>"; get a token from POST /v1/auth/login');
-      const c = await deps.authenticate(match[1]);
-      res.locals['claims'] = c;
-      // "Last active" in the sessions list; at most one write a minute per session, and never in the way.
-      deps.sessions.touch(c.tokenId, Date.now()).catch((error: unknown) => deps.logger.warn('could not record session activity', { error }));
+      res.locals['claims'] = await deps.authenticate(match[1]);
       next();
     },
     claims,
