@@ -60,8 +60,15 @@ export function accountRoutes(kit: RouteKit, json: express.RequestHandler[]): ex
   const dummyHash = deps.hasher.hash(randomUUID());
 
   const loginView = (l: LoginRow): Login => ({ id: l.id, username: l.username, email: l.email });
-  const findLogin = async (name: string): Promise<LoginRow | undefined> =>
-    name.includes('@') ? await deps.logins.byEmail(name) : USERNAME.test(name) ? await deps.logins.byUsername(name) : undefined;
+  /**
+   * The login a client names by its username or its verified email, in any case (docs/openapi.yaml, login):
+   * usernames are lowercase ASCII, so only A-Z are folded (`toLowerCase` would also turn the Kelvin sign into k).
+   */
+  const findLogin = async (name: string): Promise<LoginRow | undefined> => {
+    if (name.includes('@')) return await deps.logins.byEmail(name);
+    const username = name.replace(/[A-Z]/g, (c) => c.toLowerCase());
+    return USERNAME.test(username) ? await deps.logins.byUsername(username) : undefined;
+  };
   const checkPassword = async (login: LoginRow | undefined, password: string): Promise<LoginRow> => {
     const ok = await deps.hasher.verify(login?.passwordHash ?? (await dummyHash), password);
     if (!login || !login.passwordHash || !ok) throw new ParleyError('invalid_credentials', 'Wrong username, email or password');
