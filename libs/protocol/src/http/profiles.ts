@@ -89,7 +89,7 @@ export type SwitchBody = Static<typeof SwitchBody>;
 /** GET /v1/users: people search, by handle or display name, ignoring case and accents. */
 export const PeopleQuery = Type.Object({
   q: Type.Optional(Type.String({ maxLength: 64, pattern: TEXT_PATTERN, default: '', description: 'Part of a handle or display name; case and accents are ignored.' })),
-  prefix: Type.Optional(Type.String({ maxLength: 32, pattern: TEXT_PATTERN, description: 'Deprecated: handles starting with this (use q).' })),
+  prefix: Type.Optional(Type.String({ maxLength: 32, pattern: TEXT_PATTERN, description: 'Deprecated: the same as q, used when q is absent or empty (it matches handles and display names containing it, no longer only handles starting with it).' })),
   limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 100, default: 20 })),
   after: Type.Optional(Type.String({ maxLength: 200, pattern: TEXT_PATTERN, description: "The previous page's `next`." })),
 });
