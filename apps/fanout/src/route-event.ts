@@ -105,8 +105,6 @@ export function routeEvent(event: ParleyEvent, state: StreamState, left?: { user
       const frame: RemarkFrame = { type: 'remark', contact: p.contactId, remark: p.remark };
       return { frame, userIds: [p.profileId] };
     }
-    case 'ProfileCreated':
-      return profile({ event: 'created', id: p.profileId, handle: p.handle, displayName: p.displayName, bio: p.bio, avatar: p.avatar });
     case 'ProfileUpdated':
       return profile({ event: 'updated', id: p.profileId, displayName: p.displayName, bio: p.bio, avatar: p.avatar });
     case 'ProfileDeleted':
@@ -115,6 +113,8 @@ export function routeEvent(event: ParleyEvent, state: StreamState, left?: { user
       return profile({ event: 'privacy', id: p.profileId, directFrom: p.directFrom });
     // Login facts are the owner's alone and reach clients through the HTTP answers; the workflow's
     // bookkeeping (approvals, direct blocks) shows through the conversation frames it leads to.
+    // A new profile has no connections yet; the login's other profiles list it through GET /v1/profiles.
+    case 'ProfileCreated':
     case 'UserRegistered':
     case 'LoginRegistered':
     case 'PasswordChanged':

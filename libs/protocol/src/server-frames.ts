@@ -192,9 +192,8 @@ export type RemarkFrame = Static<typeof RemarkFrame>;
 export const ProfileFrame = Type.Object(
   {
     type: Type.Literal('profile'),
-    event: lit(['created', 'updated', 'deleted', 'privacy'] as const, 'what changed'),
+    event: lit(['updated', 'deleted', 'privacy'] as const, 'what changed'),
     id: Type.String({ description: 'the profile id' }),
-    handle: Type.Optional(Type.String()),
     displayName: Type.Optional(Type.String()),
     bio: Type.Optional(Type.String()),
     avatar: Type.Optional(Type.String()),
