@@ -152,7 +152,7 @@ describe('web client (headless Chromium)', () => {
       await page.getByTestId('auth-username').fill(u.name);
       await page.getByTestId('auth-password').fill('wrong password!');
       await page.getByTestId('auth-submit').click();
-      await expectText(page.getByTestId('auth-error'), 'Wrong username or password');
+      await expectText(page.getByTestId('auth-error'), 'Wrong username, email or password');
       await page.getByTestId('auth-password').fill(PASSWORD);
       await page.getByTestId('auth-submit').click();
       await expectExactText(page.getByTestId('me-name'), u.name);
@@ -235,12 +235,13 @@ describe('web client (headless Chromium)', () => {
 
   test('older history loads on demand; messages from another device of the same user show as own', async () => {
     // A's second device (the SDK over WebSocket) sends 60 more messages to the 1:1 conversation.
+    // Closed whatever happens: a device left open keeps reconnecting and the test process never exits.
     const device = newClient(server!.url);
-    await device.login(a.name, PASSWORD);
-    await device.connect();
-    const direct = (await device.conversations()).find((c) => c.kind === 'direct');
-    assert.ok(direct, 'A has the direct conversation');
     try {
+      await device.login(a.name, PASSWORD);
+      await device.connect();
+      const direct = (await device.conversations()).find((c) => c.kind === 'direct');
+      assert.ok(direct, 'A has the direct conversation');
       for (let i = 1; i <= 60; i++) await device.send(direct.id, `bulk ${i}`);
     } finally {
       device.close();
