@@ -1,7 +1,7 @@
 import { ParleyClient } from '@parley/sdk';
 import { Chat } from './chat.js';
 import { h } from './dom.js';
-import { clearSession, loadSession, saveSession, type SavedSession } from './session.js';
+import { clearSession, loadSession, onSessionChange, saveSession, type SavedSession } from './session.js';
 import { Social } from './social.js';
 import { Store, isMuted, titleOf, unread, type Page } from './state.js';
 import { AccountPage } from './views/account-page.js';
@@ -30,6 +30,8 @@ const store = new Store();
 let chat: Chat | undefined;
 let social: Social | undefined;
 let unsubscribe: (() => void) | undefined;
+/** The session the running app uses (undefined on the login screen). */
+let running: SavedSession | undefined;
 
 function stopApp(): void {
   unsubscribe?.();
@@ -38,6 +40,7 @@ function stopApp(): void {
   social = undefined;
   chat?.stop();
   chat = undefined;
+  running = undefined;
   store.reset();
   document.querySelectorAll('.overlay, .menu').forEach((o) => o.remove());
 }
@@ -126,6 +129,10 @@ function startChat(session: SavedSession, greeting?: string): void {
     url,
     store,
     onSessionEnded: (message) => {
+      // Another tab switched profiles (and ended this token) or logged in again: continue with its session.
+      // Clearing the saved session here would sign that tab out too, on its next reload.
+      const saved = loadSession();
+      if (saved && saved.token !== session.token) return startChat(saved);
       clearSession();
       showAuth(message);
     },
@@ -134,6 +141,7 @@ function startChat(session: SavedSession, greeting?: string): void {
   const s = new Social(store, c);
   chat = c;
   social = s;
+  running = session;
   const open = (id: string): void => {
     store.update((st) => (st.page = undefined));
     c.open(id || undefined);
@@ -238,6 +246,12 @@ function browserName(): string {
   const os = /Windows/.test(ua) ? 'Windows' : /Android/.test(ua) ? 'Android' : /iPhone|iPad/.test(ua) ? 'iOS' : /Mac OS X/.test(ua) ? 'macOS' : /Linux/.test(ua) ? 'Linux' : '';
   return os ? `${browser} on ${os}` : browser;
 }
+
+onSessionChange((session) => {
+  if (session && session.token !== running?.token) {
+    startChat(session, `Signed in as @${session.user.username} (changed in another tab).`);
+  }
+});
 
 const saved = loadSession();
 if (saved) startChat(saved);

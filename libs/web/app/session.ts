@@ -42,3 +42,14 @@ export function clearSession(): void {
     /* ignore */
   }
 }
+
+/**
+ * Calls `listener` when another tab of this browser changes the saved session (a profile switch, a new
+ * login, a logout). localStorage is shared by the tabs, so what one tab saves is every tab's session on
+ * the next reload; a tab that follows the change at once never runs on a token the other tab ended.
+ */
+export function onSessionChange(listener: (session: SavedSession | undefined) => void): void {
+  window.addEventListener('storage', (ev) => {
+    if (ev.key === KEY || ev.key === null) listener(loadSession());
+  });
+}
