@@ -86,7 +86,12 @@ export function routeEvent(event: ParleyEvent, state: StreamState, left?: { user
     case 'FriendRequestRefused':
       return friend({ event: 'refused', from: ref(p.fromId), to: ref(p.toId), requestId: p.requestId }, [p.fromId, p.toId]);
     case 'FriendRequestCancelled':
-      return friend({ event: 'cancelled', from: ref(p.fromId), to: ref(p.toId), requestId: p.requestId, reason: p.reason }, [p.fromId, p.toId]);
+      // The frame goes to both sides, and the blocked side is never told of a block: a cancellation by a
+      // block carries no reason (the blocker learns of it from its own `block` frame).
+      return friend(
+        { event: 'cancelled', from: ref(p.fromId), to: ref(p.toId), requestId: p.requestId, ...(p.reason === 'blocked' ? {} : { reason: p.reason }) },
+        [p.fromId, p.toId],
+      );
     case 'FriendAdded':
       return friend({ event: 'added', from: ref(p.profileId), to: ref(p.friendId, p.friendHandle), requestId: p.requestId }, [p.profileId]);
     case 'FriendRemoved':

@@ -147,12 +147,12 @@ const lit = <T extends string>(values: readonly T[], description: string) => Typ
 export const FriendFrame = Type.Object(
   {
     type: Type.Literal('friend'),
-    event: lit(['requested', 'accepted', 'refused', 'cancelled', 'added', 'removed'] as const, 'requested: `from` asked `to`; accepted / refused: `to` answered; cancelled: the request ended without an answer (`reason`: cancelled by `from`, blocked, or accepted the other way); added: `to` is now a friend of `from` (the requester\'s side of an acceptance); removed: `from` is no longer a friend of `to`'),
+    event: lit(['requested', 'accepted', 'refused', 'cancelled', 'added', 'removed'] as const, 'requested: `from` asked `to`; accepted / refused: `to` answered; cancelled: the request ended without an answer (`reason`: cancelled by `from`, or accepted the other way; none when a block ended it, so the blocked side is not told); added: `to` is now a friend of `from` (the requester\'s side of an acceptance); removed: `from` is no longer a friend of `to`'),
     from: UserRef,
     to: UserRef,
     requestId: Type.Optional(Type.String()),
     note: Type.Optional(Type.String()),
-    reason: Type.Optional(Type.String({ description: 'cancelled only: cancelled, blocked or accepted' })),
+    reason: Type.Optional(Type.String({ description: 'cancelled only: cancelled or accepted; absent when a block ended the request' })),
   },
   { title: 'friend', description: 'A friend request or friendship changed; sent to every connection of the profiles it concerns, on the side the fact is recorded.' },
 );
