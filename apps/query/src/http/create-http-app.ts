@@ -162,7 +162,9 @@ export function createHttpApp(deps: HttpAppDeps): Express {
       const id = String(req.params['id']);
       await requireMember(id, res);
       const body = validBody(check.settings, req.body);
-      const settings = { ...(await deps.settings.get(claims(res).userId, id)), ...body };
+      // Only the four settings: a field the schema does not declare is ignored, not stored or echoed.
+      const { pinned, muteUntil, hidden, remark } = { ...(await deps.settings.get(claims(res).userId, id)), ...body };
+      const settings = { pinned, muteUntil, hidden, remark };
       await run(kit.ownStream(res), actor(res), { type: 'SetConversationSettings', conversation: id, ...settings });
       res.json({ settings });
     })

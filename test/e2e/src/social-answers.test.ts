@@ -1,0 +1,42 @@
+import { describe, it, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { startServer, removeDataDir, type RunningServer } from './server.js';
+import { signUp } from './social-helpers.js';
+
+/**
+ * The answers of the social writes hold what a later read of the same thing gives (docs/openapi.yaml):
+ * a write answers with the stored object, not with a copy built from the request.
+ */
+describe('social write answers match what is stored, on a started single node', () => {
+  let server: RunningServer;
+  before(async () => {
+    server = await startServer();
+  });
+  after(async () => {
+    await server.stop();
+    await removeDataDir(server.dataDir);
+  });
+
+  const call = async (method: string, path: string, token?: string, body?: unknown): Promise<{ status: number; body: Record<string, unknown> }> => {
+    const res = await fetch(`${server.url}${path}`, {
+      method,
+      headers: { ...(token ? { authorization: `Bearer ${token}` } : {}), ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
+      ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
+    });
+    const text = await res.text();
+    return { status: res.status, body: text ? (JSON.parse(text) as Record<string, unknown>) : {} };
+  };
+
+  it('PUT /v1/conversations/{id}/settings answers the four settings only, ignoring a field the schema does not declare', async () => {
+    const [me, bob] = await Promise.all([signUp(server.url, 'set'), signUp(server.url, 'bob')]);
+    const dm = await me.client.openDirect(bob.username);
+    const path = `/v1/conversations/${encodeURIComponent(dm.id)}/settings`;
+    const put = await call('PUT', path, me.token, { pinned: true, color: 'red' });
+    assert.equal(put.status, 200);
+    assert.deepEqual(put.body, { settings: { pinned: true, muteUntil: 0, hidden: false, remark: '' } });
+    const unknownOnly = await call('PUT', path, me.token, { color: 'blue' });
+    assert.equal(unknownOnly.status, 200);
+    assert.deepEqual(unknownOnly.body, { settings: { pinned: true, muteUntil: 0, hidden: false, remark: '' } });
+    assert.deepEqual((await call('GET', path, me.token)).body, put.body);
+  });
+});
