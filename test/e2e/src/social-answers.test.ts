@@ -1,7 +1,8 @@
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startServer, removeDataDir, type RunningServer } from './server.js';
-import { signUp } from './social-helpers.js';
+import { PASSWORD, signUp } from './social-helpers.js';
+import { uniqueName } from './clients.js';
 
 /**
  * The answers of the social writes hold what a later read of the same thing gives (docs/openapi.yaml):
@@ -38,5 +39,27 @@ describe('social write answers match what is stored, on a started single node', 
     assert.equal(unknownOnly.status, 200);
     assert.deepEqual(unknownOnly.body, { settings: { pinned: true, muteUntil: 0, hidden: false, remark: '' } });
     assert.deepEqual((await call('GET', path, me.token)).body, put.body);
+  });
+
+  it('register, a new profile and a friend request answer with the createdAt that later reads list', async () => {
+    const username = uniqueName('made');
+    const registered = await call('POST', '/v1/auth/register', undefined, { username, password: PASSWORD });
+    assert.equal(registered.status, 201);
+    const login = await call('POST', '/v1/auth/login', undefined, { username, password: PASSWORD });
+    const token = String(login.body['token']);
+    const me = await call('GET', '/v1/me', token);
+    assert.deepEqual(registered.body['profile'], me.body['profile'], 'register answers the profile as stored');
+
+    const created = await call('POST', '/v1/profiles', token, { handle: uniqueName('second') });
+    assert.equal(created.status, 201);
+    const listed = (await call('GET', '/v1/profiles', token)).body['profiles'] as Array<{ id: string }>;
+    const profile = created.body['profile'] as { id: string };
+    assert.deepEqual(profile, listed.find((p) => p.id === profile.id), 'POST /v1/profiles answers the profile as stored');
+
+    const bob = await signUp(server.url, 'bob');
+    const sent = await call('POST', '/v1/friends/requests', token, { profile: bob.id, note: 'hi' });
+    assert.equal(sent.status, 201);
+    const outgoing = (await call('GET', '/v1/friends/requests', token)).body['outgoing'] as unknown[];
+    assert.deepEqual(outgoing, [sent.body['request']], 'POST /v1/friends/requests answers the request as stored');
   });
 });

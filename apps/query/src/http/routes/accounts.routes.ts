@@ -117,7 +117,10 @@ export function accountRoutes(kit: RouteKit, json: express.RequestHandler[]): ex
         // The account exists either way; a failed mail is retried with POST /v1/auth/email.
         await mailCode(loginId, 'verify_email', email).catch((error: unknown) => deps.logger.warn('could not mail the verification code', { error }));
       }
-      const profile: OwnProfile = { id: profileId, handle: username, displayName: displayName ?? username, bio: '', avatar: '', directFrom: 'everyone', createdAt: Date.now() };
+      // As stored: its createdAt is the event's time, the one GET /v1/me and GET /v1/profiles give.
+      const profile: OwnProfile = (await deps.profiles.listForLogin(loginId)).find((p) => p.id === profileId) ?? {
+        id: profileId, handle: username, displayName: displayName ?? username, bio: '', avatar: '', directFrom: 'everyone', createdAt: Date.now(),
+      };
       res.status(201).json({ user: { id: profileId, username }, profile, login: { id: loginId, username, email: null } });
     })
     .all(methodNotAllowed);

@@ -53,6 +53,10 @@ export function friendRoutes(kit: RouteKit, json: express.RequestHandler[]): exp
       const requestId = `f${newId()}`;
       // Decided on the receiver's stream, which knows its friends, blocks and pending requests.
       await run(accountStream(to.handle), actor(res), { type: 'RequestFriend', requestId, note });
+      // The request as stored (its createdAt is the event's time, as GET /v1/friends/requests lists it);
+      // it may be answered already, and then it is built from the profiles.
+      const stored = await deps.friends.request(requestId);
+      if (stored) return void res.status(201).json({ request: stored });
       const [from, toView] = await Promise.all([deps.profiles.publicById(claims(res).userId), deps.profiles.publicById(to.id)]);
       if (!from || !toView) throw new ParleyError('not_found', 'No such profile');
       res.status(201).json({ request: { id: requestId, from, to: toView, note, createdAt: Date.now() } });

@@ -42,7 +42,10 @@ export function profileRoutes(kit: RouteKit, json: express.RequestHandler[]): ex
       const id = `u${newId()}`;
       const displayName = body.displayName ?? handle;
       await run(accountStream(handle), actor(res), { type: 'CreateProfile', profileId: id, loginId: claims(res).loginId, handle, displayName });
-      const profile: OwnProfile = { id, handle, displayName, bio: '', avatar: '', directFrom: 'everyone', createdAt: Date.now() };
+      // As stored: its createdAt is the event's time, the one GET /v1/profiles lists.
+      const profile: OwnProfile = (await deps.profiles.listForLogin(claims(res).loginId)).find((p) => p.id === id) ?? {
+        id, handle, displayName, bio: '', avatar: '', directFrom: 'everyone', createdAt: Date.now(),
+      };
       res.status(201).json({ profile });
     })
     .all(methodNotAllowed);
