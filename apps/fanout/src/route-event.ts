@@ -111,7 +111,8 @@ export function routeEvent(event: ParleyEvent, state: StreamState, left?: { user
       return { frame, userIds: [p.profileId] };
     }
     case 'ProfileUpdated':
-      return profile({ event: 'updated', id: p.profileId, displayName: p.displayName, bio: p.bio, avatar: p.avatar });
+      // Friends get it too, so the names they show follow (the profile's stream knows its friends).
+      return profile({ event: 'updated', id: p.profileId, displayName: p.displayName, bio: p.bio, avatar: p.avatar }, Object.keys(state.accounts.get(event.stream)?.profile?.friends ?? {}));
     case 'ProfileDeleted':
       return profile({ event: 'deleted', id: p.profileId });
     case 'PrivacyChanged':
@@ -145,9 +146,9 @@ function friend(fields: Omit<FriendFrame, 'type'>, userIds: string[]): Delivery 
   return { frame, userIds: [...new Set(userIds)] };
 }
 
-function profile(fields: Omit<ProfileFrame, 'type'>): Delivery {
+function profile(fields: Omit<ProfileFrame, 'type'>, alsoTo: readonly string[] = []): Delivery {
   const frame: ProfileFrame = { type: 'profile', ...fields };
-  return { frame, userIds: [fields.id] };
+  return { frame, userIds: [fields.id, ...alsoTo] };
 }
 
 function conversationFrame(

@@ -29,7 +29,7 @@ export type ClientEvents = {
   settings: [SettingsFrame];
   /** This profile's private remark for another profile changed. */
   remark: [RemarkFrame];
-  /** This profile's own data changed on another device (updated, deleted, privacy). */
+  /** This profile's data changed on another device (updated, deleted, privacy), or a friend's (updated; compare `id`). */
   profile: [ProfileFrame];
   /** Errors the server reported that are not tied to a pending send. */
   error: [ErrorFrame];

@@ -76,6 +76,8 @@ for (const adapter of databases) {
 
       const [old] = await conversations.listForUser('ua', 1, { now: 5000 });
       assert.deepEqual(old?.settings, { pinned: true, muteUntil: 0, hidden: false, remark: 'Archive' }, 'a mute that ended is reported as none');
+      assert.equal((await new SettingsRepository(db).get('ua', 'g.old', 5000)).muteUntil, 0, 'and the same where one conversation\'s settings are read');
+      assert.ok((await new SettingsRepository(db).get('ua', 'g.old', 0)).muteUntil > 0, 'before its end it is muted');
       assert.deepEqual((await conversations.summaryFor('ua', 'd.ua.ub'))?.settings, { pinned: false, muteUntil: -1, hidden: true, remark: '' });
       assert.deepEqual((await conversations.summaryFor('ub', 'g.old'))?.settings, { pinned: false, muteUntil: 0, hidden: false, remark: '' }, "another member's settings are their own");
 

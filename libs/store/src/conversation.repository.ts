@@ -109,8 +109,7 @@ export class ConversationRepository {
     return rows.map((r) => {
       const lastSeq = Number(r.last_seq);
       const readSeq = Math.min(Number(r.read_seq), lastSeq);
-      const settings = toSettings(r, Number(r.activity));
-      if (now !== undefined && settings.muteUntil > 0 && settings.muteUntil <= now) settings.muteUntil = 0;
+      const settings = toSettings(r, Number(r.activity), now ?? Date.now());
       return {
         id: r.id,
         kind: r.kind,

@@ -42,7 +42,8 @@ export class Social {
         s.social.friends = s.social.friends.map((f) => (f.profile.id === r.contact ? { ...f, remark: r.remark } : f));
       }),
     );
-    client.on('profile', () => void this.loadProfiles());
+    // Our own profile changed on another device, or a friend's did (their name in the friends list).
+    client.on('profile', (f) => (f.id === this.store.state.profile?.id ? void this.loadProfiles() : this.scheduleReload()));
     client.on('settings', (f) => this.onSettings(f));
   }
 
