@@ -35,10 +35,14 @@ describe('social write answers match what is stored, on a started single node', 
     const put = await call('PUT', path, me.token, { pinned: true, color: 'red' });
     assert.equal(put.status, 200);
     assert.deepEqual(put.body, { settings: { pinned: true, muteUntil: 0, hidden: false, remark: '' } });
+    // A body with no declared setting changes nothing and says so (the schema's description), as PATCH of a profile does.
     const unknownOnly = await call('PUT', path, me.token, { color: 'blue' });
-    assert.equal(unknownOnly.status, 200);
-    assert.deepEqual(unknownOnly.body, { settings: { pinned: true, muteUntil: 0, hidden: false, remark: '' } });
+    assert.equal(unknownOnly.status, 400);
+    assert.equal((unknownOnly.body['error'] as { code: string }).code, 'bad_request');
     assert.deepEqual((await call('GET', path, me.token)).body, put.body);
+    const profile = await call('PATCH', `/v1/profiles/${me.id}`, me.token, { colour: 'blue' });
+    assert.equal(profile.status, 400);
+    assert.equal((profile.body['error'] as { code: string }).code, 'bad_request');
   });
 
   it('register, a new profile and a friend request answer with the createdAt that later reads list', async () => {

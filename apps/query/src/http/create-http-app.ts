@@ -162,6 +162,9 @@ export function createHttpApp(deps: HttpAppDeps): Express {
       const id = String(req.params['id']);
       await requireMember(id, res);
       const body = validBody(check.settings, req.body);
+      if (body.pinned === undefined && body.muteUntil === undefined && body.hidden === undefined && body.remark === undefined) {
+        throw new ParleyError('bad_request', 'Give at least one of pinned, muteUntil, hidden, remark');
+      }
       // Only the four settings: a field the schema does not declare is ignored, not stored or echoed.
       const { pinned, muteUntil, hidden, remark } = { ...(await deps.settings.get(claims(res).userId, id)), ...body };
       const settings = { pinned, muteUntil, hidden, remark };

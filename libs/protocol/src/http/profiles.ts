@@ -66,7 +66,7 @@ export type OwnProfileEnvelope = Static<typeof OwnProfileEnvelope>;
 /** PATCH /v1/profiles/{id}: the fields given change, the others stay. */
 export const UpdateProfileBody = Type.Object(
   { displayName: Type.Optional(DisplayName), bio: Type.Optional(Bio), avatar: Type.Optional(Avatar), directFrom: Type.Optional(DirectFrom) },
-  { minProperties: 1, description: 'At least one field to change.' },
+  { minProperties: 1, description: 'At least one of displayName, bio, avatar, directFrom (other fields are ignored and do not count: a body with none of these is 400 bad_request).' },
 );
 export type UpdateProfileBody = Static<typeof UpdateProfileBody>;
 

@@ -20,7 +20,7 @@ export const ConversationSettings = Type.Object(
 export type ConversationSettings = Static<typeof ConversationSettings>;
 
 /** PUT /v1/conversations/{id}/settings: the fields given change, the others stay. */
-export const ConversationSettingsBody = Type.Partial(ConversationSettings, { minProperties: 1, description: 'At least one setting to change.' });
+export const ConversationSettingsBody = Type.Partial(ConversationSettings, { minProperties: 1, description: 'At least one of pinned, muteUntil, hidden, remark (other fields are ignored and do not count: a body with none of these is 400 bad_request).' });
 export type ConversationSettingsBody = Static<typeof ConversationSettingsBody>;
 
 export const ConversationSettingsEnvelope = Type.Object({ settings: ConversationSettings });

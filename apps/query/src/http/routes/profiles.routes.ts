@@ -63,6 +63,9 @@ export function profileRoutes(kit: RouteKit, json: express.RequestHandler[]): ex
     .patch(requireAuth, ...json, async (req, res) => {
       const id = profileId(String(req.params['id']));
       const body = validBody(check.update, req.body);
+      if (body.displayName === undefined && body.bio === undefined && body.avatar === undefined && body.directFrom === undefined) {
+        throw new ParleyError('bad_request', 'Give at least one of displayName, bio, avatar, directFrom');
+      }
       const current = await own(res, id);
       const as = { userId: current.id, username: current.handle };
       const next: OwnProfile = { ...current, displayName: body.displayName ?? current.displayName, bio: body.bio ?? current.bio, avatar: body.avatar ?? current.avatar, directFrom: body.directFrom ?? current.directFrom };
