@@ -45,6 +45,14 @@ describe('social write answers match what is stored, on a started single node', 
     assert.equal((profile.body['error'] as { code: string }).code, 'bad_request');
   });
 
+  it('a password-reset confirmation reads the same for an unknown login as for a wrong code: it does not tell which logins exist', async () => {
+    const me = await signUp(server.url, 'rst');
+    const known = await call('POST', '/v1/auth/password-reset/confirm', undefined, { login: me.username, code: '000000', password: 'a new long password' });
+    const unknown = await call('POST', '/v1/auth/password-reset/confirm', undefined, { login: uniqueName('nobody'), code: '000000', password: 'a new long password' });
+    assert.equal(known.status, 400);
+    assert.deepEqual(unknown, known);
+  });
+
   it('register, a new profile and a friend request answer with the createdAt that later reads list', async () => {
     const username = uniqueName('made');
     const registered = await call('POST', '/v1/auth/register', undefined, { username, password: PASSWORD });

@@ -210,7 +210,8 @@ export function accountRoutes(kit: RouteKit, json: express.RequestHandler[]): ex
     .post(authLimiter, ...json, async (req, res) => {
       const { login: name, code, password } = validBody(check.resetConfirm, req.body);
       const login = await findLogin(name);
-      if (!login) throw new ParleyError('invalid_code', 'The code is wrong, used or for another login');
+      // The store's words for a wrong code: an unknown login must not read differently from a known one.
+      if (!login) throw new ParleyError('invalid_code', 'The code is wrong or was used already');
       await deps.codes.consume({ loginId: login.id, purpose: 'reset_password', code, now: Date.now() });
       await changePassword(login, password);
       await revokeSessions(login.id);
