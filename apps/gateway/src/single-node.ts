@@ -10,8 +10,7 @@ import { ParleyError, healthReport, type HealthReport, type Logger } from '@parl
 import { EmbeddedLog } from '@parley/log-embedded';
 import { MemoryPresence } from '@parley/presence-memory';
 import { Topics, topicSpecs } from '@parley/domain';
-import { PasswordHasher, TokenService } from '@parley/auth';
-import { createMailer } from '@parley/mail';
+import { TokenService } from '@parley/auth';
 import { OutcomeRepository, ProjectionWriter, migrateToLatest, type Database, WorkerPGlite } from '@parley/store';
 import { Ingest, WorkflowRunner } from '@parley/ingest';
 import { Fanout } from '@parley/fanout';
@@ -104,7 +103,7 @@ async function startOnLockedDataDir(config: SingleNodeConfig, logger: Logger, lo
   const writer = new ProjectionWriter(db);
   const presence = new MemoryPresence({ ttlMs: 30_000 });
   const tokens = new TokenService({ secret: await tokenSecret(config), ttlSeconds: config.tokenTtlSeconds });
-  const store = createHttpDeps(db, tokens, logger.child({ component: 'query' }));
+  const store = createHttpDeps(db, tokens, logger.child({ component: 'query' }), config);
   const { conversations, messages, authenticate } = store;
 
   const projector = new Projector({ log, writer, logger: logger.child({ component: 'projector' }) });
@@ -143,16 +142,6 @@ async function startOnLockedDataDir(config: SingleNodeConfig, logger: Logger, lo
   const http = createHttpApp({
     ...store,
     commands,
-    hasher: new PasswordHasher(),
-    mail: createMailer(config.mail, logger),
-    logger: logger.child({ component: 'query' }),
-    limits: {
-      authPerMinute: config.authPerMinute,
-      apiPerMinute: config.apiPerMinute,
-      maxGroupMembers: config.maxGroupMembers,
-      maxProfilesPerLogin: config.mail.maxProfilesPerLogin,
-      codeTtlMs: config.mail.codeTtlMs,
-    },
     staticDir: webRoot,
     ready: () => ready,
     health: () => health(),

@@ -7,8 +7,7 @@ import { KafkaEventLog } from '@parley/log-kafka';
 import { healthReport } from '@parley/core';
 import { bootApp, createKafkaClient, createPostgres, loadConfigOrExit, stopOnSignals } from '@parley/runtime';
 import { topicSpecs } from '@parley/domain';
-import { PasswordHasher, TokenService } from '@parley/auth';
-import { createMailer } from '@parley/mail';
+import { TokenService } from '@parley/auth';
 import { createHttpDeps } from './http/create-http-deps.js';
 import { OutcomeRepository, ProjectionWriter, migrateToLatest, type Database } from '@parley/store';
 import { webRoot } from '@parley/web';
@@ -34,18 +33,8 @@ try {
   const commands = new CommandBus({ log, outcomes: new OutcomeRepository(db), timeoutMs: config.commandTimeoutMs, onProjected: (l) => projector.on('applied', l) });
   await projector.start();
   const app = createHttpApp({
-    ...createHttpDeps(db, tokens, logger),
+    ...createHttpDeps(db, tokens, logger, config),
     commands,
-    hasher: new PasswordHasher(),
-    mail: createMailer(config.mail, logger),
-    logger,
-    limits: {
-      authPerMinute: config.authPerMinute,
-      apiPerMinute: config.apiPerMinute,
-      maxGroupMembers: config.maxGroupMembers,
-      maxProfilesPerLogin: config.mail.maxProfilesPerLogin,
-      codeTtlMs: config.mail.codeTtlMs,
-    },
     staticDir: webRoot,
     trustProxy: config.trustProxy,
     ready: () => ready,

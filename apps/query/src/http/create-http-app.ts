@@ -1,6 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import express, { type Express, type Request, type Response } from 'express';
-import { rateLimit } from 'express-rate-limit';
+import express, { type Express, type Response } from 'express';
 import { monotonicFactory } from 'ulid';
 import { ParleyError, healthBody } from '@parley/core';
 import {
@@ -24,6 +23,7 @@ import type { Actor } from '@parley/schemas';
 import type { HttpAppDeps } from './http-app-deps.js';
 import { errorBody, errorHandler } from './http-errors.js';
 import { validBody, validQuery } from './validate.js';
+import { perMinuteLimit } from './rate-limit.js';
 import { methodNotAllowed, requireJson } from './method-guards.js';
 import { createRouteKit } from './routes/route-kit.js';
 import { accountRoutes } from './routes/accounts.routes.js';
@@ -63,7 +63,7 @@ export function createHttpApp(deps: HttpAppDeps): Express {
     })
     .all(methodNotAllowed);
   const v1 = express.Router();
-  v1.use(rateLimit({ windowMs: 60_000, limit: deps.limits.apiPerMinute, standardHeaders: 'draft-8', legacyHeaders: false, handler: limited }));
+  v1.use(perMinuteLimit(deps.limits.apiPerMinute));
   // Parsed per route, after the method is known to be served: a PUT with a broken body is a 405, not a 400.
   // strict: false: a body that is JSON but not an object (`null`, `"x"`, `5`) parses, and validBody refuses
   // it as `bad_request` (docs/openapi.yaml BadBody); `invalid_json` is for a body that does not parse.
@@ -256,8 +256,3 @@ export function createHttpApp(deps: HttpAppDeps): Express {
   app.use(errorHandler(deps.logger));
   return app;
 }
-
-function limited(_req: Request, res: Response): void {
-  res.status(429).json(errorBody('rate_limited', 'Too many requests; wait a minute and retry'));
-}
-

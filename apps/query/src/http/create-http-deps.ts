@@ -1,5 +1,6 @@
 import type { Logger } from '@parley/core';
-import { createAuthenticator, type TokenService } from '@parley/auth';
+import { PasswordHasher, createAuthenticator, type TokenService } from '@parley/auth';
+import { createMailer, type MailConfig } from '@parley/mail';
 import {
   CodeRepository,
   ConversationRepository,
@@ -14,14 +15,36 @@ import {
 } from '@parley/store';
 import type { HttpAppDeps } from './http-app-deps.js';
 
-/** The store-backed half of the HTTP app's deps, the same in both modes (single node: PGlite; distributed: PostgreSQL). */
+/** The settings of the HTTP app both modes read from their config (README and docs/OPERATIONS.md "query"). */
+export interface HttpSettings {
+  readonly authPerMinute: number;
+  readonly apiPerMinute: number;
+  readonly maxGroupMembers: number;
+  readonly mail: MailConfig;
+}
+
+/**
+ * The HTTP app's deps that are the same in both modes (single node: PGlite; distributed: PostgreSQL): the
+ * store, tokens, passwords, mail and limits. The caller adds the command bus and its own readiness.
+ */
 export function createHttpDeps(
   db: ParleyDb,
   tokens: TokenService,
   logger: Logger,
-): Pick<HttpAppDeps, 'logins' | 'profiles' | 'friends' | 'settings' | 'sessions' | 'codes' | 'vault' | 'conversations' | 'messages' | 'tokens' | 'authenticate'> {
+  settings: HttpSettings,
+): Omit<HttpAppDeps, 'commands' | 'ready' | 'health' | 'staticDir' | 'trustProxy'> {
   const sessions = new SessionRepository(db);
   return {
+    hasher: new PasswordHasher(),
+    mail: createMailer(settings.mail, logger),
+    logger,
+    limits: {
+      authPerMinute: settings.authPerMinute,
+      apiPerMinute: settings.apiPerMinute,
+      maxGroupMembers: settings.maxGroupMembers,
+      maxProfilesPerLogin: settings.mail.maxProfilesPerLogin,
+      codeTtlMs: settings.mail.codeTtlMs,
+    },
     logins: new LoginRepository(db),
     profiles: new ProfileRepository(db),
     friends: new FriendRepository(db),

@@ -1,6 +1,5 @@
 import { randomInt, randomUUID } from 'node:crypto';
-import express, { type Request, type Response } from 'express';
-import { rateLimit } from 'express-rate-limit';
+import express, { type Request } from 'express';
 import { monotonicFactory } from 'ulid';
 import { ParleyError } from '@parley/core';
 import { accountStream, userStream } from '@parley/domain';
@@ -22,8 +21,8 @@ import {
 } from '@parley/protocol';
 import { validBody } from '../validate.js';
 import { methodNotAllowed } from '../method-guards.js';
-import { errorBody } from '../http-errors.js';
-import type { RouteKit } from './route-kit.js';
+import { perMinuteLimit } from '../rate-limit.js';
+import { pathId, type RouteKit } from './route-kit.js';
 
 const newId = monotonicFactory();
 
@@ -55,7 +54,7 @@ interface LoginRow {
 export function accountRoutes(kit: RouteKit, json: express.RequestHandler[]): express.Router {
   const { deps, requireAuth, claims, actor, run } = kit;
   const router = express.Router();
-  const authLimiter = rateLimit({ windowMs: 60_000, limit: deps.limits.authPerMinute, standardHeaders: 'draft-8', legacyHeaders: false, handler: limited });
+  const authLimiter = perMinuteLimit(deps.limits.authPerMinute);
   // The hash of a random password, verified against for unknown logins so login time does not reveal which names exist.
   const dummyHash = deps.hasher.hash(randomUUID());
 
@@ -83,12 +82,7 @@ export function accountRoutes(kit: RouteKit, json: express.RequestHandler[]): ex
   };
   /** Revokes every live session of the login's profiles but `keep`; their sockets close at once. */
   const revokeSessions = async (loginId: string, keep?: string): Promise<void> => {
-    for (const p of await deps.profiles.listForLogin(loginId)) {
-      for (const s of await deps.sessions.list(p.id, Date.now())) {
-        if (s.id === keep) continue;
-        await run(accountStream(p.handle), { userId: p.id, username: p.handle }, { type: 'RevokeToken', tokenId: s.id, expiresAt: s.expiresAt }, true);
-      }
-    }
+    for (const p of await deps.profiles.listForLogin(loginId)) await kit.signOut(p, keep);
   };
   /** Mails a fresh code to `email`; the code itself is stored only as a hash. */
   const mailCode = async (loginId: string, purpose: 'verify_email' | 'reset_password', email: string): Promise<void> => {
@@ -240,7 +234,7 @@ export function accountRoutes(kit: RouteKit, json: express.RequestHandler[]): ex
       const stream = userStream(login.username);
       for (const p of await deps.profiles.listForLogin(login.id)) {
         // The profile on the login's own stream goes with the login, in one step.
-        if (accountStream(p.handle) !== stream) await run(accountStream(p.handle), { userId: p.id, username: p.handle }, { type: 'DeleteProfile', loginId: login.id });
+        if (accountStream(p.handle) !== stream) await kit.runAs(p, { type: 'DeleteProfile', loginId: login.id });
       }
       await run(stream, actor(res), { type: 'DeleteLogin', loginId: login.id });
       res.status(204).end();
@@ -259,13 +253,11 @@ export function accountRoutes(kit: RouteKit, json: express.RequestHandler[]): ex
   router
     .route('/sessions/:id')
     .delete(requireAuth, async (req, res) => {
-      const id = String(req.params['id']);
-      if (!check.sessionId.check(id)) throw new ParleyError('bad_request', 'Not a session id', { details: { field: 'id' } });
-      const session = await deps.sessions.get(id);
+      const session = await deps.sessions.get(pathId(check.sessionId, req.params['id'], 'a session id'));
       if (!session || session.loginId !== claims(res).loginId) throw new ParleyError('not_found', 'No such session');
       const profile = await deps.profiles.byId(session.profileId);
       if (profile && !profile.deleted) {
-        await run(accountStream(profile.handle), { userId: profile.id, username: profile.handle }, { type: 'RevokeToken', tokenId: session.id, expiresAt: session.expiresAt }, true);
+        await kit.runAs(profile, { type: 'RevokeToken', tokenId: session.id, expiresAt: session.expiresAt }, true);
       }
       res.status(204).end();
     })
@@ -281,8 +273,4 @@ export function accountRoutes(kit: RouteKit, json: express.RequestHandler[]): ex
 
 function clientName(req: Request, given: string | undefined): string {
   return (given ?? req.get('user-agent') ?? '').slice(0, 64);
-}
-
-function limited(_req: Request, res: Response): void {
-  res.status(429).json(errorBody('rate_limited', 'Too many requests; wait a minute and retry'));
 }

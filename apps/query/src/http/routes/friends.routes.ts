@@ -5,7 +5,7 @@ import { accountStream } from '@parley/domain';
 import { FriendRequestId, ProfileIdParam, RemarkBody, SendFriendRequestBody, compile } from '@parley/protocol';
 import { validBody } from '../validate.js';
 import { methodNotAllowed } from '../method-guards.js';
-import type { RouteKit } from './route-kit.js';
+import { pathId, type RouteKit } from './route-kit.js';
 
 const newId = monotonicFactory();
 
@@ -26,9 +26,8 @@ export function friendRoutes(kit: RouteKit, json: express.RequestHandler[]): exp
   const router = express.Router();
 
   /** A live profile other than the caller's, by the `:id` path parameter. */
-  const other = async (res: Response, id: string) => {
-    if (!check.id.check(id)) throw new ParleyError('bad_request', 'Not a profile id', { details: { field: 'id' } });
-    const profile = await deps.profiles.byId(id);
+  const other = async (res: Response, raw: unknown) => {
+    const profile = await deps.profiles.byId(pathId(check.id, raw, 'a profile id'));
     if (!profile || profile.deleted) throw new ParleyError('not_found', 'No such profile');
     if (profile.id === claims(res).userId) throw new ParleyError('self_target', 'That is your own profile');
     return profile;
@@ -67,7 +66,7 @@ export function friendRoutes(kit: RouteKit, json: express.RequestHandler[]): exp
     router
       .route(`/friends/requests/:id/${answer}`)
       .post(requireAuth, async (req, res) => {
-        await run(ownStream(res), actor(res), { type: 'AnswerFriendRequest', requestId: requestIdOf(String(req.params['id'])), accept: answer === 'accept' });
+        await run(ownStream(res), actor(res), { type: 'AnswerFriendRequest', requestId: pathId(check.requestId, req.params['id'], 'a friend request id'), accept: answer === 'accept' });
         res.status(204).end();
       })
       .all(methodNotAllowed);
@@ -76,7 +75,7 @@ export function friendRoutes(kit: RouteKit, json: express.RequestHandler[]): exp
   router
     .route('/friends/requests/:id')
     .delete(requireAuth, async (req, res) => {
-      const requestId = requestIdOf(String(req.params['id']));
+      const requestId = pathId(check.requestId, req.params['id'], 'a friend request id');
       const request = await deps.friends.request(requestId);
       if (!request || request.from.id !== claims(res).userId) throw new ParleyError('request_not_pending', 'You have no such pending request');
       const to = await deps.profiles.byId(request.to.id);
@@ -89,9 +88,7 @@ export function friendRoutes(kit: RouteKit, json: express.RequestHandler[]): exp
   router
     .route('/friends/:id')
     .delete(requireAuth, async (req, res) => {
-      const id = String(req.params['id']);
-      if (!check.id.check(id)) throw new ParleyError('bad_request', 'Not a profile id', { details: { field: 'id' } });
-      await run(ownStream(res), actor(res), { type: 'RemoveFriend', friendId: id });
+      await run(ownStream(res), actor(res), { type: 'RemoveFriend', friendId: pathId(check.id, req.params['id'], 'a profile id') });
       res.status(204).end();
     })
     .all(methodNotAllowed);
@@ -106,14 +103,12 @@ export function friendRoutes(kit: RouteKit, json: express.RequestHandler[]): exp
   router
     .route('/blocks/:id')
     .put(requireAuth, async (req, res) => {
-      const target = await other(res, String(req.params['id']));
+      const target = await other(res, req.params['id']);
       await run(ownStream(res), actor(res), { type: 'BlockProfile', blockedId: target.id, blockedStream: accountStream(target.handle) });
       res.status(204).end();
     })
     .delete(requireAuth, async (req, res) => {
-      const id = String(req.params['id']);
-      if (!check.id.check(id)) throw new ParleyError('bad_request', 'Not a profile id', { details: { field: 'id' } });
-      const target = await deps.profiles.byId(id);
+      const target = await deps.profiles.byId(pathId(check.id, req.params['id'], 'a profile id'));
       // A deleted profile can still be unblocked (its stream is known from its handle).
       if (!target) throw new ParleyError('not_found', 'No such profile');
       await run(ownStream(res), actor(res), { type: 'UnblockProfile', blockedId: target.id, blockedStream: accountStream(target.handle) });
@@ -124,7 +119,7 @@ export function friendRoutes(kit: RouteKit, json: express.RequestHandler[]): exp
   router
     .route('/contacts/:id/remark')
     .put(requireAuth, ...json, async (req, res) => {
-      const target = await other(res, String(req.params['id']));
+      const target = await other(res, req.params['id']);
       const { remark } = validBody(check.remark, req.body);
       await run(ownStream(res), actor(res), { type: 'SetContactRemark', contactId: target.id, remark });
       res.json({ remark });
@@ -132,9 +127,4 @@ export function friendRoutes(kit: RouteKit, json: express.RequestHandler[]): exp
     .all(methodNotAllowed);
 
   return router;
-}
-
-function requestIdOf(id: string): string {
-  if (!check.requestId.check(id)) throw new ParleyError('bad_request', 'Not a friend request id', { details: { field: 'id' } });
-  return id;
 }

@@ -5,7 +5,7 @@ import { accountStream } from '@parley/domain';
 import { CreateProfileBody, HANDLE, PeopleQuery, ProfileIdParam, UpdateProfileBody, compile, type OwnProfile } from '@parley/protocol';
 import { validBody, validQuery } from '../validate.js';
 import { methodNotAllowed } from '../method-guards.js';
-import type { RouteKit } from './route-kit.js';
+import { pathId, type RouteKit } from './route-kit.js';
 
 const newId = monotonicFactory();
 
@@ -53,7 +53,7 @@ export function profileRoutes(kit: RouteKit, json: express.RequestHandler[]): ex
   router
     .route('/profiles/:id')
     .get(requireAuth, async (req, res) => {
-      const id = profileId(String(req.params['id']));
+      const id = pathId(check.id, req.params['id'], 'a profile id');
       const profile = await deps.profiles.publicById(id);
       if (!profile) throw new ParleyError('not_found', 'No such profile');
       const me = claims(res).userId;
@@ -61,32 +61,28 @@ export function profileRoutes(kit: RouteKit, json: express.RequestHandler[]): ex
       res.json({ profile, relation, remark });
     })
     .patch(requireAuth, ...json, async (req, res) => {
-      const id = profileId(String(req.params['id']));
+      const id = pathId(check.id, req.params['id'], 'a profile id');
       const body = validBody(check.update, req.body);
       if (body.displayName === undefined && body.bio === undefined && body.avatar === undefined && body.directFrom === undefined) {
         throw new ParleyError('bad_request', 'Give at least one of displayName, bio, avatar, directFrom');
       }
       const current = await own(res, id);
-      const as = { userId: current.id, username: current.handle };
       const next: OwnProfile = { ...current, displayName: body.displayName ?? current.displayName, bio: body.bio ?? current.bio, avatar: body.avatar ?? current.avatar, directFrom: body.directFrom ?? current.directFrom };
       if (body.displayName !== undefined || body.bio !== undefined || body.avatar !== undefined) {
-        await run(accountStream(current.handle), as, { type: 'UpdateProfile', displayName: next.displayName, bio: next.bio, avatar: next.avatar });
+        await kit.runAs(current, { type: 'UpdateProfile', displayName: next.displayName, bio: next.bio, avatar: next.avatar });
       }
       if (body.directFrom !== undefined && body.directFrom !== current.directFrom) {
-        await run(accountStream(current.handle), as, { type: 'SetPrivacy', directFrom: body.directFrom });
+        await kit.runAs(current, { type: 'SetPrivacy', directFrom: body.directFrom });
       }
       res.json({ profile: next });
     })
     .delete(requireAuth, async (req, res) => {
-      const id = profileId(String(req.params['id']));
+      const id = pathId(check.id, req.params['id'], 'a profile id');
       const target = await own(res, id);
       if ((await deps.profiles.listForLogin(claims(res).loginId)).length === 1) throw new ParleyError('last_profile', 'A login keeps at least one profile; delete the login instead (POST /v1/auth/delete-login)');
-      const as = { userId: target.id, username: target.handle };
       // Its devices are signed out first: a deleted profile takes no more commands, revocations included.
-      for (const s of await deps.sessions.list(target.id, Date.now())) {
-        await run(accountStream(target.handle), as, { type: 'RevokeToken', tokenId: s.id, expiresAt: s.expiresAt }, true);
-      }
-      await run(accountStream(target.handle), as, { type: 'DeleteProfile', loginId: claims(res).loginId });
+      await kit.signOut(target);
+      await kit.runAs(target, { type: 'DeleteProfile', loginId: claims(res).loginId });
       res.status(204).end();
     })
     .all(methodNotAllowed);
@@ -98,11 +94,6 @@ export function profileRoutes(kit: RouteKit, json: express.RequestHandler[]): ex
       res.json(await deps.profiles.search(q || prefix || '', limit, after));
     })
     .all(methodNotAllowed);
-
-  function profileId(id: string): string {
-    if (!check.id.check(id)) throw new ParleyError('bad_request', 'Not a profile id', { details: { field: 'id' } });
-    return id;
-  }
 
   return router;
 }

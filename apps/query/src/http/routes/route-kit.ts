@@ -23,6 +23,23 @@ export interface RouteKit {
    * `conflictOk`, a `conflict` (done already) counts as success.
    */
   run(stream: string, who: Actor | null, payload: CommandPayload, conflictOk?: boolean): Promise<void>;
+  /** `run` on a profile's own stream, as that profile (one the caller's login owns, or its session's). */
+  runAs(profile: ProfileRef, payload: CommandPayload, conflictOk?: boolean): Promise<void>;
+  /** Revokes every live session of `profile` but the one with token id `keep`; their sockets close at once (4009). */
+  signOut(profile: ProfileRef, keep?: string): Promise<void>;
+}
+
+/** A profile as the routes act for it: its id and the handle that names its stream. */
+export interface ProfileRef {
+  readonly id: string;
+  readonly handle: string;
+}
+
+/** A path parameter checked against its declared shape; otherwise 400 `bad_request` naming the field `id`. */
+export function pathId(checker: { check(value: unknown): boolean }, raw: unknown, what: string): string {
+  const id = String(raw);
+  if (!checker.check(id)) throw new ParleyError('bad_request', `Not ${what}`, { details: { field: 'id' } });
+  return id;
 }
 
 export function createRouteKit(deps: HttpAppDeps): RouteKit {
@@ -40,9 +57,17 @@ export function createRouteKit(deps: HttpAppDeps): RouteKit {
     claims,
     actor: (res) => ({ userId: claims(res).userId, username: claims(res).username }),
     ownStream: (res) => accountStream(claims(res).username),
-    async run(stream, who, payload, conflictOk = false) {
-      const outcome = await deps.commands.execute(stream, who, payload);
-      if (outcome.status === 'rejected' && !(conflictOk && outcome.code === 'conflict')) throw rejection(outcome.code, outcome.message);
+    run,
+    runAs: (profile, payload, conflictOk) => run(accountStream(profile.handle), { userId: profile.id, username: profile.handle }, payload, conflictOk),
+    async signOut(profile, keep) {
+      for (const s of await deps.sessions.list(profile.id, Date.now())) {
+        if (s.id !== keep) await run(accountStream(profile.handle), { userId: profile.id, username: profile.handle }, { type: 'RevokeToken', tokenId: s.id, expiresAt: s.expiresAt }, true);
+      }
     },
   };
+
+  async function run(stream: string, who: Actor | null, payload: CommandPayload, conflictOk = false): Promise<void> {
+    const outcome = await deps.commands.execute(stream, who, payload);
+    if (outcome.status === 'rejected' && !(conflictOk && outcome.code === 'conflict')) throw rejection(outcome.code, outcome.message);
+  }
 }
