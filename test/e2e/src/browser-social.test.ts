@@ -8,63 +8,20 @@
  * fails with what it saw instead.
  */
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
 import { after, before, describe, test } from 'node:test';
-import { fileURLToPath } from 'node:url';
-import { chromium, type Browser, type BrowserContext, type Locator, type Page } from 'playwright-core';
+import type { Browser, BrowserContext, Locator, Page } from 'playwright-core';
+import { launchChromium, waits } from './browser-fixture.js';
 import { uniqueName } from './clients.js';
 import { removeDataDir, startServer, type RunningServer } from './server.js';
 
-const CHROMIUM = process.env['PARLEY_CHROMIUM'] ?? '/usr/bin/chromium';
-const APP_JS = fileURLToPath(new URL('../../../libs/web/public/app.js', import.meta.url));
 const PASSWORD = 'correct horse battery';
 const WAIT_MS = 10_000;
+const { until, expectText, expectExactText, waitOnline } = waits(WAIT_MS);
 
 interface User {
   name: string;
   context: BrowserContext;
   page: Page;
-}
-
-/** Polls `read` until `ok` holds for what it returns; fails with the last value seen. */
-async function until<T>(
-  what: string,
-  read: () => Promise<T>,
-  ok: (value: T) => boolean,
-  timeout = WAIT_MS,
-): Promise<T> {
-  const deadline = Date.now() + timeout;
-  let seen: T | undefined;
-  for (;;) {
-    seen = await read();
-    if (ok(seen)) return seen;
-    if (Date.now() > deadline) assert.fail(`${what}: still ${JSON.stringify(seen)} after ${timeout} ms`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
-
-async function expectExactText(locator: Locator, text: string): Promise<void> {
-  await until(
-    `${String(locator)} should read "${text}"`,
-    () =>
-      locator.innerText({ timeout: 1000 }).then(
-        (t) => t.trim(),
-        () => '<absent>',
-      ),
-    (t) => t === text,
-  );
-}
-
-async function expectText(locator: Locator, text: string): Promise<void> {
-  await until(
-    `${String(locator)} should show "${text}"`,
-    () =>
-      locator.allInnerTexts().then(
-        (t) => t.join(' | '),
-        () => '',
-      ),
-    (t) => t.includes(text),
-  );
 }
 
 async function expectCount(locator: Locator, n: number): Promise<void> {
@@ -100,10 +57,6 @@ function friend(page: Page, handle: string): Locator {
   return page.getByTestId('friend-list').locator(`[data-testid="friend-item"][data-handle="${handle}"]`);
 }
 
-async function waitOnline(page: Page): Promise<void> {
-  await expectExactText(page.getByTestId('connection-state'), 'Online');
-}
-
 /** Opens the conversation's menu from its row and picks `item`. */
 async function conversationMenu(page: Page, conversationId: string, item: string): Promise<void> {
   await row(page, conversationId).getByTestId('conversation-menu').click();
@@ -133,29 +86,8 @@ describe('web client: friends, conversation menu, profiles (headless Chromium)',
   let tab: Page;
 
   before(async () => {
-    if (!existsSync(CHROMIUM)) {
-      throw new Error(
-        `Chromium is not installed at ${CHROMIUM}. Install it with \`apt-get install -y chromium\` (or set PARLEY_CHROMIUM), then run the tests again.`,
-      );
-    }
-    if (!existsSync(APP_JS)) {
-      throw new Error(`The web client is not built (${APP_JS} is missing). Run \`npm run build\` first.`);
-    }
     server = await startServer();
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      headless: true,
-      args: [
-        '--headless',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-background-networking',
-        '--disable-quic',
-        '--no-first-run',
-        '--disable-component-update',
-        '--disable-sync',
-      ],
-    });
+    browser = await launchChromium();
     const open = async (prefix: string): Promise<User> => {
       const context = await browser!.newContext({
         viewport: { width: 1180, height: 760 },

@@ -3,18 +3,16 @@
  * and log in through the UI, then chat both ways in a direct conversation, a group and a room.
  */
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
 import { after, before, describe, test } from 'node:test';
-import { fileURLToPath } from 'node:url';
-import { chromium, type Browser, type BrowserContext, type Locator, type Page } from 'playwright-core';
+import type { Browser, BrowserContext, Locator, Page } from 'playwright-core';
+import { launchChromium, waits } from './browser-fixture.js';
 import { newClient, uniqueName } from './clients.js';
 import { removeDataDir, startServer, type RunningServer } from './server.js';
 
-const CHROMIUM = process.env['PARLEY_CHROMIUM'] ?? '/usr/bin/chromium';
-const APP_JS = fileURLToPath(new URL('../../../libs/web/public/app.js', import.meta.url));
 const SCREENSHOT = '/tmp/parley-chat.png';
 const PASSWORD = 'correct horse battery';
 const WAIT_MS = 15_000;
+const { expectText, expectExactText, waitOnline } = waits(WAIT_MS);
 
 interface User {
   name: string;
@@ -22,30 +20,6 @@ interface User {
   page: Page;
   /** Uncaught exceptions in the page: there must be none. */
   errors: string[];
-}
-
-/** Polls until the element's visible text contains `text` (and fails with what it saw instead). */
-async function expectText(locator: Locator, text: string, timeout = WAIT_MS): Promise<void> {
-  const deadline = Date.now() + timeout;
-  let seen = '';
-  while (Date.now() < deadline) {
-    seen = (await locator.allInnerTexts().catch(() => [])).join(' | ');
-    if (seen.includes(text)) return;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  assert.fail(`expected ${String(locator)} to show "${text}", it showed "${seen}"`);
-}
-
-/** Polls until the element's text is exactly `text`. */
-async function expectExactText(locator: Locator, text: string, timeout = WAIT_MS): Promise<void> {
-  const deadline = Date.now() + timeout;
-  let seen = '';
-  while (Date.now() < deadline) {
-    seen = ((await locator.innerText({ timeout: 1000 }).catch(() => '')) ?? '').trim();
-    if (seen === text) return;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  assert.fail(`expected ${String(locator)} to read "${text}", it read "${seen}"`);
 }
 
 function conversationItem(page: Page, name: string): Locator {
@@ -70,10 +44,6 @@ async function send(page: Page, text: string, how: 'enter' | 'button' = 'enter')
   assert.equal(await input.inputValue(), '', 'the composer is cleared after sending');
 }
 
-async function waitOnline(page: Page): Promise<void> {
-  await expectExactText(page.getByTestId('connection-state'), 'Online');
-}
-
 describe('web client (headless Chromium)', () => {
   let server: RunningServer | undefined;
   let browser: Browser | undefined;
@@ -81,31 +51,8 @@ describe('web client (headless Chromium)', () => {
   let b: User;
 
   before(async () => {
-    if (!existsSync(CHROMIUM)) {
-      throw new Error(
-        `Chromium is not installed at ${CHROMIUM}. Install it with \`apt-get install -y chromium\` (or set PARLEY_CHROMIUM to a Chromium binary), then run the tests again.`,
-      );
-    }
-    if (!existsSync(APP_JS)) {
-      throw new Error(
-        `The web client is not built (${APP_JS} is missing). Run \`npm run build\` (or \`npx turbo run build --filter=@parley/web\`) first.`,
-      );
-    }
     server = await startServer();
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      headless: true,
-      args: [
-        '--headless',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-background-networking',
-        '--disable-quic',
-        '--no-first-run',
-        '--disable-component-update',
-        '--disable-sync',
-      ],
-    });
+    browser = await launchChromium();
     const open = async (prefix: string): Promise<User> => {
       const context = await browser!.newContext({
         viewport: { width: 1180, height: 760 },
