@@ -1,7 +1,7 @@
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startServer, removeDataDir, type RunningServer } from './server.js';
-import { PASSWORD, signUp } from './social-helpers.js';
+import { PASSWORD, http, signUp } from './social-helpers.js';
 import { uniqueName } from './clients.js';
 
 /**
@@ -19,13 +19,8 @@ describe('social write answers match what is stored, on a started single node', 
   });
 
   const call = async (method: string, path: string, token?: string, body?: unknown): Promise<{ status: number; body: Record<string, unknown> }> => {
-    const res = await fetch(`${server.url}${path}`, {
-      method,
-      headers: { ...(token ? { authorization: `Bearer ${token}` } : {}), ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
-      ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
-    });
-    const text = await res.text();
-    return { status: res.status, body: text ? (JSON.parse(text) as Record<string, unknown>) : {} };
+    const answer = await http(server.url, token, method, path, body);
+    return { status: answer.status, body: (answer.body ?? {}) as Record<string, unknown> };
   };
 
   it('PUT /v1/conversations/{id}/settings answers the four settings only, ignoring a field the schema does not declare', async () => {
