@@ -36,15 +36,26 @@ export class CommandBus {
     const commandId = randomUUID();
     const value = commandCodec.encode({ commandId, stream, issuedAt: Date.now(), actor, origin: null, payload });
     await this.producer.send(Topics.commands, [{ key: stream, value }]);
+    const outcome = await this.until(() => this.options.outcomes.get(commandId));
+    if (outcome) return outcome;
+    throw new ParleyError('timeout', 'The command was accepted but not processed in time; retry the request', { details: { commandId } });
+  }
+
+  /**
+   * Waits for something the projector will write (a command's outcome, or what a workflow's later command
+   * creates): `read` is tried again each time the projector applies a batch, and on a backoff from 5 ms to
+   * 100 ms. Resolves with its first defined value, or undefined after the command timeout.
+   */
+  async until<T>(read: () => Promise<T | undefined>): Promise<T | undefined> {
     const deadline = Date.now() + this.options.timeoutMs;
     let delay = 5;
     while (Date.now() < deadline) {
-      const outcome = await this.options.outcomes.get(commandId);
-      if (outcome) return outcome;
+      const value = await read();
+      if (value !== undefined) return value;
       await Promise.race([sleep(delay), new Promise<void>((resolve) => this.wake.push(resolve))]);
       delay = Math.min(delay * 2, 100);
     }
-    throw new ParleyError('timeout', 'The command was accepted but not processed in time; retry the request', { details: { commandId } });
+    return undefined;
   }
 
   async close(): Promise<void> {

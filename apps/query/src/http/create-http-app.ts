@@ -1,4 +1,3 @@
-import { setTimeout as sleep } from 'node:timers/promises';
 import express, { type Express, type Response } from 'express';
 import { monotonicFactory } from 'ulid';
 import { ParleyError, healthBody } from '@parley/core';
@@ -106,7 +105,10 @@ export function createHttpApp(deps: HttpAppDeps): Express {
         // The other side's stream decides (its blocks and who it takes direct messages from); the friends
         // workflow then creates the conversation, which this waits for.
         await run(accountStream(other.handle), actor(res), { type: 'OpenDirect', conversation: id });
-        await waitForConversation(id, res);
+        // Created by the friends workflow's command, a moment after this one's outcome.
+        const created = await deps.commands.until(() => deps.conversations.summaryFor(claims(res).userId, id));
+        if (!created) throw new ParleyError('timeout', 'The conversation was approved but not created in time; retry the request');
+        return void res.status(200).json({ conversation: created });
       }
       res.status(200).json({ conversation: await summary(id, res) });
     })
@@ -238,15 +240,6 @@ export function createHttpApp(deps: HttpAppDeps): Express {
       out.set(profile.id, { userId: profile.id, username: profile.handle });
     }
     return [...out.values()];
-  }
-
-  /** Waits until the projection holds a conversation the workflow creates (bounded like a command). */
-  async function waitForConversation(id: string, res: Response): Promise<void> {
-    const deadline = Date.now() + 10_000;
-    while (!(await deps.conversations.summaryFor(claims(res).userId, id))) {
-      if (Date.now() > deadline) throw new ParleyError('timeout', 'The conversation was approved but not created in time; retry the request');
-      await sleep(20);
-    }
   }
 
   app.use('/v1', v1);
