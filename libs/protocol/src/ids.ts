@@ -37,9 +37,6 @@ export const MAX_SEQ = 9_007_199_254_740_990;
 export const HANDLE_PATTERN = '^[\\p{L}\\p{M}\\p{N}_.-]{3,32}$';
 export const HANDLE = new RegExp(HANDLE_PATTERN, 'u');
 
-/** Login ids are `l` + ULID; profile (user) ids `u` + ULID, as before profiles existed. */
-export const PROFILE_ID = /^u[A-Za-z0-9_-]{1,64}$/;
-
 /**
  * The key two handles collide on: NFKC, case-folded (upper- then lowercased, which also folds `ß` to `ss`
  * and final sigma), NFKC again: an approximation of Unicode's NFKC_Casefold that JavaScript can compute.

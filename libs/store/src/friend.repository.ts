@@ -30,17 +30,6 @@ export class FriendRepository {
     return rows.map((r) => ({ profile: toPublicProfile(r), remark: r.remark ?? '', since: Number(r.since) }));
   }
 
-  /** Whether `friendId` is in `profileId`'s friend list. */
-  async isFriend(profileId: string, friendId: string): Promise<boolean> {
-    const row = await this.db
-      .selectFrom('friendships')
-      .select('since')
-      .where('profile_id', '=', profileId)
-      .where('friend_id', '=', friendId)
-      .executeTakeFirst();
-    return row !== undefined;
-  }
-
   /** The profile's pending requests, newest first: sent to it, and sent by it. */
   async requests(profileId: string): Promise<{ incoming: FriendRequest[]; outgoing: FriendRequest[] }> {
     const [incoming, outgoing] = await Promise.all([this.requestsWhere('to_id', profileId), this.requestsWhere('from_id', profileId)]);
@@ -50,11 +39,6 @@ export class FriendRepository {
   /** One pending request. */
   async request(id: string): Promise<FriendRequest | undefined> {
     return (await this.requestsWhere('id', id))[0];
-  }
-
-  /** The pending request from `fromId` to `toId`, if there is one. */
-  async pendingBetween(fromId: string, toId: string): Promise<FriendRequest | undefined> {
-    return (await this.requestsWhere('from_id', fromId, toId))[0];
   }
 
   /** The profiles `profileId` blocked, newest block first. */
@@ -105,7 +89,7 @@ export class FriendRepository {
     return row?.remark ?? '';
   }
 
-  private async requestsWhere(column: 'id' | 'from_id' | 'to_id', value: string, toId?: string): Promise<FriendRequest[]> {
+  private async requestsWhere(column: 'id' | 'from_id' | 'to_id', value: string): Promise<FriendRequest[]> {
     const rows = await this.db
       .selectFrom('friend_requests as q')
       .innerJoin('profiles as f', 'f.id', 'q.from_id')
@@ -126,7 +110,6 @@ export class FriendRepository {
         't.avatar as to_avatar',
       ])
       .where(`q.${column}`, '=', value)
-      .$if(toId !== undefined, (qb) => qb.where('q.to_id', '=', toId!))
       .where('f.deleted', '=', false)
       .where('t.deleted', '=', false)
       .orderBy('q.created_at', 'desc')

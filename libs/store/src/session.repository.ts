@@ -80,9 +80,7 @@ export class SessionRepository {
     return row !== undefined;
   }
 
-  async deleteForLogin(loginId: string): Promise<void> {
-    await this.db.deleteFrom('sessions').where('login_id', '=', loginId).execute();
-  }
+
 }
 
 function toSession(r: {
