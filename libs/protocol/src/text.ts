@@ -69,3 +69,12 @@ export function cutOnGraphemes(s: string, maxCodePoints: number): string {
   }
   return out;
 }
+
+/**
+ * Text folded for searching and filtering: compatibility forms unified (NFKC), lowercased, and accents
+ * (combining marks, after NFD) removed, so `zoe`, `ZOE` and `Zoë` match. The server's people search and
+ * conversation filter and the web client's filter fold with this one function.
+ */
+export function searchFold(text: string): string {
+  return text.normalize('NFKC').toLowerCase().normalize('NFD').replace(/\p{M}/gu, '');
+}

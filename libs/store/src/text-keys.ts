@@ -3,12 +3,9 @@
  * when it writes a key column, a repository when it turns a caller's input into one.
  */
 
-export { handleKey } from '@parley/protocol';
+import { searchFold } from '@parley/protocol';
 
-/** Text folded for search: compatibility forms unified, lowercased, accents (combining marks) removed. */
-export function searchFold(text: string): string {
-  return text.normalize('NFKC').toLowerCase().normalize('NFD').replace(/\p{M}/gu, '');
-}
+export { handleKey, searchFold } from '@parley/protocol';
 
 /** A profile's search key: its handle and display name, folded, so `zoe` and `ZOE` find `Zoë`. */
 export function profileSearchKey(handle: string, displayName: string): string {

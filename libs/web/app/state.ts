@@ -9,7 +9,7 @@ import type {
   OwnProfile,
   User,
 } from '@parley/sdk';
-import { cutOnGraphemes } from '@parley/protocol';
+import { cutOnGraphemes, searchFold } from '@parley/protocol';
 
 /** Connection as the user sees it. */
 export type Connection = 'connecting' | 'online' | 'reconnecting' | 'offline';
@@ -208,9 +208,9 @@ export function matchesFilter(c: Conversation, state: AppState, needle: string):
   const other = otherMember(c, state.me);
   const names = [titleOf(c, state), displayName(c, state.me), c.settings.remark];
   if (other) names.push(other.username, state.social.remarks.get(other.id) ?? '', state.social.people.get(other.id)?.displayName ?? '');
-  const fold = (t: string): string => t.normalize('NFKD').replace(/\p{M}/gu, '').toLowerCase();
-  const n = fold(needle);
-  return names.some((t) => t && fold(t).includes(n));
+  // The same folding as the server's `q` filter, so both find the same conversations.
+  const n = searchFold(needle);
+  return names.some((t) => t && searchFold(t).includes(n));
 }
 
 /** Muted: still counted as unread, never alerted. */

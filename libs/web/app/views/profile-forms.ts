@@ -1,4 +1,5 @@
 import type { OwnProfile } from '@parley/sdk';
+import { HANDLE } from '@parley/protocol';
 import { h } from '../dom.js';
 import type { Social } from '../social.js';
 import { avatarColor, profileAvatar, updateAvatar } from './common.js';
@@ -8,7 +9,6 @@ import { field, openDialog } from './dialog.js';
 const SWATCHES = ['#4f46e5', '#0891b2', '#059669', '#ca8a04', '#ea580c', '#dc2626', '#db2777', '#7c3aed', '#475569'];
 
 /** A profile's handle: 3-32 letters, digits, _ . - of any script (the server applies NFKC and checks again). */
-const HANDLE_RULE = /^[\p{L}\p{M}\p{N}_.-]{3,32}$/u;
 
 /**
  * Edits the display name, bio, avatar color and who may message the profile; `remove` (absent for the
@@ -120,7 +120,7 @@ export function newProfileDialog(social: Social, created: (profile: OwnProfile) 
     form.addEventListener('submit', (ev) => {
       ev.preventDefault();
       const h_ = handle.value.trim().replace(/^@/, '').normalize('NFKC');
-      if (!HANDLE_RULE.test(h_)) return d.error('A handle is 3 to 32 letters, digits, _ . or -.');
+      if (!HANDLE.test(h_)) return d.error('A handle is 3 to 32 letters, digits, _ . or -.');
       const displayName = name.value.trim() || undefined;
       d.run(submit, 'Creating…', async () => created(await social.createProfile(h_, displayName)));
     });
