@@ -3,7 +3,7 @@ import { eventCodec } from '@parley/schemas';
 import { PartitionStates, Topics, type ConversationState } from '@parley/domain';
 import type { RoomPresenceFrame } from '@parley/protocol';
 import { routeEvent } from './route-event.js';
-import { inSpan, injectTrace, recordQuarantined } from '@parley/telemetry';
+import { inSpan, injectTrace, reportQuarantined } from '@parley/telemetry';
 
 export interface FanoutOptions {
   readonly log: EventLog;
@@ -110,9 +110,7 @@ export class Fanout {
 
   private quarantine(record: LogRecord, error: unknown): void {
     const q = { consumer: GROUP, topic: record.topic, partition: record.partition, offset: record.offset, key: record.key, error: error instanceof Error ? error.message : String(error), at: Date.now() };
-    recordQuarantined(GROUP, record.partition);
-    this.health.quarantined(q);
-    this.options.logger.error('fanout quarantined an event it can never deliver; the partition goes on', { ...q });
+    reportQuarantined(q, this.health, this.options.logger, 'fanout quarantined an event it can never deliver; the partition goes on');
   }
 
   private async dispatch(deliveries: readonly Delivery[], origin: { topic: string; partition: number }): Promise<void> {

@@ -3,7 +3,7 @@ import { commandCodec, eventCodec, type Command, type ParleyEvent } from '@parle
 import { PartitionStates, Topics, type StreamState } from '@parley/domain';
 import { monotonicFactory } from 'ulid';
 import { decide, type DecideLimits } from '@parley/domain';
-import { Metrics, inSpan, injectTrace, recordQuarantined } from '@parley/telemetry';
+import { Metrics, inSpan, injectTrace, reportQuarantined } from '@parley/telemetry';
 
 export interface IngestOptions {
   readonly log: EventLog;
@@ -58,9 +58,7 @@ export class Ingest {
     // An event that cannot be folded was quarantined by the projector and fanout too: skip it, visibly.
     this.states = new PartitionStates(options.log, { dedupeWindow: options.dedupeWindow }, (record, error) => {
       const q = { consumer: GROUP, topic: record.topic, partition: record.partition, offset: record.offset, key: record.key, error: message(error), at: Date.now() };
-      recordQuarantined(GROUP, record.partition);
-      this.health.quarantined(q);
-      this.options.logger.error('ingest skipped an event it cannot fold while rebuilding a partition', { ...q });
+      reportQuarantined(q, this.health, this.options.logger, 'ingest skipped an event it cannot fold while rebuilding a partition');
     });
   }
 
@@ -166,9 +164,7 @@ export class Ingest {
   private deadLetter(record: LogRecord, error: string): OutgoingRecord {
     const at = Date.now();
     const q = { consumer: GROUP, topic: record.topic, partition: record.partition, offset: record.offset, key: record.key, error, at };
-    recordQuarantined(GROUP, record.partition);
-    this.health.quarantined(q);
-    this.options.logger.error('ingest dead-lettered a command it can never decide; the partition goes on', { ...q });
+    reportQuarantined(q, this.health, this.options.logger, 'ingest dead-lettered a command it can never decide; the partition goes on');
     return {
       key: record.key,
       value: record.value,

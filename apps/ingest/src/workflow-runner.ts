@@ -1,7 +1,7 @@
 import { ConsumerHealth, type EventLog, type LogBatch, type Logger, type OutgoingRecord } from '@parley/core';
 import { commandCodec, eventCodec, type ParleyEvent } from '@parley/schemas';
 import { Topics, WORKFLOW_EVENTS, friendsWorkflow } from '@parley/domain';
-import { injectTrace, recordQuarantined } from '@parley/telemetry';
+import { injectTrace, reportQuarantined } from '@parley/telemetry';
 
 export interface WorkflowRunnerOptions {
   readonly log: EventLog;
@@ -59,9 +59,7 @@ export class WorkflowRunner {
         event = eventCodec.decode(record.value);
       } catch (error) {
         const q = { consumer: GROUP, topic, partition, offset: record.offset, key: record.key, error: error instanceof Error ? error.message : String(error), at: Date.now() };
-        recordQuarantined(GROUP, partition);
-        this.health.quarantined(q);
-        this.options.logger.error('workflows skipped an event they cannot decode', { ...q });
+        reportQuarantined(q, this.health, this.options.logger, 'workflows skipped an event they cannot decode');
         continue;
       }
       if (!WORKFLOW_EVENTS.has(event.payload.type)) continue;

@@ -3,7 +3,7 @@ import { ConsumerHealth, type EventLog, type LogBatch, type LogConsumer, type Lo
 import { eventCodec, type ParleyEvent } from '@parley/schemas';
 import { Topics } from '@parley/domain';
 import { storeFailureKind, type ProjectionWriter, type QuarantineRow } from '@parley/store';
-import { Metrics, recordQuarantined, startSpanFrom } from '@parley/telemetry';
+import { Metrics, reportQuarantined, startSpanFrom } from '@parley/telemetry';
 
 export interface ProjectorOptions {
   readonly log: EventLog;
@@ -106,9 +106,8 @@ export class Projector extends EventEmitter<{ applied: [{ partition: number; nex
     }
     this.stored.set(batch.partition, nextOffset);
     for (const row of rows) {
-      recordQuarantined(this.groupId, batch.partition);
-      this.health.quarantined({ consumer: this.groupId, topic: batch.topic, partition: batch.partition, offset: row.offset, key: row.key, error: row.error, at: row.at });
-      this.options.logger.error('projector quarantined an event it can never apply; the partition goes on', { topic: batch.topic, partition: batch.partition, offset: row.offset, key: row.key, error: row.error });
+      const q = { consumer: this.groupId, topic: batch.topic, partition: batch.partition, offset: row.offset, key: row.key, error: row.error, at: row.at };
+      reportQuarantined(q, this.health, this.options.logger, 'projector quarantined an event it can never apply; the partition goes on');
     }
     return events;
   }

@@ -1,2 +1,2 @@
 export { inSpan, injectTrace, startSpanFrom, traceFields, SpanKind } from './trace.js';
-export { Metrics, recordConsumerLag, recordQuarantined } from './metrics.js';
+export { Metrics, recordConsumerLag, reportQuarantined } from './metrics.js';

@@ -56,8 +56,23 @@ export const Metrics = {
 };
 
 /** Counts one record a consumer quarantined (`parley_quarantined_total`, labels consumer and partition). */
-export function recordQuarantined(consumer: string, partition: number): void {
+function recordQuarantined(consumer: string, partition: number): void {
   quarantined().add(1, { consumer, partition });
+}
+
+/**
+ * Everything a consumer does when it sets one record aside (docs/ARCHITECTURE.md "When a record cannot be
+ * applied"): counts it, hands it to the consumer's health (readiness lists it), and logs `message` with it.
+ */
+export function reportQuarantined<Q extends { readonly consumer: string; readonly partition: number }>(
+  record: Q,
+  health: { quarantined(record: Q): void },
+  logger: { error(message: string, fields?: Record<string, unknown>): void },
+  message: string,
+): void {
+  recordQuarantined(record.consumer, record.partition);
+  health.quarantined(record);
+  logger.error(message, { ...record });
 }
 
 const lags = new Map<string, { value: number; attributes: Attributes }>();
