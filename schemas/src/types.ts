@@ -16,6 +16,13 @@ export interface Member {
   username: string;
 }
 
+/** A profile invited to a group, with its account stream (where the invitation is checked). */
+export interface Invitee {
+  userId: string;
+  username: string;
+  stream: string;
+}
+
 /** Personal data sealed with its login's key (see @parley/auth's PersonalDataSealer); bytes as Avro `bytes`. */
 export interface Sealed {
   keyId: string;
@@ -30,9 +37,9 @@ export type CommandPayload =
   | { type: 'SendMessage'; clientMsgId: string; kind: string; content: string }
   | { type: 'RegisterUser'; userId: string; username: string; passwordHash: string }
   | { type: 'RevokeToken'; tokenId: string; expiresAt: number }
-  | { type: 'CreateConversation'; kind: ConversationKind; name: string; members: Member[] }
+  | { type: 'CreateConversation'; kind: ConversationKind; name: string; members: Member[]; /** default "open" */ joinPolicy?: string }
   | { type: 'AddMembers'; members: Member[] }
-  | { type: 'JoinConversation'; kind: ConversationKind }
+  | { type: 'JoinConversation'; kind: ConversationKind; /** default "" */ note?: string; /** an invite link's code; default "" */ code?: string }
   | { type: 'LeaveConversation'; reason: string }
   | { type: 'MarkRead'; seq: number }
   | { type: 'RegisterLogin'; loginId: string; username: string; profileId: string; displayName: string; credentials: Sealed }
@@ -55,7 +62,23 @@ export type CommandPayload =
   | { type: 'RecordFriend'; friendId: string; friendHandle: string; requestId: string }
   | { type: 'MirrorFriendRemoved'; friendId: string }
   | { type: 'WithdrawFriendRequests'; fromId: string; reason: string }
-  | { type: 'SetDirectBlock'; by: string; other: string; blocked: boolean };
+  | { type: 'SetDirectBlock'; by: string; other: string; blocked: boolean }
+  | { type: 'SetMemberRole'; userId: string; role: string }
+  | { type: 'TransferOwnership'; userId: string }
+  | { type: 'DissolveConversation'; reason: string }
+  | { type: 'RemoveMember'; userId: string; ban: boolean }
+  | { type: 'UnbanMember'; userId: string }
+  | { type: 'MuteMember'; userId: string; until: number }
+  | { type: 'UpdateGroup'; name: string; avatar: string; description: string; joinPolicy: string; invitePolicy: string; muteAll: boolean }
+  | { type: 'PostNotice'; noticeId: string; text: string }
+  | { type: 'AckNotice'; noticeId: string }
+  | { type: 'InviteMembers'; invitees: Invitee[] }
+  | { type: 'ConfirmInvitation'; userId: string; allowed: boolean; reason: string }
+  | { type: 'AnswerInvitation'; accept: boolean }
+  | { type: 'AnswerJoinRequest'; userId: string; approve: boolean }
+  | { type: 'CreateInviteLink'; code: string; expiresAt: number; maxUses: number }
+  | { type: 'RevokeInviteLink'; code: string }
+  | { type: 'ReceiveGroupInvitation'; conversation: string; inviteeId: string; inviterId: string; inviterHandle: string; friendsOnly: boolean };
 
 export interface Command {
   commandId: string;
@@ -69,8 +92,8 @@ export interface Command {
 export type EventPayload =
   | { type: 'UserRegistered'; userId: string; username: string; passwordHash: string }
   | { type: 'TokenRevoked'; userId: string; tokenId: string; expiresAt: number }
-  | { type: 'ConversationCreated'; kind: ConversationKind; name: string; createdBy: string; members: Member[] }
-  | { type: 'MembersJoined'; members: Member[] }
+  | { type: 'ConversationCreated'; kind: ConversationKind; name: string; createdBy: string; members: Member[]; /** default "open" (events written before groups had policies) */ joinPolicy?: string }
+  | { type: 'MembersJoined'; members: Member[]; /** the invite link used; default "" */ code?: string }
   | { type: 'MemberLeft'; userId: string; username: string }
   | { type: 'MessageSent'; id: string; senderId: string; senderName: string; clientMsgId: string; kind: string; content: string }
   | { type: 'ReadMarked'; userId: string; readSeq: number }
@@ -95,7 +118,24 @@ export type EventPayload =
   | { type: 'ConversationSettingsChanged'; profileId: string; conversation: string; pinned: boolean; muteUntil: number; hidden: boolean; remark: string }
   | { type: 'ContactRemarkSet'; profileId: string; contactId: string; remark: string }
   | { type: 'DirectApproved'; conversation: string; requesterId: string; requesterHandle: string; approverId: string; approverHandle: string }
-  | { type: 'DirectBlockChanged'; by: string; other: string; blocked: boolean };
+  | { type: 'DirectBlockChanged'; by: string; other: string; blocked: boolean }
+  | { type: 'MemberRoleChanged'; userId: string; username: string; role: string }
+  | { type: 'OwnershipTransferred'; fromId: string; toId: string; toName: string }
+  | { type: 'ConversationDissolved'; reason: string }
+  | { type: 'MemberRemoved'; userId: string; username: string; ban: boolean }
+  | { type: 'MemberUnbanned'; userId: string; username: string }
+  | { type: 'MemberMuted'; userId: string; username: string; until: number }
+  | { type: 'GroupUpdated'; name: string; avatar: string; description: string; joinPolicy: string; invitePolicy: string; muteAll: boolean }
+  | { type: 'NoticePosted'; noticeId: string; text: string; edited: boolean }
+  | { type: 'NoticeAcknowledged'; userId: string; noticeId: string }
+  | { type: 'MembersInvited'; invitees: Invitee[]; friendsOnly: boolean }
+  | { type: 'InvitationChecked'; userId: string; allowed: boolean; reason: string }
+  | { type: 'InvitationAnswered'; userId: string; username: string; accepted: boolean }
+  | { type: 'JoinRequested'; userId: string; username: string; note: string; invitedBy: string }
+  | { type: 'JoinRequestAnswered'; userId: string; username: string; approved: boolean }
+  | { type: 'InviteLinkCreated'; code: string; expiresAt: number; maxUses: number }
+  | { type: 'InviteLinkRevoked'; code: string }
+  | { type: 'GroupInvitationChecked'; conversation: string; inviteeId: string; inviterId: string; allowed: boolean; reason: string };
 
 export interface ParleyEvent {
   eventId: string;

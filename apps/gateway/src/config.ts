@@ -1,3 +1,4 @@
+import { readConversationLimits, type ConversationLimits } from '@parley/domain';
 import { resolve } from 'node:path';
 import { readHeartbeatConfig, readTcpConfig, type HeartbeatConfig, type TcpConfig } from './transport-config.js';
 import { readMailConfig, type MailConfig } from '@parley/mail';
@@ -23,6 +24,8 @@ export interface SingleNodeConfig {
   /** Unacknowledged sends over all connections of this process (PARLEY_GATEWAY_MAX_PENDING_SENDS). */
   readonly maxGatewayPendingSends: number;
   readonly maxGroupMembers: number;
+  /** Group limits ingest decides by (PARLEY_MAX_GROUP_MEMBERS, _ADMINS, _NOTICES, PARLEY_MAX_INVITE_LINKS). */
+  readonly groupLimits: ConversationLimits;
   readonly authPerMinute: number;
   readonly apiPerMinute: number;
   readonly framesPerSecond: number;
@@ -54,6 +57,7 @@ export function loadSingleNodeConfig(env: Env): SingleNodeConfig {
     maxPendingSends: readInt(env, 'PARLEY_MAX_PENDING_SENDS', 256, { min: 1, max: 65_536 }),
     maxGatewayPendingSends: readInt(env, 'PARLEY_GATEWAY_MAX_PENDING_SENDS', 20_000, { min: 1, max: 10_000_000 }),
     maxGroupMembers: readInt(env, 'PARLEY_MAX_GROUP_MEMBERS', 5000, { min: 2, max: 1_000_000 }),
+    groupLimits: readConversationLimits(env),
     authPerMinute: readInt(env, 'PARLEY_AUTH_RATE_PER_MIN', 30, { min: 1, max: 1_000_000 }),
     apiPerMinute: readInt(env, 'PARLEY_API_RATE_PER_MIN', 1200, { min: 1, max: 10_000_000 }),
     framesPerSecond: readInt(env, 'PARLEY_FRAMES_PER_SECOND', 100, { min: 1, max: 1_000_000 }),

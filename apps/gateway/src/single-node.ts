@@ -111,7 +111,7 @@ async function startOnLockedDataDir(config: SingleNodeConfig, logger: Logger, lo
     log,
     logger: logger.child({ component: 'ingest' }),
     instanceId: 'single-node',
-    limits: { maxMembers: config.maxGroupMembers },
+    limits: config.groupLimits,
     dedupeWindow: config.dedupeWindow,
   });
   const workflows = new WorkflowRunner({ log, logger: logger.child({ component: 'workflows' }), instanceId: 'single-node' });

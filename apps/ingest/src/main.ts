@@ -19,7 +19,7 @@ try {
   const kafka = createKafkaClient(`parley-ingest-${config.instanceId}`, config.kafkaBrokers, logger);
   const log = new KafkaEventLog({ kafka, logger, replicationFactor: config.replicationFactor });
   await log.createTopics(topicSpecs(config.partitions));
-  const ingest = new Ingest({ log, logger, instanceId: config.instanceId, limits: { maxMembers: config.maxGroupMembers }, dedupeWindow: config.dedupeWindow });
+  const ingest = new Ingest({ log, logger, instanceId: config.instanceId, limits: config.groupLimits, dedupeWindow: config.dedupeWindow });
   // The process managers (two-stream changes: friendships, blocks, direct conversations) run beside ingest.
   const workflows = new WorkflowRunner({ log, logger: logger.child({ component: 'workflows' }), instanceId: config.instanceId });
   consumers.push(ingest.health, workflows.health);

@@ -27,14 +27,16 @@ export function decide(command: Command, state: StreamState, ctx: DecideContext)
     const account = state.accounts.get(command.stream) ?? {};
     outcome = LOGIN_COMMANDS.has(command.payload.type) ? decideLogin(command, account) : decideProfile(command, account);
   } else {
-    outcome = decideConversation(command, conversation, state.directBlocks.get(command.stream) ?? [], ctx.limits, ctx.newId);
+    outcome = decideConversation(command, conversation, { blockers: state.directBlocks.get(command.stream) ?? [], limits: ctx.limits, newId: ctx.newId, now: ctx.now });
   }
-  const lastSeq = conversation?.lastSeq ?? 0;
+  let seq = conversation?.lastSeq ?? 0;
   const event = (payload: EventPayload): ParleyEvent => ({
     eventId: ctx.newId(),
     stream: command.stream,
-    // A message takes the next seq; a conversation starts at 0; anything else carries the last message seq.
-    seq: payload.type === 'MessageSent' ? lastSeq + 1 : payload.type === 'ConversationCreated' ? 0 : lastSeq,
+    // A message (or system entry) takes the next seq; a conversation starts at 0; anything else carries
+    // the last seq when it happened, counting an entry before it in the same outcome (a removal's seq is
+    // its entry's, where the removed member's history ends).
+    seq: payload.type === 'MessageSent' ? ++seq : payload.type === 'ConversationCreated' ? 0 : seq,
     ts: ctx.now,
     commandId: command.commandId,
     actor: command.actor,

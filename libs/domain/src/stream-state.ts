@@ -1,5 +1,5 @@
 import type { ParleyEvent } from '@parley/schemas';
-import { dedupeKey, type ConversationState, type DirectBlocks } from './deciders/conversation/conversation-state.js';
+import { asInvitePolicy, asJoinPolicy, dedupeKey, newConversation, type ConversationState, type DirectBlocks } from './deciders/conversation/conversation-state.js';
 import type { AccountState } from './deciders/account/account-state.js';
 import { evolveAccount } from './deciders/account/evolve-account.js';
 import { isUserStream } from './streams.js';
@@ -35,59 +35,129 @@ export class StreamState {
       if (!account.login && !account.profile) this.accounts.delete(event.stream);
       return;
     }
+    if (p.type === 'ConversationCreated') {
+      // Idempotent like every case here: a consumer may fold an event it already applied.
+      if (this.conversations.has(event.stream)) return;
+      const conversation = newConversation(event.stream, p.kind, p.name, p.createdBy, p.joinPolicy ?? 'open');
+      this.conversations.set(event.stream, conversation);
+      for (const m of p.members) this.addMember(conversation, m.userId, m.username);
+      return;
+    }
+    if (p.type === 'DirectBlockChanged') {
+      const blockers = (this.directBlocks.get(event.stream) ?? []).filter((b) => b !== p.by);
+      if (p.blocked) blockers.push(p.by);
+      if (blockers.length > 0) this.directBlocks.set(event.stream, blockers);
+      else this.directBlocks.delete(event.stream);
+      return;
+    }
+    const c = this.conversations.get(event.stream);
+    if (!c) return;
     switch (p.type) {
-      case 'ConversationCreated': {
-        // Idempotent like every case here: a consumer may fold an event it already applied.
-        if (this.conversations.has(event.stream)) return;
-        const conversation: ConversationState = {
-          id: event.stream,
-          kind: p.kind,
-          name: p.name,
-          createdBy: p.createdBy,
-          members: new Map(),
-          lastSeq: 0,
-          sent: new Map(),
-        };
-        this.conversations.set(event.stream, conversation);
-        for (const m of p.members) this.addMember(conversation, m.userId, m.username);
-        return;
-      }
       case 'MembersJoined': {
-        const conversation = this.conversations.get(event.stream);
-        if (conversation) for (const m of p.members) this.addMember(conversation, m.userId, m.username);
-        return;
-      }
-      case 'MemberLeft': {
-        const conversation = this.conversations.get(event.stream);
-        if (!conversation) return;
-        conversation.members.delete(p.userId);
-        if (conversation.kind === 'room') this.roomsByUser.get(p.userId)?.delete(conversation.id);
-        return;
-      }
-      case 'MessageSent': {
-        const conversation = this.conversations.get(event.stream);
-        if (!conversation) return;
-        conversation.lastSeq = event.seq;
-        if (this.options.dedupeWindow > 0) {
-          conversation.sent.set(dedupeKey(p.senderId, p.clientMsgId), { id: p.id, seq: event.seq, ts: event.ts });
-          if (conversation.sent.size > this.options.dedupeWindow) {
-            const oldest = conversation.sent.keys().next();
-            if (!oldest.done) conversation.sent.delete(oldest.value);
-          }
+        // Folded again (a repeat), it changes nothing: not even an invite link's use count.
+        if (p.members.every((m) => c.members.has(m.userId))) return;
+        for (const m of p.members) {
+          this.addMember(c, m.userId, m.username);
+          delete c.invitations[m.userId];
+          delete c.joinRequests[m.userId];
+        }
+        if (p.code) {
+          const link = c.links[p.code];
+          if (link) link.uses += 1;
         }
         return;
       }
-      case 'DirectBlockChanged': {
-        const blockers = (this.directBlocks.get(event.stream) ?? []).filter((b) => b !== p.by);
-        if (p.blocked) blockers.push(p.by);
-        if (blockers.length > 0) this.directBlocks.set(event.stream, blockers);
-        else this.directBlocks.delete(event.stream);
+      case 'MemberLeft':
+      case 'MemberRemoved':
+        this.removeMember(c, p.userId);
+        if (p.type === 'MemberRemoved' && p.ban) c.banned[p.userId] = p.username;
+        return;
+      case 'MessageSent':
+        c.lastSeq = event.seq;
+        // System entries have no client id to repeat.
+        if (this.options.dedupeWindow > 0 && p.kind !== 'system') {
+          c.sent.set(dedupeKey(p.senderId, p.clientMsgId), { id: p.id, seq: event.seq, ts: event.ts });
+          if (c.sent.size > this.options.dedupeWindow) {
+            const oldest = c.sent.keys().next();
+            if (!oldest.done) c.sent.delete(oldest.value);
+          }
+        }
+        return;
+      case 'MemberRoleChanged':
+        if (p.role === 'admin') c.admins[p.userId] = true;
+        else delete c.admins[p.userId];
+        return;
+      case 'OwnershipTransferred':
+        // The old owner becomes an admin.
+        c.admins[p.fromId] = true;
+        delete c.admins[p.toId];
+        c.ownerId = p.toId;
+        return;
+      case 'ConversationDissolved':
+        c.dissolved = true;
+        c.invitations = {};
+        c.joinRequests = {};
+        c.links = {};
+        return;
+      case 'MemberUnbanned':
+        delete c.banned[p.userId];
+        return;
+      case 'MemberMuted':
+        if (p.until > 0) c.mutedUntil[p.userId] = p.until;
+        else delete c.mutedUntil[p.userId];
+        return;
+      case 'GroupUpdated':
+        c.name = p.name;
+        c.avatar = p.avatar;
+        c.description = p.description;
+        c.joinPolicy = asJoinPolicy(p.joinPolicy);
+        c.invitePolicy = asInvitePolicy(p.invitePolicy);
+        c.muteAll = p.muteAll;
+        return;
+      case 'NoticePosted':
+        if (!p.edited && c.noticeId !== p.noticeId) {
+          c.noticeId = p.noticeId;
+          c.noticeCount += 1;
+        }
+        return;
+      case 'MembersInvited':
+        for (const i of p.invitees) {
+          c.invitations[i.userId] = { by: event.actor?.userId ?? '', byName: event.actor?.username ?? '', byAdmin: isAdmin(c, event.actor?.userId), checked: false };
+        }
+        return;
+      case 'InvitationChecked': {
+        const invitation = c.invitations[p.userId];
+        if (!invitation) return;
+        if (p.allowed) invitation.checked = true;
+        else delete c.invitations[p.userId];
         return;
       }
+      case 'InvitationAnswered':
+        delete c.invitations[p.userId];
+        return;
+      case 'JoinRequested':
+        c.joinRequests[p.userId] = { username: p.username, invitedBy: p.invitedBy };
+        return;
+      case 'JoinRequestAnswered':
+        delete c.joinRequests[p.userId];
+        return;
+      case 'InviteLinkCreated':
+        c.links[p.code] = { expiresAt: p.expiresAt, maxUses: p.maxUses, uses: 0 };
+        return;
+      case 'InviteLinkRevoked':
+        delete c.links[p.code];
+        return;
       default:
-        // Account events and outcomes (rejections, duplicates, read marks) change no conversation state.
+        // Outcomes (rejections, duplicates), read marks and notice acknowledgements change no decision.
         return;
     }
+  }
+
+  private removeMember(conversation: ConversationState, userId: string): void {
+    conversation.members.delete(userId);
+    delete conversation.admins[userId];
+    delete conversation.mutedUntil[userId];
+    if (conversation.kind === 'room') this.roomsByUser.get(userId)?.delete(conversation.id);
   }
 
   private addMember(conversation: ConversationState, userId: string, username: string): void {
@@ -97,4 +167,8 @@ export class StreamState {
     if (!rooms) this.roomsByUser.set(userId, (rooms = new Set()));
     rooms.add(conversation.id);
   }
+}
+
+function isAdmin(conversation: ConversationState, userId: string | undefined): boolean {
+  return userId !== undefined && (conversation.ownerId === userId || conversation.admins[userId] === true);
 }

@@ -48,6 +48,11 @@ export const ERROR_CODES = [
   'last_profile',
   'invalid_code',
   'code_expired',
+  'muted',
+  'banned',
+  'dissolved',
+  'invite_expired',
+  'invite_revoked',
 ] as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[number];

@@ -10,3 +10,4 @@ export * from './schema/compile.js';
 export * from './http/index.js';
 export * from './error-codes.js';
 export * from './tcp-framing.js';
+export * from './system-entry.js';

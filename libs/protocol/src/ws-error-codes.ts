@@ -19,6 +19,8 @@ export const WS_ERROR_CODES = [
   'not_member',
   'not_permitted',
   'blocked',
+  'muted',
+  'dissolved',
   'resume_ahead',
   'rate_limited',
   'too_many_pending',

@@ -47,6 +47,11 @@ export const HTTP_STATUS: Record<HttpErrorCode, number> = {
   last_profile: 409,
   invalid_code: 400,
   code_expired: 400,
+  muted: 403,
+  banned: 403,
+  dissolved: 409,
+  invite_expired: 410,
+  invite_revoked: 410,
 };
 
 export function errorBody(code: HttpErrorCode, message: string, details?: Record<string, unknown>): { error: Record<string, unknown> } {

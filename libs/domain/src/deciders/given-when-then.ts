@@ -26,7 +26,7 @@ export type Expect = { [K in EventType]: { type: K } & Partial<Extract<EventPayl
 let counter = 0;
 const next = (prefix: string): string => `${prefix}${++counter}`;
 
-export const testContext: DecideContext = { now: 1_000, newId: () => next('id'), limits: { maxMembers: 3 } };
+export const testContext: DecideContext = { now: 1_000, newId: () => next('id'), limits: { maxMembers: 3, maxAdmins: 2, maxNotices: 2, maxInviteLinks: 2 } };
 
 /** Payloads as facts on one stream. */
 export function on(stream: string, ...payloads: EventPayload[]): Fact[] {

@@ -45,6 +45,23 @@ export function friendsWorkflow(event: ParleyEvent): Command[] {
         ],
       });
       break;
+    // Group invitations: the invitee's stream checks each (its blocks, and friendship when the group
+    // wants friends), and its answer goes back to the group, where the invitation then waits or ends.
+    case 'MembersInvited':
+      for (const invitee of p.invitees) {
+        issue(invitee.stream, event.actor, {
+          type: 'ReceiveGroupInvitation',
+          conversation: event.stream,
+          inviteeId: invitee.userId,
+          inviterId: event.actor?.userId ?? '',
+          inviterHandle: event.actor?.username ?? '',
+          friendsOnly: p.friendsOnly,
+        });
+      }
+      break;
+    case 'GroupInvitationChecked':
+      issue(p.conversation, event.actor, { type: 'ConfirmInvitation', userId: p.inviteeId, allowed: p.allowed, reason: p.reason });
+      break;
     default:
       break;
   }
@@ -52,4 +69,12 @@ export function friendsWorkflow(event: ParleyEvent): Command[] {
 }
 
 /** Whether the workflow has anything to do for an event of this type (lets the runner skip decoding work). */
-export const WORKFLOW_EVENTS: ReadonlySet<string> = new Set(['FriendRequestAccepted', 'FriendRemoved', 'ProfileBlocked', 'ProfileUnblocked', 'DirectApproved']);
+export const WORKFLOW_EVENTS: ReadonlySet<string> = new Set([
+  'FriendRequestAccepted',
+  'FriendRemoved',
+  'ProfileBlocked',
+  'ProfileUnblocked',
+  'DirectApproved',
+  'MembersInvited',
+  'GroupInvitationChecked',
+]);

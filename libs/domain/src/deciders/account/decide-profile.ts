@@ -25,6 +25,15 @@ export function decideProfile(command: Command, state: AccountState): Outcome {
     return accept({ type: 'ProfileCreated', profileId: p.profileId, loginId: p.loginId, handle: p.handle, displayName: p.displayName, bio: '', avatar: '' });
   }
   const profile = state.profile;
+  if (p.type === 'ReceiveGroupInvitation') {
+    // Workflow only. Always a fact, allowed or not, so the group learns the answer either way.
+    const checked = (allowed: boolean, reason: string): Outcome =>
+      accept({ type: 'GroupInvitationChecked', conversation: p.conversation, inviteeId: p.inviteeId, inviterId: p.inviterId, allowed, reason });
+    if (!profile || profile.deleted || profile.profileId !== p.inviteeId) return checked(false, 'not_found');
+    if (profile.blocked[p.inviterId]) return checked(false, 'not_permitted');
+    if (p.friendsOnly && profile.friends[p.inviterId] === undefined) return checked(false, 'not_friends');
+    return checked(true, '');
+  }
   if (!profile || profile.deleted) return reject('not_found', 'No such profile');
   if (!actor) return reject('unauthenticated', 'A profile command needs an actor');
   const own = actor.userId === profile.profileId;

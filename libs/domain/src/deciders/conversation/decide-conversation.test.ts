@@ -38,13 +38,14 @@ test('direct conversations need exactly their two users; groups cap members; roo
   assert.deepEqual(types(run(state, 'g.1', alice, { type: 'CreateConversation', kind: 'group', name: 'G', members: [alice] })), ['rejected:conflict']);
   assert.deepEqual(types(run(state, 'g.1', carol, { type: 'AddMembers', members: [carol] })), ['rejected:not_member']);
   assert.deepEqual(types(run(state, 'g.1', alice, { type: 'AddMembers', members: [bob] })), ['rejected:conflict']);
-  assert.deepEqual(types(run(state, 'g.1', alice, { type: 'AddMembers', members: [carol] })), ['MembersJoined']);
-  assert.deepEqual(types(run(state, 'g.1', alice, { type: 'AddMembers', members: [{ userId: 'ud', username: 'dan' }] })), ['rejected:bad_request']);
-  assert.deepEqual(types(run(state, 'g.1', bob, { type: 'LeaveConversation', reason: '' })), ['MemberLeft']);
+  assert.deepEqual(types(run(state, 'g.1', bob, { type: 'AddMembers', members: [carol] })), ['rejected:forbidden'], 'a plain member invites instead');
+  assert.deepEqual(types(run(state, 'g.1', alice, { type: 'AddMembers', members: [carol] })), ['MembersJoined', 'MessageSent']);
+  assert.deepEqual(types(run(state, 'g.1', alice, { type: 'AddMembers', members: [{ userId: 'ud', username: 'dan' }] })), ['rejected:limit_reached']);
+  assert.deepEqual(types(run(state, 'g.1', bob, { type: 'LeaveConversation', reason: '' })), ['MessageSent', 'MemberLeft']);
   assert.deepEqual(types(run(state, 'g.1', bob, send('late'))), ['rejected:not_member']);
   assert.deepEqual(types(run(state, 'g.2', bob, { type: 'JoinConversation', kind: 'group' })), ['rejected:not_found']);
   assert.deepEqual(types(run(state, 'r.lobby', bob, { type: 'JoinConversation', kind: 'room' })), ['ConversationCreated']);
-  assert.deepEqual(types(run(state, 'r.lobby', alice, { type: 'JoinConversation', kind: 'room' })), ['MembersJoined']);
+  assert.deepEqual(types(run(state, 'r.lobby', alice, { type: 'JoinConversation', kind: 'room' })), ['MembersJoined', 'MessageSent']);
   assert.deepEqual(types(run(state, 'r.lobby', alice, { type: 'JoinConversation', kind: 'room' })), ['rejected:conflict']);
   // Both attempts to create d.ua.ub above were refused, so leaving it is leaving nothing.
   assert.equal(state.conversations.has('d.ua.ub'), false);
