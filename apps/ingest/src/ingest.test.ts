@@ -9,7 +9,7 @@ import { EmbeddedLog } from '@parley/log-embedded';
 import { Topics } from '@parley/domain';
 import { commandCodec, eventCodec, type CommandPayload, type ParleyEvent } from '@parley/schemas';
 import { DEADLETTER_TOPIC, Ingest } from './ingest.js';
-import { decide } from '@parley/domain';
+import { decide, readConversationLimits } from '@parley/domain';
 
 const alice = { userId: 'ua', username: 'alice' };
 
@@ -24,7 +24,7 @@ test('ingest appends one outcome per command and keeps seqs dense across a resta
   const open = async () => {
     const log = await EmbeddedLog.open({ dir });
     await log.createTopics([{ name: Topics.commands, partitions: 2 }, { name: Topics.events, partitions: 2 }]);
-    const ingest = new Ingest({ log, logger: silentLogger, instanceId: 't', limits: { maxMembers: 10 }, dedupeWindow: 100 });
+    const ingest = new Ingest({ log, logger: silentLogger, instanceId: 't', limits: { ...readConversationLimits({}), maxMembers: 10 }, dedupeWindow: 100 });
     await ingest.start();
     return { log, ingest };
   };
@@ -63,7 +63,7 @@ test('ingest dead-letters a command it cannot decode or decide, rejects the one 
     if (command.payload.type === 'SendMessage' && command.payload.clientMsgId === 'boom') throw new RangeError('the rules broke on this one');
     return decide(command, state, ctx);
   };
-  const ingest = new Ingest({ log, logger: silentLogger, instanceId: 't', limits: { maxMembers: 10 }, dedupeWindow: 100, decide: throwing });
+  const ingest = new Ingest({ log, logger: silentLogger, instanceId: 't', limits: { ...readConversationLimits({}), maxMembers: 10 }, dedupeWindow: 100, decide: throwing });
   const submit = (payload: CommandPayload, i: number) =>
     log.producer().send(Topics.commands, [{ key: 'g.t', value: commandCodec.encode({ commandId: `c${i}`, stream: 'g.t', issuedAt: 0, actor: alice, origin: { gatewayId: 'gw1', connectionId: 'gw1/1' }, payload }) }]);
   try {
@@ -115,7 +115,7 @@ test('ingest retries, and does not dead-letter, while it cannot read the events 
       return typeof value === 'function' ? (value as (...args: unknown[]) => unknown).bind(target) : value;
     },
   });
-  const ingest = new Ingest({ log, logger: silentLogger, instanceId: 't', limits: { maxMembers: 10 }, dedupeWindow: 100, lagSampleMs: 60_000 });
+  const ingest = new Ingest({ log, logger: silentLogger, instanceId: 't', limits: { ...readConversationLimits({}), maxMembers: 10 }, dedupeWindow: 100, lagSampleMs: 60_000 });
   try {
     await real.createTopics([{ name: Topics.commands, partitions: 1 }, { name: Topics.events, partitions: 1 }]);
     await real.producer().send(Topics.commands, [{ key: 'g.t', value: commandCodec.encode({ commandId: 'c0', stream: 'g.t', issuedAt: 0, actor: alice, origin: null, payload: { type: 'CreateConversation', kind: 'group', name: 'T', members: [alice] } }) }]);
