@@ -3,6 +3,7 @@ import { ConversationId, Count, Millis } from '../fields.js';
 import { GroupName, Handle, User } from './common.js';
 import { ConversationSettings } from './settings.js';
 import { TEXT_PATTERN } from '../text.js';
+import { JOIN_POLICIES, type JoinPolicy } from '../system-entry.js';
 
 export const ConversationSummary = Type.Object(
   {
@@ -54,6 +55,9 @@ export const CreateGroupBody = Type.Object({
       default: [],
       description: 'Usernames to add besides the caller; at most PARLEY_MAX_GROUP_MEMBERS (default 5000), and the total including the caller may not exceed it either.',
     }),
+  ),
+  joinPolicy: Type.Optional(
+    Type.Unsafe<JoinPolicy>({ type: 'string', enum: [...JOIN_POLICIES], default: 'invite', description: 'Who may join: open, approval or invite (the default: an invitation or an invite link only); admins change it later.' }),
   ),
 });
 export type CreateGroupBody = Static<typeof CreateGroupBody>;

@@ -4,6 +4,7 @@ export * from './health.js';
 export * from './accounts.js';
 export * from './conversations.js';
 export * from './members.js';
+export * from './groups.js';
 export * from './messages.js';
 export * from './components.js';
 export * from './openapi-schemas.js';

@@ -2,6 +2,7 @@ import { Type, type Static } from '@sinclair/typebox';
 import { Millis, Seq } from '../fields.js';
 import { TEXT_PATTERN } from '../text.js';
 import { Handle, User } from './common.js';
+import { GroupMember, RoleField } from './groups.js';
 
 export const Member = Type.Object({
   id: Type.String(),
@@ -15,11 +16,13 @@ export type Member = Static<typeof Member>;
 export const MembersQuery = Type.Object({
   limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000, default: 200 })),
   after: Type.Optional(Type.String({ maxLength: 32, pattern: TEXT_PATTERN, default: '', description: "Members whose handle sorts after this one (the previous page's `next`)." })),
+  q: Type.Optional(Type.String({ maxLength: 64, pattern: TEXT_PATTERN, description: 'Only members whose handle or display name contains this; case and accents are ignored.' })),
+  role: Type.Optional(RoleField),
 });
 export type MembersQuery = Static<typeof MembersQuery>;
 
 export const MembersResponse = Type.Object({
-  members: Type.Array(Member),
+  members: Type.Array(GroupMember),
   next: Type.Union([Type.String(), Type.Null()], { description: 'The `after` value for the next page; null when this page was not full.' }),
 });
 export type MembersResponse = Static<typeof MembersResponse>;
