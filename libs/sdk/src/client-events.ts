@@ -11,6 +11,7 @@ import type {
   RoomPresenceFrame,
   SettingsFrame,
 } from '@parley/protocol';
+import type { InvitationFrame, JoinRequestFrame } from './group-types.js';
 
 export type ConnectionState = 'idle' | 'connecting' | 'open' | 'closed';
 
@@ -19,7 +20,16 @@ export type ClientEvents = {
   /** Every message of every conversation, once, in seq order per conversation, your own included. */
   message: [MessageFrame];
   ack: [AckFrame];
+  /**
+   * A conversation of this profile changed: created, joined, left, read; and for groups and rooms
+   * `removed` (this profile was removed), `dissolved` (by its owner: history stays readable, nothing can
+   * be sent) and `updated` (its settings; `name` is the new name).
+   */
   conversation: [ConversationFrame];
+  /** An invitation to a group was checked and waits for this profile's answer (`received`), or was answered (`answered`, any device). */
+  invitation: [InvitationFrame];
+  /** Someone asks to join a group this profile runs (`requested`), or a request was answered (`answered`; also to the requester). */
+  join_request: [JoinRequestFrame];
   'room.presence': [RoomPresenceFrame];
   /** A friend request or friendship of this profile changed (either side, any device). */
   friend: [FriendFrame];

@@ -1,5 +1,6 @@
-import type { ConversationSettings, ConversationSettingsBody, ConversationSummary, Member, MessageFrame, User } from '@parley/protocol';
+import type { ConversationSettings, ConversationSettingsBody, ConversationSummary, JoinPolicy, Member, MessageFrame, User } from '@parley/protocol';
 import { AccountApi } from './account-api.js';
+import { ParleyClientError } from './http-api.js';
 import { enc, query } from './http-client.js';
 
 /** Conversations: the list, history, direct chats, groups, rooms, members and the caller's private settings. */
@@ -43,12 +44,23 @@ export abstract class ConversationsApi extends AccountApi {
     return this.request<{ conversation: ConversationSummary }>('POST', '/v1/conversations/direct', { username }).then((r) => r.conversation);
   }
 
-  createGroup(name: string, members: string[] = []): Promise<ConversationSummary> {
-    return this.request<{ conversation: ConversationSummary }>('POST', '/v1/groups', { name, members }).then((r) => r.conversation);
+  /**
+   * A new group with the caller as its owner and `members` added at once. `joinPolicy` (default `invite`:
+   * invitations and links only) says how others get in.
+   */
+  createGroup(name: string, members: string[] = [], options: { joinPolicy?: JoinPolicy } = {}): Promise<ConversationSummary> {
+    return this.request<{ conversation: ConversationSummary }>('POST', '/v1/groups', { name, members, ...options }).then((r) => r.conversation);
   }
 
+  /**
+   * Joins an open group (or finds the caller a member already). A group that needs approval answers with a
+   * request instead: that rejects with `pending` (status 202); use `requestJoin` to send a note with it.
+   */
   joinGroup(id: string): Promise<ConversationSummary> {
-    return this.request<{ conversation: ConversationSummary }>('POST', `/v1/groups/${enc(id)}/join`).then((r) => r.conversation);
+    return this.request<{ conversation?: ConversationSummary }>('POST', `/v1/groups/${enc(id)}/join`).then((r) => {
+      if (!r.conversation) throw new ParleyClientError('pending', 'The group needs approval: your request waits for an admin', 202);
+      return r.conversation;
+    });
   }
 
   joinRoom(name: string): Promise<ConversationSummary> {

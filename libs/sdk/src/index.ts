@@ -1,4 +1,31 @@
 export { ParleyClient, type ParleyClientOptions, type ClientEvents, type ConnectionState, type Ack } from './parley-client.js';
+export type { GroupChanges, JoinOutcome } from './groups-api.js';
+export type {
+  Ban,
+  GroupDetails,
+  GroupMember,
+  Invitation,
+  InvitationFrame,
+  InviteLink,
+  InviteLinkPreview,
+  JoinRequest,
+  JoinRequestFrame,
+  Notice,
+  UpdateGroupBody,
+} from './group-types.js';
+export { isSystemEntry, systemEntryOf, systemEntryText } from './system-entries.js';
+export {
+  describeSystemEntry,
+  parseSystemEntry,
+  GROUP_ROLES,
+  INVITE_POLICIES,
+  JOIN_POLICIES,
+  SYSTEM_KIND,
+  type GroupRole,
+  type InvitePolicy,
+  type JoinPolicy,
+  type SystemEntry,
+} from '@parley/protocol';
 export type { Transport, TransportConnection, TransportEvents } from './transport.js';
 export { webSocketTransport, type WebSocketConstructor } from './websocket-transport.js';
 export {

@@ -155,3 +155,27 @@ test('switchProfile reconnects as the new profile, without the old one\'s positi
     await server.close();
   }
 });
+
+test('invitation and join_request frames become events; a removal stops resuming the group, a dissolution does not', async () => {
+  const server = await scriptedServer();
+  const client = new ParleyClient({ url: server.url, WebSocket: WebSocket as unknown as WebSocketConstructor, positions: { 'g.gone': 5, 'g.ended': 7 } });
+  try {
+    await client.login('alice', 'pw');
+    const got: Array<[string, unknown]> = [];
+    for (const name of ['invitation', 'join_request', 'conversation'] as const) client.on(name, (frame) => got.push([name, frame]));
+    await client.connect();
+    const frames = [
+      { type: 'invitation', event: 'received', conversation: 'g.c', name: 'Team', invitedBy: { id: 'ub', username: 'bob' } },
+      { type: 'join_request', event: 'requested', conversation: 'g.c', name: 'Team', user: { id: 'uc', username: 'carol' }, note: 'hi' },
+      { type: 'conversation', event: 'removed', conversation: 'g.gone', kind: 'group', name: 'Gone', members: [{ id: 'ua', username: 'alice' }], lastSeq: 6 },
+      { type: 'conversation', event: 'dissolved', conversation: 'g.ended', kind: 'group', name: 'Ended', lastSeq: 8 },
+    ];
+    for (const f of frames) server.sockets[0]!.send(JSON.stringify(f));
+    await until(() => got.length === frames.length);
+    assert.deepEqual(got, frames.map((f) => [f.type, f]));
+    assert.deepEqual(client.lastSeqs(), { 'g.ended': 7 });
+  } finally {
+    client.close();
+    await server.close();
+  }
+});

@@ -4,7 +4,8 @@ import type { AccountApiOptions } from './account-api.js';
 import type { ConnectionState } from './client-events.js';
 import { ParleyClientError } from './http-api.js';
 import type { SignedIn } from './http-client.js';
-import { SocialApi } from './social-api.js';
+import type { InvitationFrame, JoinRequestFrame } from './group-types.js';
+import { GroupsApi } from './groups-api.js';
 import type { Transport, TransportConnection } from './transport.js';
 import { webSocketTransport, type WebSocketConstructor } from './websocket-transport.js';
 
@@ -69,7 +70,7 @@ const STOP_CODES = new Set<number>([CloseCodes.unauthorized, CloseCodes.loggedOu
  * conversation from its last seq, re-sends unacked messages with their original clientMsgId after a
  * reconnect (the server dedupes), and emits each message exactly once in order.
  */
-export class ParleyClient extends SocialApi {
+export class ParleyClient extends GroupsApi {
   private conn: TransportConnection | undefined;
   private stateValue: ConnectionState = 'idle';
   private readonly positions = new Map<string, number>();
@@ -264,7 +265,7 @@ export class ParleyClient extends SocialApi {
     }, delay);
   }
 
-  private onFrame(frame: ServerFrame): void {
+  private onFrame(frame: ServerFrame | InvitationFrame | JoinRequestFrame): void {
     switch (frame.type) {
       case 'ready':
         this.attempts = 0;
@@ -290,9 +291,12 @@ export class ParleyClient extends SocialApi {
         entry.reject(new ParleyClientError(frame.code, frame.message));
         return;
       }
-      case 'conversation':
-        if (frame.event === 'left' && frame.members?.some((m) => m.id === this.user?.id)) this.positions.delete(frame.conversation);
+      case 'conversation': {
+        // Left, or removed: nothing more arrives, so stop resuming it (a dissolved group's history stays readable).
+        const event: string = frame.event;
+        if ((event === 'left' && frame.members?.some((m) => m.id === this.user?.id)) || event === 'removed') this.positions.delete(frame.conversation);
         return this.emit('conversation', frame);
+      }
       case 'room.presence':
         return this.emit('room.presence', frame);
       case 'resumed':
@@ -309,6 +313,10 @@ export class ParleyClient extends SocialApi {
         return this.emit('remark', frame);
       case 'profile':
         return this.emit('profile', frame);
+      case 'invitation':
+        return this.emit('invitation', frame);
+      case 'join_request':
+        return this.emit('join_request', frame);
       case 'pong':
         return;
     }
