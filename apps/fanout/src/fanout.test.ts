@@ -126,3 +126,40 @@ test('fanout quarantines an event it cannot decode, delivers the ones after it, 
     await rm(dir, { recursive: true, force: true });
   }
 });
+
+test("fanout routes with what the fold drops (an answered invitation's inviter), and a removal from a room updates its presence", async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'parley-fanout-groups-'));
+  const log = await EmbeddedLog.open({ dir });
+  const presence = new MemoryPresence({ ttlMs: 10_000 });
+  const handed: Delivery[] = [];
+  const fanout = new Fanout({ log, presence, logger: silentLogger, roomPresenceDelayMs: 10, deliver: async (_gateway, batch) => void handed.push(...batch) });
+  try {
+    await log.createTopics([{ name: Topics.events, partitions: 1 }]);
+    for (const u of ['ua', 'ub', 'ud']) await presence.connect({ userId: u, gatewayId: 'gw1', connectionId: `gw1/${u}` });
+    const producer = log.producer();
+    const put = (e: ParleyEvent) => producer.send(Topics.events, [{ key: e.stream, value: eventCodec.encode(e) }]);
+    await fanout.start();
+    await put(ev('g.1', 0, { type: 'ConversationCreated', kind: 'group', name: 'G', createdBy: 'ua', members: [a, b], joinPolicy: 'invite' }));
+    await put(ev('g.1', 0, { type: 'MembersInvited', invitees: [{ userId: 'ud', username: 'd', stream: 'u.d' }], friendsOnly: true }));
+    await put(ev('g.1', 0, { type: 'InvitationChecked', userId: 'ud', allowed: true, reason: '' }));
+    await put({ ...ev('g.1', 0, { type: 'InvitationAnswered', userId: 'ud', username: 'd', accepted: false }), actor: { userId: 'ud', username: 'd' } });
+    const invitations = () => handed.filter((d) => d.frame.type === 'invitation').map((d) => ({ frame: d.frame, userIds: d.userIds }));
+    const invitation = (event: string, more = {}) => ({ frame: { type: 'invitation', event, conversation: 'g.1', name: 'G', invitedBy: { id: 'ua', username: 'a' }, ...more }, userIds: ['ud'] });
+    await eventually(() => assert.deepEqual(invitations(), [invitation('received'), invitation('answered', { accepted: false })]));
+
+    await put(ev('r.lobby', 0, { type: 'ConversationCreated', kind: 'room', name: 'lobby', createdBy: 'ua', members: [a, b] }));
+    const entry = JSON.stringify({ event: 'removed', target: { id: 'ub', username: 'b' }, ban: false, actor: { id: 'ua', username: 'a' } });
+    await put(ev('r.lobby', 1, { type: 'MessageSent', id: 'm1', senderId: 'ua', senderName: 'a', clientMsgId: '', kind: 'system', content: entry }, { gatewayId: 'gw1', connectionId: 'gw1/ua' }));
+    await put(ev('r.lobby', 1, { type: 'MemberRemoved', userId: 'ub', username: 'b', ban: false }));
+    const counts = () => handed.filter((d) => d.frame.type === 'room.presence').map((d) => (d.frame as unknown as { members: number }).members);
+    await eventually(() => assert.equal(counts().at(-1), 1));
+    const system = handed.find((d) => d.frame.type === 'message');
+    assert.deepEqual([...(system?.userIds ?? [])].sort(), ['ua', 'ub']);
+    assert.equal(system?.origin, undefined, 'no ack for a system entry, even with an origin');
+  } finally {
+    await fanout.close();
+    await presence.close();
+    await log.close();
+    await rm(dir, { recursive: true, force: true });
+  }
+});

@@ -2,7 +2,7 @@ import { ConsumerHealth, type DeliverToGateway, type Delivery, type EventLog, ty
 import { eventCodec } from '@parley/schemas';
 import { PartitionStates, Topics, type ConversationState } from '@parley/domain';
 import type { RoomPresenceFrame } from '@parley/protocol';
-import { routeEvent } from './route-event.js';
+import { priorFacts, routeEvent } from './route-event.js';
 import { inSpan, injectTrace, reportQuarantined } from '@parley/telemetry';
 
 export interface FanoutOptions {
@@ -86,10 +86,11 @@ export class Fanout {
       let event;
       try {
         event = eventCodec.decode(record.value);
+        const prior = priorFacts(event, state);
         state.apply(event);
         const routed = event;
         await inSpan('fanout.route', record.headers, () => {
-          const delivery = routeEvent(routed, state);
+          const delivery = routeEvent(routed, state, prior);
           if (!delivery) return;
           const issuedAt = Number(record.headers['parley-issued-at']);
           deliveries.push({ ...delivery, trace: injectTrace(), ...(issuedAt > 0 ? { issuedAt } : {}) });
@@ -101,7 +102,7 @@ export class Fanout {
         this.states.advance(partition, record.offset + 1);
       }
       const conversation = state.conversations.get(event.stream);
-      if (conversation?.kind === 'room' && ['ConversationCreated', 'MembersJoined', 'MemberLeft'].includes(event.payload.type)) {
+      if (conversation?.kind === 'room' && ['ConversationCreated', 'MembersJoined', 'MemberLeft', 'MemberRemoved'].includes(event.payload.type)) {
         this.scheduleRoomPresence(conversation);
       }
     }

@@ -1,8 +1,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { StreamState } from '@parley/domain';
-import type { ParleyEvent } from '@parley/schemas';
-import { routeEvent } from './route-event.js';
+import { StreamState, decide, type DecideContext } from '@parley/domain';
+import type { Delivery } from '@parley/core';
+import type { ConversationFrame, ErrorFrame, JoinRequestFrame, MessageFrame, SystemEntry } from '@parley/protocol';
+import type { Actor, CommandPayload, ParleyEvent } from '@parley/schemas';
+import { priorFacts, routeEvent } from './route-event.js';
 
 const cancelled = (reason: string): ParleyEvent => ({
   eventId: `e-${reason}`,
@@ -40,4 +42,143 @@ test("a profile's update reaches its own connections and its friends', nobody el
   assert.deepEqual(routeEvent(update, state)?.userIds, ['ualice', 'ubob']);
   const privacy = on({ type: 'PrivacyChanged', profileId: 'ualice', directFrom: 'friends' });
   assert.deepEqual(routeEvent(privacy, state)?.userIds, ['ualice'], 'a privacy change is the profile\'s own');
+});
+
+/**
+ * A group driven through the real decider, each event folded and routed the way Fanout does it
+ * (priorFacts, apply, routeEvent): the deliveries line up with the events of each command.
+ */
+function group() {
+  const state = new StreamState({ dedupeWindow: 0 });
+  let id = 0;
+  const ctx: DecideContext = { now: 1_000, newId: () => `id${++id}`, limits: { maxMembers: 10, maxAdmins: 5, maxNotices: 5, maxInviteLinks: 5 } };
+  const origin = { gatewayId: 'gw1', connectionId: 'gw1/1' };
+  return (actor: Actor, payload: CommandPayload, stream = 'g.1'): Array<{ event: ParleyEvent; delivery: Delivery | undefined }> => {
+    const events = decide({ commandId: `c${++id}`, stream, issuedAt: 1, actor, origin, payload }, state, ctx);
+    return events.map((event) => {
+      const prior = priorFacts(event, state);
+      state.apply(event);
+      return { event, delivery: routeEvent(event, state, prior) };
+    });
+  };
+}
+
+const alice = { userId: 'ua', username: 'alice' };
+const bob = { userId: 'ub', username: 'bob' };
+const carol = { userId: 'uc', username: 'carol' };
+const dan = { userId: 'ud', username: 'dan' };
+const sorted = (d: Delivery | undefined) => [...(d?.userIds ?? [])].sort();
+const entryOf = (d: Delivery | undefined) => JSON.parse((d?.frame as MessageFrame).content) as SystemEntry;
+
+test('a removed member gets the entry announcing it, then a removed frame, then nothing; entries are never acked', () => {
+  const run = group();
+  run(alice, { type: 'CreateConversation', kind: 'group', name: 'G', members: [alice, bob, carol], joinPolicy: 'open' });
+  const [entry, removed, ...rest] = run(alice, { type: 'RemoveMember', userId: 'ub', ban: true });
+  assert.equal(rest.length, 0);
+  assert.equal(entry?.event.payload.type, 'MessageSent');
+  assert.deepEqual(sorted(entry?.delivery), ['ua', 'ub', 'uc'], 'the removed member reads their removal');
+  assert.equal(entry?.delivery?.origin, undefined, 'a system entry is not the actor\'s message: no ack');
+  assert.deepEqual([entry?.delivery?.conversation, entry?.delivery?.seq], ['g.1', 1], 'sequenced like any message (gapless per connection)');
+  assert.equal((entry?.delivery?.frame as MessageFrame).kind, 'system');
+  assert.deepEqual(entryOf(entry?.delivery), { event: 'removed', target: { id: 'ub', username: 'bob' }, ban: true, actor: { id: 'ua', username: 'alice' } });
+  assert.equal(removed?.event.seq, 1, "the removal's seq is its entry's: where bob's history ends");
+  assert.deepEqual(removed?.delivery?.userIds, ['ub'], 'the others learnt it from the entry');
+  assert.deepEqual(removed?.delivery?.frame, { type: 'conversation', event: 'removed', conversation: 'g.1', kind: 'group', name: 'G', members: [{ id: 'ub', username: 'bob' }], lastSeq: 1 });
+
+  const [message] = run(alice, { type: 'SendMessage', clientMsgId: 'm1', kind: 'text', content: 'hi' });
+  assert.deepEqual(sorted(message?.delivery), ['ua', 'uc']);
+  assert.equal(message?.delivery?.origin?.frame.type, 'ack', 'a message is acked as before');
+});
+
+test('leaving: the leaver gets the entry and the left frame; the last member leaving dissolves the group', () => {
+  const run = group();
+  run(alice, { type: 'CreateConversation', kind: 'group', name: 'G', members: [alice, bob], joinPolicy: 'open' });
+  const [entry, left] = run(bob, { type: 'LeaveConversation', reason: '' });
+  assert.deepEqual(sorted(entry?.delivery), ['ua', 'ub']);
+  assert.deepEqual([(left?.delivery?.frame as ConversationFrame).event, sorted(left?.delivery)], ['left', ['ua', 'ub']]);
+  const last = run(alice, { type: 'LeaveConversation', reason: '' });
+  assert.deepEqual(last.map((x) => x.event.payload.type), ['MessageSent', 'MemberLeft', 'ConversationDissolved']);
+  assert.deepEqual(last[2]?.delivery?.userIds, [], 'nobody is left to tell');
+});
+
+test('updated and dissolved reach every member; changes told by their entry alone route nothing else', () => {
+  const run = group();
+  run(alice, { type: 'CreateConversation', kind: 'group', name: 'G', members: [alice, bob, carol], joinPolicy: 'open' });
+  const settings = { avatar: '', description: 'ours', joinPolicy: 'open', invitePolicy: 'friends', muteAll: false };
+  const [entry, updated] = run(alice, { type: 'UpdateGroup', name: 'Team', ...settings });
+  assert.deepEqual(entryOf(entry?.delivery).changes, { name: 'Team', description: 'ours' });
+  assert.deepEqual(sorted(updated?.delivery), ['ua', 'ub', 'uc']);
+  assert.deepEqual(updated?.delivery?.frame, { type: 'conversation', event: 'updated', conversation: 'g.1', kind: 'group', name: 'Team', lastSeq: 1 });
+
+  const quiet: CommandPayload[] = [
+    { type: 'SetMemberRole', userId: 'ub', role: 'admin' },
+    { type: 'MuteMember', userId: 'uc', until: 5_000 },
+    { type: 'PostNotice', noticeId: '', text: 'Be nice' },
+    { type: 'CreateInviteLink', code: 'abc', expiresAt: 9_000, maxUses: 0 },
+    { type: 'RevokeInviteLink', code: 'abc' },
+    { type: 'TransferOwnership', userId: 'ub' },
+  ];
+  let noticeId = '';
+  for (const payload of quiet) {
+    const routed = run(alice, payload);
+    for (const { event } of routed) if (event.payload.type === 'NoticePosted') noticeId = event.payload.noticeId;
+    assert.ok(routed.length > 0 && routed.every((x) => x.event.payload.type !== 'CommandRejected'), payload.type);
+    for (const { event, delivery } of routed) {
+      if (event.payload.type === 'MessageSent') assert.deepEqual(sorted(delivery), ['ua', 'ub', 'uc'], `${payload.type}: its entry reaches everyone`);
+      else assert.equal(delivery, undefined, `${event.payload.type} routes nothing of its own`);
+    }
+  }
+  const [ack] = run(carol, { type: 'AckNotice', noticeId });
+  assert.deepEqual([ack?.event.payload.type, ack?.delivery], ['NoticeAcknowledged', undefined]);
+
+  const [, dissolved] = run(bob, { type: 'DissolveConversation', reason: '' });
+  assert.deepEqual(sorted(dissolved?.delivery), ['ua', 'ub', 'uc'], 'members stay members of a dissolved group');
+  assert.equal((dissolved?.delivery?.frame as ConversationFrame).event, 'dissolved');
+  const [refused] = run(carol, { type: 'SendMessage', clientMsgId: 'm', kind: 'text', content: 'hi' });
+  assert.deepEqual((refused?.delivery?.frame as ErrorFrame).code, 'dissolved');
+});
+
+test('an invitation reaches the invitee once checked and when answered; join requests reach the owner and admins', () => {
+  const run = group();
+  run(alice, { type: 'CreateConversation', kind: 'group', name: 'G', members: [alice, bob, carol], joinPolicy: 'approval' });
+  run(alice, { type: 'SetMemberRole', userId: 'uc', role: 'admin' });
+  const [invited] = run(bob, { type: 'InviteMembers', invitees: [{ ...dan, stream: 'u.dan' }, { userId: 'ue', username: 'eve', stream: 'u.eve' }] });
+  assert.deepEqual([invited?.event.payload.type, invited?.delivery], ['MembersInvited', undefined], 'nothing before the invitee\'s stream took it');
+  const [refused] = run(bob, { type: 'ConfirmInvitation', userId: 'ue', allowed: false, reason: 'not_friends' });
+  assert.deepEqual([refused?.event.payload.type, refused?.delivery], ['InvitationChecked', undefined]);
+  const [checked] = run(bob, { type: 'ConfirmInvitation', userId: 'ud', allowed: true, reason: '' });
+  assert.deepEqual(checked?.delivery, { frame: { type: 'invitation', event: 'received', conversation: 'g.1', name: 'G', invitedBy: { id: 'ub', username: 'bob' } }, userIds: ['ud'] });
+
+  // bob is no admin and the group wants approval: dan's acceptance becomes a request.
+  const [answered, requested] = run(dan, { type: 'AnswerInvitation', accept: true });
+  assert.deepEqual(answered?.delivery, { frame: { type: 'invitation', event: 'answered', conversation: 'g.1', name: 'G', invitedBy: { id: 'ub', username: 'bob' }, accepted: true }, userIds: ['ud'] });
+  assert.deepEqual(requested?.delivery?.frame, { type: 'join_request', event: 'requested', conversation: 'g.1', name: 'G', user: { id: 'ud', username: 'dan' }, note: '' });
+  assert.deepEqual(sorted(requested?.delivery), ['ua', 'uc'], 'the owner and the admins');
+
+  const [approved, joined, entry] = run(carol, { type: 'AnswerJoinRequest', userId: 'ud', approve: true });
+  assert.deepEqual(approved?.delivery?.frame, { type: 'join_request', event: 'answered', conversation: 'g.1', name: 'G', user: { id: 'ud', username: 'dan' }, approved: true });
+  assert.deepEqual(sorted(approved?.delivery), ['ua', 'uc', 'ud'], 'the requester too');
+  assert.deepEqual([(joined?.delivery?.frame as ConversationFrame).event, sorted(joined?.delivery)], ['joined', ['ua', 'ub', 'uc', 'ud']]);
+  assert.deepEqual([entryOf(entry?.delivery).via, sorted(entry?.delivery)], ['request', ['ua', 'ub', 'uc', 'ud']]);
+
+  const [asked] = run({ userId: 'uf', username: 'fay' }, { type: 'JoinConversation', kind: 'group', note: 'hello' });
+  assert.deepEqual([(asked?.delivery?.frame as JoinRequestFrame).note, sorted(asked?.delivery)], ['hello', ['ua', 'uc']]);
+  const [no] = run(alice, { type: 'AnswerJoinRequest', userId: 'uf', approve: false });
+  assert.deepEqual([(no?.delivery?.frame as JoinRequestFrame).approved, sorted(no?.delivery)], [false, ['ua', 'uc', 'uf']]);
+});
+
+test('a declined invitation tells the invitee; a group invitation checked on an account stream routes nothing', () => {
+  const run = group();
+  run(alice, { type: 'CreateConversation', kind: 'group', name: 'G', members: [alice], joinPolicy: 'invite' });
+  run(alice, { type: 'InviteMembers', invitees: [{ ...dan, stream: 'u.dan' }] });
+  run(alice, { type: 'ConfirmInvitation', userId: 'ud', allowed: true, reason: '' });
+  const [declined, ...rest] = run(dan, { type: 'AnswerInvitation', accept: false });
+  assert.equal(rest.length, 0);
+  assert.deepEqual(declined?.delivery?.frame, { type: 'invitation', event: 'answered', conversation: 'g.1', name: 'G', invitedBy: { id: 'ua', username: 'alice' }, accepted: false });
+  const state = new StreamState({ dedupeWindow: 0 });
+  const onAccount: ParleyEvent = {
+    eventId: 'e', stream: 'u.dan', seq: 0, ts: 1, commandId: 'c', actor: alice, origin: null,
+    payload: { type: 'GroupInvitationChecked', conversation: 'g.1', inviteeId: 'ud', inviterId: 'ua', allowed: true, reason: '' },
+  };
+  assert.equal(routeEvent(onAccount, state), undefined);
 });

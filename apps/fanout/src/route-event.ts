@@ -1,17 +1,48 @@
 import type { Delivery } from '@parley/core';
 import type { ParleyEvent } from '@parley/schemas';
 import type { ConversationState, StreamState } from '@parley/domain';
-import type { AckFrame, BlockFrame, ConversationFrame, ErrorFrame, FriendFrame, MessageFrame, ProfileFrame, RemarkFrame, SessionRevokedFrame, SettingsFrame } from '@parley/protocol';
+import {
+  SYSTEM_KIND,
+  type AckFrame,
+  type BlockFrame,
+  type ConversationFrame,
+  type ErrorFrame,
+  type FriendFrame,
+  type InvitationFrame,
+  type JoinRequestFrame,
+  type MessageFrame,
+  type ProfileFrame,
+  type RemarkFrame,
+  type SessionRevokedFrame,
+  type SettingsFrame,
+} from '@parley/protocol';
 
 /** Most members listed in a conversation frame; clients page the rest over HTTP. */
 export const MAX_LISTED_MEMBERS = 200;
 
 /**
- * Who gets what for one event, after the event has been applied to `state`. The origin connection (the
- * one that sent the command) gets the ack or the error; everyone else gets the fact.
- * Returns undefined for events nobody online needs (account events).
+ * What folding an event forgets that routing it needs: read by `priorFacts` from the state just before
+ * the event is applied. Today only an invitation's inviter (InvitationAnswered drops the invitation).
  */
-export function routeEvent(event: ParleyEvent, state: StreamState, left?: { userId: string }): Delivery | undefined {
+export interface PriorFacts {
+  readonly inviter?: { id: string; username: string };
+}
+
+/** The facts of `state` that applying `event` is about to drop; call it before `state.apply(event)`. */
+export function priorFacts(event: ParleyEvent, state: StreamState): PriorFacts | undefined {
+  if (event.payload.type !== 'InvitationAnswered') return undefined;
+  const invitation = state.conversations.get(event.stream)?.invitations[event.payload.userId];
+  return invitation ? { inviter: { id: invitation.by, username: invitation.byName } } : undefined;
+}
+
+/**
+ * Who gets what for one event, after the event has been applied to `state` (`prior`: what the apply
+ * dropped, from `priorFacts`). The origin connection (the one that sent the command) gets the ack or the
+ * error; everyone else gets the fact. Returns undefined for events nobody online needs: account
+ * bookkeeping, and group changes whose system entry (a `message` of kind "system") already tells the
+ * members.
+ */
+export function routeEvent(event: ParleyEvent, state: StreamState, prior?: PriorFacts): Delivery | undefined {
   const p = event.payload;
   const conversation = state.conversations.get(event.stream);
   const origin = event.origin;
@@ -29,13 +60,15 @@ export function routeEvent(event: ParleyEvent, state: StreamState, left?: { user
         kind: p.kind,
         content: p.content,
       };
+      // A system entry is in the timeline like a message, but nobody sent it as one: no ack. It is folded
+      // before the MemberRemoved / MemberLeft that follows it, so a departing member gets it too.
       const ack: AckFrame = { type: 'ack', conversation: event.stream, clientMsgId: p.clientMsgId, id: p.id, seq: event.seq, ts: event.ts };
       return {
         frame,
         userIds: [...conversation.members.keys()],
         conversation: event.stream,
         seq: event.seq,
-        ...(origin ? { origin: { connectionId: origin.connectionId, frame: ack } } : {}),
+        ...(origin && p.kind !== SYSTEM_KIND ? { origin: { connectionId: origin.connectionId, frame: ack } } : {}),
       };
     }
     case 'CommandDuplicate': {
@@ -67,9 +100,38 @@ export function routeEvent(event: ParleyEvent, state: StreamState, left?: { user
       if (!conversation) return undefined;
       return {
         frame: conversationFrame(conversation, 'left', [{ id: p.userId, username: p.username }]),
-        userIds: [...conversation.members.keys(), left?.userId ?? p.userId],
+        userIds: [...conversation.members.keys(), p.userId],
       };
     }
+    case 'MemberRemoved':
+      // Only the removed member: the others learn it from the system entry just before. Nothing of the
+      // conversation reaches the removed member after this frame.
+      if (!conversation) return undefined;
+      return { frame: conversationFrame(conversation, 'removed', [{ id: p.userId, username: p.username }]), userIds: [p.userId] };
+    case 'ConversationDissolved':
+    case 'GroupUpdated':
+      // After a dissolution the members stay members (they read the history); `updated` carries the new name.
+      if (!conversation) return undefined;
+      return { frame: conversationFrame(conversation, p.type === 'GroupUpdated' ? 'updated' : 'dissolved'), userIds: [...conversation.members.keys()] };
+    case 'InvitationChecked': {
+      // Only a checked invitation is the invitee's to see. Gone already (answered since: a redelivered
+      // batch folded again), there is nothing left to announce.
+      const invitation = conversation?.invitations[p.userId];
+      if (!conversation || !p.allowed || !invitation?.checked) return undefined;
+      return invitationTo(p.userId, { event: 'received', conversation: conversation.id, name: conversation.name, invitedBy: ref(invitation.by, invitation.byName) });
+    }
+    case 'InvitationAnswered':
+      // Tells the invitee's other devices the invitation is settled. Without the inviter (a redelivered
+      // batch, folded already) the frame is skipped: clients refresh their invitations over HTTP.
+      if (!conversation || !prior?.inviter) return undefined;
+      return invitationTo(p.userId, { event: 'answered', conversation: conversation.id, name: conversation.name, invitedBy: prior.inviter, accepted: p.accepted });
+    case 'JoinRequested':
+      if (!conversation) return undefined;
+      return joinRequest(conversation, { event: 'requested', user: ref(p.userId, p.username), note: p.note });
+    case 'JoinRequestAnswered':
+      // The requester is not a member yet (an approval's MembersJoined follows): they are told here.
+      if (!conversation) return undefined;
+      return joinRequest(conversation, { event: 'answered', user: ref(p.userId, p.username), approved: p.approved }, p.userId);
     case 'ReadMarked': {
       if (!conversation) return undefined;
       const frame: ConversationFrame = { ...conversationFrame(conversation, 'read'), readSeq: p.readSeq };
@@ -128,6 +190,19 @@ export function routeEvent(event: ParleyEvent, state: StreamState, left?: { user
     case 'LoginDeleted':
     case 'DirectApproved':
     case 'DirectBlockChanged':
+    // Group changes whose system entry tells every member (the entry is the live frame); the invitee
+    // hears of an invitation only once their stream took it (InvitationChecked); invite links and notice
+    // acknowledgements show through the HTTP API.
+    case 'MemberRoleChanged':
+    case 'OwnershipTransferred':
+    case 'MemberUnbanned':
+    case 'MemberMuted':
+    case 'NoticePosted':
+    case 'NoticeAcknowledged':
+    case 'MembersInvited':
+    case 'InviteLinkCreated':
+    case 'InviteLinkRevoked':
+    case 'GroupInvitationChecked':
       return undefined;
     default: {
       const unreachable: never = p;
@@ -149,6 +224,18 @@ function friend(fields: Omit<FriendFrame, 'type'>, userIds: string[]): Delivery 
 function profile(fields: Omit<ProfileFrame, 'type'>, alsoTo: readonly string[] = []): Delivery {
   const frame: ProfileFrame = { type: 'profile', ...fields };
   return { frame, userIds: [fields.id, ...alsoTo] };
+}
+
+function invitationTo(inviteeId: string, fields: Omit<InvitationFrame, 'type'>): Delivery {
+  const frame: InvitationFrame = { type: 'invitation', ...fields };
+  return { frame, userIds: [inviteeId] };
+}
+
+/** To the people who answer requests (the owner and the admins), and `alsoTo`. */
+function joinRequest(conversation: ConversationState, fields: Omit<JoinRequestFrame, 'type' | 'conversation' | 'name'>, alsoTo?: string): Delivery {
+  const frame: JoinRequestFrame = { type: 'join_request', conversation: conversation.id, name: conversation.name, ...fields };
+  const runners = [conversation.ownerId, ...Object.keys(conversation.admins)].filter((id) => conversation.members.has(id));
+  return { frame, userIds: [...new Set(alsoTo === undefined ? runners : [...runners, alsoTo])] };
 }
 
 function conversationFrame(

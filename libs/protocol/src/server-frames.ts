@@ -54,18 +54,32 @@ export type MessageFrame = Static<typeof MessageFrame>;
 export const ConversationFrame = Type.Object(
   {
     type: Type.Literal('conversation'),
-    /** What happened: the user was added to a conversation, someone joined or left, or the user read up to a seq. */
-    event: Type.Union([Type.Literal('created'), Type.Literal('joined'), Type.Literal('left'), Type.Literal('read')]),
+    /**
+     * What happened: the user was added to a conversation, someone joined or left, the user read up to a
+     * seq, the user was removed from a group or room, it was dissolved, or its settings changed.
+     */
+    event: Type.Union(
+      [
+        Type.Literal('created'),
+        Type.Literal('joined'),
+        Type.Literal('left'),
+        Type.Literal('read'),
+        Type.Literal('removed'),
+        Type.Literal('dissolved'),
+        Type.Literal('updated'),
+      ],
+      { description: 'created, joined, left, read, removed (the user was removed), dissolved, updated (name or other settings changed)' },
+    ),
     conversation: ConversationId,
     kind: Type.Union([Type.Literal('direct'), Type.Literal('group'), Type.Literal('room')]),
-    name: Type.String({ description: 'group or room name ("" for direct conversations)' }),
-    members: Type.Optional(Type.Array(UserRef, { maxItems: 200, description: 'created: the initial members; joined: who joined; left: who left' })),
+    name: Type.String({ description: 'group or room name ("" for direct conversations); for updated, the new name' }),
+    members: Type.Optional(Type.Array(UserRef, { maxItems: 200, description: 'created: the initial members; joined: who joined; left: who left; removed: the user removed' })),
     /** For 'read': the reader's new read watermark. */
     readSeq: Type.Optional(Type.Integer({ minimum: 0, maximum: MAX_SEQ, description: "for read: the reader's new read watermark" })),
     /** The conversation's last message seq when this happened. */
     lastSeq: Type.Integer({ minimum: 0, description: "the conversation's last message seq when this happened" }),
   },
-  { title: 'conversation', description: 'A change to a conversation the user is (or was, for left) a member of.' },
+  { title: 'conversation', description: 'A change to a conversation the user is (or was, for left and removed) a member of.' },
 );
 export type ConversationFrame = Static<typeof ConversationFrame>;
 
@@ -203,6 +217,33 @@ export const ProfileFrame = Type.Object(
 );
 export type ProfileFrame = Static<typeof ProfileFrame>;
 
+export const InvitationFrame = Type.Object(
+  {
+    type: Type.Literal('invitation'),
+    event: lit(['received', 'answered'] as const, 'received: the user was invited to a group (and may accept); answered: the user accepted or declined (on any of their devices)'),
+    conversation: ConversationId,
+    name: Type.String({ description: "the group's name" }),
+    invitedBy: UserRef,
+    accepted: Type.Optional(Type.Boolean({ description: 'answered only: whether the user accepted' })),
+  },
+  { title: 'invitation', description: "An invitation to a group, sent to the invitee's connections only." },
+);
+export type InvitationFrame = Static<typeof InvitationFrame>;
+
+export const JoinRequestFrame = Type.Object(
+  {
+    type: Type.Literal('join_request'),
+    event: lit(['requested', 'answered'] as const, 'requested: `user` asks to join; answered: an admin approved or refused the request'),
+    conversation: ConversationId,
+    name: Type.String({ description: "the group's name" }),
+    user: UserRef,
+    note: Type.Optional(Type.String({ description: "requested only: the requester's note" })),
+    approved: Type.Optional(Type.Boolean({ description: 'answered only: whether the request was approved' })),
+  },
+  { title: 'join_request', description: "A request to join a group, sent to its owner and admins (answered: the requester's connections too)." },
+);
+export type JoinRequestFrame = Static<typeof JoinRequestFrame>;
+
 /** Every server frame by its `type`. */
 export const SERVER_FRAMES = {
   ready: ReadyFrame,
@@ -220,10 +261,12 @@ export const SERVER_FRAMES = {
   settings: SettingsFrame,
   remark: RemarkFrame,
   profile: ProfileFrame,
+  invitation: InvitationFrame,
+  join_request: JoinRequestFrame,
 } as const;
 
 export const ServerFrame = Type.Union(
-  [ReadyFrame, AckFrame, MessageFrame, ConversationFrame, RoomPresenceFrame, ResumedFrame, ErrorFrame, PongFrame, FriendFrame, BlockFrame, SettingsFrame, RemarkFrame, ProfileFrame],
+  [ReadyFrame, AckFrame, MessageFrame, ConversationFrame, RoomPresenceFrame, ResumedFrame, ErrorFrame, PongFrame, FriendFrame, BlockFrame, SettingsFrame, RemarkFrame, ProfileFrame, InvitationFrame, JoinRequestFrame],
   { title: 'server frame' },
 );
 export type ServerFrame = Static<typeof ServerFrame>;

@@ -19,7 +19,7 @@ test('the published schema is strict JSON Schema and every example frame in docs
   const ajv = new Ajv({ strict: true, unicodeRegExp: true });
   ajv.addSchema(protocolSchema(), 'protocol');
   const markdown = await readFile(new URL('docs/PROTOCOL.md', root), 'utf8');
-  const examples = [...markdown.matchAll(/```json\n([\s\S]*?)\n```/g)].map((m) => JSON.parse(m[1] ?? '') as { type: string });
+  const examples = [...markdown.matchAll(/```json\n([\s\S]*?)\n```/g)].map((m) => JSON.parse(m[1] ?? '') as { type?: string; event?: string });
   assert.ok(examples.length >= 12, `found only ${examples.length} JSON examples`);
   const names: Record<string, string> = {
     auth: 'AuthFrame',
@@ -40,15 +40,26 @@ test('the published schema is strict JSON Schema and every example frame in docs
     settings: 'SettingsFrame',
     remark: 'RemarkFrame',
     profile: 'ProfileFrame',
+    invitation: 'InvitationFrame',
+    join_request: 'JoinRequestFrame',
   };
   for (const example of examples) {
-    const name = names[example.type];
+    // An example without a `type` is a system entry (the content of a message of kind "system").
+    const name = example.type === undefined ? 'SystemEntry' : names[example.type];
     assert.ok(name, `example of unknown type ${example.type}`);
     const validate = ajv.getSchema(`protocol#/definitions/${name}`);
     assert.ok(validate, name);
     assert.ok(validate(example), `${JSON.stringify(example).slice(0, 80)}: ${ajv.errorsText(validate.errors)}`);
+    const message = example as { kind?: string; content?: string };
+    if (example.type === 'message' && message.kind === 'system') {
+      const entry = ajv.getSchema('protocol#/definitions/SystemEntry');
+      assert.ok(entry?.(JSON.parse(message.content ?? '')), `the content of a system message: ${ajv.errorsText(entry?.errors)}`);
+    }
   }
-  assert.deepEqual(new Set(examples.map((e) => e.type)), new Set(Object.keys(names)), 'every frame type has an example');
+  const frames = examples.filter((e) => e.type !== undefined);
+  assert.deepEqual(new Set(frames.map((e) => e.type)), new Set(Object.keys(names)), 'every frame type has an example');
+  const entries = new Set(examples.filter((e) => e.type === undefined).map((e) => e.event));
+  assert.ok(['joined', 'removed', 'updated'].every((e) => entries.has(e)), `system entry examples: ${[...entries].join(', ')}`);
 });
 
 test("docs/PROTOCOL.md's frame tables list exactly the declared fields, with the client frames' bounds", async () => {
