@@ -61,6 +61,30 @@ test('DirectApproved creates the direct conversation, as the requester', () => {
   ]);
 });
 
+test('MembersInvited asks each invitee\'s stream to check the invitation, as the inviter', () => {
+  const invited = event('g.1', alice, {
+    type: 'MembersInvited',
+    invitees: [
+      { userId: 'ub', username: 'bob', stream: B },
+      { userId: 'uc', username: 'carol', stream: accountStream('carol') },
+    ],
+    friendsOnly: true,
+  });
+
+  const check = (inviteeId: string) => ({ type: 'ReceiveGroupInvitation', conversation: 'g.1', inviteeId, inviterId: 'ua', inviterHandle: 'alice', friendsOnly: true });
+  assert.deepEqual(issued(friendsWorkflow(invited)), [
+    { commandId: 'wf:e1:0', stream: B, actor: alice, payload: check('ub') },
+    { commandId: 'wf:e1:1', stream: accountStream('carol'), actor: alice, payload: check('uc') },
+  ]);
+});
+
+test('GroupInvitationChecked confirms the invitation on the group, allowed or not, with the reason', () => {
+  for (const [allowed, reason] of [[true, ''], [false, 'not_friends']] as const) {
+    const checked = event(B, alice, { type: 'GroupInvitationChecked', conversation: 'g.1', inviteeId: 'ub', inviterId: 'ua', allowed, reason });
+    assert.deepEqual(issued(friendsWorkflow(checked)), [{ commandId: 'wf:e1:0', stream: 'g.1', actor: alice, payload: { type: 'ConfirmInvitation', userId: 'ub', allowed, reason } }]);
+  }
+});
+
 test('workflow commands carry the event\'s time, no origin, and ids derived from the event only', () => {
   const blocked = (eventId: string) => event(A, alice, { type: 'ProfileBlocked', profileId: 'ua', blockedId: 'ub', blockedStream: B }, eventId);
   const first = friendsWorkflow(blocked('e7'));
@@ -84,6 +108,12 @@ test('WORKFLOW_EVENTS names exactly the events that issue commands', () => {
     { type: 'FriendAdded', profileId: 'ua', friendId: 'ub', friendHandle: 'bob', requestId: 'r1' },
     { type: 'DirectBlockChanged', by: 'ua', other: 'ub', blocked: true },
     { type: 'CommandRejected', code: 'conflict', message: '', clientMsgId: '' },
+    { type: 'MembersInvited', invitees: [{ userId: 'ub', username: 'bob', stream: B }], friendsOnly: true },
+    { type: 'GroupInvitationChecked', conversation: 'g.1', inviteeId: 'ub', inviterId: 'ua', allowed: true, reason: '' },
+    { type: 'InvitationChecked', userId: 'ub', allowed: true, reason: '' },
+    { type: 'InvitationAnswered', userId: 'ub', username: 'bob', accepted: true },
+    { type: 'JoinRequested', userId: 'ub', username: 'bob', note: '', invitedBy: 'ua' },
+    { type: 'MembersJoined', members: [bob], code: '' },
   ];
   for (const payload of samples) {
     assert.equal(friendsWorkflow(event(A, alice, payload)).length > 0, WORKFLOW_EVENTS.has(payload.type), payload.type);
@@ -231,4 +261,47 @@ test('a blocker\'s own request to the profile they block, accepted: neither is f
   world.settle();
 
   assert.deepEqual(world.snapshot(), aliceBlocksBob);
+});
+
+// --- Group invitations: the group, the invitee's stream, the group again ------------------------------------
+
+const group = 'g.1';
+const createGroup = (invitePolicy: 'friends' | 'anyone') => (w: World) => {
+  w.client(alice, group, { type: 'CreateConversation', kind: 'group', name: 'G', members: [alice], joinPolicy: 'invite' });
+  if (invitePolicy === 'anyone') {
+    w.client(alice, group, { type: 'UpdateGroup', name: 'G', avatar: '', description: '', joinPolicy: 'invite', invitePolicy, muteAll: false });
+  }
+};
+const inviteBob = (w: World) => w.client(alice, group, { type: 'InviteMembers', invitees: [{ userId: 'ub', username: 'bob', stream: B }] });
+const bobBlocksAlice = (w: World) => w.client(bob, B, { type: 'BlockProfile', blockedId: 'ua', blockedStream: A });
+const answer = (w: World) => w.client(bob, group, { type: 'AnswerInvitation', accept: true });
+const outcomeOf = (events: ParleyEvent[]) => events.map((e) => (e.payload.type === 'CommandRejected' ? `rejected:${e.payload.code}` : e.payload.type));
+
+const invitationScenarios: Array<{ name: string; steps: Array<(w: World) => unknown>; answered: string[] }> = [
+  { name: 'a friend\'s invitation, checked by the invitee\'s stream, is answerable: accepting joins', steps: [...befriend, createGroup('friends'), inviteBob], answered: ['InvitationAnswered', 'MembersJoined', 'MessageSent'] },
+  { name: 'an invitation from someone not a friend, where the group wants friends, is dropped', steps: [createGroup('friends'), inviteBob], answered: ['rejected:not_found'] },
+  { name: 'an invitation from anyone, where the group lets members invite anyone, is answerable', steps: [createGroup('anyone'), inviteBob], answered: ['InvitationAnswered', 'MembersJoined', 'MessageSent'] },
+  { name: 'an invitation from a profile the invitee blocks is dropped, whatever the group\'s invite policy', steps: [bobBlocksAlice, createGroup('anyone'), inviteBob], answered: ['rejected:not_found'] },
+];
+
+for (const twice of [false, true]) {
+  for (const { name, steps, answered } of invitationScenarios) {
+    test(`${name}${twice ? ' (the workflow meeting every event twice)' : ''}`, () => {
+      const world = new World(twice);
+      for (const step of steps) step(world);
+      // Not checked yet: nothing to answer.
+      assert.deepEqual(outcomeOf(answer(world)), ['rejected:not_found']);
+      world.settle();
+
+      assert.deepEqual(outcomeOf(answer(world)), answered);
+      assert.equal(world.state.conversations.get(group)?.members.has('ub'), answered[0] === 'InvitationAnswered');
+    });
+  }
+}
+
+test('an invitation dropped by the invitee\'s stream can be made again once they are friends', () => {
+  const world = new World();
+  for (const step of [createGroup('friends'), inviteBob, settle, ...befriend, inviteBob, settle]) step(world);
+
+  assert.deepEqual(outcomeOf(answer(world)), ['InvitationAnswered', 'MembersJoined', 'MessageSent']);
 });

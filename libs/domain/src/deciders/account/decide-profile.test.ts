@@ -321,3 +321,47 @@ test('OpenDirect refused by a block and by friends-only privacy look the same: t
   then(byBlock, rejected('not_permitted'));
   assert.deepEqual(byBlock.map((e) => e.payload), byPrivacy.map((e) => e.payload));
 });
+
+// --- Group invitations, checked on the invitee's stream (the friends workflow's step) ------------------------
+
+/** The workflow's check of bob's invitation of Alice to g.1 (friendsOnly: the group's invite policy is friends). */
+const groupInvitation = (friendsOnly: boolean, inviteeId = alice.userId): CommandPayload => ({
+  type: 'ReceiveGroupInvitation',
+  conversation: 'g.1',
+  inviteeId,
+  inviterId: bob.userId,
+  inviterHandle: bob.username,
+  friendsOnly,
+});
+const invitationChecked = (allowed: boolean, reason: string) => [{ type: 'GroupInvitationChecked' as const, conversation: 'g.1', inviteeId: 'ua', inviterId: 'ub', allowed, reason }];
+
+test('ReceiveGroupInvitation: allowed from anyone when the group lets members invite anyone, from friends when it wants friends', () => {
+  then(when(given(...aliceWith()), onAlice(bob, groupInvitation(false))), invitationChecked(true, ''));
+  then(when(given(...aliceWith(friendAdded(bob))), onAlice(bob, groupInvitation(true))), invitationChecked(true, ''));
+});
+
+test('ReceiveGroupInvitation from someone not a friend, where the group wants friends: not allowed, not_friends', () => {
+  then(when(given(...aliceWith(friendAdded(carol))), onAlice(bob, groupInvitation(true))), invitationChecked(false, 'not_friends'));
+});
+
+test('ReceiveGroupInvitation from a profile the invitee blocks: not allowed, not_permitted', () => {
+  then(when(given(...aliceWith(blockedBy(bob))), onAlice(bob, groupInvitation(false))), invitationChecked(false, 'not_permitted'));
+  then(when(given(...aliceWith(blockedBy(bob))), onAlice(bob, groupInvitation(true))), invitationChecked(false, 'not_permitted'));
+});
+
+test('ReceiveGroupInvitation to no profile, a deleted one or another profile\'s id: not allowed, not_found', () => {
+  then(when(given(), onAlice(bob, groupInvitation(false))), invitationChecked(false, 'not_found'));
+  then(when(given(...aliceWith({ type: 'ProfileDeleted', profileId: 'ua', loginId: 'l-alice' })), onAlice(bob, groupInvitation(false))), invitationChecked(false, 'not_found'));
+  then(when(given(...aliceWith()), onAlice(bob, groupInvitation(false, carol.userId))), [
+    { type: 'GroupInvitationChecked', inviteeId: carol.userId, allowed: false, reason: 'not_found' },
+  ]);
+});
+
+test('ReceiveGroupInvitation is always a fact (the group waits for its answer), and changes nothing on the invitee\'s stream', () => {
+  const state = given(...aliceWith(friendAdded(bob)));
+  const before = JSON.stringify(state.accounts.get(A));
+  // The workflow issues it as the inviter; without an actor it is decided the same.
+  then(when(state, onAlice(null, groupInvitation(true))), invitationChecked(true, ''));
+  then(when(state, onAlice(bob, groupInvitation(true))), invitationChecked(true, ''));
+  assert.equal(JSON.stringify(state.accounts.get(A)), before);
+});

@@ -97,7 +97,8 @@ export function decideConversation(command: Command, conversation: ConversationS
       if (p.kind === SYSTEM_KIND) return reject('bad_request', 'Messages of kind "system" are written by the server only');
       if (conversation.dissolved) return reject('dissolved', 'The group is dissolved; nobody can send to it');
       if (blockers.length > 0) return blocked();
-      if ((conversation.mutedUntil[actor.userId] ?? 0) > now) return reject('muted', `An admin muted you here until ${new Date(conversation.mutedUntil[actor.userId]!).toISOString()}`);
+      // The owner is muted by nobody (a member muted before becoming the owner is not muted any more).
+      if (role !== 'owner' && (conversation.mutedUntil[actor.userId] ?? 0) > now) return reject('muted', `An admin muted you here until ${new Date(conversation.mutedUntil[actor.userId]!).toISOString()}`);
       if (conversation.muteAll && role === 'member') return reject('muted', 'Only admins may write here now');
       return accept({ type: 'MessageSent', id: newId(), senderId: actor.userId, senderName: actor.username, clientMsgId: p.clientMsgId, kind: p.kind, content: p.content });
     }
@@ -164,8 +165,9 @@ export function decideConversation(command: Command, conversation: ConversationS
       const left: EventPayload = { type: 'MemberLeft', userId: actor.userId, username: actor.username };
       if (role === 'owner' && !conversation.dissolved) {
         if (conversation.members.size > 1) return reject('forbidden', 'Transfer ownership before you leave (or dissolve the group)');
-        // The last member leaving: the group is dissolved with them.
-        return accept(system({ event: 'left' }), left, { type: 'ConversationDissolved', reason: 'last member left' });
+        // The last member leaving: the group is dissolved with them. A room stays (empty): anyone may
+        // join its name again, and dissolving it would take the name for good.
+        if (conversation.kind === 'group') return accept(system({ event: 'left' }), left, { type: 'ConversationDissolved', reason: 'last member left' });
       }
       return accept(system({ event: 'left' }), left);
     }
