@@ -4,6 +4,8 @@ import type {
   ConversationFrame,
   ErrorFrame,
   FriendFrame,
+  InvitationFrame,
+  JoinRequestFrame,
   MessageFrame,
   ProfileFrame,
   ReadyFrame,
@@ -11,7 +13,6 @@ import type {
   RoomPresenceFrame,
   SettingsFrame,
 } from '@parley/protocol';
-import type { InvitationFrame, JoinRequestFrame } from './group-types.js';
 
 export type ConnectionState = 'idle' | 'connecting' | 'open' | 'closed';
 

@@ -6,7 +6,8 @@ import { recordingFetch, type RecordedRequest } from './recording-fetch.js';
 
 const alice = { id: 'u1', username: 'alice' };
 const bob = { id: 'u2', username: 'bob' };
-const summary: ConversationSummary = {
+// role and dissolved are new in the summary; asserted so the test also builds against a protocol before them.
+const summary = {
   id: 'g.x',
   kind: 'group',
   name: 'Team',
@@ -16,7 +17,9 @@ const summary: ConversationSummary = {
   memberCount: 2,
   lastMessage: null,
   settings: { pinned: false, muteUntil: 0, hidden: false, remark: '' },
-};
+  role: 'owner',
+  dissolved: false,
+} as ConversationSummary;
 const notice: Notice = { id: 'n1', text: 'Read the rules', postedBy: alice, postedAt: 5, editedAt: 0, seq: 4 };
 const group: GroupDetails = {
   id: 'g.x',

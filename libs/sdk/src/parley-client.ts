@@ -4,7 +4,6 @@ import type { AccountApiOptions } from './account-api.js';
 import type { ConnectionState } from './client-events.js';
 import { ParleyClientError } from './http-api.js';
 import type { SignedIn } from './http-client.js';
-import type { InvitationFrame, JoinRequestFrame } from './group-types.js';
 import { GroupsApi } from './groups-api.js';
 import type { Transport, TransportConnection } from './transport.js';
 import { webSocketTransport, type WebSocketConstructor } from './websocket-transport.js';
@@ -265,7 +264,7 @@ export class ParleyClient extends GroupsApi {
     }, delay);
   }
 
-  private onFrame(frame: ServerFrame | InvitationFrame | JoinRequestFrame): void {
+  private onFrame(frame: ServerFrame): void {
     switch (frame.type) {
       case 'ready':
         this.attempts = 0;
@@ -293,8 +292,7 @@ export class ParleyClient extends GroupsApi {
       }
       case 'conversation': {
         // Left, or removed: nothing more arrives, so stop resuming it (a dissolved group's history stays readable).
-        const event: string = frame.event;
-        if ((event === 'left' && frame.members?.some((m) => m.id === this.user?.id)) || event === 'removed') this.positions.delete(frame.conversation);
+        if ((frame.event === 'left' && frame.members?.some((m) => m.id === this.user?.id)) || frame.event === 'removed') this.positions.delete(frame.conversation);
         return this.emit('conversation', frame);
       }
       case 'room.presence':
