@@ -120,7 +120,7 @@ const commandPayloads: { [K in CommandType]: Extract<CommandPayload, { type: K }
   PostNotice: { type: 'PostNotice', noticeId: '', text: 'hello' },
   AckNotice: { type: 'AckNotice', noticeId: 'n1' },
   InviteMembers: { type: 'InviteMembers', invitees: [{ userId: 'u2', username: 'b', stream: 'u.b' }] },
-  ConfirmInvitation: { type: 'ConfirmInvitation', userId: 'u2', allowed: true, reason: '' },
+  ConfirmInvitation: { type: 'ConfirmInvitation', userId: 'u2', inviterId: 'u1', allowed: true, reason: '' },
   AnswerInvitation: { type: 'AnswerInvitation', accept: true },
   AnswerJoinRequest: { type: 'AnswerJoinRequest', userId: 'u2', approve: true },
   CreateInviteLink: { type: 'CreateInviteLink', code: 'c0de', expiresAt: 9, maxUses: 0 },

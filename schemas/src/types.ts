@@ -73,7 +73,7 @@ export type CommandPayload =
   | { type: 'PostNotice'; noticeId: string; text: string }
   | { type: 'AckNotice'; noticeId: string }
   | { type: 'InviteMembers'; invitees: Invitee[] }
-  | { type: 'ConfirmInvitation'; userId: string; allowed: boolean; reason: string }
+  | { type: 'ConfirmInvitation'; userId: string; inviterId: string; allowed: boolean; reason: string }
   | { type: 'AnswerInvitation'; accept: boolean }
   | { type: 'AnswerJoinRequest'; userId: string; approve: boolean }
   | { type: 'CreateInviteLink'; code: string; expiresAt: number; maxUses: number }

@@ -88,8 +88,8 @@ export class StreamState {
         else delete c.admins[p.userId];
         return;
       case 'OwnershipTransferred':
-        // The old owner becomes an admin.
-        c.admins[p.fromId] = true;
+        // The old owner, if still a member, becomes an admin.
+        if (c.members.has(p.fromId)) c.admins[p.fromId] = true;
         delete c.admins[p.toId];
         c.ownerId = p.toId;
         return;

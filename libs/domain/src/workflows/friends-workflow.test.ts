@@ -81,7 +81,7 @@ test('MembersInvited asks each invitee\'s stream to check the invitation, as the
 test('GroupInvitationChecked confirms the invitation on the group, allowed or not, with the reason', () => {
   for (const [allowed, reason] of [[true, ''], [false, 'not_friends']] as const) {
     const checked = event(B, alice, { type: 'GroupInvitationChecked', conversation: 'g.1', inviteeId: 'ub', inviterId: 'ua', allowed, reason });
-    assert.deepEqual(issued(friendsWorkflow(checked)), [{ commandId: 'wf:e1:0', stream: 'g.1', actor: alice, payload: { type: 'ConfirmInvitation', userId: 'ub', allowed, reason } }]);
+    assert.deepEqual(issued(friendsWorkflow(checked)), [{ commandId: 'wf:e1:0', stream: 'g.1', actor: alice, payload: { type: 'ConfirmInvitation', userId: 'ub', inviterId: 'ua', allowed, reason } }]);
   }
 });
 

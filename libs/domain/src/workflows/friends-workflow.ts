@@ -60,7 +60,7 @@ export function friendsWorkflow(event: ParleyEvent): Command[] {
       }
       break;
     case 'GroupInvitationChecked':
-      issue(p.conversation, event.actor, { type: 'ConfirmInvitation', userId: p.inviteeId, allowed: p.allowed, reason: p.reason });
+      issue(p.conversation, event.actor, { type: 'ConfirmInvitation', userId: p.inviteeId, inviterId: p.inviterId, allowed: p.allowed, reason: p.reason });
       break;
     default:
       break;

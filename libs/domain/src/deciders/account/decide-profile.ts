@@ -30,8 +30,9 @@ export function decideProfile(command: Command, state: AccountState): Outcome {
     const checked = (allowed: boolean, reason: string): Outcome =>
       accept({ type: 'GroupInvitationChecked', conversation: p.conversation, inviteeId: p.inviteeId, inviterId: p.inviterId, allowed, reason });
     if (!profile || profile.deleted || profile.profileId !== p.inviteeId) return checked(false, 'not_found');
-    if (profile.blocked[p.inviterId]) return checked(false, 'not_permitted');
+    // Friendship first: a block ends a friendship, so a friends-only refusal does not reveal a block.
     if (p.friendsOnly && profile.friends[p.inviterId] === undefined) return checked(false, 'not_friends');
+    if (profile.blocked[p.inviterId]) return checked(false, 'not_permitted');
     return checked(true, '');
   }
   if (!profile || profile.deleted) return reject('not_found', 'No such profile');

@@ -157,17 +157,28 @@ export function decideConversation(command: Command, conversation: ConversationS
         if (Object.keys(conversation.joinRequests).length >= limits.maxMembers) return reject('limit_reached', 'Too many requests to join are waiting; try later');
         return accept({ type: 'JoinRequested', userId: actor.userId, username: actor.username, note: p.note ?? '', invitedBy: '' });
       }
-      return accept({ type: 'MembersJoined', members: [self], code: '' }, system({ event: 'joined', via: 'open', members: refs([self]) }));
+      const joined = [{ type: 'MembersJoined', members: [self], code: '' } as EventPayload, system({ event: 'joined', via: 'open', members: refs([self]) })];
+      // The first to join an emptied room owns it.
+      if (conversation.kind === 'room' && !conversation.members.has(conversation.ownerId)) {
+        joined.push(system({ event: 'owner', target: ref(self) }), { type: 'OwnershipTransferred', fromId: conversation.ownerId, toId: self.userId, toName: self.username });
+      }
+      return accept(...joined);
     }
     case 'LeaveConversation': {
       if (!conversation || !role) return reject('not_member', 'You are not a member of this conversation');
       if (conversation.kind === 'direct') return reject('bad_request', 'A direct conversation cannot be left');
       const left: EventPayload = { type: 'MemberLeft', userId: actor.userId, username: actor.username };
       if (role === 'owner' && !conversation.dissolved) {
+        if (conversation.kind === 'room') {
+          // An open room passes to its first admin, else its longest-standing member. An emptied room has
+          // no owner until someone joins it again (dissolving it would take its name for good).
+          const heir = roomHeir(conversation, actor.userId);
+          if (!heir) return accept(system({ event: 'left' }), left);
+          return accept(system({ event: 'left' }), left, system({ event: 'owner', target: ref(heir) }), { type: 'OwnershipTransferred', fromId: actor.userId, toId: heir.userId, toName: heir.username });
+        }
         if (conversation.members.size > 1) return reject('forbidden', 'Transfer ownership before you leave (or dissolve the group)');
-        // The last member leaving: the group is dissolved with them. A room stays (empty): anyone may
-        // join its name again, and dissolving it would take the name for good.
-        if (conversation.kind === 'group') return accept(system({ event: 'left' }), left, { type: 'ConversationDissolved', reason: 'last member left' });
+        // The last member leaving: the group is dissolved with them.
+        return accept(system({ event: 'left' }), left, { type: 'ConversationDissolved', reason: 'last member left' });
       }
       return accept(system({ event: 'left' }), left);
     }
@@ -201,7 +212,8 @@ function decideGroup(command: Command, c: ConversationState, actor: Actor, input
   // The workflow's step and the invitee's answer come from people who need not be members.
   if (p.type === 'ConfirmInvitation') {
     const invitation = c.invitations[p.userId];
-    if (!invitation || invitation.checked) return reject('conflict', 'Checked already');
+    // A late repeat of an earlier invitation's check (same invitee, another inviter) is not this one's.
+    if (!invitation || invitation.checked || invitation.by !== p.inviterId) return reject('conflict', 'Checked already');
     return accept({ type: 'InvitationChecked', userId: p.userId, allowed: p.allowed, reason: p.reason });
   }
   if (p.type === 'AnswerInvitation') {
@@ -310,7 +322,6 @@ function decideGroup(command: Command, c: ConversationState, actor: Actor, input
       if (fresh.length === 0) return reject('conflict', 'They are members, or invited, already');
       const banned = fresh.find((i) => c.banned[i.userId] !== undefined);
       if (banned) return reject('banned', `${banned.username} is banned from this group`);
-      if (fresh.some((i) => i.userId === actor.userId)) return reject('self_target', 'You are a member already');
       if (Object.keys(c.invitations).length + fresh.length > limits.maxMembers) return reject('limit_reached', 'Too many invitations are waiting; try later');
       return accept({ type: 'MembersInvited', invitees: fresh.map((i) => ({ userId: i.userId, username: i.username, stream: i.stream })), friendsOnly: c.invitePolicy === 'friends' });
     }
@@ -356,6 +367,14 @@ function systemEntry(by: Actor, entry: Omit<SystemEntry, 'actor'>, newId: () => 
     kind: SYSTEM_KIND,
     content: JSON.stringify({ ...entry, actor: { id: by.userId, username: by.username } }),
   };
+}
+
+/** Who owns a room its owner leaves: the first admin still in it, else the longest-standing other member. */
+function roomHeir(c: ConversationState, leaving: string): Member | undefined {
+  const admin = Object.keys(c.admins).find((id) => id !== leaving && c.members.has(id));
+  if (admin) return { userId: admin, username: c.members.get(admin)! };
+  for (const [userId, username] of c.members) if (userId !== leaving) return { userId, username };
+  return undefined;
 }
 
 function uniqueMembers(members: readonly Member[]): Member[] {

@@ -7,6 +7,7 @@ import type { DecideContext } from '../../decide.js';
 import type { StreamState } from '../../stream-state.js';
 import { accountStream } from '../../streams.js';
 import { also, given, on, rejected, testContext, then, when, type Fact } from '../given-when-then.js';
+import { roleOf } from './conversation-state.js';
 
 /*
  * The conversation decider's group and room rules (issue 11; /work/groups-contract.md "Semantics").
@@ -401,7 +402,8 @@ function roleMatrixMarkdown(): string {
     '- The owner leaving as the last member of a group dissolves it (`entry + MemberLeft + ConversationDissolved`).',
     '- Rooms have the same roles and moderation (kick, ban, mute, notices); their join policy is always `open`, their',
     '  name cannot change, and they take no invitations, invite links or direct adds (`bad_request`). The first',
-    '  joiner of a room is its owner. A room\'s last member leaving does not dissolve it (its name stays joinable).',
+    '  joiner of a room is its owner; an owner leaving a room passes it to its first admin, else its longest-standing',
+    '  member; an emptied room is not dissolved (its name stays joinable) and its next joiner owns it.',
     '- Muted members (`MuteMember`) are refused sends with `muted` until the mute ends; the owner is never muted.',
     '- An invitation is answerable (`AnswerInvitation`) only after the invitee\'s own stream took it (their blocks,',
     '  and friendship when the group\'s invite policy is `friends`). Accepting joins at once, unless the group needs',
@@ -844,7 +846,7 @@ test('an invitation not yet checked by the invitee\'s stream cannot be answered'
 test('ConfirmInvitation allowed=false drops the invitation; a second confirmation is a conflict', () => {
   const state = team();
   run(state, carol, { type: 'InviteMembers', invitees: [invitee(erin)] });
-  const confirm: CommandPayload = { type: 'ConfirmInvitation', userId: erin.userId, allowed: false, reason: 'not_friends' };
+  const confirm: CommandPayload = { type: 'ConfirmInvitation', userId: erin.userId, inviterId: carol.userId, allowed: false, reason: 'not_friends' };
   then(run(state, carol, confirm), [{ type: 'InvitationChecked', userId: erin.userId, allowed: false, reason: 'not_friends' }]);
   assert.equal(state.conversations.get(G)?.invitations[erin.userId], undefined);
   then(run(state, carol, confirm), rejected('conflict'));
@@ -856,8 +858,8 @@ test('ConfirmInvitation allowed=false drops the invitation; a second confirmatio
 test('accepting a checked invitation joins, with the inviter as the entry\'s actor', () => {
   const state = team(policy('invite'));
   run(state, carol, { type: 'InviteMembers', invitees: [invitee(erin)] });
-  then(run(state, carol, { type: 'ConfirmInvitation', userId: erin.userId, allowed: true, reason: '' }), [{ type: 'InvitationChecked', allowed: true }]);
-  then(run(state, carol, { type: 'ConfirmInvitation', userId: erin.userId, allowed: true, reason: '' }), rejected('conflict'));
+  then(run(state, carol, { type: 'ConfirmInvitation', userId: erin.userId, inviterId: carol.userId, allowed: true, reason: '' }), [{ type: 'InvitationChecked', allowed: true }]);
+  then(run(state, carol, { type: 'ConfirmInvitation', userId: erin.userId, inviterId: carol.userId, allowed: true, reason: '' }), rejected('conflict'));
 
   const events = run(state, erin, { type: 'AnswerInvitation', accept: true });
   then(events, [
@@ -1032,15 +1034,23 @@ test('a room: moderators kick and ban; the kicked rejoin, the banned cannot unti
   then(onRoom(state, dan, send('k1')), rejected('muted'));
 });
 
-test('a room\'s last member leaving does not dissolve it: its name can be joined again', () => {
+test('a room\'s owner may leave: it passes to its first admin, else its longest-standing member; an emptied room is owned by its next joiner', () => {
   const state = given();
   joinRoom(state, alice);
   joinRoom(state, bob);
-  then(onRoom(state, alice, { type: 'LeaveConversation', reason: '' }), rejected('forbidden'));
-  then(onRoom(state, bob, { type: 'LeaveConversation', reason: '' }), [{ type: 'MessageSent' }, { type: 'MemberLeft' }]);
-  then(onRoom(state, alice, { type: 'LeaveConversation', reason: '' }), [{ type: 'MessageSent' }, { type: 'MemberLeft', userId: alice.userId }]);
-  assert.equal(state.conversations.get(ROOM)?.dissolved, false);
-  then(joinRoom(state, bob), [{ type: 'MembersJoined', members: [bob] }, { type: 'MessageSent' }]);
+  joinRoom(state, carol);
+  then(onRoom(state, alice, { type: 'SetMemberRole', userId: carol.userId, role: 'admin' }), [{ type: 'MessageSent' }, { type: 'MemberRoleChanged' }]);
+  const left = onRoom(state, alice, { type: 'LeaveConversation', reason: '' });
+  then(left, [{ type: 'MessageSent' }, { type: 'MemberLeft', userId: alice.userId }, { type: 'MessageSent' }, { type: 'OwnershipTransferred', fromId: alice.userId, toId: carol.userId }]);
+  assert.equal(entryOf(left[2])?.event, 'owner');
+  assert.equal(roleOf(state.conversations.get(ROOM)!, carol.userId), 'owner', 'the admin, not the longer-standing bob');
+  then(onRoom(state, carol, { type: 'LeaveConversation', reason: '' }), [{ type: 'MessageSent' }, { type: 'MemberLeft' }, { type: 'MessageSent' }, { type: 'OwnershipTransferred', toId: bob.userId }]);
+  then(onRoom(state, bob, { type: 'LeaveConversation', reason: '' }), [{ type: 'MessageSent' }, { type: 'MemberLeft', userId: bob.userId }]);
+  assert.equal(state.conversations.get(ROOM)?.dissolved, false, 'an emptied room stays joinable');
+  then(joinRoom(state, dan), [{ type: 'MembersJoined', members: [dan] }, { type: 'MessageSent' }, { type: 'MessageSent' }, { type: 'OwnershipTransferred', fromId: bob.userId, toId: dan.userId }]);
+  assert.equal(roleOf(state.conversations.get(ROOM)!, dan.userId), 'owner');
+  then(joinRoom(state, alice), [{ type: 'MembersJoined', members: [alice] }, { type: 'MessageSent' }]);
+  assert.equal(roleOf(state.conversations.get(ROOM)!, alice.userId), 'member', 'a former owner comes back as a member');
 });
 
 test('a room is dissolved only by its owner, and then refuses joins', () => {
