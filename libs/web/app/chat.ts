@@ -3,6 +3,8 @@ import {
   ParleyClientError,
   type ConversationFrame,
   type ConversationSummary,
+  type JoinOutcome,
+  type JoinPolicy,
   type Member,
   type MessageFrame,
   type RoomPresenceFrame,
@@ -182,7 +184,7 @@ export class Chat {
       // A hidden conversation comes back with a new message (the server unhides it the same way).
       if (conv.settings.hidden) conv.settings = { ...conv.settings, hidden: false };
       conv.lastSeq = m.seq;
-      conv.lastMessage = { at: m.ts, preview: previewOf(m.content), sender: m.sender.username };
+      conv.lastMessage = { at: m.ts, preview: previewOf(m), sender: m.sender.username };
       conv.activity = Math.max(conv.activity, m.ts);
     }
     if (own) conv.readSeq = Math.max(conv.readSeq, m.seq);
@@ -225,6 +227,10 @@ export class Chat {
             lastMessage: null,
             activity: Date.now(),
             settings: NO_SETTINGS,
+            // Known once the summary or the group's profile is fetched.
+            role: undefined,
+            dissolved: false,
+            removed: false,
           };
           s.conversations.set(fresh.id, fresh);
           if (f.event === 'joined') void this.refreshConversation(f.conversation);
@@ -252,6 +258,21 @@ export class Chat {
       }
       case 'read':
         if (conv && f.readSeq !== undefined) conv.readSeq = Math.max(conv.readSeq, f.readSeq);
+        break;
+      case 'removed':
+        // Sent to the removed user only: the conversation stays, read-only, with its history up to here.
+        if (!conv) return;
+        conv.removed = true;
+        conv.memberCount = Math.max(1, conv.memberCount - 1);
+        this.notify('info', `You were removed from ${displayName(conv, me)}.`);
+        break;
+      case 'dissolved':
+        if (!conv) return;
+        conv.dissolved = true;
+        if (s.openId === conv.id) this.notify('info', `${displayName(conv, me)} was dissolved.`);
+        break;
+      case 'updated':
+        if (conv && f.name) conv.name = f.name;
         break;
     }
     this.store.update();
@@ -284,10 +305,10 @@ export class Chat {
         s.conversations.set(summary.id, mergeSummary(s.conversations.get(summary.id), summary, activity));
       }
       // Conversations the server no longer lists for us (left on another device) go away, unless an
-      // event added them after the list was made.
+      // event added them after the list was made; one the user was removed from stays, read-only.
       if (list.length < 500) {
-        for (const id of [...s.conversations.keys()]) {
-          if (!seen.has(id) && (this.touched.get(id) ?? 0) <= mark) this.forget(id, false);
+        for (const [id, conv] of [...s.conversations]) {
+          if (!seen.has(id) && !conv.removed && (this.touched.get(id) ?? 0) <= mark) this.forget(id, false);
         }
       }
       s.listLoaded = true;
@@ -327,6 +348,7 @@ export class Chat {
     s.conversations.delete(id);
     s.timelines.delete(id);
     s.presence.delete(id);
+    s.groups.delete(id);
     for (const [k, p] of s.pending) if (p.conversation === id) s.pending.delete(k);
     if (s.openId === id) s.openId = undefined;
     if (update) this.store.update();
@@ -363,7 +385,7 @@ export class Chat {
       const last = page.messages[page.messages.length - 1];
       if (conv && last && last.seq > conv.lastSeq) {
         conv.lastSeq = last.seq;
-        conv.lastMessage = { at: last.ts, preview: previewOf(last.content), sender: last.sender.username };
+        conv.lastMessage = { at: last.ts, preview: previewOf(last), sender: last.sender.username };
       }
     } catch (error) {
       t.error = describeError(error);
@@ -537,14 +559,26 @@ export class Chat {
     return summary.id;
   }
 
-  async createGroup(name: string, members: string[]): Promise<string> {
-    const summary = await this.need().createGroup(name, members);
+  async createGroup(name: string, members: string[], joinPolicy?: JoinPolicy): Promise<string> {
+    const summary = await this.need().createGroup(name, members, joinPolicy ? { joinPolicy } : {});
     this.adopt(summary);
     return summary.id;
   }
 
-  async joinGroup(id: string): Promise<string> {
-    const summary = await this.need().joinGroup(id);
+  /** Joins a group: its id when in, or undefined when a request (with `note`) waits for an admin. */
+  async joinGroup(id: string, note?: string): Promise<string | undefined> {
+    return this.joined(await this.need().requestJoin(id, note));
+  }
+
+  /** Takes in the conversation of a join or an accepted invitation: its id, or undefined while it waits for an admin. */
+  joined(outcome: JoinOutcome): string | undefined {
+    if (outcome.status === 'pending') return undefined;
+    this.adopt(outcome.conversation);
+    return outcome.conversation.id;
+  }
+
+  async joinByLink(code: string): Promise<string> {
+    const summary = await this.need().joinByLink(code);
     this.adopt(summary);
     return summary.id;
   }
@@ -619,6 +653,9 @@ function placeholder(id: string, ts: number): Conversation {
     lastMessage: null,
     activity: ts,
     settings: NO_SETTINGS,
+    role: undefined,
+    dissolved: false,
+    removed: false,
   };
 }
 

@@ -63,6 +63,18 @@ export function describeCode(code: string, message: string): string {
     case 'content_too_large':
     case 'payload_too_large':
       return 'The message is too long. Shorten it or split it into several messages.';
+    case 'muted':
+      return 'You cannot write here right now: an admin muted you, or only admins may write.';
+    case 'banned':
+      return 'You were banned from this group or room. An admin has to lift the ban before you can join again.';
+    case 'dissolved':
+      return 'This group was dissolved: nothing can be sent or changed any more. Its history stays readable.';
+    case 'invite_expired':
+      return 'This invite link has expired or was used up. Ask an admin of the group for a new one.';
+    case 'invite_revoked':
+      return 'This invite link was revoked. Ask an admin of the group for a new one.';
+    case 'pending':
+      return 'The group approves who joins: your request is waiting for an admin.';
     case 'forbidden':
       return `${withPeriod(message || 'You are not allowed to do that')}`;
     case 'timeout':

@@ -25,6 +25,11 @@ const PATHS: Record<string, string> = {
   check: 'M5 12.5l4.5 4.5L19 7.5',
   chevron: 'M6 9l6 6 6-6',
   message: 'M4 4h16v11H8l-4 4z',
+  megaphone: 'M3 10v4h3l9 5V5L6 10zM18 9.5a3.5 3.5 0 0 1 0 5M6 14l1.5 5h3L9 15.5',
+  list: 'M8 6h13M8 12h13M8 18h13M3.5 6h.01M3.5 12h.01M3.5 18h.01',
+  settings: 'M12 15a3 3 0 1 0 0-6 3 3 0 0 0 0 6zM19 12l2-1.2-2-3.5-2.2.7a7 7 0 0 0-1.6-.9L14.7 5h-4l-.5 2.1a7 7 0 0 0-1.6.9l-2.2-.7-2 3.5L6.4 12l-2 1.2 2 3.5 2.2-.7c.5.4 1 .7 1.6.9l.5 2.1h4l.5-2.1c.6-.2 1.1-.5 1.6-.9l2.2.7 2-3.5z',
+  link: 'M10 14a4 4 0 0 0 5.7 0l3-3a4 4 0 0 0-5.7-5.7l-1 1M14 10a4 4 0 0 0-5.7 0l-3 3a4 4 0 0 0 5.7 5.7l1-1',
+  inbox: 'M3 13h5l1.5 3h5l1.5-3h5M5 5h14l2 8v6H3v-6z',
 };
 
 export type IconName = keyof typeof PATHS;

@@ -1,6 +1,7 @@
 import { ParleyClient } from '@parley/sdk';
 import { Chat } from './chat.js';
 import { h } from './dom.js';
+import { Groups } from './groups.js';
 import { clearSession, loadSession, onSessionChange, saveSession, type SavedSession } from './session.js';
 import { Social } from './social.js';
 import { Store, isMuted, titleOf, unread, type Page } from './state.js';
@@ -17,6 +18,9 @@ import {
   type FormDeps,
 } from './views/forms.js';
 import { FriendsPage } from './views/friends-page.js';
+import type { GroupDeps } from './views/group-deps.js';
+import { InboxPage } from './views/inbox-page.js';
+import { joinLinkDialog } from './views/invite-dialogs.js';
 import { Notices } from './views/notices.js';
 import { editProfileDialog, newProfileDialog } from './views/profile-forms.js';
 import { SessionsPage } from './views/sessions-page.js';
@@ -29,6 +33,9 @@ const root = document.getElementById('app') ?? document.body;
 const store = new Store();
 let chat: Chat | undefined;
 let social: Social | undefined;
+let groups: Groups | undefined;
+/** Shows an invite link's group and joins on confirmation (set while the app runs). */
+let joinByLink: ((code: string) => void) | undefined;
 let unsubscribe: (() => void) | undefined;
 /** The session the running app uses (undefined on the login screen). */
 let running: SavedSession | undefined;
@@ -38,6 +45,9 @@ function stopApp(): void {
   unsubscribe = undefined;
   social?.stop();
   social = undefined;
+  groups?.stop();
+  groups = undefined;
+  joinByLink = undefined;
   chat?.stop();
   chat = undefined;
   running = undefined;
@@ -103,12 +113,17 @@ async function deleteCurrentProfile(id: string, next: string): Promise<void> {
   void social?.load();
 }
 
-/** The address: #/c/<id> for a conversation, #/friends, #/sessions, #/account for a page. */
-type Route = { conversation: string } | { page: Page } | undefined;
+/**
+ * The address: #/c/<id> for a conversation, #/friends, #/invitations, #/sessions, #/account for a page,
+ * #join=<code> for an invite link.
+ */
+type Route = { conversation: string } | { page: Page } | { join: string } | undefined;
 
 function routeFromHash(): Route {
-  const page = /^#\/(friends|sessions|account)$/.exec(location.hash)?.[1];
+  const page = /^#\/(friends|invitations|sessions|account)$/.exec(location.hash)?.[1];
   if (page) return { page: page as Page };
+  const code = /^#join=([A-Za-z0-9_-]{22})$/.exec(location.hash)?.[1];
+  if (code) return { join: code };
   const m = /^#\/c\/(.+)$/.exec(location.hash);
   if (!m?.[1]) return undefined;
   try {
@@ -136,11 +151,16 @@ function startChat(session: SavedSession, greeting?: string): void {
       clearSession();
       showAuth(message);
     },
-    attach: (client) => s.attach(client),
+    attach: (client) => {
+      s.attach(client);
+      g.attach(client);
+    },
   });
   const s = new Social(store, c);
+  const g = new Groups(store, c);
   chat = c;
   social = s;
+  groups = g;
   running = session;
   const open = (id: string): void => {
     store.update((st) => (st.page = undefined));
@@ -151,6 +171,7 @@ function startChat(session: SavedSession, greeting?: string): void {
     store.update((st) => (st.page = page));
     setHash(`#/${page}`);
     if (page === 'sessions') void sessionsPage.load();
+    if (page === 'invitations') void g.loadInbox();
   };
   const back = (): void => {
     store.update((st) => (st.page = undefined));
@@ -161,7 +182,17 @@ function startChat(session: SavedSession, greeting?: string): void {
     void c.logout().finally(() => showAuth('You have logged out.'));
   };
   const message = async (handle: string): Promise<void> => open(await c.startDirect(handle));
-  const deps: FormDeps = { chat: c, me: () => store.state.me?.username ?? '', open };
+  const notify = (kind: 'error' | 'info', text: string): void => c.notify(kind, text);
+  const groupDeps: GroupDeps = { groups: g, chat: c, state: () => store.state, open, notify };
+  const joinLink = (code: string): void => {
+    setHash(store.state.openId ? `#/c/${encodeURIComponent(store.state.openId)}` : '');
+    joinLinkDialog(groupDeps, code, (id) => {
+      open(id);
+      c.notify('info', 'You joined the group.');
+    });
+  };
+  joinByLink = joinLink;
+  const deps: FormDeps = { chat: c, me: () => store.state.me?.username ?? '', open, joinLink };
   const sidebar = new Sidebar({
     open,
     newDirect: () => newDirectDialog(deps),
@@ -190,13 +221,18 @@ function startChat(session: SavedSession, greeting?: string): void {
     discard: (id) => c.discard(id),
     addMembers: (conv, title, onAdded) => addMembersDialog(deps, conv.id, title, onAdded),
     leave: (conv, title) => confirmLeaveDialog(deps, conv.id, title, conv.kind === 'room' ? 'room' : 'group'),
-    members: (id) => c.members(id),
+    drop: (id) => {
+      c.drop(id);
+      open('');
+    },
+    group: groupDeps,
     newDirect: () => newDirectDialog(deps),
     newGroup: () => newGroupDialog(deps),
     join: () => joinDialog(deps),
   });
   const friendsPage = new FriendsPage(s, { back, message, notify: (kind, text) => c.notify(kind, text) });
   const sessionsPage = new SessionsPage(s, back);
+  const inboxPage = new InboxPage(groupDeps, back);
   const accountPage = new AccountPage(s, {
     back,
     deleted: () => {
@@ -204,7 +240,7 @@ function startChat(session: SavedSession, greeting?: string): void {
       showAuth('Your login was deleted.');
     },
   });
-  const pages: Record<Page, HTMLElement> = { friends: friendsPage.el, sessions: sessionsPage.el, account: accountPage.el };
+  const pages: Record<Page, HTMLElement> = { friends: friendsPage.el, invitations: inboxPage.el, sessions: sessionsPage.el, account: accountPage.el };
   pane.el.append(...Object.values(pages));
   const notices = new Notices((id) => c.dismiss(id));
   const shell = h('div', { class: 'shell', testid: 'app-shell' }, sidebar.el, pane.el);
@@ -216,6 +252,12 @@ function startChat(session: SavedSession, greeting?: string): void {
     wanted = undefined;
   }
   unsubscribe = store.subscribe((state) => {
+    // An invite link waits for the connected client (the list loads once it exists).
+    if (wanted && 'join' in wanted && state.listLoaded) {
+      const code = wanted.join;
+      wanted = undefined;
+      joinLink(code);
+    }
     if (wanted && 'conversation' in wanted && state.listLoaded) {
       const id = wanted.conversation;
       wanted = undefined;
@@ -228,6 +270,7 @@ function startChat(session: SavedSession, greeting?: string): void {
     sidebar.update(state);
     pane.update(state);
     friendsPage.update(state);
+    inboxPage.update(state);
     accountPage.update(state);
     notices.update(state);
     shell.classList.toggle('show-pane', !!state.openId || !!state.page);
@@ -246,6 +289,12 @@ function browserName(): string {
   const os = /Windows/.test(ua) ? 'Windows' : /Android/.test(ua) ? 'Android' : /iPhone|iPad/.test(ua) ? 'iOS' : /Mac OS X/.test(ua) ? 'macOS' : /Linux/.test(ua) ? 'Linux' : '';
   return os ? `${browser} on ${os}` : browser;
 }
+
+// An invite link opened while the app runs (pasted into the address bar, or clicked in a message).
+window.addEventListener('hashchange', () => {
+  const route = routeFromHash();
+  if (route && 'join' in route && joinByLink) joinByLink(route.join);
+});
 
 onSessionChange((session) => {
   if (session && session.token !== running?.token) {

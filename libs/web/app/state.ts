@@ -4,11 +4,16 @@ import type {
   ConversationSummary,
   Friend,
   FriendRequest,
+  GroupDetails,
+  GroupRole,
+  Invitation,
+  JoinRequest,
   Login,
   MessageFrame,
   OwnProfile,
   User,
 } from '@parley/sdk';
+import { systemEntryText } from '@parley/sdk';
 import { cutOnGraphemes, searchFold } from '@parley/protocol';
 
 /** Connection as the user sees it. */
@@ -33,6 +38,12 @@ export interface Conversation {
   activity: number;
   /** The user's private settings for it (pin, mute, hide, remark), the same on every device. */
   settings: ConversationSettings;
+  /** The user's role in a group or room (undefined for direct conversations, or not known yet). */
+  role: GroupRole | undefined;
+  /** Dissolved by its owner: history stays readable, nobody can send. */
+  dissolved: boolean;
+  /** The user was removed from it (here since, read-only, until the list is reloaded). */
+  removed: boolean;
 }
 
 export const NO_SETTINGS: ConversationSettings = Object.freeze({ pinned: false, muteUntil: 0, hidden: false, remark: '' });
@@ -44,7 +55,14 @@ export interface PersonInfo {
 }
 
 /** A page of the main pane other than the conversations. */
-export type Page = 'friends' | 'sessions' | 'account';
+export type Page = 'friends' | 'invitations' | 'sessions' | 'account';
+
+/** Group invitations to the user and join requests to the groups the user runs, as loaded. */
+export interface Inbox {
+  loaded: boolean;
+  invitations: Invitation[];
+  requests: JoinRequest[];
+}
 
 /** The social layer as loaded for the signed-in profile. */
 export interface Social {
@@ -99,6 +117,9 @@ export interface AppState {
   login: Login | undefined;
   profiles: OwnProfile[];
   social: Social;
+  inbox: Inbox;
+  /** Groups' and rooms' profiles, roles and notices as last loaded (for the open one, and ones opened before). */
+  groups: Map<string, GroupDetails>;
   /** A page shown in the main pane instead of a conversation. */
   page: Page | undefined;
   connection: Connection;
@@ -120,6 +141,8 @@ export function initialState(): AppState {
     login: undefined,
     profiles: [],
     social: emptySocial(),
+    inbox: { loaded: false, invitations: [], requests: [] },
+    groups: new Map(),
     page: undefined,
     connection: 'connecting',
     conversations: new Map(),
@@ -219,6 +242,8 @@ export function isMuted(c: Conversation, now = Date.now()): boolean {
 }
 
 export function fromSummary(s: ConversationSummary, activity: number): Conversation {
+  // role and dissolved: servers before groups had roles leave them out.
+  const group = s as ConversationSummary & { role?: GroupRole; dissolved?: boolean };
   return {
     id: s.id,
     kind: s.kind,
@@ -230,6 +255,9 @@ export function fromSummary(s: ConversationSummary, activity: number): Conversat
     lastMessage: s.lastMessage,
     activity: s.lastMessage?.at ?? activity,
     settings: s.settings ?? NO_SETTINGS,
+    role: s.kind === 'direct' ? undefined : group.role,
+    dissolved: group.dissolved ?? false,
+    removed: false,
   };
 }
 
@@ -245,6 +273,8 @@ export function mergeSummary(
   return {
     ...next,
     members: s.members ?? existing.members,
+    role: next.role ?? existing.role,
+    dissolved: next.dissolved || existing.dissolved,
     lastSeq: Math.max(existing.lastSeq, s.lastSeq),
     readSeq: Math.max(existing.readSeq, s.readSeq),
     lastMessage: newer ? existing.lastMessage : s.lastMessage,
@@ -288,7 +318,35 @@ export function mergeMessages(t: Timeline, incoming: readonly MessageFrame[]): n
   return fresh.length;
 }
 
-/** The sidebar's preview of a live message: whitespace folded, cut on a grapheme boundary (the server's text rule). */
-export function previewOf(content: string): string {
-  return cutOnGraphemes(content.replace(/\s+/g, ' ').trim(), 120);
+/**
+ * The sidebar's preview of a live message: whitespace folded, cut on a grapheme boundary (the server's
+ * text rule); a system entry in words, as the server previews it.
+ */
+export function previewOf(m: Pick<MessageFrame, 'kind' | 'content'>): string {
+  return cutOnGraphemes((systemEntryText(m) ?? m.content).replace(/\s+/g, ' ').trim(), 120);
+}
+
+/** Whether the user may run the group: change its settings, post notices, moderate members. */
+export function isAdmin(role: GroupRole | undefined): boolean {
+  return role === 'owner' || role === 'admin';
+}
+
+/** The user's role: from the loaded group profile when there is one (fresher), else from the list. */
+export function roleIn(c: Conversation, state: AppState): GroupRole | undefined {
+  return state.groups.get(c.id)?.myRole ?? c.role;
+}
+
+/**
+ * Why the user cannot write in a conversation right now, or undefined if they can: dissolved, removed,
+ * muted by an admin, or everyone but admins muted.
+ */
+export function writeBlock(c: Conversation, state: AppState, now = Date.now()): string | undefined {
+  if (c.dissolved) return 'This group was dissolved. Its history stays readable, but nobody can send.';
+  if (c.removed) return 'You were removed from this group. Its history up to then stays readable.';
+  const g = state.groups.get(c.id);
+  if (!g) return undefined;
+  if (g.dissolved) return 'This group was dissolved. Its history stays readable, but nobody can send.';
+  if (g.myMutedUntil > now) return `An admin muted you here until ${new Date(g.myMutedUntil).toLocaleString()}.`;
+  if (g.muteAll && !isAdmin(g.myRole)) return 'Only admins can write here right now.';
+  return undefined;
 }

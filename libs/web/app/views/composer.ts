@@ -11,6 +11,9 @@ export class Composer {
     role: 'alert',
     hidden: true,
   });
+  private readonly blocked = h('p', { class: 'composer-blocked', testid: 'composer-blocked', role: 'status', hidden: true });
+  private readonly form: HTMLFormElement;
+  private readonly sendBtn: HTMLButtonElement;
   private readonly drafts = new Map<string, string>();
   private conversationId: string | undefined;
 
@@ -35,6 +38,8 @@ export class Composer {
       icon('send', 20),
     );
     const form = h('form', { class: 'composer-row' }, this.input, send);
+    this.form = form;
+    this.sendBtn = send;
     form.addEventListener('submit', (ev) => {
       ev.preventDefault();
       this.submit();
@@ -50,7 +55,18 @@ export class Composer {
       if (this.conversationId) this.drafts.set(this.conversationId, this.input.value);
       this.autosize();
     });
-    this.el = h('div', { class: 'composer', testid: 'composer' }, this.error, form);
+    this.el = h('div', { class: 'composer', testid: 'composer' }, this.error, this.blocked, form);
+  }
+
+  /** Why nothing can be sent here (dissolved, removed, muted), shown over the disabled box; undefined: write away. */
+  block(reason: string | undefined): void {
+    const on = reason !== undefined;
+    if (this.blocked.textContent !== (reason ?? '')) this.blocked.textContent = reason ?? '';
+    this.blocked.hidden = !on;
+    this.form.classList.toggle('disabled', on);
+    this.input.disabled = on;
+    this.sendBtn.disabled = on;
+    this.el.dataset['blocked'] = String(on);
   }
 
   /** Switches to a conversation (restoring its draft). */
@@ -70,7 +86,7 @@ export class Composer {
   private submit(): void {
     const id = this.conversationId;
     const text = this.input.value;
-    if (!id || !text.trim()) return;
+    if (!id || !text.trim() || this.input.disabled) return;
     const problem = this.onSend(id, text);
     if (problem) {
       this.error.textContent = problem;

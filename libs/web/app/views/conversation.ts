@@ -1,22 +1,29 @@
 import { h, setText } from '../dom.js';
 import { icon } from '../icons.js';
 import { plural } from '../format.js';
-import { emptyTimeline, titleOf, type AppState, type Conversation } from '../state.js';
+import { emptyTimeline, isAdmin, roleIn, titleOf, writeBlock, type AppState, type Conversation } from '../state.js';
 import { avatar, updateAvatar } from './common.js';
 import { Composer } from './composer.js';
+import type { GroupDeps } from './group-deps.js';
+import { groupSettingsDialog } from './group-settings.js';
+import { inviteDialog } from './invite-dialogs.js';
 import { MembersPanel } from './members.js';
+import { NoticeBanner } from './notice-banner.js';
+import { noticeDialog, noticesDialog } from './notice-dialogs.js';
 import { TimelineView, type TimelineHandlers } from './timeline.js';
-import type { Member } from '@parley/sdk';
 
 export interface ConversationHandlers extends TimelineHandlers {
   back(): void;
   send(conversation: string, text: string): string | undefined;
   addMembers(conv: Conversation, title: string, onAdded: () => void): void;
   leave(conv: Conversation, title: string): void;
-  members(id: string): Promise<Member[]>;
+  /** Forgets a conversation the user was removed from (it is read-only). */
+  drop(id: string): void;
   newDirect(): void;
   newGroup(): void;
   join(): void;
+  /** The groups controller and what its dialogs need. */
+  group: GroupDeps;
 }
 
 /** The main pane: the open conversation (header, messages, composer, members) or a welcome screen. */
@@ -28,6 +35,9 @@ export class ConversationPane {
   private readonly membersBtn: HTMLButtonElement;
   private readonly addBtn: HTMLButtonElement;
   private readonly leaveBtn: HTMLButtonElement;
+  private readonly inviteBtn: HTMLButtonElement;
+  private readonly settingsBtn: HTMLButtonElement;
+  private readonly noticeBanner: NoticeBanner;
   private readonly timeline: TimelineView;
   private readonly composer: Composer;
   private readonly membersPanel: MembersPanel;
@@ -40,10 +50,31 @@ export class ConversationPane {
   constructor(private readonly handlers: ConversationHandlers) {
     this.timeline = new TimelineView(handlers);
     this.composer = new Composer((id, text) => handlers.send(id, text));
-    this.membersPanel = new MembersPanel(
-      () => this.toggleMembers(false),
-      (id) => handlers.members(id),
+    this.membersPanel = new MembersPanel(() => this.toggleMembers(false), handlers.group);
+    const deps = handlers.group;
+    this.noticeBanner = new NoticeBanner({
+      read: (id) => deps.groups.markNoticeRead(id),
+      history: (id) => noticesDialog(deps, id),
+      edit: (id, notice) => noticeDialog(deps, id, notice),
+    });
+    this.inviteBtn = h(
+      'button',
+      { class: 'icon-btn', type: 'button', title: 'Invite people', 'aria-label': 'Invite people', testid: 'invite-members' },
+      icon('userPlus'),
     );
+    this.inviteBtn.addEventListener('click', () => {
+      const l = this.last;
+      if (l) inviteDialog(deps, l.conv.id, titleOf(l.conv, l.state));
+    });
+    this.settingsBtn = h(
+      'button',
+      { class: 'icon-btn', type: 'button', title: 'Group settings', 'aria-label': 'Group settings', testid: 'group-settings-toggle' },
+      icon('settings'),
+    );
+    this.settingsBtn.addEventListener('click', () => {
+      const l = this.last;
+      if (l) groupSettingsDialog(deps, l.conv.id, titleOf(l.conv, l.state));
+    });
     this.membersBtn = h(
       'button',
       {
@@ -84,7 +115,9 @@ export class ConversationPane {
     });
     this.leaveBtn.addEventListener('click', () => {
       const l = this.last;
-      if (l) handlers.leave(l.conv, titleOf(l.conv, l.state));
+      if (!l) return;
+      if (l.conv.removed) handlers.drop(l.conv.id);
+      else handlers.leave(l.conv, titleOf(l.conv, l.state));
     });
     const header = h(
       'header',
@@ -102,12 +135,12 @@ export class ConversationPane {
       ),
       this.headAvatar,
       h('div', { class: 'pane-titles' }, this.title, this.subtitle),
-      h('div', { class: 'pane-actions' }, this.membersBtn, this.addBtn, this.leaveBtn),
+      h('div', { class: 'pane-actions' }, this.membersBtn, this.inviteBtn, this.addBtn, this.settingsBtn, this.leaveBtn),
     );
     this.chatView = h(
       'section',
       { class: 'chat-view', testid: 'conversation-view', hidden: true },
-      h('div', { class: 'chat-column' }, header, this.timeline.el, this.composer.el),
+      h('div', { class: 'chat-column' }, header, this.noticeBanner.el, this.timeline.el, this.composer.el),
       this.membersPanel.el,
     );
     this.welcome = h(
@@ -155,20 +188,33 @@ export class ConversationPane {
     const switched = this.openId !== conv.id;
     this.openId = conv.id;
     if (switched && conv.kind === 'direct') this.showMembers = false;
+    // A group's profile (role, settings, notice) is loaded each time it is opened, then kept fresh.
+    if (switched && conv.kind !== 'direct' && !conv.removed) void this.handlers.group.groups.loadGroup(conv.id);
 
     const name = titleOf(conv, state);
     setText(this.title, name);
     updateAvatar(this.headAvatar, name);
     this.headAvatar.classList.toggle('avatar-square', conv.kind !== 'direct');
     this.renderSubtitle(state, conv);
-    this.membersBtn.hidden = conv.kind === 'direct';
-    this.addBtn.hidden = conv.kind !== 'group';
+    const group = state.groups.get(conv.id);
+    const ended = conv.dissolved || conv.removed || !!group?.dissolved;
+    this.membersBtn.hidden = conv.kind === 'direct' || conv.removed;
+    this.inviteBtn.hidden = conv.kind !== 'group' || ended;
+    this.addBtn.hidden = conv.kind !== 'group' || ended || !isAdmin(roleIn(conv, state));
+    this.settingsBtn.hidden = conv.kind === 'direct' || conv.removed;
     this.leaveBtn.hidden = conv.kind === 'direct';
+    this.leaveBtn.title = conv.removed ? 'Remove from the list' : 'Leave';
+    this.leaveBtn.setAttribute('aria-label', this.leaveBtn.title);
     this.chatView.dataset['kind'] = conv.kind;
+    this.chatView.dataset['dissolved'] = String(conv.dissolved || !!group?.dissolved);
+    this.chatView.dataset['removed'] = String(conv.removed);
+    this.chatView.dataset['role'] = roleIn(conv, state) ?? '';
 
+    this.noticeBanner.update(conv.removed ? undefined : group);
     this.timeline.update(state, conv, state.timelines.get(conv.id) ?? emptyTimeline());
     this.composer.show(conv.id);
-    this.membersPanel.update(state, conv, this.showMembers && conv.kind !== 'direct');
+    this.composer.block(writeBlock(conv, state));
+    this.membersPanel.update(state, conv, this.showMembers && conv.kind !== 'direct' && !conv.removed);
     if (switched) this.composer.focus();
   }
 
@@ -180,6 +226,12 @@ export class ConversationPane {
     }
     const presence = state.presence.get(conv.id);
     const members = presence?.members ?? conv.memberCount;
+    const group = state.groups.get(conv.id);
+    if (conv.removed || conv.dissolved || group?.dissolved) {
+      const what = conv.kind === 'room' ? 'Room' : 'Group';
+      this.subtitle.append(h('span', { class: 'tag', testid: 'conversation-ended' }, conv.removed ? 'You were removed' : 'Dissolved'), ` · ${what}`);
+      return;
+    }
     if (conv.kind === 'room') {
       this.subtitle.append(
         h('span', { class: 'online-dot', 'aria-hidden': 'true' }),

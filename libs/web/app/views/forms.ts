@@ -1,5 +1,7 @@
+import type { JoinPolicy } from '@parley/sdk';
 import { h } from '../dom.js';
 import type { Chat } from '../chat.js';
+import { inviteCodeOf } from '../groups.js';
 import { ROOM_RULE, usernameProblem } from './common.js';
 import { field, openDialog } from './dialog.js';
 import { UserPicker } from './user-picker.js';
@@ -9,6 +11,8 @@ export interface FormDeps {
   readonly chat: Chat;
   readonly me: () => string;
   readonly open: (id: string) => void;
+  /** Shows where an invite link (its code) leads, and joins on confirmation. */
+  readonly joinLink: (code: string) => void;
 }
 
 export function newDirectDialog(deps: FormDeps): void {
@@ -62,11 +66,19 @@ export function newGroupDialog(deps: FormDeps): void {
       { class: 'btn btn-primary', type: 'submit', testid: 'group-submit' },
       'Create group',
     );
+    const policy = h(
+      'select',
+      { testid: 'group-join-policy' },
+      h('option', { value: 'invite' }, 'By invitation or invite link only'),
+      h('option', { value: 'approval' }, 'On request, approved by an admin'),
+      h('option', { value: 'open' }, 'Anyone with the group id'),
+    );
     const form = h(
       'form',
       { class: 'dialog-form', novalidate: true },
       field('Group name', name),
       field('Members', picker.el, 'Optional. Separate usernames with commas; you can add people later too.'),
+      field('Who may join', policy, 'You are the owner; you and your admins can change it later.'),
       h('div', { class: 'dialog-actions' }, submit),
     );
     form.addEventListener('submit', (ev) => {
@@ -76,7 +88,8 @@ export function newGroupDialog(deps: FormDeps): void {
       const members = picker.values().filter((n) => n !== deps.me());
       const bad = members.find((n) => usernameProblem(n));
       if (bad) return d.error(`"${bad}" is not a valid username. ${usernameProblem(bad)}`);
-      d.run(submit, 'Creating…', async () => deps.open(await deps.chat.createGroup(groupName, members)));
+      const joinPolicy = policy.value as JoinPolicy;
+      d.run(submit, 'Creating…', async () => deps.open(await deps.chat.createGroup(groupName, members, joinPolicy)));
     });
     return [form];
   });
@@ -116,11 +129,12 @@ export function joinDialog(deps: FormDeps): void {
 
     const group = h('input', {
       testid: 'join-group-id',
-      maxlength: 70,
-      placeholder: 'g.01H…',
+      maxlength: 300,
+      placeholder: 'g.01H… or an invite link',
       autocomplete: 'off',
       spellcheck: 'false',
     });
+    const note = h('input', { testid: 'join-group-note', maxlength: 500, placeholder: 'Optional', autocomplete: 'off' });
     const groupSubmit = h(
       'button',
       { class: 'btn', type: 'submit', testid: 'join-group-submit' },
@@ -129,18 +143,28 @@ export function joinDialog(deps: FormDeps): void {
     const groupForm = h(
       'form',
       { class: 'dialog-form', novalidate: true },
-      field('Group id', group, 'Ask a member for it: it is shown in the group’s member list.'),
+      field('Group id or invite link', group, 'Ask a member for it: the id is shown in the group’s member list.'),
+      field('A note for the admins', note, 'For groups that approve who joins.'),
       h('div', { class: 'dialog-actions' }, groupSubmit),
     );
     groupForm.addEventListener('submit', (ev) => {
       ev.preventDefault();
+      const code = inviteCodeOf(group.value);
+      if (code) {
+        d.close();
+        return deps.joinLink(code);
+      }
       let id = group.value.trim();
       if (id && !id.startsWith('g.')) id = `g.${id}`;
       if (!/^g\.[A-Za-z0-9_-]{1,64}$/.test(id))
         return d.error(
-          'That does not look like a group id. It starts with "g." followed by letters and digits.',
+          'That does not look like a group id or an invite link. An id starts with "g." followed by letters and digits.',
         );
-      d.run(groupSubmit, 'Joining…', async () => deps.open(await deps.chat.joinGroup(id)));
+      d.run(groupSubmit, 'Joining…', async () => {
+        const joined = await deps.chat.joinGroup(id, note.value.trim() || undefined);
+        if (joined) deps.open(joined);
+        else deps.chat.notify('info', 'The group approves who joins: your request is waiting for an admin.');
+      });
     });
     return [roomForm, h('div', { class: 'divider' }, h('span', {}, 'or')), groupForm];
   });
@@ -210,7 +234,7 @@ export function confirmLeaveDialog(
         {},
         kind === 'room'
           ? 'You will stop getting messages from this room. You can join it again any time by its name.'
-          : 'You will stop getting messages from this group. To come back, join it again with its id or ask a member to add you.',
+          : 'You will stop getting messages from this group. To come back, ask a member to invite you (or join again, if it is open). An owner hands the group to someone else first.',
       ),
       h('div', { class: 'dialog-actions' }, cancel, submit),
     );

@@ -6,7 +6,7 @@ import { avatarColor, profileAvatar, updateAvatar } from './common.js';
 import { field, openDialog } from './dialog.js';
 
 /** Colors offered for the initials avatar; any other comes from the color input. */
-const SWATCHES = ['#4f46e5', '#0891b2', '#059669', '#ca8a04', '#ea580c', '#dc2626', '#db2777', '#7c3aed', '#475569'];
+export const SWATCHES = ['#4f46e5', '#0891b2', '#059669', '#ca8a04', '#ea580c', '#dc2626', '#db2777', '#7c3aed', '#475569'];
 
 /** A profile's handle: 3-32 letters, digits, _ . - of any script (the server applies NFKC and checks again). */
 

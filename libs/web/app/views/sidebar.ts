@@ -54,6 +54,7 @@ export class Sidebar {
   private readonly meHandle = h('span', { class: 'me-handle', testid: 'me-handle' });
   private readonly meAvatar = avatar('?', 'sm');
   private readonly requestsBadge = h('span', { class: 'badge', testid: 'friend-requests-badge', hidden: true });
+  private readonly inboxBadge = h('span', { class: 'badge', testid: 'invitations-badge', hidden: true });
   private readonly navButtons = new Map<Page, HTMLButtonElement>();
   private readonly connection = h('span', {
     class: 'conn',
@@ -126,6 +127,7 @@ export class Sidebar {
         'nav',
         { class: 'sidebar-nav', 'aria-label': 'Pages' },
         this.navButton('friends', 'friends', 'Friends', this.requestsBadge),
+        this.navButton('invitations', 'inbox', 'Invitations', this.inboxBadge),
         this.navButton('sessions', 'devices', 'Devices'),
         this.navButton('account', 'account', 'Account'),
       ),
@@ -180,6 +182,9 @@ export class Sidebar {
     const requests = state.social.incoming.length;
     this.requestsBadge.hidden = requests === 0;
     setText(this.requestsBadge, String(requests));
+    const waiting = state.inbox.invitations.length + state.inbox.requests.length;
+    this.inboxBadge.hidden = waiting === 0;
+    setText(this.inboxBadge, String(waiting));
     for (const [page, b] of this.navButtons) {
       b.classList.toggle('active', state.page === page);
       b.setAttribute('aria-current', state.page === page ? 'page' : 'false');
@@ -264,17 +269,22 @@ export class Sidebar {
     row.el.dataset['muted'] = String(muted);
     row.avatar.classList.toggle('avatar-square', c.kind !== 'direct');
     row.el.dataset['kind'] = c.kind;
+    row.el.dataset['dissolved'] = String(c.dissolved);
+    row.el.dataset['removed'] = String(c.removed);
+    row.el.classList.toggle('ended-conv', c.dissolved || c.removed);
     row.el.classList.toggle('active', state.openId === c.id);
     row.el.querySelector('button')?.setAttribute('aria-current', state.openId === c.id ? 'true' : 'false');
     setText(row.time, c.lastMessage ? formatListTime(c.lastMessage.at) : '');
     const lm = c.lastMessage;
     let preview = 'No messages yet';
-    if (lm) {
+    if (c.removed) preview = 'You were removed';
+    else if (c.dissolved) preview = 'Dissolved';
+    else if (lm) {
       const who = lm.sender === state.me?.username ? 'You' : c.kind === 'direct' ? '' : lm.sender;
       preview = who ? `${who}: ${lm.preview}` : lm.preview;
     }
     setText(row.preview, preview);
-    row.preview.classList.toggle('muted', !lm);
+    row.preview.classList.toggle('muted', !lm || c.removed || c.dissolved);
     const n = unread(c);
     row.badge.hidden = n === 0;
     setText(row.badge, n > 99 ? '99+' : String(n));

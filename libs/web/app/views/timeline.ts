@@ -1,4 +1,4 @@
-import type { MessageFrame } from '@parley/sdk';
+import { systemEntryText, type MessageFrame } from '@parley/sdk';
 import { h, setText } from '../dom.js';
 import { formatDay, formatFull, formatTime, startOfDay } from '../format.js';
 import type { AppState, Conversation, PendingMessage, Timeline } from '../state.js';
@@ -13,6 +13,7 @@ export interface TimelineHandlers {
 type Item =
   | { key: string; type: 'day'; day: number }
   | { key: string; type: 'message'; m: MessageFrame; own: boolean; cont: boolean }
+  | { key: string; type: 'system'; m: MessageFrame; text: string }
   | { key: string; type: 'pending'; p: PendingMessage; cont: boolean };
 
 /** Messages run together when the same person writes again within this long. */
@@ -112,7 +113,7 @@ export class TimelineView {
       } else if (item.type === 'pending') {
         patchPending(node, item.p);
       }
-      if (item.type !== 'day') node.classList.toggle('cont', item.cont);
+      if (item.type === 'message' || item.type === 'pending') node.classList.toggle('cont', item.cont);
       const expected: Element | null = prev ? prev.nextElementSibling : this.list.firstElementChild;
       if (expected !== node) this.list.insertBefore(node, expected);
       prev = node;
@@ -149,6 +150,14 @@ function buildItems(state: AppState, conv: Conversation, t: Timeline): Item[] {
     return cont;
   };
   for (const m of t.messages) {
+    const text = systemEntryText(m);
+    if (text !== undefined) {
+      // A change to the group: a line of its own, and the next message starts a new run.
+      push(m.ts, '');
+      lastSender = '';
+      items.push({ key: `m:${m.seq}`, type: 'system', m, text });
+      continue;
+    }
     const cont = push(m.ts, m.sender.id);
     items.push({ key: `m:${m.seq}`, type: 'message', m, own: m.sender.id === me, cont });
   }
@@ -166,6 +175,13 @@ function render(item: Item, showSender: boolean, handlers: TimelineHandlers): HT
       'li',
       { class: 'day-sep', testid: 'day-separator', role: 'separator' },
       h('span', {}, formatDay(item.day)),
+    );
+  }
+  if (item.type === 'system') {
+    return h(
+      'li',
+      { class: 'system-entry', testid: 'system-entry', 'data-seq': item.m.seq, title: formatFull(item.m.ts) },
+      h('span', {}, item.text),
     );
   }
   if (item.type === 'message') {
