@@ -6,7 +6,7 @@ import { RedisPresence } from '@parley/presence-redis';
 import { bootApp, createKafkaClient, createPostgres, createRedisClient, loadConfigOrExit, stopOnSignals } from '@parley/runtime';
 import { Topics, topicSpecs } from '@parley/domain';
 import { TokenService, createAuthenticator } from '@parley/auth';
-import { ConversationRepository, MessageRepository, ProjectionWriter, SessionRepository, type Database } from '@parley/store';
+import { ConversationRepository, GroupRepository, MessageRepository, ProjectionWriter, SessionRepository, type Database } from '@parley/store';
 import { gatewayIdFor } from '@parley/delivery-http';
 import { loadGatewayConfig } from './gateway-config.js';
 import { Gateway } from './gateway.js';
@@ -55,7 +55,7 @@ try {
     heartbeatMs: Math.floor(config.presenceTtlMs / 3),
     clientHeartbeat: config.heartbeat,
     limits: gatewayLimits(config),
-    history: createHistoryReader(new ConversationRepository(db), new MessageRepository(db)),
+    history: createHistoryReader(new ConversationRepository(db), new MessageRepository(db), new GroupRepository(db)),
     awaitProjection: createAwaitProjection(log, new ProjectionWriter(db), partitions),
   });
   const internal = await startInternalServer({ host: config.host, port: config.internalPort, token: config.internalToken, gateway: g, logger });

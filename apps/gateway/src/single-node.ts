@@ -11,7 +11,7 @@ import { EmbeddedLog } from '@parley/log-embedded';
 import { MemoryPresence } from '@parley/presence-memory';
 import { Topics, topicSpecs } from '@parley/domain';
 import { TokenService } from '@parley/auth';
-import { OutcomeRepository, ProjectionWriter, migrateToLatest, type Database, WorkerPGlite } from '@parley/store';
+import { GroupRepository, OutcomeRepository, ProjectionWriter, migrateToLatest, type Database, WorkerPGlite } from '@parley/store';
 import { Ingest, WorkflowRunner } from '@parley/ingest';
 import { Fanout } from '@parley/fanout';
 import { CommandBus, Projector, createHttpApp, createHttpDeps } from '@parley/query';
@@ -160,7 +160,7 @@ async function startOnLockedDataDir(config: SingleNodeConfig, logger: Logger, lo
     heartbeatMs: 10_000,
     clientHeartbeat: config.heartbeat,
     limits: gatewayLimits(config),
-    history: createHistoryReader(conversations, messages),
+    history: createHistoryReader(conversations, messages, new GroupRepository(db)),
     awaitProjection: createAwaitProjection(log, writer, partitions),
   });
   gateway.start();

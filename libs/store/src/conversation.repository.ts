@@ -1,10 +1,10 @@
 import { sql } from 'kysely';
-import type { ConversationSummary, Member } from '@parley/protocol';
+import type { ConversationSummary } from '@parley/protocol';
 import type { ParleyDb } from './database.js';
 import { toSettings } from './settings.repository.js';
 import { searchFold } from './text-keys.js';
 
-export type { ConversationSummary, Member };
+export type { ConversationSummary };
 
 /** How to list a user's conversations (see ConversationRepository.listForUser). */
 export interface ConversationListOptions {
@@ -55,7 +55,9 @@ export class ConversationRepository {
         'c.last_message_preview',
         'c.last_sender_name',
         'c.created_at',
+        'c.dissolved',
         'm.read_seq',
+        'm.role',
         's.pinned',
         's.mute_until',
         's.hidden',
@@ -123,6 +125,8 @@ export class ConversationRepository {
         ...(r.kind === 'direct'
           ? { members: directMembers.filter((m) => m.conversation_id === r.id).map((m) => ({ id: m.user_id, username: m.username })) }
           : {}),
+        role: r.role,
+        dissolved: r.dissolved,
         settings,
       };
     });
@@ -141,17 +145,5 @@ export class ConversationRepository {
       .where('user_id', '=', userId)
       .executeTakeFirst();
     return row !== undefined;
-  }
-
-  async members(conversationId: string, limit: number, afterUsername = ''): Promise<Member[]> {
-    const rows = await this.db
-      .selectFrom('members')
-      .selectAll()
-      .where('conversation_id', '=', conversationId)
-      .where('username', '>', afterUsername)
-      .orderBy('username')
-      .limit(limit)
-      .execute();
-    return rows.map((r) => ({ id: r.user_id, username: r.username, joinedAt: Number(r.joined_at), readSeq: Number(r.read_seq) }));
   }
 }

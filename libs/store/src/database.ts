@@ -116,6 +116,14 @@ export interface RevokedTokensTable {
   expires_at: Int8;
 }
 
+/** With a default, a column may be left out of an insert. */
+type Defaulted<T, U = T> = ColumnType<T, U | undefined, U>;
+
+/**
+ * A conversation. The group columns (migration 0004) keep their defaults for direct conversations.
+ * `owner_id` is the owner of a group or room ('' for direct), a member or not (a legacy creator may have
+ * left); `notice_id` the current notice ('' for none); `dissolved` ends every change but reading.
+ */
 export interface ConversationsTable {
   id: string;
   kind: 'direct' | 'group' | 'room';
@@ -126,14 +134,102 @@ export interface ConversationsTable {
   last_message_at: Int8 | null;
   last_message_preview: string | null;
   last_sender_name: string | null;
+  owner_id: Defaulted<string>;
+  avatar: Defaulted<string>;
+  description: Defaulted<string>;
+  join_policy: Defaulted<string>;
+  invite_policy: Defaulted<string>;
+  mute_all: Defaulted<boolean>;
+  dissolved: Defaulted<boolean>;
+  notice_id: Defaulted<string>;
 }
 
+/**
+ * A current member. `role` is 'owner' | 'admin' | 'member' ('member' in direct conversations);
+ * `muted_until` when an admin's mute ends (0: not muted; may lie in the past); `notice_seen` the id of
+ * the last notice the member read.
+ */
 export interface MembersTable {
   conversation_id: string;
   user_id: string;
   username: string;
   joined_at: Int8;
   read_seq: Int8;
+  role: Defaulted<'owner' | 'admin' | 'member'>;
+  muted_until: Defaulted<string | number | bigint, number>;
+  notice_seen: Defaulted<string>;
+}
+
+/** Who left or was removed; their history ends at `until_seq` (the seq of the entry saying so). Gone again when they rejoin. */
+export interface FormerMembersTable {
+  conversation_id: string;
+  user_id: string;
+  username: string;
+  until_seq: Int8;
+  reason: 'left' | 'removed';
+  at: Int8;
+}
+
+/** `banned_by` is the id of the admin who banned. */
+export interface BansTable {
+  conversation_id: string;
+  user_id: string;
+  username: string;
+  banned_by: string;
+  at: Int8;
+}
+
+/**
+ * Pending invitations. A row is written at MembersInvited with `checked` false and shown (checked) only
+ * once the invitee's stream allowed it (InvitationChecked); refused, answered, joined or dissolved, it goes.
+ */
+export interface GroupInvitationsTable {
+  conversation_id: string;
+  user_id: string;
+  username: string;
+  invited_by: string;
+  inviter_name: string;
+  checked: boolean;
+  created_at: Int8;
+}
+
+/** Pending requests to join; `invited_by` is the member whose invitation became the request ('' for none). */
+export interface JoinRequestsTable {
+  conversation_id: string;
+  user_id: string;
+  username: string;
+  note: string;
+  invited_by: string;
+  inviter_name: string;
+  created_at: Int8;
+}
+
+/**
+ * Live (unrevoked) invite links; an expired or used-up one stays until revoked. `last_use_seq` is the seq
+ * of the MembersJoined that counted the last use, so a re-applied join does not count twice.
+ */
+export interface InviteLinksTable {
+  code: string;
+  conversation_id: string;
+  created_by: string;
+  creator_name: string;
+  created_at: Int8;
+  expires_at: Int8;
+  max_uses: number;
+  uses: number;
+  last_use_seq: Int8;
+}
+
+/** Every notice a group posted; `seq` is the system entry of its latest text, `edited_at` 0 when never edited. */
+export interface NoticesTable {
+  conversation_id: string;
+  id: string;
+  text: string;
+  posted_by: string;
+  poster_name: string;
+  posted_at: Int8;
+  edited_at: Int8;
+  seq: Int8;
 }
 
 export interface MessagesTable {
@@ -192,6 +288,12 @@ export interface Database {
   revoked_tokens: RevokedTokensTable;
   conversations: ConversationsTable;
   members: MembersTable;
+  former_members: FormerMembersTable;
+  bans: BansTable;
+  group_invitations: GroupInvitationsTable;
+  join_requests: JoinRequestsTable;
+  invite_links: InviteLinksTable;
+  notices: NoticesTable;
   messages: MessagesTable;
   command_outcomes: CommandOutcomesTable;
   projector_offsets: ProjectorOffsetsTable;

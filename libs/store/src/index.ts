@@ -6,7 +6,22 @@ export { FriendRepository, type Friend, type FriendRequest, type Relation } from
 export { SettingsRepository, type ConversationSettings } from './settings.repository.js';
 export { SessionRepository, type SessionRow } from './session.repository.js';
 export { CodeRepository, type CodePurpose, MAX_CODES_PER_HOUR, MAX_CODE_ATTEMPTS } from './code.repository.js';
-export { ConversationRepository, type ConversationSummary, type ConversationListOptions, type Member } from './conversation.repository.js';
+export { ConversationRepository, type ConversationSummary, type ConversationListOptions } from './conversation.repository.js';
+export {
+  GroupRepository,
+  type GroupDetails,
+  type GroupMember,
+  type GroupMembersOptions,
+  type GroupRole,
+  type JoinPolicy,
+  type InvitePolicy,
+  type UserRef,
+  type Ban,
+  type Notice,
+  type Invitation,
+  type JoinRequest,
+  type InviteLink,
+} from './group.repository.js';
 export { MessageRepository, type StoredMessage } from './message.repository.js';
 export { OutcomeRepository, type CommandOutcome } from './outcome.repository.js';
 export { ProjectionWriter, type QuarantineRow } from './projection-writer.js';

@@ -6,26 +6,31 @@ export type { StoredMessage };
 export class MessageRepository {
   constructor(private readonly db: ParleyDb) {}
 
-  /** Messages with seq > `afterSeq`, oldest first. */
-  async after(conversationId: string, afterSeq: number, limit: number): Promise<StoredMessage[]> {
+  /**
+   * Messages with seq > `afterSeq`, oldest first; none past `untilSeq` (a former member's last readable,
+   * GroupRepository.readableUntil).
+   */
+  async after(conversationId: string, afterSeq: number, limit: number, untilSeq = Number.MAX_SAFE_INTEGER): Promise<StoredMessage[]> {
     const rows = await this.db
       .selectFrom('messages')
       .selectAll()
       .where('conversation_id', '=', conversationId)
       .where('seq', '>', afterSeq)
+      .$if(untilSeq < Number.MAX_SAFE_INTEGER, (qb) => qb.where('seq', '<=', untilSeq))
       .orderBy('seq', 'asc')
       .limit(limit)
       .execute();
     return rows.map(toMessage);
   }
 
-  /** The newest messages with seq < `beforeSeq`, returned oldest first. */
-  async before(conversationId: string, beforeSeq: number, limit: number): Promise<StoredMessage[]> {
+  /** The newest messages with seq < `beforeSeq` and none past `untilSeq` (as in `after`), returned oldest first. */
+  async before(conversationId: string, beforeSeq: number, limit: number, untilSeq = Number.MAX_SAFE_INTEGER): Promise<StoredMessage[]> {
     const rows = await this.db
       .selectFrom('messages')
       .selectAll()
       .where('conversation_id', '=', conversationId)
       .where('seq', '<', beforeSeq)
+      .$if(untilSeq < Number.MAX_SAFE_INTEGER, (qb) => qb.where('seq', '<=', untilSeq))
       .orderBy('seq', 'desc')
       .limit(limit)
       .execute();

@@ -207,6 +207,105 @@ const migrations: Record<string, Migration> = {
       await db.schema.createIndex('login_codes_by_login').on('login_codes').columns(['login_id', 'purpose', 'created_at']).execute();
     },
   },
+  '0004_groups': {
+    // Groups and rooms people run (issue 11): roles, moderation, group profile, notices, invitations, join
+    // requests, invite links, and the members who left (their history ends at until_seq). The data
+    // migration makes what replaying the old events now makes: the creator of a group or room is its owner
+    // (and an owner-member when still a member); every group is open, as the decider folds old events.
+    async up(db: Kysely<unknown>) {
+      await db.schema
+        .alterTable('conversations')
+        .addColumn('owner_id', 'text', (c) => c.notNull().defaultTo(''))
+        .addColumn('avatar', 'text', (c) => c.notNull().defaultTo(''))
+        .addColumn('description', 'text', (c) => c.notNull().defaultTo(''))
+        .addColumn('join_policy', 'text', (c) => c.notNull().defaultTo('open'))
+        .addColumn('invite_policy', 'text', (c) => c.notNull().defaultTo('friends'))
+        .addColumn('mute_all', 'boolean', (c) => c.notNull().defaultTo(false))
+        .addColumn('dissolved', 'boolean', (c) => c.notNull().defaultTo(false))
+        .addColumn('notice_id', 'text', (c) => c.notNull().defaultTo(''))
+        .execute();
+      await db.schema
+        .alterTable('members')
+        .addColumn('role', 'text', (c) => c.notNull().defaultTo('member'))
+        .addColumn('muted_until', 'int8', (c) => c.notNull().defaultTo(0))
+        .addColumn('notice_seen', 'text', (c) => c.notNull().defaultTo(''))
+        .execute();
+      await sql`update conversations set owner_id = created_by where kind in ('group', 'room')`.execute(db);
+      await sql`update members m set role = 'owner' from conversations c
+        where c.id = m.conversation_id and c.owner_id <> '' and m.user_id = c.owner_id`.execute(db);
+
+      await db.schema
+        .createTable('former_members')
+        .addColumn('conversation_id', 'text', (c) => c.notNull())
+        .addColumn('user_id', 'text', (c) => c.notNull())
+        .addColumn('username', 'text', (c) => c.notNull())
+        .addColumn('until_seq', 'int8', (c) => c.notNull())
+        .addColumn('reason', 'text', (c) => c.notNull())
+        .addColumn('at', 'int8', (c) => c.notNull())
+        .addPrimaryKeyConstraint('former_members_pk', ['conversation_id', 'user_id'])
+        .execute();
+      await db.schema
+        .createTable('bans')
+        .addColumn('conversation_id', 'text', (c) => c.notNull())
+        .addColumn('user_id', 'text', (c) => c.notNull())
+        .addColumn('username', 'text', (c) => c.notNull())
+        .addColumn('banned_by', 'text', (c) => c.notNull())
+        .addColumn('at', 'int8', (c) => c.notNull())
+        .addPrimaryKeyConstraint('bans_pk', ['conversation_id', 'user_id'])
+        .execute();
+      await db.schema
+        .createTable('group_invitations')
+        .addColumn('conversation_id', 'text', (c) => c.notNull())
+        .addColumn('user_id', 'text', (c) => c.notNull())
+        .addColumn('username', 'text', (c) => c.notNull())
+        .addColumn('invited_by', 'text', (c) => c.notNull())
+        .addColumn('inviter_name', 'text', (c) => c.notNull())
+        .addColumn('checked', 'boolean', (c) => c.notNull())
+        .addColumn('created_at', 'int8', (c) => c.notNull())
+        .addPrimaryKeyConstraint('group_invitations_pk', ['conversation_id', 'user_id'])
+        .execute();
+      await db.schema.createIndex('group_invitations_by_user').on('group_invitations').columns(['user_id', 'created_at']).execute();
+      await db.schema
+        .createTable('join_requests')
+        .addColumn('conversation_id', 'text', (c) => c.notNull())
+        .addColumn('user_id', 'text', (c) => c.notNull())
+        .addColumn('username', 'text', (c) => c.notNull())
+        .addColumn('note', 'text', (c) => c.notNull())
+        .addColumn('invited_by', 'text', (c) => c.notNull())
+        .addColumn('inviter_name', 'text', (c) => c.notNull())
+        .addColumn('created_at', 'int8', (c) => c.notNull())
+        .addPrimaryKeyConstraint('join_requests_pk', ['conversation_id', 'user_id'])
+        .execute();
+      await db.schema
+        .createTable('invite_links')
+        .addColumn('code', 'text', (c) => c.primaryKey())
+        .addColumn('conversation_id', 'text', (c) => c.notNull())
+        .addColumn('created_by', 'text', (c) => c.notNull())
+        .addColumn('creator_name', 'text', (c) => c.notNull())
+        .addColumn('created_at', 'int8', (c) => c.notNull())
+        .addColumn('expires_at', 'int8', (c) => c.notNull())
+        .addColumn('max_uses', 'integer', (c) => c.notNull())
+        .addColumn('uses', 'integer', (c) => c.notNull())
+        .addColumn('last_use_seq', 'int8', (c) => c.notNull())
+        .execute();
+      await db.schema.createIndex('invite_links_by_conversation').on('invite_links').columns(['conversation_id', 'created_at']).execute();
+      await db.schema
+        .createTable('notices')
+        .addColumn('conversation_id', 'text', (c) => c.notNull())
+        .addColumn('id', 'text', (c) => c.notNull())
+        .addColumn('text', 'text', (c) => c.notNull())
+        .addColumn('posted_by', 'text', (c) => c.notNull())
+        .addColumn('poster_name', 'text', (c) => c.notNull())
+        .addColumn('posted_at', 'int8', (c) => c.notNull())
+        .addColumn('edited_at', 'int8', (c) => c.notNull())
+        .addColumn('seq', 'int8', (c) => c.notNull())
+        .addPrimaryKeyConstraint('notices_pk', ['conversation_id', 'id'])
+        .execute();
+      await db.schema.createIndex('notices_by_time').on('notices').columns(['conversation_id', 'posted_at']).execute();
+      // The groups a user runs (joinRequestsFor) and a group's admins.
+      await db.schema.createIndex('members_by_role').on('members').columns(['conversation_id', 'role']).execute();
+    },
+  },
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };

@@ -1,9 +1,10 @@
 import type { Transaction } from 'kysely';
 import type { ParleyEvent } from '@parley/schemas';
-import { cutOnGraphemes } from '@parley/protocol';
+import { SYSTEM_KIND, cutOnGraphemes, describeSystemEntry, parseSystemEntry } from '@parley/protocol';
 import type { Database, ParleyDb } from './database.js';
 import { PersonalDataVault } from './personal-data-vault.js';
 import { applyAccountEvent } from './account-projection.js';
+import { addMembers, applyGroupEvent } from './group-projection.js';
 
 /** A preview holds at most this many code points, cut on a grapheme boundary (docs/PROTOCOL.md "Text"). */
 const PREVIEW_CODE_POINTS = 140;
@@ -125,16 +126,40 @@ async function apply(tx: Transaction<Database>, vault: PersonalDataVault, event:
     case 'ConversationCreated':
       await tx
         .insertInto('conversations')
-        .values({ id: event.stream, kind: p.kind, name: p.name, created_by: p.createdBy, created_at: event.ts, last_seq: 0 })
+        .values({
+          id: event.stream,
+          kind: p.kind,
+          name: p.name,
+          created_by: p.createdBy,
+          created_at: event.ts,
+          last_seq: 0,
+          // Groups and rooms: the creator (a room's first joiner) owns it. Events from before policies: open.
+          owner_id: p.kind === 'direct' ? '' : p.createdBy,
+          join_policy: p.kind === 'group' ? (p.joinPolicy ?? 'open') : 'open',
+        })
         .onConflict((oc) => oc.doNothing())
         .execute();
       await addMembers(tx, event, p.members);
       break;
     case 'MembersJoined':
-      await addMembers(tx, event, p.members);
-      break;
     case 'MemberLeft':
-      await tx.deleteFrom('members').where('conversation_id', '=', event.stream).where('user_id', '=', p.userId).execute();
+    case 'MemberRemoved':
+    case 'MemberUnbanned':
+    case 'MemberRoleChanged':
+    case 'OwnershipTransferred':
+    case 'ConversationDissolved':
+    case 'MemberMuted':
+    case 'GroupUpdated':
+    case 'NoticePosted':
+    case 'NoticeAcknowledged':
+    case 'MembersInvited':
+    case 'InvitationChecked':
+    case 'InvitationAnswered':
+    case 'JoinRequested':
+    case 'JoinRequestAnswered':
+    case 'InviteLinkCreated':
+    case 'InviteLinkRevoked':
+      await applyGroupEvent(tx, event, p);
       break;
     case 'MessageSent':
       // Only a message without an origin connection comes this way (its outcome row is written below).
@@ -148,6 +173,8 @@ async function apply(tx: Transaction<Database>, vault: PersonalDataVault, event:
     // Decisions for other streams (the friends workflow turns them into commands); nothing to show.
     case 'DirectApproved':
     case 'DirectBlockChanged':
+    // The invitee's stream's check; the group's InvitationChecked is what shows the invitation.
+    case 'GroupInvitationChecked':
       break;
     default: {
       const unreachable: never = p;
@@ -210,12 +237,19 @@ async function applyMessages(tx: Transaction<Database>, run: ReadonlyArray<Parle
   for (const e of newest.values()) {
     await tx
       .updateTable('conversations')
-      .set({ last_seq: e.seq, last_message_at: e.ts, last_message_preview: cutOnGraphemes(e.payload.content, PREVIEW_CODE_POINTS), last_sender_name: e.payload.senderName })
+      .set({ last_seq: e.seq, last_message_at: e.ts, last_message_preview: preview(e.payload), last_sender_name: e.payload.senderName })
       .where('id', '=', e.stream)
       .where('last_seq', '<', e.seq)
       .execute();
   }
   for (const s of senders.values()) await raiseReadSeq(tx, s.conversation, s.senderId, s.seq);
+}
+
+/** A message's preview: the start of its content, or for a system entry the change in words. */
+function preview(p: { kind: string; content: string }): string {
+  if (p.kind !== SYSTEM_KIND) return cutOnGraphemes(p.content, PREVIEW_CODE_POINTS);
+  const entry = parseSystemEntry(p.content);
+  return cutOnGraphemes(entry ? describeSystemEntry(entry) : 'an update', PREVIEW_CODE_POINTS);
 }
 
 /** A member's read mark only moves forward (events may be re-applied after a crash). */
@@ -226,23 +260,5 @@ async function raiseReadSeq(tx: Transaction<Database>, conversation: string, use
     .where('conversation_id', '=', conversation)
     .where('user_id', '=', userId)
     .where('read_seq', '<', seq)
-    .execute();
-}
-
-async function addMembers(tx: Transaction<Database>, event: ParleyEvent, members: ReadonlyArray<{ userId: string; username: string }>): Promise<void> {
-  if (members.length === 0) return;
-  await tx
-    .insertInto('members')
-    .values(
-      members.map((m) => ({
-        conversation_id: event.stream,
-        user_id: m.userId,
-        username: m.username,
-        joined_at: event.ts,
-        // A new member starts with nothing unread: history before the join is readable but not "new".
-        read_seq: event.seq,
-      })),
-    )
-    .onConflict((oc) => oc.columns(['conversation_id', 'user_id']).doNothing())
     .execute();
 }

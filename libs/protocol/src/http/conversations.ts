@@ -3,7 +3,7 @@ import { ConversationId, Count, Millis } from '../fields.js';
 import { GroupName, Handle, User } from './common.js';
 import { ConversationSettings } from './settings.js';
 import { TEXT_PATTERN } from '../text.js';
-import { JOIN_POLICIES, type JoinPolicy } from '../system-entry.js';
+import { GROUP_ROLES, JOIN_POLICIES, type GroupRole, type JoinPolicy } from '../system-entry.js';
 
 export const ConversationSummary = Type.Object(
   {
@@ -23,6 +23,12 @@ export const ConversationSummary = Type.Object(
       }),
     ]),
     members: Type.Optional(Type.Array(User, { description: 'Direct conversations only: both members, so a client can name it after the other one.' })),
+    role: Type.Unsafe<GroupRole>({
+      type: 'string',
+      enum: [...GROUP_ROLES],
+      description: "The caller's role: the owner and admins run a group or room; always member in a direct conversation.",
+    }),
+    dissolved: Type.Boolean({ description: 'The owner dissolved the group: its history stays readable, but nobody can send or join.' }),
     settings: ConversationSettings,
   },
   { description: "One of the caller's conversations." },
