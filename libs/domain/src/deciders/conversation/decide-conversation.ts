@@ -81,7 +81,7 @@ export function decideConversation(command: Command, conversation: ConversationS
   const role = conversation ? roleOf(conversation, actor.userId) : undefined;
   const blocked = (): Outcome =>
     blockers.includes(actor.userId) ? reject('blocked', 'You blocked this person; unblock them to write to them') : reject('not_permitted', 'This person does not take direct messages from you');
-  const system: SystemWriter = (entry, by = actor) => systemEntry(by, entry, newId);
+  const system: SystemWriter = (entry, by = actor) => systemEntry(actor, by, entry, newId);
 
   if (GROUP_COMMANDS.has(p.type)) {
     if (kind === 'direct') return reject('bad_request', 'A direct conversation has no roles, invitations or notices');
@@ -353,16 +353,20 @@ function decideGroup(command: Command, c: ConversationState, actor: Actor, input
   }
 }
 
-/** Writes a system entry made by `by` (the actor, unless it names another). */
+/** Writes a system entry naming `by` as who made the change (the actor, unless it names another). */
 type SystemWriter = (entry: Omit<SystemEntry, 'actor'>, by?: Actor) => EventPayload;
 
-/** A system entry: a MessageSent of kind "system" from the member who made the change, content a SystemEntry. */
-function systemEntry(by: Actor, entry: Omit<SystemEntry, 'actor'>, newId: () => string): EventPayload {
+/**
+ * A system entry: a MessageSent of kind "system" whose content is a SystemEntry naming `by`. Its sender is
+ * the command's actor, whose read mark it moves like an own message (an accepted invitation names the
+ * inviter, but the invitee sent it: the inviter has not read what came before).
+ */
+function systemEntry(sender: Actor, by: Actor, entry: Omit<SystemEntry, 'actor'>, newId: () => string): EventPayload {
   return {
     type: 'MessageSent',
     id: newId(),
-    senderId: by.userId,
-    senderName: by.username,
+    senderId: sender.userId,
+    senderName: sender.username,
     clientMsgId: '',
     kind: SYSTEM_KIND,
     content: JSON.stringify({ ...entry, actor: { id: by.userId, username: by.username } }),

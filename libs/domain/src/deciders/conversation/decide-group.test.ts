@@ -865,7 +865,8 @@ test('accepting a checked invitation joins, with the inviter as the entry\'s act
   then(events, [
     { type: 'InvitationAnswered', userId: erin.userId, username: 'erin', accepted: true },
     { type: 'MembersJoined', members: [erin], code: '' },
-    { type: 'MessageSent', kind: 'system', senderId: carol.userId, senderName: 'carol' },
+    // Sent by erin (her read mark moves, not carol's), naming carol as who brought her in.
+    { type: 'MessageSent', kind: 'system', senderId: erin.userId, senderName: 'erin' },
   ]);
   assert.deepEqual(entryOf(events[2]), { event: 'joined', via: 'invitation', members: [ref(erin)], actor: ref(carol) });
   assert.equal(state.conversations.get(G)?.invitations[erin.userId], undefined);
