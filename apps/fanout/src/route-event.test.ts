@@ -144,9 +144,9 @@ test('an invitation reaches the invitee once checked and when answered; join req
   run(alice, { type: 'SetMemberRole', userId: 'uc', role: 'admin' });
   const [invited] = run(bob, { type: 'InviteMembers', invitees: [{ ...dan, stream: 'u.dan' }, { userId: 'ue', username: 'eve', stream: 'u.eve' }] });
   assert.deepEqual([invited?.event.payload.type, invited?.delivery], ['MembersInvited', undefined], 'nothing before the invitee\'s stream took it');
-  const [refused] = run(bob, { type: 'ConfirmInvitation', userId: 'ue', allowed: false, reason: 'not_friends' });
+  const [refused] = run(bob, { type: 'ConfirmInvitation', userId: 'ue', inviterId: 'ub', allowed: false, reason: 'not_friends' });
   assert.deepEqual([refused?.event.payload.type, refused?.delivery], ['InvitationChecked', undefined]);
-  const [checked] = run(bob, { type: 'ConfirmInvitation', userId: 'ud', allowed: true, reason: '' });
+  const [checked] = run(bob, { type: 'ConfirmInvitation', userId: 'ud', inviterId: 'ub', allowed: true, reason: '' });
   assert.deepEqual(checked?.delivery, { frame: { type: 'invitation', event: 'received', conversation: 'g.1', name: 'G', invitedBy: { id: 'ub', username: 'bob' } }, userIds: ['ud'] });
 
   // bob is no admin and the group wants approval: dan's acceptance becomes a request.
@@ -171,7 +171,7 @@ test('a declined invitation tells the invitee; a group invitation checked on an 
   const run = group();
   run(alice, { type: 'CreateConversation', kind: 'group', name: 'G', members: [alice], joinPolicy: 'invite' });
   run(alice, { type: 'InviteMembers', invitees: [{ ...dan, stream: 'u.dan' }] });
-  run(alice, { type: 'ConfirmInvitation', userId: 'ud', allowed: true, reason: '' });
+  run(alice, { type: 'ConfirmInvitation', userId: 'ud', inviterId: 'ua', allowed: true, reason: '' });
   const [declined, ...rest] = run(dan, { type: 'AnswerInvitation', accept: false });
   assert.equal(rest.length, 0);
   assert.deepEqual(declined?.delivery?.frame, { type: 'invitation', event: 'answered', conversation: 'g.1', name: 'G', invitedBy: { id: 'ua', username: 'alice' }, accepted: false });
