@@ -23,9 +23,12 @@ const deps = {
   logins: { byUsername: async (name: string) => (name === 'bob' ? { id: 'ubob', username: 'bob', passwordHash: 'h', email: null } : undefined), byEmail: async () => undefined, byId: async () => ({ id: 'ualice', username: 'alice', passwordHash: 'h', email: null }) },
   conversations: {
     isMember: async () => true,
-    members: async (_id: string, _limit: number, after: string) => (after.includes('\u0000') ? Promise.reject(new Error('invalid byte sequence for encoding "UTF8": 0x00')) : []),
     summaryFor: async () => undefined,
     listForUser: async () => [],
+  },
+  groups: {
+    members: async (_id: string, o: { after?: string }) => (o.after?.includes('\u0000') ? Promise.reject(new Error('invalid byte sequence for encoding "UTF8": 0x00')) : []),
+    readableUntil: async () => Number.MAX_SAFE_INTEGER,
   },
   messages: { after: async () => [], before: async () => [] },
   tokens: { issue: async () => ({ token: 't', claims }) },

@@ -28,6 +28,7 @@ import { createRouteKit } from './routes/route-kit.js';
 import { accountRoutes } from './routes/accounts.routes.js';
 import { profileRoutes } from './routes/profiles.routes.js';
 import { friendRoutes } from './routes/friends.routes.js';
+import { groupRoutes } from './routes/groups.routes.js';
 
 export type { HttpAppDeps } from './http-app-deps.js';
 
@@ -84,6 +85,7 @@ export function createHttpApp(deps: HttpAppDeps): Express {
   v1.use(accountRoutes(kit, json));
   v1.use(profileRoutes(kit, json));
   v1.use(friendRoutes(kit, json));
+  v1.use(groupRoutes(kit, json));
 
   // ---- conversations ----
   v1.route('/conversations')
@@ -116,23 +118,14 @@ export function createHttpApp(deps: HttpAppDeps): Express {
 
   v1.route('/groups')
     .post(requireAuth, ...json, async (req, res) => {
-      const { name, members: names = [] } = validBody(check.group, req.body);
+      const { name, members: names = [], joinPolicy = 'invite' } = validBody(check.group, req.body);
       if (names.length > deps.limits.maxGroupMembers) {
         throw new ParleyError('bad_request', `"members" must be a list of at most ${deps.limits.maxGroupMembers} usernames`, { details: { field: 'members' } });
       }
       const members = [actor(res), ...(await resolveUsers(names))];
       const id = `g.${newId()}`;
-      await run(id, actor(res), { type: 'CreateConversation', kind: 'group', name, members });
+      await run(id, actor(res), { type: 'CreateConversation', kind: 'group', name, members, joinPolicy });
       res.status(201).json({ conversation: await summary(id, res) });
-    })
-    .all(methodNotAllowed);
-
-  v1.route('/groups/:id/join')
-    .post(requireAuth, async (req, res) => {
-      const id = String(req.params['id']);
-      if (conversationKind(id) !== 'group') throw new ParleyError('bad_request', 'Not a group id', { details: { field: 'id' } });
-      await run(id, actor(res), { type: 'JoinConversation', kind: 'group' }, true);
-      res.json({ conversation: await summary(id, res) });
     })
     .all(methodNotAllowed);
 
@@ -179,8 +172,8 @@ export function createHttpApp(deps: HttpAppDeps): Express {
     .get(requireAuth, async (req, res) => {
       const id = String(req.params['id']);
       await requireMember(id, res);
-      const { limit = 200, after = '' } = validQuery(check.members, req.query);
-      const members = await deps.conversations.members(id, limit, after);
+      const { limit = 200, after = '', q, role } = validQuery(check.members, req.query);
+      const members = await deps.groups.members(id, { limit, after, q, role });
       res.json({ members, next: members.length === limit ? members[members.length - 1]!.username : null });
     })
     .post(requireAuth, ...json, async (req, res) => {
@@ -219,13 +212,16 @@ export function createHttpApp(deps: HttpAppDeps): Express {
   v1.route('/conversations/:id/messages')
     .get(requireAuth, async (req, res) => {
       const id = String(req.params['id']);
-      await requireMember(id, res);
+      if (!CONVERSATION_ID.test(id)) throw new ParleyError('bad_request', 'Not a conversation id', { details: { field: 'id' } });
+      // A member reads everything; a former member up to the entry of their leaving or removal.
+      const until = await deps.groups.readableUntil(id, claims(res).userId);
+      if (until === undefined) throw new ParleyError('not_member', 'You are not a member of this conversation');
       const { limit = 50, after, before } = validQuery(check.messages, req.query);
       if (after !== undefined && before !== undefined) throw new ParleyError('bad_request', 'Give "after" or "before", not both', { details: { field: 'before' } });
       const page =
         after !== undefined
-          ? await deps.messages.after(id, after, limit + 1)
-          : await deps.messages.before(id, before ?? Number.MAX_SAFE_INTEGER, limit + 1);
+          ? (await deps.messages.after(id, after, limit + 1)).filter((m) => m.seq <= until)
+          : await deps.messages.before(id, Math.min(before ?? Number.MAX_SAFE_INTEGER, until + 1), limit + 1);
       const hasMore = page.length > limit;
       const messages = hasMore ? (after !== undefined ? page.slice(0, limit) : page.slice(1)) : page;
       res.json({ messages, hasMore });

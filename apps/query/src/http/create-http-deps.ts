@@ -5,6 +5,7 @@ import {
   CodeRepository,
   ConversationRepository,
   FriendRepository,
+  GroupRepository,
   LoginRepository,
   MessageRepository,
   PersonalDataVault,
@@ -53,6 +54,7 @@ export function createHttpDeps(
     codes: new CodeRepository(db),
     vault: new PersonalDataVault(db),
     conversations: new ConversationRepository(db),
+    groups: new GroupRepository(db),
     messages: new MessageRepository(db),
     tokens,
     // A token is good when signed, unexpired and not revoked; each use counts as activity in the sessions list.

@@ -5,6 +5,7 @@ import type {
   CodeRepository,
   ConversationRepository,
   FriendRepository,
+  GroupRepository,
   LoginRepository,
   MessageRepository,
   PersonalDataVault,
@@ -25,6 +26,8 @@ export interface HttpAppDeps {
   /** Seals personal data (password hashes, emails) with the login's erasable key before it enters the log. */
   readonly vault: PersonalDataVault;
   readonly conversations: ConversationRepository;
+  /** Groups and rooms as people run them: roles, bans, notices, invitations, join requests, invite links. */
+  readonly groups: GroupRepository;
   readonly messages: MessageRepository;
   readonly tokens: TokenService;
   readonly authenticate: Authenticate;
