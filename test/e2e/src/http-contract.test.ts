@@ -29,6 +29,8 @@ interface Answer {
 const SPEC_PATH = fileURLToPath(new URL('../../../docs/openapi.yaml', import.meta.url));
 const PASSWORD = 'correct horse battery';
 const SEED = 8_2026;
+/** A well-formed profile id nobody has. */
+const UNKNOWN_PROFILE = 'u01JD3T0ZK8V5N2R4Q6W9YB1HCE';
 
 let spec: {
   paths: Record<string, Record<string, Operation['op']>>;
@@ -61,11 +63,11 @@ function requestBody(o: Operation): { schema: Json; example: Json } {
   return (o.op.requestBody as { content: Record<string, { schema: Json; example: Json }> }).content['application/json']!;
 }
 
-/** The schema of an operation's one path parameter. */
-function pathParameterSchema(o: Operation): Json {
-  const parameter = (o.op.parameters ?? []).map(resolve).find((p) => p['in'] === 'path');
-  assert.ok(parameter, `${o.op.operationId} declares its path parameter`);
-  return parameter['schema'] as Json;
+/** The schema of each of an operation's path parameters, by name. */
+function pathParameterSchemas(o: Operation): Map<string, Json> {
+  const parameters = (o.op.parameters ?? []).map(resolve).filter((p) => p['in'] === 'path');
+  for (const name of o.path.match(/(?<=\{)[^}]+(?=\})/g) ?? []) assert.ok(parameters.some((p) => p['name'] === name), `${o.op.operationId} declares its path parameter ${name}`);
+  return new Map(parameters.map((p) => [p['name'] as string, p['schema'] as Json]));
 }
 
 function responseSpec(op: Operation['op'], status: number): Json | undefined {
@@ -123,9 +125,10 @@ interface Account {
   readonly id: string;
   readonly token: string;
 }
-/** What one call to an operation sends: the `{id}` path parameter, a query string, a body, a token. */
+/** What one call to an operation sends: the `{id}` path parameter (and any other), a query string, a body, a token. */
 interface Prepared {
   readonly id?: string;
+  readonly params?: Readonly<Record<string, string>>;
   readonly query?: string;
   readonly body?: unknown;
   readonly token?: string;
@@ -143,13 +146,17 @@ describe('the running server answers as docs/openapi.yaml says', () => {
     return o;
   };
   /**
-   * The path with its parameter filled: `id` if given, else a sensible id of the right kind that exists
-   * (the contract room, the contract group, the caller's own profile, Bob's profile), or a well-formed
-   * unknown one where any real one would be used up (sessions, friend requests).
+   * The path with its parameters filled: `id` (and `params`) if given, else a sensible id of the right kind
+   * that exists (the contract room, the contract group, the caller's own profile, Bob's profile), or a
+   * well-formed unknown one where any real one would be used up (sessions, friend requests) or changed
+   * (a group's members, notices, invite links).
    */
-  const fill = (o: Pick<Operation, 'path'>, id?: string): string => {
+  const fill = (o: Pick<Operation, 'path'>, id?: string, params: Readonly<Record<string, string>> = {}): string => {
+    const others: Record<string, string> = { userId: UNKNOWN_PROFILE, noticeId: 'n0', code: 'A'.repeat(22), conversationId: groupId, ...params };
     const byPath: Array<[RegExp, string]> = [
       [/^\/v1\/groups\//, groupId],
+      // Group-only operations (and the ones that would change the contract room) act on the contract group.
+      [/^\/v1\/conversations\/\{id\}\/(group|members\/|transfer|dissolve|bans|notices|invitations|join-requests|invite-links)/, groupId],
       [/^\/v1\/conversations\//, 'r.contract'],
       [/^\/v1\/profiles\//, alice.id],
       [/^\/v1\/(friends|blocks|contacts)\/\{id\}/, bob.id],
@@ -157,12 +164,12 @@ describe('the running server answers as docs/openapi.yaml says', () => {
       [/^\/v1\/sessions\//, '00000000-0000-4000-8000-000000000000'],
     ];
     const value = id ?? byPath.find(([re]) => re.test(o.path))?.[1] ?? 'unknown';
-    return o.path.replace('{id}', encodeURIComponent(value)).replace('{name}', 'contract');
+    return o.path.replace('{id}', encodeURIComponent(value)).replace('{name}', 'contract').replace(/\{(\w+)\}/g, (_, name: string) => encodeURIComponent(others[name] ?? 'unknown'));
   };
   /** Calls an operation by its operationId; the answer must conform to the spec and succeed. Its JSON body. */
   const send = async (operationId: string, r: Prepared = {}): Promise<{ json: Json }> => {
     const o = operation(operationId);
-    const path = fill(o, r.id) + (r.query ? `?${r.query}` : '');
+    const path = fill(o, r.id, r.params) + (r.query ? `?${r.query}` : '');
     const answer = await call(o.method.toUpperCase(), path, { token: r.token ?? alice.token, ...(r.body === undefined ? {} : { body: JSON.stringify(r.body), headers: jsonHeaders }) });
     conforms(o, answer, r.body === undefined ? 'valid' : `valid ${JSON.stringify(r.body).slice(0, 80)}`);
     assert.ok(answer.status < 300, `a valid request succeeds: ${o.method.toUpperCase()} ${path} -> ${answer.status} ${answer.text}`);
@@ -193,6 +200,24 @@ describe('the running server answers as docs/openapi.yaml says', () => {
     ((await send('sendFriendRequest', { token: from.token, body: { profile: to.id } })).json['request'] as { id: string }).id;
   const newProfile = async (prefix: string): Promise<string> =>
     ((await send('createProfile', { body: { handle: uniqueName(prefix) } })).json['profile'] as { id: string }).id;
+  /** A new group of `owner`'s, with `members` in it; its id. */
+  const newGroup = async (owner: Account, members: readonly Account[] = [], joinPolicy = 'invite'): Promise<string> =>
+    ((await send('createGroup', { token: owner.token, body: { name: uniqueName('group'), members: members.map((m) => m.username), joinPolicy } })).json['conversation'] as { id: string }).id;
+  /** A new invite link of group `id`, made by `owner`; its code. */
+  const newLink = async (owner: Account, id: string): Promise<string> =>
+    ((await send('createInviteLink', { id, token: owner.token, body: {} })).json['link'] as { code: string }).code;
+  /** A new notice of the contract group (Alice's); its id. */
+  const newNotice = async (): Promise<string> => ((await send('postNotice', { id: groupId, body: { text: 'A notice' } })).json['notice'] as { id: string }).id;
+  /** Polls `read` until it gives a value: what a workflow makes a moment after the answer. */
+  const eventually = async <T>(what: string, read: () => Promise<T | undefined>): Promise<T> => {
+    const deadline = Date.now() + 5_000;
+    for (;;) {
+      const value = await read();
+      if (value !== undefined) return value;
+      assert.ok(Date.now() < deadline, `${what} did not come within 5 s`);
+      await sleep(20);
+    }
+  };
 
   before(async () => {
     spec = parse(await readFile(SPEC_PATH, 'utf8')) as typeof spec;
@@ -275,6 +300,57 @@ describe('the running server answers as docs/openapi.yaml says', () => {
       addMembers: async () => ({ id: groupId, body: { usernames: [bob.username] } }),
       leaveConversation: async () => ({ id: ((await send('createGroup', { body: { name: 'to leave' } })).json['conversation'] as { id: string }).id }),
       markRead: async () => ({ body: { seq: 0 } }),
+      listMembers: async () => ({ query: `q=${alice.username.slice(0, 5)}&role=owner&limit=5` }),
+      joinGroup: async () => ({ id: await newGroup(bob, [], 'open'), body: { note: 'Hi, it is Alice' } }),
+      getInviteLink: async () => ({ params: { code: await newLink(alice, groupId) } }),
+      joinByInviteLink: async () => ({ params: { code: await newLink(bob, await newGroup(bob)) } }),
+      answerInvitation: async () => {
+        const id = await newGroup(bob);
+        await send('updateGroup', { id, token: bob.token, body: { invitePolicy: 'anyone' } });
+        await send('inviteMembers', { id, token: bob.token, body: { usernames: [alice.username] } });
+        // Checked on Alice's stream by the workflow, then listed.
+        const listed = async () => ((await send('listInvitations')).json['invitations'] as Array<{ conversation: { id: string } }>).some((i) => i.conversation.id === id) || undefined;
+        await eventually('the invitation', listed);
+        return { params: { conversationId: id }, body: { accept: true } };
+      },
+      updateGroup: async () => ({ body: { description: 'The contract group 😀', invitePolicy: 'anyone' } }),
+      removeMember: async () => {
+        const member = await signUp('removed');
+        return { id: await newGroup(alice, [member]), params: { userId: member.id }, query: 'ban=true' };
+      },
+      setMemberRole: async () => {
+        const member = await signUp('admin');
+        return { id: await newGroup(alice, [member]), params: { userId: member.id }, body: { role: 'admin' } };
+      },
+      muteMember: async () => {
+        const member = await signUp('muted');
+        return { id: await newGroup(alice, [member]), params: { userId: member.id }, body: { until: Date.now() + 3_600_000 } };
+      },
+      transferOwnership: async () => {
+        const heir = await signUp('heir');
+        return { id: await newGroup(alice, [heir]), body: { userId: heir.id } };
+      },
+      dissolveConversation: async () => ({ id: await newGroup(alice) }),
+      unbanMember: async () => {
+        const member = await signUp('banned');
+        const id = await newGroup(alice, [member]);
+        await send('removeMember', { id, params: { userId: member.id }, query: 'ban=true' });
+        return { id, params: { userId: member.id } };
+      },
+      listNotices: async () => ({ query: 'limit=5' }),
+      postNotice: async () => ({ body: { text: 'Release on Friday 😀' } }),
+      editNotice: async () => ({ params: { noticeId: await newNotice() }, body: { text: 'Release on Monday' } }),
+      readNotice: async () => ({ params: { noticeId: await newNotice() } }),
+      inviteMembers: async () => ({ body: { usernames: [(await signUp('invitee')).username] } }),
+      answerJoinRequest: async () => {
+        const id = await newGroup(alice, [], 'approval');
+        const asker = await signUp('asker');
+        const asked = await send('joinGroup', { id, token: asker.token, body: { note: 'Let me in' } });
+        assert.deepEqual(asked.json, { request: { conversation: id, status: 'pending' } });
+        return { id, params: { userId: asker.id }, body: { approve: true } };
+      },
+      createInviteLink: async () => ({ body: { expiresInSeconds: 3600, maxUses: 5 } }),
+      revokeInviteLink: async () => ({ params: { code: await newLink(alice, groupId) } }),
     };
     const ids = new Set(operations.map((o) => o.op.operationId));
     assert.deepEqual(Object.keys(valid).filter((id) => !ids.has(id)), [], 'every entry names an operation of the spec');
@@ -301,6 +377,7 @@ describe('the running server answers as docs/openapi.yaml says', () => {
     const fields = [
       ...['username', 'password', 'name', 'members', 'usernames', 'seq'],
       ...['handle', 'displayName', 'bio', 'avatar', 'directFrom', 'email', 'code', 'login', 'current', 'profile', 'note', 'remark', 'pinned', 'muteUntil', 'hidden', 'client'],
+      ...['description', 'joinPolicy', 'invitePolicy', 'muteAll', 'role', 'until', 'userId', 'text', 'accept', 'approve', 'expiresInSeconds', 'maxUses'],
     ];
     const body = fc.oneof(
       fc.dictionary(fc.constantFrom(...fields), nasty, { maxKeys: 3 }).map((b) => JSON.stringify(b)),
@@ -318,7 +395,7 @@ describe('the running server answers as docs/openapi.yaml says', () => {
       { seed: SEED, numRuns: 400 },
     );
     await fc.assert(
-      fc.asyncProperty(fc.constantFrom(...queryOps), fc.constantFrom('limit', 'after', 'before', 'prefix', 'q', 'hidden'), queryValue, async (o, key, value) => {
+      fc.asyncProperty(fc.constantFrom(...queryOps), fc.constantFrom('limit', 'after', 'before', 'prefix', 'q', 'hidden', 'role', 'ban'), queryValue, async (o, key, value) => {
         conforms(o, await call(o.method.toUpperCase(), `${fill(o)}?${key}=${value}`, { token: alice.token }), `query ${key}=${value}`);
       }),
       { seed: SEED, numRuns: 120 },
@@ -349,20 +426,23 @@ describe('the running server answers as docs/openapi.yaml says', () => {
   it('every path parameter: an odd value gets a listed 4xx; one its schema refuses (or a broken escape) is a 400', async () => {
     const values = ['%ZZ', '%', 'r.%00', 'u%00', 'f%00', 'g.x%2Fy', 'not-an-id', 'r.' + 'x'.repeat(70), 'u' + 'x'.repeat(70), 'f' + '0'.repeat(70), '%ED%A0%80', 'd.a.b', 'u%C3%A9', 'u01JD3T0ZK8V5N2R4Q6W9YB1HCE', 'f01JD3T0ZK8V5N2R4Q6W9YB1HCE', '00000000-0000-4000-8000-000000000000'];
     for (const o of operations.filter((x) => x.path.includes('{'))) {
-      const valid = validatorFor(pathParameterSchema(o));
-      for (const value of values) {
-        const path = o.path.replace('{id}', value).replace('{name}', value);
-        const answer = await call(o.method.toUpperCase(), path, { token: alice.token, ...(o.op.requestBody ? { body: JSON.stringify(requestBody(o).example), headers: jsonHeaders } : {}) });
-        conforms(o, answer, `path ${value}`);
-        let decoded: string | undefined;
-        try {
-          decoded = decodeURIComponent(value);
-        } catch {
-          decoded = undefined;
+      // Each parameter in turn takes the odd value; the others are filled as usual.
+      for (const [name, schema] of pathParameterSchemas(o)) {
+        const valid = validatorFor(schema);
+        for (const value of values) {
+          const path = fill({ path: o.path.replace(`{${name}}`, value) });
+          const answer = await call(o.method.toUpperCase(), path, { token: alice.token, ...(o.op.requestBody ? { body: JSON.stringify(requestBody(o).example), headers: jsonHeaders } : {}) });
+          conforms(o, answer, `path ${value}`);
+          let decoded: string | undefined;
+          try {
+            decoded = decodeURIComponent(value);
+          } catch {
+            decoded = undefined;
+          }
+          if (decoded === undefined || !valid(decoded)) assert.equal(answer.status, 400, `${o.method.toUpperCase()} ${path}: the spec refuses it; the server answered ${answer.text.slice(0, 200)}`);
+          // None of these names anything that exists (joining a room creates it).
+          else if (o.op.operationId !== 'joinRoom') assert.ok(answer.status >= 400, `${o.method.toUpperCase()} ${path} -> ${answer.status}`);
         }
-        if (decoded === undefined || !valid(decoded)) assert.equal(answer.status, 400, `${o.method.toUpperCase()} ${path}: the spec refuses it; the server answered ${answer.text.slice(0, 200)}`);
-        // None of these names anything that exists (joining a room creates it).
-        else if (o.op.operationId !== 'joinRoom') assert.ok(answer.status >= 400, `${o.method.toUpperCase()} ${path} -> ${answer.status}`);
       }
     }
     await healthy();
