@@ -116,13 +116,8 @@ export function groupRoutes(kit: RouteKit, json: express.RequestHandler[]): expr
     .post(requireAuth, ...optionalJson, async (req, res) => {
       const id = pathId(check.groupId, req.params['id'], 'a group id');
       const { note = '' } = req.body === undefined ? {} : validBody(check.join, req.body);
-      try {
-        // conflict: a member already, which is success.
-        await run(id, actor(res), { type: 'JoinConversation', kind: 'group', note }, true);
-      } catch (error) {
-        // Asked already and still waiting: the same answer as the first time.
-        if (!(error instanceof ParleyError && error.code === 'request_pending')) throw error;
-      }
+      // conflict: a member already, which is success. Asking again while a request waits is request_pending.
+      await run(id, actor(res), { type: 'JoinConversation', kind: 'group', note }, true);
       await joinedOrPending(res, id);
     })
     .all(methodNotAllowed);
