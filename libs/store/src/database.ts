@@ -218,6 +218,8 @@ export interface InviteLinksTable {
   max_uses: number;
   uses: number;
   last_use_seq: Int8;
+  /** Revoked links are kept, so a join with one is told it was revoked rather than that it never existed. */
+  revoked: Generated<boolean>;
 }
 
 /** Every notice a group posted; `seq` is the system entry of its latest text, `edited_at` 0 when never edited. */

@@ -97,9 +97,10 @@ export async function applyGroupEvent(tx: Transaction<Database>, event: ParleyEv
     case 'ConversationDissolved':
       // Members stay, to read the history; nothing pending can be answered any more.
       await tx.updateTable('conversations').set({ dissolved: true }).where('id', '=', conversation).execute();
-      for (const table of ['group_invitations', 'join_requests', 'invite_links'] as const) {
+      for (const table of ['group_invitations', 'join_requests'] as const) {
         await tx.deleteFrom(table).where('conversation_id', '=', conversation).execute();
       }
+      await tx.updateTable('invite_links').set({ revoked: true }).where('conversation_id', '=', conversation).execute();
       return;
     case 'MemberMuted':
       await member.set({ muted_until: p.until }).where('user_id', '=', p.userId).execute();
@@ -185,7 +186,7 @@ export async function applyGroupEvent(tx: Transaction<Database>, event: ParleyEv
         .execute();
       return;
     case 'InviteLinkRevoked':
-      await tx.deleteFrom('invite_links').where('code', '=', p.code).where('conversation_id', '=', conversation).execute();
+      await tx.updateTable('invite_links').set({ revoked: true }).where('code', '=', p.code).where('conversation_id', '=', conversation).execute();
       return;
     default: {
       const unreachable: never = p;

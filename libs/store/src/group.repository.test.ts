@@ -256,12 +256,13 @@ for (const adapter of databases) {
 
         const links = await groups.inviteLinks('g.team');
         assert.deepEqual(links.map((l) => [l.code, l.uses, l.maxUses, l.createdBy.username]), [['L1', 2, 5, 'alice']]);
-        assert.equal((await groups.inviteLink('L1'))?.conversationId, 'g.team');
-        assert.equal(await groups.inviteLink('L2'), undefined, 'revoked');
+        assert.deepEqual([(await groups.inviteLink('L1'))?.conversationId, (await groups.inviteLink('L1'))?.revoked], ['g.team', false]);
+        assert.deepEqual([(await groups.inviteLink('L2'))?.conversationId, (await groups.inviteLink('L2'))?.revoked], ['g.team', true], 'revoked, kept so a join is told so');
+        assert.equal(await groups.inviteLink('nope'), undefined);
 
         const gone = await groups.details('g.gone', 'ub');
         assert.equal(gone?.dissolved, true);
-        assert.deepEqual([await groups.inviteLinks('g.gone'), await groups.joinRequests('g.gone'), await groups.inviteLink('L3')], [[], [], undefined]);
+        assert.deepEqual([await groups.inviteLinks('g.gone'), await groups.joinRequests('g.gone'), (await groups.inviteLink('L3'))?.revoked], [[], [], true]);
 
         const conversations = new ConversationRepository(live);
         const summary = await conversations.summaryFor('ub', 'g.team');

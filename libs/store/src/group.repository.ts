@@ -300,16 +300,17 @@ export class GroupRepository {
       .selectFrom('invite_links')
       .selectAll()
       .where('conversation_id', '=', conversationId)
+      .where('revoked', '=', false)
       .orderBy('created_at', 'desc')
       .orderBy('code')
       .execute();
     return rows.map(toInviteLink);
   }
 
-  /** A live link by its code, with its group; undefined for a revoked or unknown code. */
-  async inviteLink(code: string): Promise<(InviteLink & { conversationId: string }) | undefined> {
+  /** A link by its code, with its group and whether it was revoked (or its group dissolved); undefined for an unknown code. */
+  async inviteLink(code: string): Promise<(InviteLink & { conversationId: string; revoked: boolean }) | undefined> {
     const row = await this.db.selectFrom('invite_links').selectAll().where('code', '=', code).executeTakeFirst();
-    return row && { ...toInviteLink(row), conversationId: row.conversation_id };
+    return row && { ...toInviteLink(row), conversationId: row.conversation_id, revoked: row.revoked };
   }
 }
 

@@ -287,6 +287,7 @@ const migrations: Record<string, Migration> = {
         .addColumn('max_uses', 'integer', (c) => c.notNull())
         .addColumn('uses', 'integer', (c) => c.notNull())
         .addColumn('last_use_seq', 'int8', (c) => c.notNull())
+        .addColumn('revoked', 'boolean', (c) => c.notNull().defaultTo(false))
         .execute();
       await db.schema.createIndex('invite_links_by_conversation').on('invite_links').columns(['conversation_id', 'created_at']).execute();
       await db.schema

@@ -127,6 +127,7 @@ export function groupRoutes(kit: RouteKit, json: express.RequestHandler[]): expr
     .get(requireAuth, async (req, res) => {
       const link = await deps.groups.inviteLink(pathId(check.code, req.params['code'], 'an invite code'));
       if (!link) throw new ParleyError('not_found', 'No such invite link');
+      if (link.revoked) throw new ParleyError('invite_revoked', 'This invite link was revoked; ask for a new one');
       if (link.expiresAt <= Date.now() || (link.maxUses > 0 && link.uses >= link.maxUses)) throw new ParleyError('invite_expired', 'This invite link has expired; ask for a new one');
       // The group as the link's creator (or else its owner) sees it: the caller need not be a member.
       const asOwner = async () => {
