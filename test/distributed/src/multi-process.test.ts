@@ -15,8 +15,22 @@ async function user(cluster: Cluster, gateway: number, query: number, prefix: st
   const client = clusterClient(cluster, gateway, query);
   const username = name(prefix);
   await client.register(username, 'correct horse battery');
-  await client.login(username, 'correct horse battery');
-  return { client, username };
+  const { token, user } = await client.login(username, 'correct horse battery');
+  return { client, username, token, id: user.id, queryUrl: cluster.urls('query')[query]! };
+}
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- answers are checked field by field against docs/openapi.yaml
+type Json = any;
+
+/** One HTTP call as `u` to its query instance: the status and the parsed body. */
+async function call(u: { token: string; queryUrl: string }, method: string, path: string, body?: unknown): Promise<{ status: number; body: Json }> {
+  const res = await fetch(new URL(path, u.queryUrl), {
+    method,
+    headers: { authorization: `Bearer ${u.token}`, ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
+    ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
+  });
+  const text = await res.text();
+  return { status: res.status, body: text ? JSON.parse(text) : undefined };
 }
 
 describe('distributed: 2 gateways, 2 ingest, 2 fanout, 2 query on Kafka, PostgreSQL and Redis', () => {
@@ -65,6 +79,51 @@ describe('distributed: 2 gateways, 2 ingest, 2 fanout, 2 query on Kafka, Postgre
     await eventually(async () => {
       const history = await c.client.history(group.id, { after: 0, limit: 100 });
       assert.deepEqual(history.messages.map((m) => `${m.seq}:${m.content}`), of(got[0]!, group.id));
+    }, 30_000);
+  });
+
+  it('a group run across two gateways and two query instances: roles, an invitation through the workflow, removal ending delivery on the other gateway', async () => {
+    const owner = await user(cluster, 0, 0, 'gown');
+    const member = await user(cluster, 1, 1, 'gmem');
+    const friend = await user(cluster, 1, 0, 'gfri');
+    clients.push(owner.client, member.client, friend.client);
+    const got = [inbox(owner.client), inbox(member.client), inbox(friend.client)];
+    await Promise.all([owner.client.connect(), member.client.connect(), friend.client.connect()]);
+    const request = await member.client.sendFriendRequest(friend.id);
+    await friend.client.acceptFriendRequest(request.id);
+    await eventually(async () => assert.ok((await member.client.friends()).some((f) => f.profile.id === friend.id)), 30_000);
+
+    const created = await call(owner, 'POST', '/v1/groups', { name: 'Two gateways', members: [member.username] });
+    assert.equal(created.status, 201, JSON.stringify(created.body));
+    const id: string = created.body.conversation.id;
+    const g = `/v1/conversations/${id}`;
+    assert.equal((await call(owner, 'PUT', `${g}/members/${member.id}/role`, { role: 'admin' })).status, 200);
+
+    // The member (an admin now, on the other gateway) invites a friend; the friend's stream takes it by the
+    // workflow (in ingest's process), the friend accepts through the other query instance.
+    assert.equal((await call(member, 'POST', `${g}/invitations`, { usernames: [friend.username] })).status, 202);
+    await eventually(async () => assert.deepEqual((await call(friend, 'GET', '/v1/invitations')).body.invitations.map((i: Json) => i.conversation.id), [id]), 30_000);
+    const accepted = await call(friend, 'POST', `/v1/invitations/${id}`, { accept: true });
+    assert.equal(accepted.status, 200, JSON.stringify(accepted.body));
+
+    await member.client.send(id, 'welcome');
+    const of = (frames: MessageFrame[]) => frames.filter((m) => m.conversation === id).map((m) => `${m.seq}:${m.kind}`);
+    // role entry, joined entry, the message: in one order on both gateways (the friend joined at seq 2).
+    await eventually(() => {
+      assert.deepEqual(of(got[0]!), ['1:system', '2:system', '3:text']);
+      assert.deepEqual(of(got[1]!), of(got[0]!));
+      assert.deepEqual(of(got[2]!), ['2:system', '3:text']);
+    }, 30_000);
+
+    // Removed on gateway 0's command, the friend on gateway 1 gets the entry and nothing after it.
+    assert.equal((await call(member, 'DELETE', `${g}/members/${friend.id}`)).status, 204);
+    await eventually(() => assert.deepEqual(of(got[2]!), ['2:system', '3:text', '4:system']), 30_000);
+    const after = await owner.client.send(id, 'after the removal');
+    await eventually(() => assert.ok(of(got[1]!).includes(`${after.seq}:text`)), 30_000);
+    assert.deepEqual(of(got[2]!), ['2:system', '3:text', '4:system'], 'nothing reaches the removed member');
+    await eventually(async () => {
+      const history = await call(friend, 'GET', `${g}/messages?after=0&limit=50`);
+      assert.deepEqual(history.body.messages.map((m: { seq: number }) => m.seq), [1, 2, 3, 4], 'the removed member reads up to the removal');
     }, 30_000);
   });
 
