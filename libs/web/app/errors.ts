@@ -28,7 +28,7 @@ export function describeCode(code: string, message: string): string {
     case 'not_friends':
       return 'You are not friends (any more).';
     case 'request_pending':
-      return 'A friend request between you is already pending. Look under Requests.';
+      return 'A request is already waiting for an answer (a friend request: look under Requests on the Friends page).';
     case 'request_not_pending':
       return 'That request is no longer pending: it was answered or cancelled. The list is refreshed.';
     case 'already_blocked':

@@ -193,7 +193,7 @@ export class ConversationPane {
 
     const name = titleOf(conv, state);
     setText(this.title, name);
-    updateAvatar(this.headAvatar, name);
+    updateAvatar(this.headAvatar, name, state.groups.get(conv.id)?.avatar);
     this.headAvatar.classList.toggle('avatar-square', conv.kind !== 'direct');
     this.renderSubtitle(state, conv);
     const group = state.groups.get(conv.id);
@@ -210,7 +210,7 @@ export class ConversationPane {
     this.chatView.dataset['removed'] = String(conv.removed);
     this.chatView.dataset['role'] = roleIn(conv, state) ?? '';
 
-    this.noticeBanner.update(conv.removed ? undefined : group);
+    this.noticeBanner.update(conv.removed ? undefined : group, ended);
     this.timeline.update(state, conv, state.timelines.get(conv.id) ?? emptyTimeline());
     this.composer.show(conv.id);
     this.composer.block(writeBlock(conv, state));

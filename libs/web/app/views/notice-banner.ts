@@ -59,7 +59,8 @@ export class NoticeBanner {
     this.el = h('div', { class: 'notice-banner', testid: 'notice-banner', role: 'region', 'aria-label': 'Notice', hidden: true }, body, h('div', { class: 'notice-actions' }, this.editBtn, historyBtn));
   }
 
-  update(group: GroupDetails | undefined): void {
+  /** Shows the group's notice; `ended` (dissolved or removed): no more editing. */
+  update(group: GroupDetails | undefined, ended = false): void {
     this.group = group;
     const notice = group?.notice ?? null;
     this.el.hidden = !notice;
@@ -75,6 +76,6 @@ export class NoticeBanner {
     this.fresh.hidden = !group.noticeUnread;
     this.el.dataset['unread'] = String(group.noticeUnread);
     this.el.dataset['noticeId'] = notice.id;
-    this.editBtn.hidden = !isAdmin(group.myRole) || group.dissolved;
+    this.editBtn.hidden = !isAdmin(group.myRole) || group.dissolved || ended;
   }
 }

@@ -260,7 +260,7 @@ export class Sidebar {
     const name = titleOf(c, state);
     setText(row.name, name);
     const other = otherMember(c, state.me);
-    updateAvatar(row.avatar, name, other ? state.social.people.get(other.id)?.avatar : '');
+    updateAvatar(row.avatar, name, other ? state.social.people.get(other.id)?.avatar : state.groups.get(c.id)?.avatar);
     row.pinned.hidden = !c.settings.pinned;
     const muted = isMuted(c);
     row.muted.hidden = !muted;
