@@ -473,6 +473,8 @@ export class Chat {
       conv.readSeq = seq;
       this.store.update();
     }
+    // Removed from it: the server no longer takes read marks for it (not_member); it is read here only.
+    if (conv.removed) return;
     if (force || (this.sentRead.get(id) ?? 0) < seq) {
       if (this.client?.state !== 'open') return;
       this.sentRead.set(id, seq);
