@@ -56,7 +56,8 @@ export abstract class GroupsApi extends SocialApi {
 
   /**
    * Joins a group: at once (open groups, or a member already), or by a request with `note` that waits for
-   * an admin (`approval` groups). Invite-only groups refuse with `forbidden`, a banned user with `banned`.
+   * an admin (`approval` groups; asking again while it waits: `request_pending`). Invite-only groups refuse
+   * with `forbidden`, a banned user with `banned`.
    */
   requestJoin(id: string, note?: string): Promise<JoinOutcome> {
     return this.request<JoinAnswer>('POST', `/v1/groups/${enc(id)}/join`, note ? { note } : undefined).then(outcome);
