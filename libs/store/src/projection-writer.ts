@@ -237,7 +237,7 @@ async function applyMessages(tx: Transaction<Database>, run: ReadonlyArray<Parle
   for (const e of newest.values()) {
     await tx
       .updateTable('conversations')
-      .set({ last_seq: e.seq, last_message_at: e.ts, last_message_preview: preview(e.payload), last_sender_name: e.payload.senderName })
+      .set({ last_seq: e.seq, last_message_at: e.ts, last_message_preview: preview(e.payload), last_sender_name: e.payload.kind === SYSTEM_KIND ? '' : e.payload.senderName })
       .where('id', '=', e.stream)
       .where('last_seq', '<', e.seq)
       .execute();

@@ -19,7 +19,7 @@ export const ConversationSummary = Type.Object(
       Type.Object({
         at: Millis,
         preview: Type.String({ description: 'The start of the content, cut on a grapheme boundary.' }),
-        sender: Type.String({ description: "The sender's username." }),
+        sender: Type.String({ description: "The sender's username; empty for a system entry, whose preview tells the change and who made it." }),
       }),
     ]),
     members: Type.Optional(Type.Array(User, { description: 'Direct conversations only: both members, so a client can name it after the other one.' })),
