@@ -1,5 +1,6 @@
 export { ParleyClient, type ParleyClientOptions, type ClientEvents, type ConnectionState, type Ack } from './parley-client.js';
 export type { GroupChanges, JoinOutcome } from './groups-api.js';
+// The group shapes (HTTP bodies and the `invitation` / `join_request` frames), as @parley/protocol declares them.
 export type {
   Ban,
   GroupDetails,
@@ -12,7 +13,7 @@ export type {
   JoinRequestFrame,
   Notice,
   UpdateGroupBody,
-} from './group-types.js';
+} from '@parley/protocol';
 export { isSystemEntry, systemEntryOf, systemEntryText } from './system-entries.js';
 export {
   describeSystemEntry,
