@@ -152,14 +152,20 @@ describe('chat through the public API of a started single node', () => {
     const a = await user('lea');
     const b = await user('max');
     const c = await user('ned');
-    const group = await a.client.createGroup('Book club');
+    const group = await a.client.createGroup('Book club', [], { joinPolicy: 'open' });
     const joined = await b.client.joinGroup(group.id);
     assert.equal(joined.memberCount, 2);
     await a.client.addMembers(group.id, [c.username]);
     assert.equal((await c.client.conversations()).some((x) => x.id === group.id), true);
     await b.client.leave(group.id);
     assert.equal((await b.client.conversations()).some((x) => x.id === group.id), false);
-    await assert.rejects(b.client.history(group.id), (e: Error & { code?: string }) => e.code === 'not_member');
+    // A former member reads the history up to their leaving (its entry), nothing after it.
+    await a.client.connect();
+    await a.client.send(group.id, 'after b left');
+    await eventually(async () => assert.equal((await a.client.history(group.id, { after: 3 })).messages.length, 1, 'projected'));
+    const read = await b.client.history(group.id, { after: 0 });
+    assert.deepEqual(read.messages.map((m) => [m.kind, m.seq]), [['system', 1], ['system', 2], ['system', 3]], 'b joined, c was added, b left');
+    await assert.rejects(c.client.history('g.doesnotexist'), (e: Error & { code?: string }) => e.code === 'not_member');
     await c.client.connect();
     await assert.rejects(c.client.send('g.doesnotexist', 'x'), (e: Error & { code?: string }) => e.code === 'not_member');
   });
