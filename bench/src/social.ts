@@ -2,6 +2,7 @@
 import { parseArgs } from 'node:util';
 import { percentiles } from './percentiles.js';
 import { startDistributed, startSingle, type Target } from './targets.js';
+import { httpSteps } from './http-steps.js';
 
 // `node bench/dist/social.js [--mode single|distributed] [--n 40]`: how long the social layer's two-stream
 // steps take end to end, through the HTTP API: a new direct conversation (approved on the other profile's
@@ -14,25 +15,7 @@ if (!Number.isInteger(n) || n < 1 || n > 1000) throw new Error('--n must be an i
 if (values.mode !== 'single' && values.mode !== 'distributed') throw new Error('--mode is single or distributed');
 
 const target: Target = values.mode === 'single' ? await startSingle({ fsync: 'always', tcp: false }) : await startDistributed({ gateway: 1, ingest: 1, fanout: 1, query: 1 }, 4, false);
-const call = async (method: string, path: string, token?: string, body?: unknown): Promise<Record<string, unknown>> => {
-  const res = await fetch(`${target.httpUrl}/v1${path}`, {
-    method,
-    headers: { ...(token ? { authorization: `Bearer ${token}` } : {}), ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  if (res.status >= 300) throw new Error(`${method} ${path}: ${res.status} ${await res.text()}`);
-  return res.status === 204 ? {} : ((await res.json()) as Record<string, unknown>);
-};
-const signUp = async (name: string) => {
-  await call('POST', '/auth/register', undefined, { username: name, password: 'correct horse battery' });
-  const login = await call('POST', '/auth/login', undefined, { username: name, password: 'correct horse battery' });
-  return { token: login['token'] as string, id: (login['user'] as { id: string }).id, name };
-};
-const timed = async (samples: number[], step: () => Promise<unknown>) => {
-  const t = performance.now();
-  await step();
-  samples.push(performance.now() - t);
-};
+const { call, signUp, timed } = httpSteps(target);
 try {
   const suffix = Date.now().toString(36);
   const me = await signUp(`s${suffix}`);
