@@ -119,6 +119,7 @@ export class StreamState {
           c.noticeId = p.noticeId;
           c.noticeCount += 1;
         }
+        if (c.noticeId === p.noticeId) c.noticeText = p.text;
         return;
       case 'MembersInvited':
         for (const i of p.invitees) {

@@ -85,7 +85,10 @@ describe('groups and rooms people run, over HTTP and WebSocket on a started sing
     const memberWs = await socket(member);
     await expect(member, 'PUT', `${g}/members/${admin.id}/mute`, { until: Date.now() + 3_600_000 }, 'forbidden', 'a member mutes an admin');
     await expect(admin, 'PUT', `${g}/members/${owner.id}/mute`, { until: Date.now() + 3_600_000 }, 'forbidden', 'an admin mutes the owner');
-    await expect(admin, 'PUT', `${g}/members/${member.id}/mute`, { until: Date.now() + 3_600_000 }, 200, 'an admin mutes a member');
+    const until = Date.now() + 3_600_000;
+    await expect(admin, 'PUT', `${g}/members/${member.id}/mute`, { until }, 200, 'an admin mutes a member');
+    await expect(admin, 'PUT', `${g}/members/${member.id}/mute`, { until }, 200, 'the same mute again succeeds');
+    await eventually(async () => assert.equal(entries(await history(member, id)).filter((e) => e.entry.event === 'muted').length, 1, 'and writes no second entry'));
     assert.equal((await memberWs.sendMessage(id, 'may I?'))['code'], 'muted');
     await expect(admin, 'PUT', `${g}/members/${member.id}/mute`, { until: 0 }, 200, 'the admin unmutes');
     assert.equal((await memberWs.sendMessage(id, 'thanks'))['type'], 'ack');
@@ -186,6 +189,7 @@ describe('groups and rooms people run, over HTTP and WebSocket on a started sing
     // A member's invitation to an approval group becomes a request the owner answers.
     const accepted = (await expect(friend, 'POST', `/v1/invitations/${id}`, { accept: true }, 202, 'accept')) as { request: { status: string } };
     assert.equal(accepted.request.status, 'pending');
+    await expect(friend, 'POST', `/v1/invitations/${id}`, { accept: true }, 202, 'accepting again answers as the first time');
     await ownerWs.next((f) => f['type'] === 'join_request' && f['event'] === 'requested');
     const requests = (await expect(owner, 'GET', `${g}/join-requests`, undefined, 200, 'requests')) as { requests: Array<{ user: { id: string }; invitedBy: { id: string } | null }> };
     assert.deepEqual(requests.requests.map((r) => [r.user.id, r.invitedBy?.id]), [[friend.id, member.id]]);

@@ -57,7 +57,7 @@ export const GroupDetails = Type.Object(
     myRole: RoleField,
     myMutedUntil: Type.Integer({ minimum: 0, description: 'Until when the caller is muted here (ms since the epoch); 0: not muted.' }),
     notice: Type.Union([Notice, Type.Null()], { description: 'The current notice, or null.' }),
-    noticeUnread: Type.Boolean({ description: 'The caller has not marked the current notice read.' }),
+    noticeUnread: Type.Boolean({ description: 'The caller has not marked the current notice read (an edit does not make it unread again).' }),
   },
   { description: 'A group or room as a member sees it.' },
 );

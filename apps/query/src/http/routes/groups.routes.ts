@@ -168,8 +168,10 @@ export function groupRoutes(kit: RouteKit, json: express.RequestHandler[]): expr
       try {
         await run(id, actor(res), { type: 'AnswerInvitation', accept });
       } catch (error) {
-        // Accepted already (the invitation is gone once answered): the same answer as the first time.
-        if (!(error instanceof ParleyError && error.code === 'not_found' && accept && (await deps.conversations.isMember(id, me(res))))) throw error;
+        // Accepted already (the invitation is gone once answered): the same answer as the first time, a
+        // member now or a request waiting.
+        const answered = async () => (await deps.conversations.isMember(id, me(res))) || (await deps.groups.joinRequests(id)).some((r) => r.user.id === me(res));
+        if (!(error instanceof ParleyError && error.code === 'not_found' && accept && (await answered()))) throw error;
       }
       if (!accept) return void res.status(204).end();
       await joinedOrPending(res, id);
@@ -383,7 +385,8 @@ export function groupRoutes(kit: RouteKit, json: express.RequestHandler[]): expr
       const id = groupOrRoom(req);
       const noticeId = pathId(check.noticeId, req.params['noticeId'], 'a notice id');
       const { text } = validBody(check.notice, req.body);
-      await run(id, actor(res), { type: 'PostNotice', noticeId, text });
+      // conflict: it says that already.
+      await run(id, actor(res), { type: 'PostNotice', noticeId, text }, true);
       res.json({ notice: await settled(() => deps.groups.notice(id, noticeId), (n) => n.text === text) });
     })
     .all(methodNotAllowed);

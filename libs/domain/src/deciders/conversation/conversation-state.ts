@@ -64,6 +64,8 @@ export interface ConversationState {
   links: Record<string, InviteLink>;
   /** The pinned notice's id ("" for none), and how many notices the group has posted. */
   noticeId: string;
+  /** The pinned notice's text (at most 4000 characters), so an edit that changes nothing is no change. */
+  noticeText: string;
   noticeCount: number;
 }
 
@@ -90,6 +92,7 @@ export function newConversation(id: string, kind: ConversationKind, name: string
     joinRequests: {},
     links: {},
     noticeId: '',
+    noticeText: '',
     noticeCount: 0,
   };
 }

@@ -143,12 +143,15 @@ export function decideConversation(command: Command, conversation: ConversationS
       if (conversation.dissolved) return reject('dissolved', 'The group is dissolved');
       if (role) return reject('conflict', 'You are a member already');
       if (conversation.banned[actor.userId] !== undefined) return reject('banned', 'You are banned from this group');
-      if (conversation.members.size >= limits.maxMembers) return reject('limit_reached', 'The conversation is full');
       if (p.code) {
+        // The link first: an expired link says so even when the group is full too.
         const link = conversation.links[p.code];
         if (!link) return reject('invite_revoked', 'This invite link was revoked, or never existed; ask for a new one');
         if (link.expiresAt <= now) return reject('invite_expired', 'This invite link has expired; ask for a new one');
         if (link.maxUses > 0 && link.uses >= link.maxUses) return reject('invite_expired', 'This invite link has been used as often as it may be; ask for a new one');
+      }
+      if (conversation.members.size >= limits.maxMembers) return reject('limit_reached', 'The conversation is full');
+      if (p.code) {
         return accept({ type: 'MembersJoined', members: [self], code: p.code }, system({ event: 'joined', via: 'link', members: refs([self]) }));
       }
       if (conversation.joinPolicy === 'invite') return reject('forbidden', 'This group is joined by invitation or invite link only');
@@ -221,7 +224,7 @@ function decideGroup(command: Command, c: ConversationState, actor: Actor, input
     if (!invitation?.checked) return reject('not_found', 'You have no invitation to this group');
     const answered: EventPayload = { type: 'InvitationAnswered', userId: actor.userId, username: actor.username, accepted: p.accept };
     if (!p.accept) return accept(answered);
-    if (c.banned[actor.userId] !== undefined) return reject('banned', 'You are banned from this group');
+    // (A banned profile holds no invitation: invitations to it are refused, and a ban needs membership.)
     if (c.members.size >= limits.maxMembers) return reject('limit_reached', 'The group is full');
     const self = { userId: actor.userId, username: actor.username };
     // A member's invitation to a group that wants approval becomes a request an admin answers.
@@ -282,7 +285,9 @@ function decideGroup(command: Command, c: ConversationState, actor: Actor, input
       const targetRole = roleOf(c, target.userId);
       if (targetRole === 'owner' || (targetRole === 'admin' && role !== 'owner')) return reject('forbidden', 'Admins are muted only by the owner, and the owner by nobody');
       const until = p.until > now ? p.until : 0;
-      if (until === 0 && (c.mutedUntil[target.userId] ?? 0) <= now) return reject('conflict', 'They are not muted');
+      const mutedUntil = c.mutedUntil[target.userId] ?? 0;
+      if (until === 0 && mutedUntil <= now) return reject('conflict', 'They are not muted');
+      if (until !== 0 && until === mutedUntil) return reject('conflict', 'They are muted until then already');
       return accept(system({ event: 'muted', target: ref(target), until }), { type: 'MemberMuted', userId: target.userId, username: target.username, until });
     }
     case 'UpdateGroup': {
@@ -304,6 +309,7 @@ function decideGroup(command: Command, c: ConversationState, actor: Actor, input
       if (role === 'member') return adminsOnly();
       const edited = p.noticeId !== '';
       if (edited && p.noticeId !== c.noticeId) return reject('not_found', 'Only the current notice can be edited; post a new one');
+      if (edited && p.text === c.noticeText) return reject('conflict', 'The notice says that already');
       if (!edited && c.noticeCount >= limits.maxNotices) return reject('limit_reached', `A group posts at most ${limits.maxNotices} notices`);
       const noticeId = edited ? p.noticeId : input.newId();
       return accept(system({ event: 'notice', notice: { id: noticeId, text: p.text, edited } }), { type: 'NoticePosted', noticeId, text: p.text, edited });

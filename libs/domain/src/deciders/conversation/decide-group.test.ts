@@ -620,6 +620,7 @@ const send = (clientMsgId: string): CommandPayload => ({ type: 'SendMessage', cl
 test('a muted member cannot send until the mute ends', () => {
   const state = team();
   then(run(state, bob, { type: 'MuteMember', userId: dan.userId, until: 5_000 }), [{ type: 'MessageSent' }, { type: 'MemberMuted', userId: dan.userId, username: 'dan', until: 5_000 }]);
+  then(run(state, bob, { type: 'MuteMember', userId: dan.userId, until: 5_000 }), rejected('conflict')); // the same mute again is no change (and no entry)
   then(run(state, dan, send('k1')), rejected('muted'));
   then(run(state, dan, send('k1'), at(4_999)), rejected('muted'));
   then(run(state, dan, send('k1'), at(5_000)), [{ type: 'MessageSent', senderId: dan.userId, kind: 'text' }]);
@@ -927,6 +928,7 @@ test('notices: only the current one is edited or acknowledged', () => {
   then(run(state, carol, { type: 'AckNotice', noticeId: 'n1' }), rejected('not_found'));
   then(run(state, carol, { type: 'AckNotice', noticeId: id }), [{ type: 'NoticeAcknowledged', userId: carol.userId, noticeId: id }]);
   then(run(state, alice, { type: 'PostNotice', noticeId: id, text: 'second, edited' }), [{ type: 'MessageSent' }, { type: 'NoticePosted', noticeId: id, edited: true }]);
+  then(run(state, bob, { type: 'PostNotice', noticeId: id, text: 'second, edited' }), rejected('conflict')); // an edit to the same text is no change
 
   const fresh = given(...on(G, created()));
   then(run(fresh, alice, { type: 'AckNotice', noticeId: '' }), rejected('not_found'));
