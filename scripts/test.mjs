@@ -59,6 +59,11 @@ run('Mailpit, the SMTP server the mail tests send to (built with go install once
   '-e',
   "const m = await import('./libs/test-infra/dist/index.js'); console.log(await m.ensureMailpit((l) => console.log(l)));",
 ]);
+run('versitygw, the S3-compatible server the blob tests store to (built with go install once, cached in ~/.cache/parley; the first build takes a minute or two)', process.execPath, [
+  '--input-type=module',
+  '-e',
+  "const m = await import('./libs/test-infra/dist/index.js'); if (m.useContainers()) console.log('a Docker engine answers: the blob tests run the versity/versitygw image'); else console.log(await m.ensureVersityGw((l) => console.log(l)));",
+]);
 
 const dirs = ['schemas', 'bench', ...['libs', 'apps', 'test'].flatMap((d) => readdirSync(join(root, d)).map((p) => `${d}/${p}`))]
   .map((d) => join(root, d, 'dist'))

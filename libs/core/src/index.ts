@@ -5,4 +5,5 @@ export * from './murmur2.js';
 export * from './ports/event-log.js';
 export * from './ports/presence.js';
 export * from './ports/delivery.js';
+export * from './ports/blob-store.js';
 export * from './consumer-health.js';
