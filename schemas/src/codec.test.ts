@@ -17,7 +17,7 @@ test('a command round-trips through single-object encoding', () => {
     issuedAt: 1_700_000_000_000,
     actor: { userId: 'u1', username: 'alice' },
     origin: { gatewayId: 'gw1', connectionId: 'c1' },
-    payload: { type: 'SendMessage', clientMsgId: 'm1', kind: 'text', content: 'héllo 你好' },
+    payload: { type: 'SendMessage', clientMsgId: 'm1', kind: 'text', content: 'héllo 你好', body: '', replyTo: 0, mentions: [] },
   };
   const bytes = commandCodec.encode(command);
   assert.equal(bytes[0], 0xc3);
@@ -36,7 +36,7 @@ const eventPayloads: { [K in EventType]: Extract<EventPayload, { type: K }> } = 
   ConversationCreated: { type: 'ConversationCreated', kind: 'group', name: 'g', createdBy: 'u', members: [member], joinPolicy: 'invite' },
   MembersJoined: { type: 'MembersJoined', members: [member], code: 'c0de' },
   MemberLeft: { type: 'MemberLeft', userId: 'u', username: 'n' },
-  MessageSent: { type: 'MessageSent', id: 'i', senderId: 'u', senderName: 'n', clientMsgId: 'c', kind: 'text', content: 'x' },
+  MessageSent: { type: 'MessageSent', id: 'i', senderId: 'u', senderName: 'n', clientMsgId: 'c', kind: 'text', content: 'x', body: '{"spans":[]}', replyTo: 1, mentions: ['u2'] },
   ReadMarked: { type: 'ReadMarked', userId: 'u', readSeq: 2 },
   CommandRejected: { type: 'CommandRejected', code: 'not_member', message: 'no', clientMsgId: 'c' },
   CommandDuplicate: { type: 'CommandDuplicate', clientMsgId: 'c', messageId: 'i', messageSeq: 1, messageTs: 4 },
@@ -81,7 +81,7 @@ const eventPayloads: { [K in EventType]: Extract<EventPayload, { type: K }> } = 
 
 /** One payload of every command type: a type added to CommandPayload and not here fails to compile. */
 const commandPayloads: { [K in CommandType]: Extract<CommandPayload, { type: K }> } = {
-  SendMessage: { type: 'SendMessage', clientMsgId: 'c', kind: 'text', content: 'héllo 你好' },
+  SendMessage: { type: 'SendMessage', clientMsgId: 'c', kind: 'location', content: '[Location] Köln', body: '{"latitude":50.9,"longitude":6.9}', replyTo: 3, mentions: ['u2', 'all'] },
   RegisterUser: { type: 'RegisterUser', userId: 'u', username: 'n', passwordHash: 'h' },
   RevokeToken: { type: 'RevokeToken', tokenId: 't', expiresAt: 9 },
   CreateConversation: { type: 'CreateConversation', kind: 'direct', name: '', members: [member, { userId: 'v', username: 'm' }], joinPolicy: 'open' },

@@ -34,7 +34,18 @@ export interface Sealed {
 export type DirectFrom = 'everyone' | 'friends';
 
 export type CommandPayload =
-  | { type: 'SendMessage'; clientMsgId: string; kind: string; content: string }
+  | {
+      type: 'SendMessage';
+      clientMsgId: string;
+      kind: string;
+      content: string;
+      /** the kind's body as JSON text; default "" (none) */
+      body?: string;
+      /** the seq of the quoted message; default 0 (none) */
+      replyTo?: number;
+      /** mentioned profile ids, or "all"; default [] */
+      mentions?: string[];
+    }
   | { type: 'RegisterUser'; userId: string; username: string; passwordHash: string }
   | { type: 'RevokeToken'; tokenId: string; expiresAt: number }
   | { type: 'CreateConversation'; kind: ConversationKind; name: string; members: Member[]; /** default "open" */ joinPolicy?: string }
@@ -95,7 +106,21 @@ export type EventPayload =
   | { type: 'ConversationCreated'; kind: ConversationKind; name: string; createdBy: string; members: Member[]; /** default "open" (events written before groups had policies) */ joinPolicy?: string }
   | { type: 'MembersJoined'; members: Member[]; /** the invite link used; default "" */ code?: string }
   | { type: 'MemberLeft'; userId: string; username: string }
-  | { type: 'MessageSent'; id: string; senderId: string; senderName: string; clientMsgId: string; kind: string; content: string }
+  | {
+      type: 'MessageSent';
+      id: string;
+      senderId: string;
+      senderName: string;
+      clientMsgId: string;
+      kind: string;
+      content: string;
+      /** the kind's body as JSON text; default "" (none) */
+      body?: string;
+      /** the seq of the quoted message; default 0 (none) */
+      replyTo?: number;
+      /** mentioned profile ids, or "all"; default [] */
+      mentions?: string[];
+    }
   | { type: 'ReadMarked'; userId: string; readSeq: number }
   | { type: 'CommandRejected'; code: string; message: string; clientMsgId: string }
   | { type: 'CommandDuplicate'; clientMsgId: string; messageId: string; messageSeq: number; messageTs: number }

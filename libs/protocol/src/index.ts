@@ -11,3 +11,4 @@ export * from './http/index.js';
 export * from './error-codes.js';
 export * from './tcp-framing.js';
 export * from './system-entry.js';
+export * from './message-kinds.js';

@@ -138,3 +138,32 @@ test('a direct conversation cannot be created while either side blocks; it can a
   then(when(state, { stream: direct, actor: bob, payload: create(bob) }), [{ type: 'ConversationCreated', kind: 'direct', createdBy: 'ub' }]);
   then(when(state, { stream: direct, actor: alice, payload: send('k1') }), [{ type: 'MessageSent', senderId: 'ua', clientMsgId: 'k1' }]);
 });
+
+// --- Replies and mentions (issue 12) ---------------------------------------------------------------
+
+test('a reply quotes a message of the same conversation by seq: within 1..lastSeq, carried on the event', () => {
+  const state = new StreamState({ dedupeWindow: 10 });
+  run(state, 'g.q', alice, { type: 'CreateConversation', kind: 'group', name: 'Q', members: [alice, bob], joinPolicy: 'invite' });
+  run(state, 'g.q', alice, send('a'));
+  const [reply] = run(state, 'g.q', bob, { type: 'SendMessage', clientMsgId: 'b', kind: 'text', content: 'yes', replyTo: 1 });
+  assert.deepEqual(reply?.payload.type === 'MessageSent' && [reply.seq, reply.payload.replyTo], [2, 1]);
+  for (const replyTo of [3, -1]) {
+    assert.deepEqual(types(run(state, 'g.q', bob, { type: 'SendMessage', clientMsgId: `r${replyTo}`, kind: 'text', content: 'x', replyTo })), ['rejected:bad_request'], `replyTo ${replyTo}`);
+  }
+  const [plain] = run(state, 'g.q', bob, send('c'));
+  assert.deepEqual(plain?.payload.type === 'MessageSent' && [plain.payload.replyTo, plain.payload.mentions, plain.payload.body], [0, [], '']);
+});
+
+test('mentions name members (duplicates dropped); @all is for the owner and admins of groups and rooms', () => {
+  const state = new StreamState({ dedupeWindow: 10 });
+  run(state, 'g.m', alice, { type: 'CreateConversation', kind: 'group', name: 'M', members: [alice, bob], joinPolicy: 'invite' });
+  const mention = (actor: Actor, clientMsgId: string, mentions: string[]) => run(state, 'g.m', actor, { type: 'SendMessage', clientMsgId, kind: 'text', content: 'hey', mentions });
+  const [ok] = mention(alice, 'm1', [bob.userId, bob.userId, 'all']);
+  assert.deepEqual(ok?.payload.type === 'MessageSent' && ok.payload.mentions, [bob.userId, 'all']);
+  assert.deepEqual(types(mention(bob, 'm2', ['all'])), ['rejected:forbidden'], 'a plain member');
+  assert.deepEqual(types(mention(bob, 'm3', [carol.userId])), ['rejected:bad_request'], 'a non-member');
+  assert.deepEqual(types(mention(bob, 'm4', [alice.userId])), ['MessageSent']);
+  const direct = 'd.ua.ub';
+  run(state, direct, alice, { type: 'CreateConversation', kind: 'direct', name: '', members: [alice, bob] });
+  assert.deepEqual(types(run(state, direct, alice, { type: 'SendMessage', clientMsgId: 'd1', kind: 'text', content: 'hey', mentions: ['all'] })), ['rejected:bad_request']);
+});

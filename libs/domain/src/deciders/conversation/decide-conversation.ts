@@ -3,6 +3,7 @@ import { readInt, type Env } from '@parley/core';
 import {
   INVITE_POLICIES,
   JOIN_POLICIES,
+  MENTION_ALL,
   SYSTEM_KIND,
   conversationKind,
   directConversationId,
@@ -100,7 +101,29 @@ export function decideConversation(command: Command, conversation: ConversationS
       // The owner is muted by nobody (a member muted before becoming the owner is not muted any more).
       if (role !== 'owner' && (conversation.mutedUntil[actor.userId] ?? 0) > now) return reject('muted', `An admin muted you here until ${new Date(conversation.mutedUntil[actor.userId]!).toISOString()}`);
       if (conversation.muteAll && role === 'member') return reject('muted', 'Only admins may write here now');
-      return accept({ type: 'MessageSent', id: newId(), senderId: actor.userId, senderName: actor.username, clientMsgId: p.clientMsgId, kind: p.kind, content: p.content });
+      const replyTo = p.replyTo ?? 0;
+      if (replyTo < 0 || replyTo > conversation.lastSeq) return reject('bad_request', `replyTo must be the seq of a message of this conversation (1 to ${conversation.lastSeq})`);
+      const mentions = [...new Set(p.mentions ?? [])];
+      for (const m of mentions) {
+        if (m === MENTION_ALL) {
+          if (conversation.kind === 'direct') return reject('bad_request', 'Mention the other person by id: @all is for groups and rooms');
+          if (role === 'member') return reject('forbidden', 'Only the owner and admins may mention everyone');
+        } else if (!conversation.members.has(m)) {
+          return reject('bad_request', `Mentions must be members of this conversation; ${m} is not`);
+        }
+      }
+      return accept({
+        type: 'MessageSent',
+        id: newId(),
+        senderId: actor.userId,
+        senderName: actor.username,
+        clientMsgId: p.clientMsgId,
+        kind: p.kind,
+        content: p.content,
+        body: p.body ?? '',
+        replyTo,
+        mentions,
+      });
     }
     case 'CreateConversation': {
       if (conversation) return reject('conflict', 'The conversation already exists');
