@@ -2,7 +2,7 @@
 import tseslint from 'typescript-eslint';
 
 const apps = ['@parley/gateway', '@parley/ingest', '@parley/fanout', '@parley/query'];
-const adapters = ['@parley/log-embedded', '@parley/presence-memory', '@parley/presence-redis', '@parley/log-kafka'];
+const adapters = ['@parley/log-embedded', '@parley/presence-memory', '@parley/presence-redis', '@parley/log-kafka', '@parley/blob-local', '@parley/blob-s3'];
 
 export default tseslint.config(
   { ignores: ['**/dist/**', '**/node_modules/**', '**/public/**', '**/*.mjs', '**/*.js'] },

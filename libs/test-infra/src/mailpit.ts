@@ -1,10 +1,10 @@
-import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, renameSync, rmSync } from 'node:fs';
-import { homedir, tmpdir } from 'node:os';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { connect } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { freePort, startDaemon, waitUntil } from './process-utils.js';
+import { goInstall } from './go-install.js';
 
 export const MAILPIT_VERSION = 'v1.33.1';
 
@@ -36,71 +36,12 @@ export interface MailpitServer {
   stop(): Promise<void>;
 }
 
-/** Where the binary is kept between runs on one machine (next to the Kafka jars). */
-function binDir(): string {
-  const cache = process.env['XDG_CACHE_HOME'] ?? join(homedir(), '.cache');
-  return join(cache, 'parley', `mailpit-${MAILPIT_VERSION}`);
-}
-
-/** Go from /usr/local/go, else from PATH. Mailpit v1.33 needs Go >= 1.26 (Debian's is older). */
-function goCommand(): string {
-  return existsSync('/usr/local/go/bin/go') ? '/usr/local/go/bin/go' : 'go';
-}
-
 /**
- * Builds Mailpit from source with `go install` (modules from the Go module proxy) into a per-machine cache,
- * once, and returns the binary's path. The first build takes a minute or more; progress goes to `log`.
+ * Builds Mailpit from source with `go install` into the per-machine cache, once, and returns the binary's
+ * path. The first build takes a minute or more; progress goes to `log`.
  */
-export async function ensureMailpit(log: (line: string) => void = () => undefined): Promise<string> {
-  const dir = binDir();
-  const bin = join(dir, 'mailpit');
-  if (existsSync(bin)) return bin;
-  log(`building Mailpit ${MAILPIT_VERSION} with go install (once per machine; takes a minute or more)...`);
-  mkdirSync(join(dir, '..'), { recursive: true });
-  // Build into a staging directory beside the cache (rename does not cross filesystems) and rename it into
-  // place, so an interrupted build never leaves a binary to reuse.
-  const staging = mkdtempSync(join(dir, '..', `.mailpit-${MAILPIT_VERSION}-build-`));
-  const started = Date.now();
-  const child = spawn(goCommand(), ['install', `github.com/axllent/mailpit@${MAILPIT_VERSION}`], {
-    env: { ...process.env, GOBIN: staging },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let pending = '';
-  const forward = (data: Buffer): void => {
-    const lines = (pending + data.toString()).split('\n');
-    pending = lines.pop() ?? '';
-    for (const line of lines) if (line.trim()) log(`  ${line}`);
-  };
-  child.stdout.on('data', forward);
-  child.stderr.on('data', forward);
-  // `go` is silent while it compiles (most of the time), so say it is still at it.
-  const heartbeat = setInterval(
-    () => log(`  still building Mailpit (${Math.round((Date.now() - started) / 1000)} s)...`),
-    30_000,
-  );
-  try {
-    const code = await new Promise<number | null>((resolve, reject) => {
-      child.once('error', reject);
-      child.once('close', resolve);
-    }).catch((error: unknown) => {
-      throw new Error(
-        `could not run ${goCommand()}: Mailpit is built from source with Go >= 1.26 (https://go.dev/dl)`,
-        { cause: error },
-      );
-    });
-    if (pending.trim()) log(`  ${pending}`);
-    if (code !== 0)
-      throw new Error(
-        `go install github.com/axllent/mailpit@${MAILPIT_VERSION} failed (exit ${code}); see the lines above`,
-      );
-    rmSync(dir, { recursive: true, force: true });
-    renameSync(staging, dir);
-  } finally {
-    clearInterval(heartbeat);
-    rmSync(staging, { recursive: true, force: true });
-  }
-  log(`built Mailpit in ${Math.round((Date.now() - started) / 1000)} s: ${bin}`);
-  return bin;
+export function ensureMailpit(log: (line: string) => void = () => undefined): Promise<string> {
+  return goInstall({ name: 'mailpit', module: `github.com/axllent/mailpit@${MAILPIT_VERSION}`, minGo: '1.26' }, log);
 }
 
 /** Whether something accepts TCP connections on the port. */

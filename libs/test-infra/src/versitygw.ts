@@ -1,12 +1,12 @@
-import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, renameSync, rmSync } from 'node:fs';
-import { homedir, tmpdir } from 'node:os';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CreateBucketCommand, ListBucketsCommand, S3Client } from '@aws-sdk/client-s3';
 import { GenericContainer } from 'testcontainers';
 import { useContainers } from './docker.js';
 import { freePort, startDaemon, waitUntil } from './process-utils.js';
+import { goInstall } from './go-install.js';
 
 export const VERSITYGW_VERSION = 'v1.8.0';
 
@@ -27,78 +27,12 @@ export interface S3Server {
 
 const REGION = 'us-east-1';
 
-/** Where the binary is kept between runs on one machine (next to Mailpit and the Kafka jars). */
-function binDir(): string {
-  const cache = process.env['XDG_CACHE_HOME'] ?? join(homedir(), '.cache');
-  return join(cache, 'parley', `versitygw-${VERSITYGW_VERSION}`);
-}
-
-/** Go from /usr/local/go, else from PATH. versitygw v1.8 needs Go >= 1.25 (Debian's is older). */
-function goCommand(): string {
-  return existsSync('/usr/local/go/bin/go') ? '/usr/local/go/bin/go' : 'go';
-}
-
 /**
- * Builds versitygw from source with `go install` (modules from the Go module proxy) into a per-machine
- * cache, once, and returns the binary's path. The first build takes a minute or two; progress goes to `log`.
+ * Builds versitygw from source with `go install` into the per-machine cache, once, and returns the binary's
+ * path. The first build takes a minute or two; progress goes to `log`.
  */
-export async function ensureVersityGw(log: (line: string) => void = () => undefined): Promise<string> {
-  const dir = binDir();
-  const bin = join(dir, 'versitygw');
-  if (existsSync(bin)) return bin;
-  const module = `github.com/versity/versitygw/cmd/versitygw@${VERSITYGW_VERSION}`;
-  log(`building versitygw ${VERSITYGW_VERSION} with go install (once per machine; takes a minute or two)...`);
-  mkdirSync(join(dir, '..'), { recursive: true });
-  // Build into a staging directory beside the cache (rename does not cross filesystems) and rename it into
-  // place, so an interrupted build never leaves a binary to reuse.
-  const staging = mkdtempSync(join(dir, '..', `.versitygw-${VERSITYGW_VERSION}-build-`));
-  const started = Date.now();
-  // -x would drown the log; -v names each package as it compiles, which is progress enough.
-  const child = spawn(goCommand(), ['install', '-v', module], {
-    env: { ...process.env, GOBIN: staging },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let pending = '';
-  let packages = 0;
-  const forward = (data: Buffer): void => {
-    const lines = (pending + data.toString()).split('\n');
-    pending = lines.pop() ?? '';
-    for (const line of lines) {
-      if (!line.trim()) continue;
-      // `go: downloading ...` and errors as they come; compiled packages only as a count.
-      if (line.includes(':')) log(`  ${line}`);
-      else packages++;
-    }
-  };
-  child.stdout.on('data', forward);
-  child.stderr.on('data', forward);
-  const heartbeat = setInterval(
-    () =>
-      log(
-        `  still building versitygw (${Math.round((Date.now() - started) / 1000)} s, ${packages} packages compiled)...`,
-      ),
-    20_000,
-  );
-  try {
-    const code = await new Promise<number | null>((resolve, reject) => {
-      child.once('error', reject);
-      child.once('close', resolve);
-    }).catch((error: unknown) => {
-      throw new Error(
-        `could not run ${goCommand()}: versitygw is built from source with Go >= 1.25 (https://go.dev/dl)`,
-        { cause: error },
-      );
-    });
-    if (pending.trim()) log(`  ${pending}`);
-    if (code !== 0) throw new Error(`go install ${module} failed (exit ${code}); see the lines above`);
-    rmSync(dir, { recursive: true, force: true });
-    renameSync(staging, dir);
-  } finally {
-    clearInterval(heartbeat);
-    rmSync(staging, { recursive: true, force: true });
-  }
-  log(`built versitygw in ${Math.round((Date.now() - started) / 1000)} s (${packages} packages): ${bin}`);
-  return bin;
+export function ensureVersityGw(log: (line: string) => void = () => undefined): Promise<string> {
+  return goInstall({ name: 'versitygw', module: `github.com/versity/versitygw/cmd/versitygw@${VERSITYGW_VERSION}`, minGo: '1.25' }, log);
 }
 
 /** Waits until the gateway answers a signed request, then creates the bucket. */
