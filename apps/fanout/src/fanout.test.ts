@@ -9,6 +9,7 @@ import { EmbeddedLog } from '@parley/log-embedded';
 import { MemoryPresence } from '@parley/presence-memory';
 import { Topics } from '@parley/domain';
 import { eventCodec, type ParleyEvent } from '@parley/schemas';
+import type { MessageFrame } from '@parley/protocol';
 import { Fanout } from './fanout.js';
 
 const a = { userId: 'ua', username: 'a' };
@@ -45,6 +46,14 @@ test('fanout hands each event only to the gateways holding a recipient, the ack 
     assert.equal(gw1.origin?.connectionId, 'gw1/1');
     assert.equal(gw1.origin?.frame.type, 'ack');
     assert.deepEqual(message.find((x) => x.gateway === 'gw2')!.d.userIds, ['ub']);
+    assert.deepEqual(Object.keys(gw1.frame), ['type', 'conversation', 'id', 'seq', 'ts', 'sender', 'clientMsgId', 'kind', 'content'], 'the codec\'s defaults add nothing to a plain message');
+
+    handed.length = 0;
+    const body = { latitude: 52.52, longitude: 13.405, name: 'Berlin' };
+    await put(ev('g.1', 2, { type: 'MessageSent', id: 'm2', senderId: 'ub', senderName: 'b', clientMsgId: 'x2', kind: 'location', content: '[Location] Berlin', body: JSON.stringify(body), replyTo: 1, mentions: ['ua'] }));
+    await eventually(() => assert.ok(handed.some((h) => h.batch.some((d) => d.frame.type === 'message'))));
+    const rich = handed.flatMap((h) => h.batch).find((d) => d.frame.type === 'message')!.frame as MessageFrame;
+    assert.deepEqual([rich.kind, rich.body, rich.replyTo, rich.mentions], ['location', body, 1, ['ua']]);
 
     handed.length = 0;
     await put(ev('g.1', 1, { type: 'CommandRejected', code: 'not_member', message: 'no', clientMsgId: 'y' }, { gatewayId: 'gw3', connectionId: 'gw3/1' }));

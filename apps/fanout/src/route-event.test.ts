@@ -182,3 +182,33 @@ test('a declined invitation tells the invitee; a group invitation checked on an 
   };
   assert.equal(routeEvent(onAccount, state), undefined);
 });
+
+test('a message frame carries the body parsed, the reply when > 0 and the mentions when any; a plain message none of them', () => {
+  const run = group();
+  run(alice, { type: 'CreateConversation', kind: 'group', name: 'G', members: [alice, bob, carol], joinPolicy: 'open' });
+  const [plain] = run(bob, { type: 'SendMessage', clientMsgId: 'm1', kind: 'text', content: 'hi', body: '', replyTo: 0, mentions: [] });
+  assert.deepEqual(plain?.delivery?.frame, {
+    type: 'message', conversation: 'g.1', id: plain?.event.payload.type === 'MessageSent' ? plain.event.payload.id : '', seq: 1, ts: plain?.event.ts,
+    sender: { id: 'ub', username: 'bob' }, clientMsgId: 'm1', kind: 'text', content: 'hi',
+  });
+  const body = { url: 'https://example.com/a', title: 'Ä 😀' };
+  const [rich] = run(alice, { type: 'SendMessage', clientMsgId: 'm2', kind: 'link', content: 'see', body: JSON.stringify(body), replyTo: 1, mentions: ['ub', 'all'] });
+  const frame = rich?.delivery?.frame as MessageFrame;
+  assert.deepEqual([frame.kind, frame.body, frame.replyTo, frame.mentions], ['link', body, 1, ['ub', 'all']]);
+  assert.equal(rich?.delivery?.origin?.frame.type, 'ack', 'the sender still gets an ack');
+  // A pre-v3 event has no body, reply or mentions at all (the Avro defaults fill them when decoded; a
+  // hand-built one leaves them out).
+  const state = new StreamState({ dedupeWindow: 0 });
+  const at = (seq: number, payload: ParleyEvent['payload']): ParleyEvent => ({ eventId: `e${seq}`, stream: 'g.2', seq, ts: seq, commandId: `c${seq}`, actor: alice, origin: null, payload });
+  const created = at(0, { type: 'ConversationCreated', kind: 'group', name: 'G', createdBy: 'ua', members: [{ userId: 'ua', username: 'alice' }] });
+  state.apply(created);
+  const old = at(1, { type: 'MessageSent', id: 'm', senderId: 'ua', senderName: 'alice', clientMsgId: 'c', kind: 'text', content: 'x' });
+  state.apply(old);
+  assert.deepEqual(Object.keys(routeEvent(old, state)?.frame ?? {}), ['type', 'conversation', 'id', 'seq', 'ts', 'sender', 'clientMsgId', 'kind', 'content']);
+  // A body that is not a JSON object (never written by the gateway; a damaged record) is left out.
+  for (const [n, text] of ['{not json', '[1]', '"s"', 'null'].entries()) {
+    const bad = at(2 + n, { type: 'MessageSent', id: `b${n}`, senderId: 'ua', senderName: 'alice', clientMsgId: `b${n}`, kind: 'custom', content: 'x', body: text, replyTo: 0, mentions: [] });
+    state.apply(bad);
+    assert.equal('body' in (routeEvent(bad, state)?.frame ?? {}), false, text);
+  }
+});

@@ -17,6 +17,31 @@ import {
   type SettingsFrame,
 } from '@parley/protocol';
 
+type MessageSent = Extract<ParleyEvent['payload'], { type: 'MessageSent' }>;
+
+/**
+ * What a MessageSent adds to its `message` frame beyond the text, each only when there is one: the body
+ * (the event's JSON text, parsed; an event whose body does not parse goes out without it, as a message a
+ * client shows by its content), the quoted seq, the mentions. Events written before v3 have none.
+ */
+function messageExtras(p: MessageSent): Pick<MessageFrame, 'body' | 'replyTo' | 'mentions'> {
+  const body = p.body ? parseBody(p.body) : undefined;
+  return {
+    ...(body === undefined ? {} : { body }),
+    ...(p.replyTo !== undefined && p.replyTo > 0 ? { replyTo: p.replyTo } : {}),
+    ...(p.mentions !== undefined && p.mentions.length > 0 ? { mentions: p.mentions } : {}),
+  };
+}
+
+function parseBody(text: string): Record<string, unknown> | undefined {
+  try {
+    const value: unknown = JSON.parse(text);
+    return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 /** Most members listed in a conversation frame; clients page the rest over HTTP. */
 export const MAX_LISTED_MEMBERS = 200;
 
@@ -59,6 +84,7 @@ export function routeEvent(event: ParleyEvent, state: StreamState, prior?: Prior
         clientMsgId: p.clientMsgId,
         kind: p.kind,
         content: p.content,
+        ...messageExtras(p),
       };
       // A system entry is in the timeline like a message, but nobody sent it as one: no ack. It is folded
       // before the MemberRemoved / MemberLeft that follows it, so a departing member gets it too.

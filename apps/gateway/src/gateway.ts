@@ -208,6 +208,10 @@ export class Gateway {
           clientMsgId: frame.clientMsgId,
           kind: frame.kind ?? 'text',
           content: frame.content,
+          // The command carries the body as JSON text ("" for none); parseClientFrame checked it against the kind.
+          body: frame.body === undefined ? '' : JSON.stringify(frame.body),
+          replyTo: frame.replyTo ?? 0,
+          mentions: frame.mentions ?? [],
         });
       case 'read':
         return this.command(session, frame.conversation, { type: 'MarkRead', seq: frame.seq });

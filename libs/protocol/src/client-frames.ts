@@ -1,5 +1,7 @@
 import { Type, type Static } from '@sinclair/typebox';
 import { ClientMsgId, ConversationId, MAX_RESUME_CONVERSATIONS, Positions, Seq, FreeText } from './fields.js';
+import { MAX_SEQ } from './ids.js';
+import { MAX_BODY_BYTES, MAX_MENTIONS, MENTION_ALL, MESSAGE_KINDS, type MessageKind } from './message-kinds.js';
 
 /**
  * The frames a client sends, declared once: the TypeScript types, parseClientFrame's validation and
@@ -31,7 +33,26 @@ export const SendFrame = Type.Object(
       minLength: 1,
       description: 'non-empty text (no U+0000, no unpaired surrogate) of at most limits.maxContentBytes UTF-8 bytes',
     }),
-    kind: Type.Optional(Type.String({ pattern: '^[a-z_]{1,16}$', description: 'a short lowercase word (1-16 of a-z _); default "text"' })),
+    /** An `enum`, not a union of literals: a refusal then names the field and the kinds. */
+    kind: Type.Optional(Type.Unsafe<MessageKind>({ type: 'string', enum: [...MESSAGE_KINDS], description: `one of ${MESSAGE_KINDS.join(', ')}; default "text"` })),
+    /**
+     * The kind's body (message-kinds.ts MESSAGE_BODIES). Only "an object" here: parseClientFrame checks it
+     * against the kind after the content size (messageProblem), so the first problem found stays in order.
+     */
+    body: Type.Optional(
+      Type.Unsafe<Record<string, unknown>>({
+        type: 'object',
+        description: `a JSON object: the body of the kind, as docs/PROTOCOL.md "Message kinds" declares it (the *Body definitions), at most ${MAX_BODY_BYTES} bytes as JSON`,
+      }),
+    ),
+    replyTo: Type.Optional(Type.Integer({ minimum: 1, maximum: MAX_SEQ, description: `the seq of a message of this conversation, which it quotes: an integer from 1 to ${MAX_SEQ}` })),
+    mentions: Type.Optional(
+      Type.Array(Type.String({ pattern: `^(u[A-Za-z0-9_-]{1,64}|${MENTION_ALL})$`, description: `a profile id or "${MENTION_ALL}"` }), {
+        maxItems: MAX_MENTIONS,
+        uniqueItems: true,
+        description: `at most ${MAX_MENTIONS} different profile ids of members, or "${MENTION_ALL}"`,
+      }),
+    ),
   },
   { title: 'send', description: 'Posts a message; answered by an ack or an error whose ref is the clientMsgId.' },
 );

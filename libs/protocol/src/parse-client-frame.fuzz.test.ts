@@ -7,6 +7,7 @@ import { compile } from './schema/compile.js';
 import { isText, utf8Length } from './text.js';
 import { MAX_SEQ } from './ids.js';
 import { FRAME_ERROR_CODES } from './ws-error-codes.js';
+import { MAX_MENTIONS, MENTION_ALL, messageProblem } from './message-kinds.js';
 
 /** Seeded and bounded: the same cases on every run, well under a second each. */
 const runs = { seed: 20_241_130, numRuns: 300 } as const;
@@ -32,10 +33,54 @@ const text = fc.string({ unit: 'grapheme', minLength: 1, maxLength: 12 }).filter
 const seq = fc.oneof(fc.integer({ min: 0, max: 1000 }), fc.constantFrom(0, MAX_SEQ));
 const positions = fc.dictionary(conversationId, seq, { maxKeys: limits.maxResumeConversations });
 
+const url = idPart.map((p) => `https://example.com/${p}`);
+const shortText = fc.string({ unit: 'grapheme', maxLength: 20 }).filter(isText);
+const profileId = idPart.map((p) => `u${p}`);
+
+const styles = ['bold', 'italic', 'strike', 'code', 'link', 'mention'] as const;
+const span = (length: number, [a, b, style]: [number, number, (typeof styles)[number]]) => ({
+  start: Math.min(a % length, b % length),
+  end: Math.max(a % length, b % length) + 1,
+  style,
+  ...(style === 'link' ? { href: 'https://example.com' } : {}),
+  ...(style === 'mention' ? { userId: 'ubob' } : {}),
+});
+/** A text, with no body, an empty one, or spans within its content (in code points). */
+const textMessage = fc
+  .tuple(text, fc.option(fc.array(fc.tuple(fc.nat(), fc.nat(), fc.constantFrom(...styles)), { maxLength: 4 })), fc.boolean())
+  .map(([content, seeds, withKind]) => ({
+    content,
+    ...(withKind ? { kind: 'text' } : {}),
+    ...(seeds === null ? {} : { body: { spans: seeds.map((seed) => span([...content].length, seed)) } }),
+  }));
+/** Every other kind with a body that fits it. */
+const bodies = {
+  link: fc.record({ url, title: shortText, description: shortText, siteName: shortText, imageUrl: url }, { requiredKeys: ['url'] }),
+  sticker: fc.record({ pack: fc.stringMatching(/^[a-z0-9_-]{1,64}$/), sticker: fc.stringMatching(/^[a-z0-9_-]{1,64}$/), emoji: fc.constantFrom('😀', '👍🏽') }, { requiredKeys: ['pack', 'sticker'] }),
+  contact: fc.record({ profile: profileId }),
+  news: fc.record({ title: shortText.filter((t) => t.length > 0), summary: shortText, url, imageUrl: url }, { requiredKeys: ['title', 'summary', 'url'] }),
+  location: fc.record({ latitude: fc.double({ min: -90, max: 90, noNaN: true }), longitude: fc.double({ min: -180, max: 180, noNaN: true }), name: shortText, address: shortText }, { requiredKeys: ['latitude', 'longitude'] }),
+  custom: fc.record({ type: fc.stringMatching(/^[a-z][a-z0-9_.-]{0,63}$/), data: fc.jsonValue({ maxDepth: 4 }).filter(allText) }),
+};
+/** A content with a kind and a body that fits it (`kind` absent: text; `body` absent: none). */
+const message: fc.Arbitrary<Record<string, unknown>> = fc.oneof(
+  textMessage,
+  ...Object.entries(bodies).map(([kind, body]) => fc.record({ content: text, kind: fc.constant(kind), body: body as fc.Arbitrary<unknown> })),
+);
+
+const mentions = fc.uniqueArray(fc.oneof(profileId, fc.constant(MENTION_ALL)), { maxLength: 5 });
+const sendFrame: fc.Arbitrary<Record<string, unknown>> = fc
+  .tuple(
+    fc.record({ type: fc.constant('send'), conversation: conversationId, clientMsgId }),
+    message,
+    fc.record({ replyTo: fc.oneof(fc.integer({ min: 1, max: 1000 }), fc.constant(MAX_SEQ)), mentions }, { requiredKeys: [] }),
+  )
+  .map(([head, m, extra]) => ({ ...head, ...m, ...extra }));
+
 /** Frames that must be accepted, as parseClientFrame returns them. */
 const validFrame: fc.Arbitrary<Record<string, unknown>> = fc.oneof(
   fc.record({ type: fc.constant('auth'), token: fc.string({ unit: 'grapheme-ascii', minLength: 1, maxLength: 200 }), resume: positions }, { requiredKeys: ['type', 'token'] }),
-  fc.record({ type: fc.constant('send'), conversation: conversationId, clientMsgId, content: text, kind: fc.stringMatching(/^[a-z_]{1,16}$/) }),
+  sendFrame,
   fc.record({ type: fc.constant('resume'), conversations: positions }),
   fc.record({ type: fc.constant('read'), conversation: conversationId, seq }),
   fc.record({ type: fc.constant('ping'), id: fc.string({ unit: 'grapheme', maxLength: 64 }).filter(isText) }, { requiredKeys: ['type'] }),
@@ -85,12 +130,17 @@ function checkResult(r: ParseResult): void {
   }
   assert.ok(clientFrame.check(r.frame), `accepted frame fails the schema: ${JSON.stringify(r.frame)}`);
   assert.ok(allText(r.frame), 'accepted frame breaks the text rule');
-  if (r.frame.type === 'send') assert.ok(utf8Length(r.frame.content) <= limits.maxContentBytes);
+  if (r.frame.type === 'send') {
+    assert.ok(utf8Length(r.frame.content) <= limits.maxContentBytes);
+    assert.equal(messageProblem(r.frame.kind ?? 'text', r.frame.content, r.frame.body), undefined, 'an accepted body fits its kind');
+    assert.ok((r.frame.mentions?.length ?? 0) <= MAX_MENTIONS);
+  }
 }
 
 function allText(value: unknown): boolean {
   if (typeof value === 'string') return isText(value);
   if (typeof value !== 'object' || value === null) return true;
+  if (Array.isArray(value)) return value.every(allText);
   return Object.entries(value).every(([k, v]) => isText(k) && allText(v));
 }
 
@@ -146,3 +196,30 @@ test('U+0000 or a lone surrogate anywhere in a valid send is invalid_text, with 
     runs,
   );
 });
+
+test('U+0000 in any string of a valid body (keys too) is invalid_text, with the clientMsgId as ref', () => {
+  fc.assert(
+    fc.property(sendFrame.filter((f) => strings(f['body']).length > 0), fc.nat(), fc.nat(), (frame, pick, at) => {
+      const found = strings(frame['body']);
+      const { path, key } = found[pick % found.length] ?? { path: [], key: false };
+      const body = structuredClone(frame['body']) as Record<string, unknown>;
+      const parent = path.slice(0, -1).reduce<Record<string, unknown>>((node, k) => node[k] as Record<string, unknown>, body);
+      const last = path[path.length - 1] ?? '';
+      const cut = (s: string) => s.slice(0, at % (s.length + 1)) + '\u0000' + s.slice(at % (s.length + 1));
+      if (key) {
+        parent[cut(last)] = parent[last];
+        delete parent[last];
+      } else parent[last] = cut(parent[last] as string);
+      const r = parseClientFrame(JSON.stringify({ ...frame, body }), limits);
+      assert.deepEqual(r.ok ? null : [r.code, r.ref], ['invalid_text', frame['clientMsgId']]);
+    }),
+    runs,
+  );
+});
+
+/** Every string in a JSON value: its path, and whether it is the last key of the path or the value there. */
+function strings(value: unknown, path: string[] = []): Array<{ path: string[]; key: boolean }> {
+  if (typeof value === 'string') return [{ path, key: false }];
+  if (typeof value !== 'object' || value === null) return [];
+  return Object.entries(value).flatMap(([k, v]) => [...(Array.isArray(value) ? [] : [{ path: [...path, k], key: true }]), ...strings(v, [...path, k])]);
+}

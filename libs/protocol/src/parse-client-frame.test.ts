@@ -1,7 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { parseClientFrame } from './parse-client-frame.js';
+import { MAX_BODY_DEPTH, parseClientFrame } from './parse-client-frame.js';
 import { directConversationId, conversationKind, MAX_SEQ } from './ids.js';
+import { MAX_MENTIONS } from './message-kinds.js';
 
 const limits = { maxContentBytes: 16, maxResumeConversations: 2 };
 
@@ -129,4 +130,98 @@ test('the 2000-conversation bound of auth.resume and resume is in the published 
   assert.equal(parseClientFrame(JSON.stringify({ type: 'resume', conversations: many }), loose).ok, false);
   delete many['r.c2000'];
   assert.equal(parseClientFrame(JSON.stringify({ type: 'resume', conversations: many }), loose).ok, true);
+});
+
+test('a send may carry a kind, its body, a reply and mentions; all of them come back as sent', () => {
+  const frame = {
+    type: 'send',
+    conversation: 'g.x',
+    clientMsgId: 'm1',
+    content: 'hi @bob',
+    kind: 'text',
+    body: { spans: [{ start: 0, end: 2, style: 'bold' }, { start: 3, end: 7, style: 'mention', userId: 'ubob' }] },
+    replyTo: 3,
+    mentions: ['ubob', 'all'],
+  };
+  assert.deepEqual(parseClientFrame(JSON.stringify(frame), limits), { ok: true, frame });
+  const link = { type: 'send', conversation: 'g.x', clientMsgId: 'm2', content: 'a link', kind: 'link', body: { url: 'https://example.com/a' } };
+  assert.deepEqual(parseClientFrame(JSON.stringify(link), limits), { ok: true, frame: link });
+  // No body is an empty one: fine for text, whose spans are optional.
+  assert.deepEqual(parseClientFrame('{"type":"send","conversation":"g.x","clientMsgId":"m3","content":"x","body":{}}', limits), {
+    ok: true,
+    frame: { type: 'send', conversation: 'g.x', clientMsgId: 'm3', content: 'x', kind: 'text', body: {} },
+  });
+});
+
+test('kinds are a closed set: an unknown kind, or "system", is invalid_frame with the kinds in the message', () => {
+  for (const kind of ['sticker2', 'system', 'image', 'TEXT']) {
+    const r = parseClientFrame(JSON.stringify({ type: 'send', conversation: 'g.x', clientMsgId: 'k', content: 'x', kind }), limits);
+    assert.deepEqual(r.ok ? null : [r.code, r.ref], ['invalid_frame', 'k'], kind);
+    assert.match(r.ok ? '' : r.message, /^send\.kind must be one of text, link, sticker, contact, news, location, custom/);
+  }
+});
+
+test('a body that does not fit its kind is invalid_frame, with the clientMsgId as ref', () => {
+  const refused = (kind: string, body: unknown, content = 'hello') => {
+    const r = parseClientFrame(JSON.stringify({ type: 'send', conversation: 'g.x', clientMsgId: 'b1', content, kind, body }), limits);
+    if (!r.ok) assert.equal(r.ref, 'b1', `${kind} ${JSON.stringify(body)}`);
+    return r.ok ? 'ok' : `${r.code}: ${r.message}`;
+  };
+  assert.match(refused('link', undefined), /^invalid_frame: send: body does not match kind "link".*url/);
+  assert.match(refused('link', { url: 'ftp://x' }), /^invalid_frame: send: body does not match kind "link": \/url/);
+  assert.match(refused('sticker', { pack: 'p', sticker: 's', extra: 1 }), /^invalid_frame: .*additional properties/);
+  assert.match(refused('location', { latitude: 91, longitude: 0 }), /^invalid_frame: .*\/latitude/);
+  assert.match(refused('text', { spans: [{ start: 2, end: 9, style: 'bold' }] }), /^invalid_frame: send: a span must have start < end <= 5/);
+  assert.match(refused('text', { spans: [{ start: 0, end: 1, style: 'link' }] }), /^invalid_frame: send: a link span needs href/);
+  assert.match(refused('custom', { type: 'poll', data: 'x'.repeat(20_000) }), /^invalid_frame: send: body is over 16384 bytes/);
+  assert.match(refused('text', [1]), /^invalid_frame: send\.body must be a JSON object/);
+  assert.match(refused('text', 'bold'), /^invalid_frame: send\.body must be a JSON object/);
+  // Spans count code points: "😀😀" is 2 long, not 4.
+  assert.match(refused('text', { spans: [{ start: 0, end: 3, style: 'bold' }] }, '😀😀'), /start < end <= 2/);
+  assert.equal(refused('text', { spans: [{ start: 0, end: 2, style: 'bold' }] }, '😀😀'), 'ok');
+});
+
+test('every string in a body follows the text rule (invalid_text, ref set); a body nests at most MAX_BODY_DEPTH deep', () => {
+  const send = (body: string) => parseClientFrame(`{"type":"send","conversation":"g.x","clientMsgId":"t1","content":"x","kind":"custom","body":${body}}`, limits);
+  for (const body of ['{"type":"t","data":"a\\u0000"}', '{"type":"t","data":{"k":["\\ud800"]}}', '{"type":"t","data":{"\\udc00":1}}']) {
+    const r = send(body);
+    assert.deepEqual(r.ok ? null : [r.code, r.ref], ['invalid_text', 't1'], body);
+  }
+  const nested = (depth: number) => `{"type":"t","data":${'['.repeat(depth - 1)}${']'.repeat(depth - 1)}}`;
+  assert.equal(send(nested(MAX_BODY_DEPTH)).ok, true);
+  const deep = send(nested(MAX_BODY_DEPTH + 1));
+  assert.deepEqual(deep.ok ? null : [deep.code, deep.message], ['invalid_frame', `send.body is nested deeper than ${MAX_BODY_DEPTH} levels`]);
+  // Far deeper than the stack: refused, never thrown.
+  const abyss = send(nested(200_000));
+  assert.equal(abyss.ok ? 'ok' : abyss.code, 'invalid_frame');
+});
+
+test('replyTo is a message seq; mentions are at most MAX_MENTIONS different profile ids or "all"', () => {
+  const code = (extra: Record<string, unknown>) => {
+    const r = parseClientFrame(JSON.stringify({ type: 'send', conversation: 'g.x', clientMsgId: 'r1', content: 'x', ...extra }), limits);
+    return r.ok ? 'ok' : `${r.code} ${r.ref ?? ''}: ${r.message}`;
+  };
+  assert.equal(code({ replyTo: 1 }), 'ok');
+  assert.equal(code({ replyTo: MAX_SEQ }), 'ok');
+  for (const replyTo of [0, -1, 1.5, MAX_SEQ + 1, '3']) assert.match(code({ replyTo }), /^invalid_frame r1: send\.replyTo must be the seq of a message/);
+  assert.equal(code({ mentions: [] }), 'ok');
+  assert.equal(code({ mentions: Array.from({ length: MAX_MENTIONS }, (_, i) => `u${i}`) }), 'ok');
+  assert.match(code({ mentions: Array.from({ length: MAX_MENTIONS + 1 }, (_, i) => `u${i}`) }), /^invalid_frame r1: send\.mentions must be at most 50 different/);
+  assert.match(code({ mentions: ['ua', 'ua'] }), /^invalid_frame r1: send\.mentions must be at most 50 different/);
+  assert.match(code({ mentions: ['bob'] }), /^invalid_frame r1: send\.mentions\["0"\] must be a profile id or "all"/);
+  assert.match(code({ mentions: ['u\u0000'] }), /^invalid_text r1/);
+  assert.match(code({ mentions: 'all' }), /^invalid_frame r1: send\.mentions must be/);
+});
+
+test('a send is refused for the first problem: the schema, then the content size, then the body', () => {
+  const code = (f: Record<string, unknown>) => {
+    const r = parseClientFrame(JSON.stringify({ type: 'send', conversation: 'g.x', clientMsgId: 'o1', ...f }), limits);
+    return r.ok ? 'ok' : r.code;
+  };
+  const badBody = { kind: 'link', body: { url: 'nope' } };
+  assert.equal(code({ content: 'x'.repeat(40), ...badBody }), 'content_too_large');
+  assert.equal(code({ content: 'x', ...badBody, replyTo: 0 }), 'invalid_frame');
+  assert.equal(code({ content: 'x\u0000', ...badBody }), 'invalid_text');
+  assert.equal(code({ content: 'x'.repeat(40), kind: 'custom', body: { type: 't', data: '\u0000' } }), 'content_too_large');
+  assert.equal(code({ content: 'x', ...badBody }), 'invalid_frame');
 });

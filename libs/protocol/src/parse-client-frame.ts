@@ -1,6 +1,7 @@
 import type { ErrorObject } from 'ajv';
 import type { TSchema } from '@sinclair/typebox';
 import { CLIENT_FRAMES, type ClientFrame } from './client-frames.js';
+import { messageProblem } from './message-kinds.js';
 import { compile, type Checker } from './schema/compile.js';
 import { codePointLength, isText, utf8Length } from './text.js';
 import type { FrameErrorCode } from './ws-error-codes.js';
@@ -11,6 +12,12 @@ export interface FrameLimits {
   /** Most conversations in one `resume` frame. */
   readonly maxResumeConversations: number;
 }
+
+/**
+ * How deep objects and arrays may nest in a `send.body` (the body itself is 1). JSON.parse takes any depth;
+ * the checks after it recurse, so a deeper body is refused before they run.
+ */
+export const MAX_BODY_DEPTH = 32;
 
 export type ParseResult = { ok: true; frame: ClientFrame } | { ok: false; code: FrameErrorCode; message: string; ref?: string };
 
@@ -32,9 +39,11 @@ function checkerFor<K extends ClientFrameType>(type: K): Checkers[K] {
 
 /**
  * Validates one client frame's text against its declaration (client-frames.ts), then the two rules that
- * depend on runtime limits: content size in UTF-8 bytes and the number of resumed conversations. Never
- * throws: every failure is a code and a message for an `error` frame. A `send` refusal carries the
- * clientMsgId as `ref` when it is a string (cut to 64 code points; omitted if it is not text).
+ * depend on runtime limits: content size in UTF-8 bytes and the number of resumed conversations; then a
+ * `send`'s body against its kind (message-kinds.ts). Never throws: every failure is a code and a message
+ * for an `error` frame. A `send` refusal carries the clientMsgId as `ref` when it is a string (cut to 64
+ * code points; omitted if it is not text). The first problem found is the one reported, in this order
+ * (docs/PROTOCOL.md "Error codes"): the schema, the content size, the body.
  */
 export function parseClientFrame(text: string, limits: FrameLimits): ParseResult {
   let value: unknown;
@@ -65,7 +74,15 @@ export function parseClientFrame(text: string, limits: FrameLimits): ParseResult
     case 'send': {
       const bytes = utf8Length(frame.content);
       if (bytes > limits.maxContentBytes) return refuse('content_too_large', `Content is ${bytes} bytes; the limit is ${limits.maxContentBytes}`);
-      return { ok: true, frame: { ...frame, kind: frame.kind ?? 'text' } };
+      const kind = frame.kind ?? 'text';
+      // Bounded first: the checks below (and JSON.stringify) recurse, and JSON.parse does not.
+      if (frame.body !== undefined && nestedDeeper(frame.body, MAX_BODY_DEPTH)) return refuse('invalid_frame', `send.body is nested deeper than ${MAX_BODY_DEPTH} levels`);
+      // The text rule holds for every string a client sends, a body's keys and values too: invalid_text,
+      // as for any other field, before the kind's shape is looked at.
+      if (frame.body !== undefined && !allText(frame.body)) return refuse('invalid_text', 'send.body has a string that is not valid text: it contains U+0000 or an unpaired surrogate');
+      const problem = messageProblem(kind, frame.content, frame.body);
+      if (problem !== undefined) return refuse('invalid_frame', `send: ${problem}`);
+      return { ok: true, frame: { ...frame, kind } };
     }
     case 'auth':
       if (frame.resume && Object.keys(frame.resume).length > limits.maxResumeConversations)
@@ -79,6 +96,26 @@ export function parseClientFrame(text: string, limits: FrameLimits): ParseResult
     case 'ping':
       return { ok: true, frame };
   }
+}
+
+/** Whether objects and arrays in `value` nest deeper than `max` (`{}` is 1 deep). Iterative: any depth JSON.parse made. */
+function nestedDeeper(value: unknown, max: number): boolean {
+  const stack: Array<[unknown, number]> = [[value, 1]];
+  for (let next = stack.pop(); next !== undefined; next = stack.pop()) {
+    const [v, depth] = next;
+    if (typeof v !== 'object' || v === null) continue;
+    if (depth > max) return true;
+    for (const child of Object.values(v)) stack.push([child, depth + 1]);
+  }
+  return false;
+}
+
+/** Every string in a JSON value, keys included, follows the text rule. */
+function allText(value: unknown): boolean {
+  if (typeof value === 'string') return isText(value);
+  if (Array.isArray(value)) return value.every(allText);
+  if (typeof value === 'object' && value !== null) return Object.entries(value).every(([k, v]) => isText(k) && allText(v));
+  return true;
 }
 
 function refOf(clientMsgId: unknown): string | undefined {

@@ -44,8 +44,15 @@ export const MessageFrame = Type.Object(
     ts: Millis,
     sender: UserRef,
     clientMsgId: Type.String({ description: "the sender's clientMsgId" }),
-    kind: Type.String({ description: 'as sent ("text" by default)' }),
-    content: Type.String(),
+    kind: Type.String({
+      description: 'one of the message kinds, or "system" for a system entry; messages sent before kinds were a closed set may carry any other word, shown as their content',
+    }),
+    content: Type.String({ description: 'the plain text, what a client that does not know the kind shows; for a system entry, the entry as JSON text' }),
+    body: Type.Optional(
+      Type.Unsafe<Record<string, unknown>>({ type: 'object', description: 'when the message has one: the body of its kind (docs/PROTOCOL.md "Message kinds")' }),
+    ),
+    replyTo: Type.Optional(Type.Integer({ minimum: 1, maximum: MAX_SEQ, description: 'when it is a reply: the seq of the message of this conversation it quotes' })),
+    mentions: Type.Optional(Type.Array(Type.String(), { description: 'when it mentions anyone: the profile ids it mentions, or "all"' })),
   },
   { title: 'message', description: 'A message in a conversation the user is a member of (live, or history during resume and gap filling).' },
 );

@@ -17,6 +17,7 @@ export const WS_ERROR_CODES = [
   'token_expired',
   'token_revoked',
   'not_member',
+  'forbidden',
   'not_permitted',
   'blocked',
   'muted',

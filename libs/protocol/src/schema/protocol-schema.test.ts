@@ -2,7 +2,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import { Ajv } from 'ajv';
-import { PROTOCOL_SCHEMA_COMMAND, PROTOCOL_SCHEMA_PATH, protocolSchema, renderProtocolSchema } from './protocol-schema.js';
+import { PROTOCOL_SCHEMA_COMMAND, PROTOCOL_SCHEMA_PATH, bodyDefinition, protocolSchema, renderProtocolSchema } from './protocol-schema.js';
+import { MESSAGE_KINDS, messageProblem, type MessageKind } from '../message-kinds.js';
 
 const root = new URL('../../../../', import.meta.url);
 
@@ -50,12 +51,20 @@ test('the published schema is strict JSON Schema and every example frame in docs
     const validate = ajv.getSchema(`protocol#/definitions/${name}`);
     assert.ok(validate, name);
     assert.ok(validate(example), `${JSON.stringify(example).slice(0, 80)}: ${ajv.errorsText(validate.errors)}`);
-    const message = example as { kind?: string; content?: string };
+    const message = example as { kind?: string; content?: string; body?: unknown };
     if (example.type === 'message' && message.kind === 'system') {
       const entry = ajv.getSchema('protocol#/definitions/SystemEntry');
       assert.ok(entry?.(JSON.parse(message.content ?? '')), `the content of a system message: ${ajv.errorsText(entry?.errors)}`);
+    } else if (example.type === 'send' || example.type === 'message') {
+      // The body against its kind's definition, and the rules JSON Schema does not say (spans in the content).
+      const kind = (message.kind ?? 'text') as MessageKind;
+      const body = ajv.getSchema(`protocol#/definitions/${bodyDefinition(kind)}`);
+      assert.ok(body?.(message.body ?? {}), `the body of a ${kind} message: ${ajv.errorsText(body?.errors)}`);
+      assert.equal(messageProblem(kind, message.content ?? '', message.body), undefined, JSON.stringify(example).slice(0, 80));
     }
   }
+  const kinds = new Set(examples.filter((e) => e.type === 'send').map((e) => (e as { kind?: string }).kind ?? 'text'));
+  assert.deepEqual(kinds, new Set(MESSAGE_KINDS), 'every message kind has a send example');
   const frames = examples.filter((e) => e.type !== undefined);
   assert.deepEqual(new Set(frames.map((e) => e.type)), new Set(Object.keys(names)), 'every frame type has an example');
   const entries = new Set(examples.filter((e) => e.type === undefined).map((e) => e.event));
@@ -71,7 +80,8 @@ test("docs/PROTOCOL.md's frame tables list exactly the declared fields, with the
     assert.ok(section, `PROTOCOL.md has no section for ${schema.title}`);
     const rows = new Set([...section.matchAll(/^\| `([A-Za-z]+)[.`]/gm)].map((m) => m[1]));
     assert.deepEqual(rows, new Set(Object.keys(schema.properties)), `the ${schema.title} table vs ${name}`);
-    if (!name.endsWith('Frame') || !['AuthFrame', 'SendFrame', 'ResumeFrame', 'ReadFrame', 'PingFrame'].includes(name)) continue;
+    // What a client sends: the client frames and the message bodies.
+    if (!['AuthFrame', 'SendFrame', 'ResumeFrame', 'ReadFrame', 'PingFrame'].includes(name) && !name.endsWith('Body')) continue;
     for (const [field, p] of Object.entries(schema.properties)) {
       const nested = (p['additionalProperties'] as Record<string, unknown> | undefined) ?? p;
       for (const bound of [nested['maxLength'], nested['maximum']].filter((b) => typeof b === 'number')) {

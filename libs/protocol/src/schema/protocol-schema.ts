@@ -19,6 +19,7 @@ import {
   RoomPresenceFrame,
   SettingsFrame,
 } from '../server-frames.js';
+import { MESSAGE_BODIES, MESSAGE_KINDS, type MessageKind } from '../message-kinds.js';
 import { SystemEntry } from '../system-entry.js';
 
 /** Where the generated document lives, from the repository root, and the command that writes it. */
@@ -47,11 +48,20 @@ const server: Record<string, TSchema> = {
   HeartbeatFrame,
 };
 
+/** The definition name of a kind's body: `TextBody`, `LinkBody`, … */
+export function bodyDefinition(kind: MessageKind): string {
+  return `${kind[0]?.toUpperCase() ?? ''}${kind.slice(1)}Body`;
+}
+
+/** Each kind's body, titled for docs/PROTOCOL.md's section of it ("### `text body`"). */
+const bodies: Record<string, TSchema> = Object.fromEntries(MESSAGE_KINDS.map((kind) => [bodyDefinition(kind), { ...MESSAGE_BODIES[kind], title: `${kind} body` }]));
+
 const refs = (names: Record<string, TSchema>) => Object.keys(names).map((name) => ({ $ref: `#/definitions/${name}` }));
 
 /**
- * The published JSON Schema (draft-07) of every client and server frame, and of the system entry a
- * `message` of kind "system" carries as its content, built from the TypeBox declarations. Standard keywords only, so any validator can load it; the limits that are runtime
+ * The published JSON Schema (draft-07) of every client and server frame, of the system entry a `message`
+ * of kind "system" carries as its content, and of each message kind's body, built from the TypeBox
+ * declarations. Standard keywords only, so any validator can load it; the limits that are runtime
  * configuration (content bytes, resumed conversations) are stated in the descriptions.
  */
 export function protocolSchema(): Record<string, unknown> {
@@ -59,7 +69,7 @@ export function protocolSchema(): Record<string, unknown> {
     $schema: 'http://json-schema.org/draft-07/schema#',
     title: 'Parley WebSocket frames (v1)',
     description:
-      `Generated from libs/protocol/src/client-frames.ts, server-frames.ts and system-entry.ts by \`${PROTOCOL_SCHEMA_COMMAND}\`; do not edit. ` +
+      `Generated from libs/protocol/src/client-frames.ts, server-frames.ts, system-entry.ts and message-kinds.ts by \`${PROTOCOL_SCHEMA_COMMAND}\`; do not edit. ` +
       'docs/PROTOCOL.md explains the frames. Lengths are in Unicode code points; patterns are ECMA-262 with the u flag.',
     definitions: {
       ClientFrame: { description: 'A frame a client sends.', oneOf: refs(client) },
@@ -68,6 +78,9 @@ export function protocolSchema(): Record<string, unknown> {
       ...server,
       // Not a frame: the JSON text in the `content` of a `message` of kind "system".
       SystemEntry,
+      // Not frames: the `body` of a `send` or `message` of each kind (checked against `kind` by the server,
+      // which JSON Schema here does not express: a client picks the definition by `kind`).
+      ...bodies,
     },
     anyOf: [{ $ref: '#/definitions/ClientFrame' }, { $ref: '#/definitions/ServerFrame' }],
   };
