@@ -77,7 +77,7 @@ export const MESSAGE_BODIES = {
   ),
   custom: Type.Object(
     {
-      type: Type.String({ pattern: '^[a-z][a-z0-9_.-]{0,63}$', description: "the application's name for it: a-z first, then 1-63 of a-z 0-9 _ . -" }),
+      type: Type.String({ pattern: '^[a-z][a-z0-9_.-]{0,63}$', description: "the application's name for it: a-z first, then up to 63 of a-z 0-9 _ . -" }),
       data: Type.Unknown({ description: 'any JSON the application defines (every string in it follows the text rule)' }),
     },
     { additionalProperties: false, description: 'custom: an application-defined type and its JSON' },
@@ -92,7 +92,8 @@ let checkers: { [K in MessageKind]: Checker<(typeof MESSAGE_BODIES)[K]> } | unde
  * Whether a message's kind, body and content agree: the kind is one of MESSAGE_KINDS, the body (absent
  * for none: `{}`) matches the kind's shape and is at most MAX_BODY_BYTES as JSON, a text's spans lie within
  * its content, and every string anywhere in the body follows the text rule. Returns the problem, or
- * undefined when it is fine.
+ * undefined when it is fine. It recurses through `body`: bound its nesting first (parseClientFrame refuses
+ * a body deeper than MAX_BODY_DEPTH before calling this).
  */
 export function messageProblem(kind: string, content: string, body: unknown): string | undefined {
   if (!(MESSAGE_KINDS as readonly string[]).includes(kind)) return `kind must be one of ${MESSAGE_KINDS.join(', ')}`;
