@@ -26,6 +26,14 @@ export abstract class ConversationsApi extends AccountApi {
     }));
   }
 
+  /**
+   * One message by its seq: the one a reply quotes when it is not loaded. `not_found` (404) for a seq
+   * the conversation does not have; a former member reads only up to their departure.
+   */
+  message(id: string, seq: number): Promise<MessageFrame> {
+    return this.request<{ message: Omit<MessageFrame, 'type'> }>('GET', `/v1/conversations/${enc(id)}/messages/${seq}`).then((r) => ({ type: 'message' as const, ...r.message }));
+  }
+
   /** The caller's private settings for a conversation (`not_member` for one they are not in). */
   conversationSettings(id: string): Promise<ConversationSettings> {
     return this.request<{ settings: ConversationSettings }>('GET', `/v1/conversations/${enc(id)}/settings`).then((r) => r.settings);

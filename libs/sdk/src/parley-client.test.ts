@@ -179,3 +179,48 @@ test('invitation and join_request frames become events; a removal stops resuming
     await server.close();
   }
 });
+
+test('send puts kind, body, replyTo and mentions on the wire, and the own message emitted on the ack carries them', async () => {
+  const server = await scriptedServer();
+  const client = new ParleyClient({ url: server.url, WebSocket: WebSocket as unknown as WebSocketConstructor });
+  try {
+    await client.login('alice', 'pw');
+    const got: MessageFrame[] = [];
+    client.on('message', (x) => got.push(x));
+    await client.connect();
+    const body = { latitude: 52.52, longitude: 13.405, name: 'Berlin' };
+    const sent = client.send('g.c', '[Location] Berlin', { clientMsgId: 'loc-1', kind: 'location', body, replyTo: 3, mentions: ['ub', 'all', 'ub'] });
+    const plain = client.send('g.c', 'plain', { clientMsgId: 'txt-1' });
+    await until(() => server.received.filter((f) => f.type === 'send').length === 2);
+    const [first, second] = server.received.filter((f) => f.type === 'send');
+    assert.deepEqual(first, { type: 'send', conversation: 'g.c', clientMsgId: 'loc-1', content: '[Location] Berlin', kind: 'location', body, replyTo: 3, mentions: ['ub', 'all'] });
+    assert.deepEqual(second, { type: 'send', conversation: 'g.c', clientMsgId: 'txt-1', content: 'plain', kind: 'text' }, 'nothing extra when none is given');
+    server.sockets[0]!.send(JSON.stringify({ type: 'ack', conversation: 'g.c', clientMsgId: 'loc-1', id: 'm1', seq: 1, ts: 1 }));
+    server.sockets[0]!.send(JSON.stringify({ type: 'ack', conversation: 'g.c', clientMsgId: 'txt-1', id: 'm2', seq: 2, ts: 2 }));
+    await Promise.all([sent, plain]);
+    assert.deepEqual(got, [
+      { type: 'message', conversation: 'g.c', id: 'm1', seq: 1, ts: 1, sender: { id: 'ua', username: 'alice' }, clientMsgId: 'loc-1', kind: 'location', content: '[Location] Berlin', body, replyTo: 3, mentions: ['ub', 'all'] },
+      { type: 'message', conversation: 'g.c', id: 'm2', seq: 2, ts: 2, sender: { id: 'ua', username: 'alice' }, clientMsgId: 'txt-1', kind: 'text', content: 'plain' },
+    ]);
+    const refused = client.send('g.c', 'x', { kind: 'sticker', body: { pack: 'p', sticker: 'S!' } });
+    await until(() => server.received.filter((f) => f.type === 'send').length === 3);
+    const ref = String(server.received.at(-1)!.clientMsgId);
+    server.sockets[0]!.send(JSON.stringify({ type: 'error', code: 'invalid_frame', message: 'body does not match kind "sticker"', ref }));
+    await assert.rejects(refused, (e: Error & { code?: string }) => e.code === 'invalid_frame');
+  } finally {
+    client.close();
+    await server.close();
+  }
+});
+
+/** Compiled, never run: `body` is typed by `kind`. */
+export function sendIsTypedByKind(client: ParleyClient): void {
+  void client.send('g.c', 'hi', { body: { spans: [{ start: 0, end: 2, style: 'bold' }] } });
+  void client.send('g.c', 'x', { kind: 'contact', body: { profile: 'ub' } });
+  // @ts-expect-error a location needs its coordinates
+  void client.send('g.c', 'x', { kind: 'location', body: { name: 'Berlin' } });
+  // @ts-expect-error a link's body is not a sticker's
+  void client.send('g.c', 'x', { kind: 'link', body: { pack: 'p', sticker: 's' } });
+  // @ts-expect-error not a kind
+  void client.send('g.c', 'x', { kind: 'video' });
+}

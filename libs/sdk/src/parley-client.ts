@@ -1,10 +1,11 @@
-import type { AckFrame, MessageFrame, ReadyFrame, ServerFrame } from '@parley/protocol';
+import type { AckFrame, MessageFrame, MessageKind, ReadyFrame, ServerFrame } from '@parley/protocol';
 import { CloseCodes } from '@parley/protocol';
 import type { AccountApiOptions } from './account-api.js';
 import type { ConnectionState } from './client-events.js';
 import { ParleyClientError } from './http-api.js';
 import type { SignedIn } from './http-client.js';
 import { GroupsApi } from './groups-api.js';
+import type { SendOptions } from './send-options.js';
 import type { Transport, TransportConnection } from './transport.js';
 import { webSocketTransport, type WebSocketConstructor } from './websocket-transport.js';
 
@@ -52,6 +53,8 @@ interface Outgoing {
   clientMsgId: string;
   content: string;
   kind: string;
+  /** body, replyTo and mentions as they go on the wire (left out when not given). */
+  extra: { body?: unknown; replyTo?: number; mentions?: string[] };
   lastSentAt: number;
   deadline: number;
   resolve: (ack: Ack) => void;
@@ -155,8 +158,13 @@ export class ParleyClient extends GroupsApi {
     return ready;
   }
 
-  /** Sends a message; resolves with its ack. Survives reconnects: it is re-sent with the same clientMsgId. */
-  send(conversation: string, content: string, options: { clientMsgId?: string; kind?: string } = {}): Promise<Ack> {
+  /**
+   * Sends a message; resolves with its ack. Survives reconnects: it is re-sent with the same clientMsgId.
+   * `options` gives its kind with the body that kind declares, the message it replies to and whom it
+   * mentions (see SendOptions); the server's refusals reject with its code (`invalid_frame`, `bad_request`,
+   * `forbidden`, ...).
+   */
+  send<K extends MessageKind = 'text'>(conversation: string, content: string, options: SendOptions<K> = {}): Promise<Ack> {
     const clientMsgId = options.clientMsgId ?? randomId();
     const existing = this.outbox.get(clientMsgId);
     if (existing) return new Promise((resolve, reject) => this.chain(existing, resolve, reject));
@@ -167,6 +175,11 @@ export class ParleyClient extends GroupsApi {
         clientMsgId,
         content,
         kind: options.kind ?? 'text',
+        extra: {
+          ...(options.body !== undefined ? { body: options.body } : {}),
+          ...(options.replyTo ? { replyTo: options.replyTo } : {}),
+          ...(options.mentions?.length ? { mentions: [...new Set(options.mentions)] } : {}),
+        },
         lastSentAt: 0,
         deadline: now + (this.options.sendTimeoutMs ?? 60_000),
         resolve,
@@ -346,6 +359,7 @@ export class ParleyClient extends GroupsApi {
       clientMsgId: ack.clientMsgId,
       kind: entry.kind,
       content: entry.content,
+      ...(entry.extra as Pick<MessageFrame, 'body' | 'replyTo' | 'mentions'>),
     };
     const last = this.positions.get(ack.conversation);
     // Our own message counts as received in order; if earlier ones are still on their way, it waits for them.
@@ -357,7 +371,7 @@ export class ParleyClient extends GroupsApi {
   private transmit(entry: Outgoing): void {
     if (this.stateValue !== 'open') return;
     entry.lastSentAt = Date.now();
-    this.write({ type: 'send', conversation: entry.conversation, clientMsgId: entry.clientMsgId, content: entry.content, kind: entry.kind });
+    this.write({ type: 'send', conversation: entry.conversation, clientMsgId: entry.clientMsgId, content: entry.content, kind: entry.kind, ...entry.extra });
   }
 
   private checkOutbox(): void {
