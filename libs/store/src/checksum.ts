@@ -23,6 +23,7 @@ export const PROJECTED_TABLES: Readonly<Record<string, string>> = {
   invite_links: 'code',
   notices: 'conversation_id, id',
   messages: 'conversation_id, seq',
+  mentions: 'conversation_id, user_id, seq',
   command_outcomes: 'command_id',
   projector_offsets: 'topic, partition',
 };

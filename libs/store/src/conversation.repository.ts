@@ -1,5 +1,5 @@
-import { sql } from 'kysely';
-import type { ConversationSummary } from '@parley/protocol';
+import { sql, type RawBuilder } from 'kysely';
+import { MAX_UNREAD_MENTIONS, MENTION_ALL, type ConversationSummary } from '@parley/protocol';
 import type { ParleyDb } from './database.js';
 import { toSettings } from './settings.repository.js';
 import { searchFold } from './text-keys.js';
@@ -108,6 +108,7 @@ export class ConversationRepository {
     const directMembers = directIds.length
       ? await this.db.selectFrom('members').select(['conversation_id', 'user_id', 'username']).where('conversation_id', 'in', directIds).orderBy('username').execute()
       : [];
+    const mentions = await this.unreadMentions(userId, rows.map((r) => r.id));
     return rows.map((r) => {
       const lastSeq = Number(r.last_seq);
       const readSeq = Math.min(Number(r.read_seq), lastSeq);
@@ -119,6 +120,7 @@ export class ConversationRepository {
         lastSeq,
         readSeq,
         unread: lastSeq - readSeq,
+        unreadMentions: mentions.get(r.id) ?? 0,
         memberCount: Number(r.member_count),
         lastMessage:
           r.last_message_at === null ? null : { at: Number(r.last_message_at), preview: r.last_message_preview ?? '', sender: r.last_sender_name ?? '' },
@@ -130,6 +132,24 @@ export class ConversationRepository {
         settings,
       };
     });
+  }
+
+  /**
+   * Per conversation of `ids` (the user's), how many messages after the user's read mark, not sent by the
+   * user, mention the user or "all", counted up to MAX_UNREAD_MENTIONS. Each of the two mention kinds is
+   * read up to the cap from the mentions key (a range of seqs of one conversation and user), so the count
+   * costs at most twice the cap whatever the backlog; their union is exact below the cap.
+   */
+  private async unreadMentions(userId: string, ids: readonly string[]): Promise<Map<string, number>> {
+    if (ids.length === 0) return new Map();
+    const cap = sql.lit(MAX_UNREAD_MENTIONS);
+    const mentioned = (who: RawBuilder<unknown>) => sql`(select x.seq from mentions x
+      where x.conversation_id = m.conversation_id and x.user_id = ${who} and x.seq > m.read_seq and x.sender_id <> m.user_id limit ${cap})`;
+    const { rows } = await sql<{ id: string; n: string | number }>`
+      select m.conversation_id as id, (select count(*) from (${mentioned(sql.ref('m.user_id'))} union ${mentioned(sql.val(MENTION_ALL))}) u) as n
+      from members m
+      where m.user_id = ${userId} and m.conversation_id in (${sql.join(ids)})`.execute(this.db);
+    return new Map(rows.map((r) => [r.id, Math.min(MAX_UNREAD_MENTIONS, Number(r.n))]));
   }
 
   async get(conversationId: string): Promise<{ id: string; kind: 'direct' | 'group' | 'room'; name: string; lastSeq: number; createdBy: string } | undefined> {

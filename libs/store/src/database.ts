@@ -234,6 +234,11 @@ export interface NoticesTable {
   seq: Int8;
 }
 
+/**
+ * A message or system entry. `body` is the kind's body as JSON text ('' for none), `reply_to` the seq of the
+ * message it quotes (0 for none), `mentions` a JSON array of the profile ids (and "all") it mentions, in the
+ * event's order ('' for none). Migration 0005 added the three.
+ */
 export interface MessagesTable {
   conversation_id: string;
   seq: Int8;
@@ -244,6 +249,20 @@ export interface MessagesTable {
   kind: string;
   content: string;
   ts: Int8;
+  body: Defaulted<string>;
+  reply_to: Defaulted<string | number | bigint, number>;
+  mentions: Defaulted<string>;
+}
+
+/**
+ * One row per mention of a message (`user_id` a profile id or 'all'): messages.mentions again, keyed for
+ * counting a member's unread mentions. `sender_id` is the message's sender (a member's own messages do not count).
+ */
+export interface MentionsTable {
+  conversation_id: string;
+  user_id: string;
+  seq: Int8;
+  sender_id: string;
 }
 
 export interface CommandOutcomesTable {
@@ -297,6 +316,7 @@ export interface Database {
   invite_links: InviteLinksTable;
   notices: NoticesTable;
   messages: MessagesTable;
+  mentions: MentionsTable;
   command_outcomes: CommandOutcomesTable;
   projector_offsets: ProjectorOffsetsTable;
   quarantined_events: QuarantinedEventsTable;

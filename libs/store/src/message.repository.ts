@@ -36,8 +36,19 @@ export class MessageRepository {
       .execute();
     return rows.map(toMessage).reverse();
   }
+
+  /** The message (or system entry) at `seq`, or undefined when there is none or it lies past `untilSeq` (as in `after`). */
+  async one(conversationId: string, seq: number, untilSeq = Number.MAX_SAFE_INTEGER): Promise<StoredMessage | undefined> {
+    if (seq > untilSeq) return undefined;
+    const row = await this.db.selectFrom('messages').selectAll().where('conversation_id', '=', conversationId).where('seq', '=', seq).executeTakeFirst();
+    return row && toMessage(row);
+  }
 }
 
+/**
+ * A row as the `message` frame carries it: `body` parsed (left out when there is none), `replyTo` only
+ * when it quotes a message, `mentions` only when there are some (docs/PROTOCOL.md "message").
+ */
 function toMessage(r: {
   conversation_id: string;
   id: string;
@@ -48,7 +59,13 @@ function toMessage(r: {
   client_msg_id: string;
   kind: string;
   content: string;
+  body: string;
+  reply_to: string | number | bigint;
+  mentions: string;
 }): StoredMessage {
+  const replyTo = Number(r.reply_to);
+  const mentions = parsed(r.mentions);
+  const body = parsed(r.body);
   return {
     conversation: r.conversation_id,
     id: r.id,
@@ -58,5 +75,27 @@ function toMessage(r: {
     clientMsgId: r.client_msg_id,
     kind: r.kind,
     content: r.content,
+    ...(isObject(body) ? { body } : {}),
+    ...(replyTo > 0 ? { replyTo } : {}),
+    ...(Array.isArray(mentions) && mentions.length > 0 ? { mentions: mentions as string[] } : {}),
   };
+}
+
+/**
+ * JSON text as the projector stored it from the event; undefined for '' (none). Only a body that matches
+ * its kind gets into the log (messageProblem, before the command), so text that does not parse is a
+ * corrupt row: it is left out, as the live `message` frame leaves it out, rather than failing every page of
+ * history it is on.
+ */
+function parsed(text: string): unknown {
+  if (text === '') return undefined;
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    return undefined;
+  }
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }

@@ -307,6 +307,29 @@ const migrations: Record<string, Migration> = {
       await db.schema.createIndex('members_by_role').on('members').columns(['conversation_id', 'role']).execute();
     },
   },
+  '0005_message_bodies_replies_mentions': {
+    // Rich messages (issue 12): a message's kind body (JSON text, '' for none), the seq it replies to (0 for
+    // none) and whom it mentions (a JSON array of profile ids and "all", in the event's order, '' for none).
+    // `mentions` holds the same mentions once more, one row each, keyed for counting a member's unread
+    // mentions (ConversationRepository): (conversation, user) and a seq range is one range scan of the key,
+    // and `sender_id` is there so that the count leaves out the member's own messages without a join.
+    async up(db: Kysely<unknown>) {
+      await db.schema
+        .alterTable('messages')
+        .addColumn('body', 'text', (c) => c.notNull().defaultTo(''))
+        .addColumn('reply_to', 'int8', (c) => c.notNull().defaultTo(0))
+        .addColumn('mentions', 'text', (c) => c.notNull().defaultTo(''))
+        .execute();
+      await db.schema
+        .createTable('mentions')
+        .addColumn('conversation_id', 'text', (c) => c.notNull())
+        .addColumn('user_id', 'text', (c) => c.notNull())
+        .addColumn('seq', 'int8', (c) => c.notNull())
+        .addColumn('sender_id', 'text', (c) => c.notNull())
+        .addPrimaryKeyConstraint('mentions_pk', ['conversation_id', 'user_id', 'seq'])
+        .execute();
+    },
+  },
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };

@@ -198,13 +198,13 @@ async function apply(tx: Transaction<Database>, vault: PersonalDataVault, event:
   }
 }
 
-/** Most rows per multi-row insert (9 parameters each, under Postgres' 65535). */
+/** Most rows per multi-row insert (at most 12 parameters each, under Postgres' 65535). */
 const ROWS_PER_INSERT = 1000;
 
 /**
- * A run of MessageSent events in one go: the messages in multi-row inserts, then one conditional update
- * per conversation (its newest message) and per sender (read up to their newest own message). Equivalent
- * to applying them one by one, since every write is idempotent or only moves forward.
+ * A run of MessageSent events in one go: the messages and their mentions in multi-row inserts, then one
+ * conditional update per conversation (its newest message) and per sender (read up to their newest own
+ * message). Equivalent to applying them one by one, since every write is idempotent or only moves forward.
  */
 async function applyMessages(tx: Transaction<Database>, run: ReadonlyArray<ParleyEvent & { payload: { type: 'MessageSent' } }>): Promise<void> {
   if (run.length === 0) return;
@@ -222,8 +222,22 @@ async function applyMessages(tx: Transaction<Database>, run: ReadonlyArray<Parle
           kind: e.payload.kind,
           content: e.payload.content,
           ts: e.ts,
+          // Events from before Avro v3 have none of the three (decoded as their defaults).
+          body: e.payload.body ?? '',
+          reply_to: e.payload.replyTo ?? 0,
+          mentions: e.payload.mentions?.length ? JSON.stringify(e.payload.mentions) : '',
         })),
       )
+      .onConflict((oc) => oc.doNothing())
+      .execute();
+  }
+  const mentions = run.flatMap((e) =>
+    [...new Set(e.payload.mentions ?? [])].map((userId) => ({ conversation_id: e.stream, user_id: userId, seq: e.seq, sender_id: e.payload.senderId })),
+  );
+  for (let i = 0; i < mentions.length; i += ROWS_PER_INSERT) {
+    await tx
+      .insertInto('mentions')
+      .values(mentions.slice(i, i + ROWS_PER_INSERT))
       .onConflict((oc) => oc.doNothing())
       .execute();
   }

@@ -152,7 +152,7 @@ describe('the running server answers as docs/openapi.yaml says', () => {
    * (a group's members, notices, invite links).
    */
   const fill = (o: Pick<Operation, 'path'>, id?: string, params: Readonly<Record<string, string>> = {}): string => {
-    const others: Record<string, string> = { userId: UNKNOWN_PROFILE, noticeId: 'n0', code: 'A'.repeat(22), conversationId: groupId, ...params };
+    const others: Record<string, string> = { userId: UNKNOWN_PROFILE, noticeId: 'n0', code: 'A'.repeat(22), conversationId: groupId, seq: '1', ...params };
     const byPath: Array<[RegExp, string]> = [
       [/^\/v1\/groups\//, groupId],
       // Group-only operations (and the ones that would change the contract room) act on the contract group.
@@ -300,6 +300,12 @@ describe('the running server answers as docs/openapi.yaml says', () => {
       addMembers: async () => ({ id: groupId, body: { usernames: [bob.username] } }),
       leaveConversation: async () => ({ id: ((await send('createGroup', { body: { name: 'to leave' } })).json['conversation'] as { id: string }).id }),
       markRead: async () => ({ body: { seq: 0 } }),
+      getMessage: async () => {
+        // Adding a member writes the group's first entry (seq 1); the answer waits for its projection.
+        const id = await newGroup(alice);
+        await send('addMembers', { id, body: { usernames: [bob.username] } });
+        return { id, params: { seq: '1' } };
+      },
       listMembers: async () => ({ query: `q=${alice.username.slice(0, 5)}&role=owner&limit=5` }),
       joinGroup: async () => ({ id: await newGroup(bob, [], 'open'), body: { note: 'Hi, it is Alice' } }),
       getInviteLink: async () => ({ params: { code: await newLink(alice, groupId) } }),

@@ -8,6 +8,19 @@ import type { HttpAppDeps } from './create-http-app.js';
 import { createHttpApp } from './create-http-app.js';
 import { guardHttpServer } from './method-guards.js';
 
+const storedMessage = (conversation: string, seq: number) => ({
+  conversation,
+  id: `m${seq}`,
+  seq,
+  ts: 1000 + seq,
+  sender: { id: 'ubob', username: 'bob' },
+  clientMsgId: `k${seq}`,
+  kind: 'text',
+  content: 'hi',
+  replyTo: 1,
+  mentions: ['ualice'],
+});
+
 // The HTTP app over fakes: every conversation exists and the caller is a member, every command is
 // accepted (and recorded), so what is left to answer is the edge: methods, encodings, shapes.
 const commands: unknown[] = [];
@@ -28,9 +41,15 @@ const deps = {
   },
   groups: {
     members: async (_id: string, o: { after?: string }) => (o.after?.includes('\u0000') ? Promise.reject(new Error('invalid byte sequence for encoding "UTF8": 0x00')) : []),
-    readableUntil: async () => Number.MAX_SAFE_INTEGER,
+    // g.former: the caller left at seq 3; g.stranger: never a member.
+    readableUntil: async (id: string) => (id === 'g.former' ? 3 : id === 'g.stranger' ? undefined : Number.MAX_SAFE_INTEGER),
   },
-  messages: { after: async () => [], before: async () => [] },
+  messages: {
+    after: async () => [],
+    before: async () => [],
+    // Every conversation holds seqs 1 to 5.
+    one: async (conversation: string, seq: number, until = Number.MAX_SAFE_INTEGER) => (seq <= 5 && seq <= until ? storedMessage(conversation, seq) : undefined),
+  },
   tokens: { issue: async () => ({ token: 't', claims }) },
   authenticate: async (token: string) => {
     if (token !== 'valid-token-123') throw new ParleyError('invalid_token', 'bad token');
@@ -161,6 +180,7 @@ test('every route answers an unsupported method with 405, Allow and the error bo
     ['/v1/auth/login', 'POST'],
     ['/v1/conversations/r.lobby/members', 'GET, HEAD, POST'],
     ['/v1/conversations/r.lobby/messages', 'GET, HEAD'],
+    ['/v1/conversations/r.lobby/messages/1', 'GET, HEAD'],
   ];
   for (const [path, allow] of routes) {
     for (const method of ['TRACE', 'PUT', 'DELETE', 'PATCH', 'OPTIONS', 'QUERY', 'PROPFIND']) {
@@ -238,4 +258,25 @@ test('the Authorization scheme name is case-insensitive; the token is not', asyn
   const wrong = await call('GET', '/v1/me', { auth: false, headers: { authorization: 'Basic valid-token-123' } });
   assert.equal(wrong.status, 401);
   assert.equal(wrong.body.error?.code, 'unauthenticated');
+});
+
+test('one message by seq: members read it, a former member up to their departure, anything else is 404, a bad seq 400', async () => {
+  const ok = await call('GET', '/v1/conversations/g.team/messages/2');
+  assert.equal(ok.status, 200);
+  assert.deepEqual(ok.body, { message: storedMessage('g.team', 2) });
+  assert.equal((await call('GET', '/v1/conversations/g.team/messages/0002')).body['message'] !== undefined, true, 'leading zeros are the same number');
+  assert.equal((await call('GET', '/v1/conversations/g.former/messages/3')).status, 200, 'a former member reads up to their departure');
+  const past = await call('GET', '/v1/conversations/g.former/messages/4');
+  assert.deepEqual([past.status, past.body.error?.code], [404, 'not_found'], 'and nothing after it');
+  const none = await call('GET', '/v1/conversations/g.team/messages/6');
+  assert.deepEqual([none.status, none.body.error?.code], [404, 'not_found']);
+  const stranger = await call('GET', '/v1/conversations/g.stranger/messages/1');
+  assert.deepEqual([stranger.status, stranger.body.error?.code], [403, 'not_member']);
+  for (const seq of ['0', '-1', '1.5', 'x', '9007199254740991', '99999999999999999999999', '%201', '1e3']) {
+    const bad = await call('GET', `/v1/conversations/g.team/messages/${seq}`);
+    assert.deepEqual([bad.status, bad.body.error?.code, bad.body.error?.details?.field], [400, 'bad_request', 'seq'], seq);
+  }
+  const badId = await call('GET', '/v1/conversations/nope/messages/1');
+  assert.deepEqual([badId.status, badId.body.error?.details?.field], [400, 'id']);
+  assert.equal((await call('GET', '/v1/conversations/g.team/messages/1', { auth: false })).status, 401);
 });

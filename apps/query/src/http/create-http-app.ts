@@ -9,6 +9,7 @@ import {
   CreateGroupBody,
   MarkReadBody,
   MembersQuery,
+  MAX_SEQ,
   MessagesQuery,
   OpenDirectBody,
   ROOM_NAME,
@@ -225,6 +226,23 @@ export function createHttpApp(deps: HttpAppDeps): Express {
       const hasMore = page.length > limit;
       const messages = hasMore ? (after !== undefined ? page.slice(0, limit) : page.slice(1)) : page;
       res.json({ messages, hasMore });
+    })
+    .all(methodNotAllowed);
+
+  v1.route('/conversations/:id/messages/:seq')
+    .get(requireAuth, async (req, res) => {
+      const id = String(req.params['id']);
+      if (!CONVERSATION_ID.test(id)) throw new ParleyError('bad_request', 'Not a conversation id', { details: { field: 'id' } });
+      const raw = String(req.params['seq']);
+      const seq = /^\d{1,20}$/.test(raw) ? Number(raw) : 0;
+      if (seq < 1 || seq > MAX_SEQ) throw new ParleyError('bad_request', `seq must be an integer from 1 to ${MAX_SEQ}`, { details: { field: 'seq' } });
+      // As GET .../messages: a former member reads up to the entry of their leaving or removal, and what
+      // lies past it is as absent to them as a seq never written.
+      const until = await deps.groups.readableUntil(id, claims(res).userId);
+      if (until === undefined) throw new ParleyError('not_member', 'You are not a member of this conversation');
+      const message = await deps.messages.one(id, seq, until);
+      if (!message) throw new ParleyError('not_found', 'No such message');
+      res.json({ message });
     })
     .all(methodNotAllowed);
 

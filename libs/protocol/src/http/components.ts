@@ -55,7 +55,7 @@ import {
   RoomName,
 } from './conversations.js';
 import { AddMembersBody, AddMembersResponse, MarkReadBody, Member, MembersQuery, MembersResponse } from './members.js';
-import { MessagesQuery, MessagesResponse, StoredMessage } from './messages.js';
+import { MessageEnvelope, MessagesQuery, MessagesResponse, StoredMessage } from './messages.js';
 import {
   AnswerInvitationBody,
   AnswerJoinRequestBody,
@@ -167,6 +167,7 @@ export const HTTP_SCHEMAS: Readonly<Record<string, TSchema>> = Object.freeze({
   Message: StoredMessage,
   MessagesQuery,
   MessagesResponse,
+  MessageEnvelope,
   GroupOrRoomId,
   NoticeId,
   InviteCode,

@@ -5,6 +5,9 @@ import { ConversationSettings } from './settings.js';
 import { TEXT_PATTERN } from '../text.js';
 import { GROUP_ROLES, JOIN_POLICIES, type GroupRole, type JoinPolicy } from '../system-entry.js';
 
+/** unreadMentions counts up to this: 99 means 99 or more (a client shows "99+"). */
+export const MAX_UNREAD_MENTIONS = 99;
+
 export const ConversationSummary = Type.Object(
   {
     id: ConversationId,
@@ -13,6 +16,11 @@ export const ConversationSummary = Type.Object(
     lastSeq: Type.Integer({ minimum: 0, description: 'Seq of the last message (0 when there is none).' }),
     readSeq: Type.Integer({ minimum: 0, description: "The caller's read watermark (at most lastSeq); unread = lastSeq - readSeq." }),
     unread: Count,
+    unreadMentions: Type.Integer({
+      minimum: 0,
+      maximum: MAX_UNREAD_MENTIONS,
+      description: `Of the messages after readSeq, how many mention the caller or everyone ("all") and were not sent by the caller; counted up to ${MAX_UNREAD_MENTIONS}, so ${MAX_UNREAD_MENTIONS} means ${MAX_UNREAD_MENTIONS} or more.`,
+    }),
     memberCount: Count,
     lastMessage: Type.Union([
       Type.Null(),

@@ -19,3 +19,7 @@ export const MessagesResponse = Type.Object({
   hasMore: Type.Boolean({ description: 'More messages exist beyond this page in the direction asked (newer for `after`, older otherwise).' }),
 });
 export type MessagesResponse = Static<typeof MessagesResponse>;
+
+/** GET /v1/conversations/{id}/messages/{seq}: one message (a reply's quote, a mention's context). */
+export const MessageEnvelope = Type.Object({ message: StoredMessage });
+export type MessageEnvelope = Static<typeof MessageEnvelope>;
