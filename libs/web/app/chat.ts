@@ -12,16 +12,25 @@ import {
 } from '@parley/sdk';
 import { CloseCodes, utf8Length } from '@parley/protocol';
 import { describeCode, describeError, isAuthError } from './errors.js';
+import { mentionsIn } from './mentions.js';
 import type { SavedSession } from './session.js';
 import {
   displayName,
   emptyTimeline,
+  mentionsMe,
   mergeMessages,
   mergeSummary,
   NO_SETTINGS,
   previewOf,
+  quoteKey,
+  readUpTo,
+  type Card,
   type Conversation,
   type ConversationKind,
+  type Draft,
+  type MentionCandidate,
+  type MessageExtras,
+  type Quoted,
   type Store,
 } from './state.js';
 
@@ -186,8 +195,9 @@ export class Chat {
       conv.lastSeq = m.seq;
       conv.lastMessage = { at: m.ts, preview: previewOf(m), sender: m.sender.username };
       conv.activity = Math.max(conv.activity, m.ts);
+      if (!own && m.seq > conv.readSeq && mentionsMe(m, me?.id)) conv.unreadMentions++;
     }
-    if (own) conv.readSeq = Math.max(conv.readSeq, m.seq);
+    if (own) readUpTo(conv, m.seq);
     s.pending.delete(m.clientMsgId);
     this.touched.set(m.conversation, ++this.clock);
     const t = s.timelines.get(m.conversation);
@@ -199,7 +209,7 @@ export class Chat {
     }
     if (s.openId === m.conversation && !own && t?.loaded && document.visibilityState !== 'hidden') {
       // Seen right away on screen; the server hears about it a moment later (batched).
-      conv.readSeq = Math.max(conv.readSeq, m.seq);
+      readUpTo(conv, m.seq);
       this.scheduleMarkRead();
     }
     this.store.update();
@@ -224,6 +234,7 @@ export class Chat {
             memberCount: Math.max(1, members.length),
             lastSeq: f.lastSeq,
             readSeq: f.lastSeq,
+            unreadMentions: 0,
             lastMessage: null,
             activity: Date.now(),
             settings: NO_SETTINGS,
@@ -257,7 +268,11 @@ export class Chat {
         break;
       }
       case 'read':
-        if (conv && f.readSeq !== undefined) conv.readSeq = Math.max(conv.readSeq, f.readSeq);
+        if (conv && f.readSeq !== undefined) {
+          readUpTo(conv, f.readSeq);
+          // Read part of the way on another device: the server knows which mentions are left.
+          if (conv.unreadMentions > 0) void this.refreshConversation(conv.id);
+        }
         break;
       case 'removed':
         // Sent to the removed user only: the conversation stays, read-only, with its history up to here.
@@ -469,8 +484,8 @@ export class Chat {
     if (!id || !conv || !t?.loaded || document.visibilityState === 'hidden') return;
     const seq = Math.max(conv.lastSeq, t.messages[t.messages.length - 1]?.seq ?? 0);
     if (seq <= 0) return;
-    if (conv.readSeq < seq) {
-      conv.readSeq = seq;
+    if (conv.readSeq < seq || conv.unreadMentions > 0) {
+      readUpTo(conv, seq);
       this.store.update();
     }
     // Removed from it: the server no longer takes read marks for it (not_member); it is read here only.
@@ -484,20 +499,31 @@ export class Chat {
 
   // ---------- sending ----------
 
-  /** Sends a message; returns an error sentence when it cannot even be tried (the text stays in the box). */
-  send(conversation: string, text: string): string | undefined {
-    const content = text.replace(/^\s*\n|\s+$/g, '');
+  /**
+   * Sends a message, with the message it replies to and the mentions picked for it (a `mention` span over
+   * each "@handle" still in the text); returns an error sentence when it cannot even be tried (the text
+   * stays in the box).
+   */
+  send(conversation: string, draft: Pick<Draft, 'text'> & Partial<Draft>): string | undefined {
+    const content = draft.text.replace(/^\s*\n|\s+$/g, '');
     if (!content.trim()) return undefined;
     const size = utf8Length(content);
     const max = this.store.state.maxContentBytes;
     if (size > max)
       return `This message is ${size} bytes; the limit is ${max}. Shorten it or split it into several messages.`;
+    const { mentions, spans } = mentionsIn(content, draft.picked ?? new Map());
+    const extras: MessageExtras = {
+      ...(spans.length ? { kind: 'text', body: { spans } } : {}),
+      ...(draft.reply ? { replyTo: draft.reply.seq } : {}),
+      ...(mentions.length ? { mentions } : {}),
+    };
     const clientMsgId = randomId();
     this.store.update((s) =>
       s.pending.set(clientMsgId, {
         clientMsgId,
         conversation,
         content,
+        extras,
         createdAt: Date.now(),
         status: 'sending',
         error: undefined,
@@ -531,7 +557,7 @@ export class Chat {
       this.store.update();
       return;
     }
-    client.send(p.conversation, p.content, { clientMsgId }).then(
+    client.send(p.conversation, p.content, { clientMsgId, ...p.extras }).then(
       () => this.store.update((s) => s.pending.delete(clientMsgId)),
       (error: unknown) =>
         this.store.update(() => {
@@ -606,6 +632,61 @@ export class Chat {
     return this.need().members(id);
   }
 
+  /** Members of a group or room to mention: handle or name containing `query`, the user left out. */
+  async mentionCandidates(id: string, query: string): Promise<MentionCandidate[]> {
+    const me = this.store.state.me?.id;
+    const page = await this.need().groupMembers(id, { q: query || undefined, limit: 9 });
+    return page.members.filter((m) => m.id !== me).slice(0, 8).map((m) => ({ id: m.id, username: m.username, displayName: m.displayName }));
+  }
+
+  /**
+   * The message `seq` of a conversation, for a reply's quote: from its loaded timeline, else fetched once
+   * ('loading' until then; 'unavailable' when it cannot be read, e.g. from after the user left).
+   */
+  quote(conversation: string, seq: number): Quoted {
+    const s = this.store.state;
+    const loaded = s.timelines.get(conversation)?.messages.find((m) => m.seq === seq);
+    if (loaded) return loaded;
+    const key = quoteKey(conversation, seq);
+    const known = s.quotes.get(key);
+    if (known) return known;
+    s.quotes.set(key, 'loading');
+    const client = this.client;
+    if (!client) {
+      s.quotes.delete(key);
+      return 'loading';
+    }
+    client.message(conversation, seq).then(
+      (m) => this.store.update((st) => st.quotes.set(key, m)),
+      (error: unknown) =>
+        this.store.update((st) => {
+          // A passing failure is asked again on the next render; one the server means stays.
+          if (error instanceof ParleyClientError && error.status !== undefined && error.status < 500) st.quotes.set(key, 'unavailable');
+          else st.quotes.delete(key);
+        }),
+    );
+    return 'loading';
+  }
+
+  /** A profile for a contact card, looked up once ('loading' until then, 'unavailable' when there is none). */
+  card(id: string): Card {
+    const s = this.store.state;
+    const known = s.cards.get(id);
+    if (known) return known;
+    const client = this.client;
+    if (!client) return 'loading';
+    s.cards.set(id, 'loading');
+    client.getProfile(id).then(
+      (r) => this.store.update((st) => st.cards.set(id, r.profile)),
+      (error: unknown) =>
+        this.store.update((st) => {
+          if (error instanceof ParleyClientError && error.status !== undefined && error.status < 500) st.cards.set(id, 'unavailable');
+          else st.cards.delete(id);
+        }),
+    );
+    return 'loading';
+  }
+
   /** Handles starting with `prefix`, for the username pickers. */
   async searchUsers(prefix: string): Promise<User[]> {
     return (await this.need().searchUsers(prefix, { limit: 20 })).users;
@@ -652,6 +733,7 @@ function placeholder(id: string, ts: number): Conversation {
     memberCount: 1,
     lastSeq: 0,
     readSeq: 0,
+    unreadMentions: 0,
     lastMessage: null,
     activity: ts,
     settings: NO_SETTINGS,

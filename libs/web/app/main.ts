@@ -215,7 +215,10 @@ function startChat(session: SavedSession, greeting?: string): void {
   });
   const pane = new ConversationPane({
     back: () => open(''),
-    send: (id, text) => c.send(id, text),
+    send: (id, draft) => c.send(id, draft),
+    mentionCandidates: (id, query) => c.mentionCandidates(id, query),
+    quote: (id, seq) => c.quote(id, seq),
+    card: (id) => c.card(id),
     loadOlder: (id) => void c.loadOlder(id),
     retry: (id) => c.retry(id),
     discard: (id) => c.discard(id),

@@ -11,9 +11,11 @@ import type {
   Login,
   MessageFrame,
   OwnProfile,
+  PublicProfile,
+  SendOptions,
   User,
 } from '@parley/sdk';
-import { systemEntryText } from '@parley/sdk';
+import { MENTION_ALL, systemEntryText } from '@parley/sdk';
 import { cutOnGraphemes, searchFold } from '@parley/protocol';
 
 /** Connection as the user sees it. */
@@ -33,6 +35,8 @@ export interface Conversation {
   lastSeq: number;
   /** The user's read watermark. Unread = lastSeq - readSeq. */
   readSeq: number;
+  /** Messages after readSeq that mention the user (or everyone): the list's "@" badge. */
+  unreadMentions: number;
   lastMessage: { at: number; preview: string; sender: string } | null;
   /** Sort key for the list: last message time, or when the conversation appeared. */
   activity: number;
@@ -89,10 +93,29 @@ export interface Timeline {
   error: string | undefined;
 }
 
+/** What a message carries besides its text: kind and body, the message it replies to, whom it mentions. */
+export type MessageExtras = Pick<SendOptions, 'kind' | 'body' | 'replyTo' | 'mentions'>;
+
+/** What the composer sends: the text, the message it replies to, and the handles picked from the suggestions. */
+export interface Draft {
+  text: string;
+  reply: MessageFrame | undefined;
+  /** handle -> profile id (MENTION_ALL for "@all"), as picked from the suggestions. */
+  picked: Map<string, string>;
+}
+
+/** Someone the composer can mention: a member, or everyone (`id` MENTION_ALL, handle "all"). */
+export interface MentionCandidate {
+  readonly id: string;
+  readonly username: string;
+  readonly displayName: string;
+}
+
 export interface PendingMessage {
   clientMsgId: string;
   conversation: string;
   content: string;
+  extras: MessageExtras;
   createdAt: number;
   status: 'sending' | 'failed';
   error: string | undefined;
@@ -109,6 +132,11 @@ export interface Notice {
   kind: 'error' | 'info';
   text: string;
 }
+
+/** A message fetched on its own (one a reply quotes that is not loaded), or why it is not there. */
+export type Quoted = MessageFrame | 'loading' | 'unavailable';
+/** A profile a contact card shows, looked up by id. */
+export type Card = PublicProfile | 'loading' | 'unavailable';
 
 export interface AppState {
   me: User | undefined;
@@ -129,6 +157,10 @@ export interface AppState {
   /** Own messages not acked yet (or rejected), by clientMsgId, in send order. */
   pending: Map<string, PendingMessage>;
   presence: Map<string, Presence>;
+  /** Quoted messages fetched by `quoteKey`. */
+  quotes: Map<string, Quoted>;
+  /** Profiles of contact cards, by profile id. */
+  cards: Map<string, Card>;
   openId: string | undefined;
   notices: Notice[];
   maxContentBytes: number;
@@ -150,6 +182,8 @@ export function initialState(): AppState {
     timelines: new Map(),
     pending: new Map(),
     presence: new Map(),
+    quotes: new Map(),
+    cards: new Map(),
     openId: undefined,
     notices: [],
     maxContentBytes: 16_384,
@@ -193,6 +227,22 @@ export class Store {
 
 export function unread(c: Conversation): number {
   return Math.max(0, c.lastSeq - c.readSeq);
+}
+
+/** Moves the read watermark up to `seq`; once everything is read, no mention is unread either. */
+export function readUpTo(c: Conversation, seq: number): void {
+  c.readSeq = Math.max(c.readSeq, seq);
+  if (c.readSeq >= c.lastSeq) c.unreadMentions = 0;
+}
+
+/** Whether a message mentions the profile `me` by id or everyone ("all"). */
+export function mentionsMe(m: Pick<MessageFrame, 'mentions'>, me: string | undefined): boolean {
+  return !!me && !!m.mentions?.some((x) => x === me || x === MENTION_ALL);
+}
+
+/** The key of a quoted message in AppState.quotes. */
+export function quoteKey(conversation: string, seq: number): string {
+  return `${conversation}\u0000${seq}`;
 }
 
 /** Display name: a group/room name, or for a direct conversation the other member's username. */
@@ -242,8 +292,8 @@ export function isMuted(c: Conversation, now = Date.now()): boolean {
 }
 
 export function fromSummary(s: ConversationSummary, activity: number): Conversation {
-  // role and dissolved: servers before groups had roles leave them out.
-  const group = s as ConversationSummary & { role?: GroupRole; dissolved?: boolean };
+  // role and dissolved: servers before groups had roles leave them out; unreadMentions, before mentions.
+  const group = s as ConversationSummary & { role?: GroupRole; dissolved?: boolean; unreadMentions?: number };
   return {
     id: s.id,
     kind: s.kind,
@@ -252,6 +302,7 @@ export function fromSummary(s: ConversationSummary, activity: number): Conversat
     memberCount: s.memberCount,
     lastSeq: s.lastSeq,
     readSeq: s.readSeq,
+    unreadMentions: group.unreadMentions ?? 0,
     lastMessage: s.lastMessage,
     activity: s.lastMessage?.at ?? activity,
     settings: s.settings ?? NO_SETTINGS,
@@ -270,16 +321,20 @@ export function mergeSummary(
   const next = fromSummary(s, existing?.activity ?? activity);
   if (!existing) return next;
   const newer = existing.lastSeq > s.lastSeq;
-  return {
+  const merged: Conversation = {
     ...next,
     members: s.members ?? existing.members,
     role: next.role ?? existing.role,
     dissolved: next.dissolved || existing.dissolved,
     lastSeq: Math.max(existing.lastSeq, s.lastSeq),
     readSeq: Math.max(existing.readSeq, s.readSeq),
+    // Ours counts mentions that arrived after the summary was made.
+    unreadMentions: newer ? Math.max(existing.unreadMentions, next.unreadMentions) : next.unreadMentions,
     lastMessage: newer ? existing.lastMessage : s.lastMessage,
     activity: Math.max(existing.activity, next.activity),
   };
+  if (merged.readSeq >= merged.lastSeq) merged.unreadMentions = 0;
+  return merged;
 }
 
 /** Conversations the list shows (hidden ones left out): pinned first, then most recently active first. */

@@ -1,7 +1,32 @@
-import { h } from '../dom.js';
+import { MENTION_ALL, type MessageFrame } from '@parley/sdk';
+import { h, setText } from '../dom.js';
 import { icon } from '../icons.js';
+import { mentionQuery } from '../mentions.js';
+import { previewOf, type Draft, type MentionCandidate } from '../state.js';
+import { MentionPicker } from './mention-picker.js';
 
-/** The message box: Enter sends, Shift+Enter makes a new line. Keeps a draft per conversation. */
+/** The conversation the composer writes to, as far as it matters here. */
+export interface ComposerTarget {
+  readonly id: string;
+  /** Mentions are offered in groups and rooms. */
+  readonly mentions: boolean;
+  /** "@all" is offered to the owner and admins. */
+  readonly mentionAll: boolean;
+}
+
+export interface ComposerHandlers {
+  /** Sends; returns a sentence when it cannot even be tried (the draft stays). */
+  send(conversation: string, draft: Draft): string | undefined;
+  /** Members of the conversation whose handle or name contains `query` (the caller left out). */
+  candidates(conversation: string, query: string): Promise<MentionCandidate[]>;
+}
+
+const EVERYONE: MentionCandidate = { id: MENTION_ALL, username: 'all', displayName: 'Everyone' };
+
+/**
+ * The message box: Enter sends, Shift+Enter makes a new line. Keeps a draft per conversation, with the
+ * message it replies to (shown above the box) and the mentions picked from the suggestions that "@" opens.
+ */
 export class Composer {
   readonly el: HTMLElement;
   private readonly input: HTMLTextAreaElement;
@@ -12,12 +37,19 @@ export class Composer {
     hidden: true,
   });
   private readonly blocked = h('p', { class: 'composer-blocked', testid: 'composer-blocked', role: 'status', hidden: true });
+  private readonly replyBar: HTMLElement;
+  private readonly replySender = h('span', { class: 'composer-reply-sender', testid: 'composer-reply-sender' });
+  private readonly replyText = h('span', { class: 'composer-reply-text', testid: 'composer-reply-text' });
+  private readonly picker: MentionPicker;
   private readonly form: HTMLFormElement;
   private readonly sendBtn: HTMLButtonElement;
-  private readonly drafts = new Map<string, string>();
-  private conversationId: string | undefined;
+  private readonly drafts = new Map<string, Draft>();
+  private target: ComposerTarget | undefined;
+  /** Counts suggestion look-ups, so that a slow answer to an old one is dropped. */
+  private lookup = 0;
+  private lookupTimer: ReturnType<typeof setTimeout> | undefined;
 
-  constructor(private readonly onSend: (conversation: string, text: string) => string | undefined) {
+  constructor(private readonly handlers: ComposerHandlers) {
     this.input = h('textarea', {
       class: 'composer-input',
       testid: 'composer-input',
@@ -25,7 +57,9 @@ export class Composer {
       placeholder: 'Write a message…',
       'aria-label': 'Message',
       enterkeyhint: 'send',
+      'aria-autocomplete': 'list',
     });
+    this.picker = new MentionPicker((c) => this.pick(c));
     const send = h(
       'button',
       {
@@ -37,6 +71,19 @@ export class Composer {
       },
       icon('send', 20),
     );
+    const cancel = h(
+      'button',
+      { class: 'icon-btn', type: 'button', title: 'Cancel the reply (Esc)', 'aria-label': 'Cancel the reply', testid: 'composer-reply-cancel' },
+      icon('close', 16),
+    );
+    cancel.addEventListener('click', () => this.setReply(undefined));
+    this.replyBar = h(
+      'div',
+      { class: 'composer-reply', testid: 'composer-reply', hidden: true },
+      icon('reply', 16),
+      h('div', { class: 'composer-reply-body' }, h('span', { class: 'muted' }, 'Replying to '), this.replySender, this.replyText),
+      cancel,
+    );
     const form = h('form', { class: 'composer-row' }, this.input, send);
     this.form = form;
     this.sendBtn = send;
@@ -45,17 +92,43 @@ export class Composer {
       this.submit();
     });
     this.input.addEventListener('keydown', (ev) => {
-      if (ev.key === 'Enter' && !ev.shiftKey && !ev.isComposing) {
+      if (ev.isComposing) return;
+      if (this.picker.open) {
+        if (ev.key === 'ArrowDown' || ev.key === 'ArrowUp') {
+          ev.preventDefault();
+          return this.picker.move(ev.key === 'ArrowDown' ? 1 : -1);
+        }
+        if ((ev.key === 'Enter' || ev.key === 'Tab') && !ev.shiftKey && this.picker.pickActive()) return ev.preventDefault();
+        if (ev.key === 'Escape') {
+          ev.preventDefault();
+          return this.picker.hide();
+        }
+      }
+      if (ev.key === 'Escape' && this.draft()?.reply) {
+        ev.preventDefault();
+        return this.setReply(undefined);
+      }
+      if (ev.key === 'Enter' && !ev.shiftKey) {
         ev.preventDefault();
         this.submit();
       }
     });
     this.input.addEventListener('input', () => {
       this.error.hidden = true;
-      if (this.conversationId) this.drafts.set(this.conversationId, this.input.value);
+      const d = this.draft();
+      if (d) d.text = this.input.value;
       this.autosize();
+      this.suggest();
     });
-    this.el = h('div', { class: 'composer', testid: 'composer' }, this.error, this.blocked, form);
+    this.input.addEventListener('blur', () => this.picker.hide());
+    this.el = h(
+      'div',
+      { class: 'composer', testid: 'composer' },
+      this.error,
+      this.blocked,
+      this.replyBar,
+      h('div', { class: 'composer-anchor' }, this.picker.el, form),
+    );
   }
 
   /** Why nothing can be sent here (dissolved, removed, muted), shown over the disabled box; undefined: write away. */
@@ -67,15 +140,27 @@ export class Composer {
     this.input.disabled = on;
     this.sendBtn.disabled = on;
     this.el.dataset['blocked'] = String(on);
+    if (on) this.picker.hide();
   }
 
-  /** Switches to a conversation (restoring its draft). */
-  show(conversationId: string): void {
-    if (this.conversationId === conversationId) return;
-    this.conversationId = conversationId;
-    this.input.value = this.drafts.get(conversationId) ?? '';
+  /** Switches to a conversation (restoring its draft), or takes in what changed about it (the role). */
+  show(target: ComposerTarget): void {
+    const switched = this.target?.id !== target.id;
+    this.target = target;
+    if (!switched) return;
+    const d = this.draft()!;
+    this.input.value = d.text;
     this.error.hidden = true;
+    this.picker.hide();
+    this.renderReply(d.reply);
     this.autosize();
+  }
+
+  /** Quotes a message in the draft of its conversation (the Reply action of a message). */
+  replyTo(m: MessageFrame): void {
+    if (m.conversation !== this.target?.id) return;
+    this.setReply(m);
+    this.input.focus({ preventScroll: true });
   }
 
   focus(): void {
@@ -83,11 +168,71 @@ export class Composer {
     if (matchMedia('(pointer: fine)').matches) this.input.focus({ preventScroll: true });
   }
 
+  private draft(): Draft | undefined {
+    const id = this.target?.id;
+    if (!id) return undefined;
+    let d = this.drafts.get(id);
+    if (!d) this.drafts.set(id, (d = { text: '', reply: undefined, picked: new Map() }));
+    return d;
+  }
+
+  private setReply(m: MessageFrame | undefined): void {
+    const d = this.draft();
+    if (!d) return;
+    d.reply = m;
+    this.renderReply(m);
+  }
+
+  private renderReply(m: MessageFrame | undefined): void {
+    this.replyBar.hidden = !m;
+    this.replyBar.dataset['replyTo'] = m ? String(m.seq) : '';
+    setText(this.replySender, m?.sender.username ?? '');
+    setText(this.replyText, m ? previewOf(m) : '');
+  }
+
+  /** Looks up who matches the "@word" before the caret, a moment after the last keystroke. */
+  private suggest(): void {
+    const target = this.target;
+    const q = target?.mentions ? mentionQuery(this.input.value, this.input.selectionStart ?? this.input.value.length) : undefined;
+    if (this.lookupTimer) clearTimeout(this.lookupTimer);
+    const n = ++this.lookup;
+    if (!target || !q) return this.picker.hide();
+    this.lookupTimer = setTimeout(() => {
+      const everyone = target.mentionAll && EVERYONE.username.startsWith(q.query.toLowerCase()) ? [EVERYONE] : [];
+      this.handlers.candidates(target.id, q.query).then(
+        (found) => {
+          if (n === this.lookup && document.activeElement === this.input) this.picker.show([...everyone, ...found]);
+        },
+        () => {
+          if (n === this.lookup) this.picker.show(everyone);
+        },
+      );
+    }, 120);
+  }
+
+  /** Puts "@handle " in place of the "@word" being typed and remembers whom it names. */
+  private pick(c: MentionCandidate): void {
+    const d = this.draft();
+    const value = this.input.value;
+    const caret = this.input.selectionStart ?? value.length;
+    const q = mentionQuery(value, caret);
+    this.picker.hide();
+    if (!d || !q) return;
+    const insert = `@${c.username} `;
+    this.input.value = value.slice(0, q.at) + insert + value.slice(caret);
+    const at = q.at + insert.length;
+    this.input.setSelectionRange(at, at);
+    d.text = this.input.value;
+    d.picked.set(c.username, c.id);
+    this.autosize();
+  }
+
   private submit(): void {
-    const id = this.conversationId;
+    const id = this.target?.id;
+    const d = this.draft();
     const text = this.input.value;
-    if (!id || !text.trim() || this.input.disabled) return;
-    const problem = this.onSend(id, text);
+    if (!id || !d || !text.trim() || this.input.disabled) return;
+    const problem = this.handlers.send(id, { ...d, text });
     if (problem) {
       this.error.textContent = problem;
       this.error.hidden = false;
@@ -95,6 +240,8 @@ export class Composer {
     }
     this.input.value = '';
     this.drafts.delete(id);
+    this.picker.hide();
+    this.renderReply(undefined);
     this.autosize();
     this.input.focus({ preventScroll: true });
   }

@@ -1,7 +1,7 @@
 import { h, setText } from '../dom.js';
 import { icon } from '../icons.js';
 import { plural } from '../format.js';
-import { emptyTimeline, isAdmin, roleIn, titleOf, writeBlock, type AppState, type Conversation } from '../state.js';
+import { emptyTimeline, isAdmin, roleIn, titleOf, writeBlock, type AppState, type Conversation, type Draft, type MentionCandidate } from '../state.js';
 import { avatar, updateAvatar } from './common.js';
 import { Composer } from './composer.js';
 import type { GroupDeps } from './group-deps.js';
@@ -12,9 +12,11 @@ import { NoticeBanner } from './notice-banner.js';
 import { noticeDialog, noticesDialog } from './notice-dialogs.js';
 import { TimelineView, type TimelineHandlers } from './timeline.js';
 
-export interface ConversationHandlers extends TimelineHandlers {
+export interface ConversationHandlers extends Omit<TimelineHandlers, 'reply'> {
   back(): void;
-  send(conversation: string, text: string): string | undefined;
+  send(conversation: string, draft: Draft): string | undefined;
+  /** Members to mention whose handle or name contains `query`. */
+  mentionCandidates(conversation: string, query: string): Promise<MentionCandidate[]>;
   addMembers(conv: Conversation, title: string, onAdded: () => void): void;
   leave(conv: Conversation, title: string): void;
   /** Forgets a conversation the user was removed from (it is read-only). */
@@ -48,8 +50,8 @@ export class ConversationPane {
   private last: { state: AppState; conv: Conversation } | undefined;
 
   constructor(private readonly handlers: ConversationHandlers) {
-    this.timeline = new TimelineView(handlers);
-    this.composer = new Composer((id, text) => handlers.send(id, text));
+    this.timeline = new TimelineView({ ...handlers, reply: (m) => this.composer.replyTo(m) });
+    this.composer = new Composer({ send: (id, draft) => handlers.send(id, draft), candidates: (id, q) => handlers.mentionCandidates(id, q) });
     this.membersPanel = new MembersPanel(() => this.toggleMembers(false), handlers.group);
     const deps = handlers.group;
     this.noticeBanner = new NoticeBanner({
@@ -212,7 +214,7 @@ export class ConversationPane {
 
     this.noticeBanner.update(conv.removed ? undefined : group, ended);
     this.timeline.update(state, conv, state.timelines.get(conv.id) ?? emptyTimeline());
-    this.composer.show(conv.id);
+    this.composer.show({ id: conv.id, mentions: conv.kind !== 'direct', mentionAll: conv.kind !== 'direct' && isAdmin(roleIn(conv, state)) });
     this.composer.block(writeBlock(conv, state));
     this.membersPanel.update(state, conv, this.showMembers && conv.kind !== 'direct' && !conv.removed);
     if (switched) this.composer.focus();

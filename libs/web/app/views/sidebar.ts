@@ -43,6 +43,7 @@ interface Row {
   time: HTMLElement;
   preview: HTMLElement;
   badge: HTMLElement;
+  mentions: HTMLElement;
   pinned: HTMLElement;
   muted: HTMLElement;
 }
@@ -215,6 +216,7 @@ export class Sidebar {
     const time = h('span', { class: 'conv-time', testid: 'conversation-time' });
     const preview = h('span', { class: 'conv-preview', testid: 'conversation-preview' });
     const badge = h('span', { class: 'badge', testid: 'unread-badge', hidden: true });
+    const mentions = h('span', { class: 'badge mention-badge', testid: 'mention-badge', hidden: true }, '@');
     const pinned = h('span', { class: 'conv-flag', testid: 'conversation-pinned', title: 'Pinned', hidden: true }, icon('pin', 14));
     const muted = h('span', { class: 'conv-flag', testid: 'conversation-muted', title: 'Muted', hidden: true }, icon('muted', 14));
     const av = avatar('?');
@@ -226,7 +228,7 @@ export class Sidebar {
         'span',
         { class: 'conv-body' },
         h('span', { class: 'conv-line' }, name, pinned, muted, time),
-        h('span', { class: 'conv-line' }, preview, badge),
+        h('span', { class: 'conv-line' }, preview, mentions, badge),
       ),
     );
     const menu = h(
@@ -251,7 +253,7 @@ export class Sidebar {
       button,
       menu,
     );
-    const row = { el, avatar: av, name, time, preview, badge, pinned, muted };
+    const row = { el, avatar: av, name, time, preview, badge, mentions, pinned, muted };
     this.rows.set(id, row);
     return row;
   }
@@ -289,5 +291,12 @@ export class Sidebar {
     row.badge.hidden = n === 0;
     setText(row.badge, n > 99 ? '99+' : String(n));
     row.el.classList.toggle('unread', n > 0);
+    // Shown even when muted: a mention is what a muted conversation still wants seen.
+    const m = n > 0 ? c.unreadMentions : 0;
+    row.mentions.hidden = m === 0;
+    row.mentions.dataset['count'] = String(m);
+    row.mentions.title = m === 1 ? 'You were mentioned' : `You were mentioned ${m} times`;
+    row.mentions.setAttribute('aria-label', row.mentions.title);
+    row.el.dataset['mentions'] = String(m);
   }
 }

@@ -1,13 +1,28 @@
 import { systemEntryText, type MessageFrame } from '@parley/sdk';
 import { h, setText } from '../dom.js';
 import { formatDay, formatFull, formatTime, startOfDay } from '../format.js';
-import type { AppState, Conversation, PendingMessage, Timeline } from '../state.js';
+import { icon } from '../icons.js';
+import { mentionsMe, previewOf, type AppState, type Card, type Conversation, type PendingMessage, type Quoted, type Timeline } from '../state.js';
 import { avatar } from './common.js';
+import { messageBody, type BodyContext } from './message-body.js';
 
 export interface TimelineHandlers {
   loadOlder(id: string): void;
   retry(clientMsgId: string): void;
   discard(clientMsgId: string): void;
+  /** The Reply action of a message: the composer quotes it. */
+  reply(m: MessageFrame): void;
+  /** The message a reply quotes: from the timeline, else fetched ('loading' until then). */
+  quote(conversation: string, seq: number): Quoted;
+  /** The profile a contact card shows ('loading' until looked up). */
+  card(id: string): Card;
+}
+
+/** What rendering one item needs besides the item. */
+interface RenderContext extends BodyContext {
+  readonly conversation: string;
+  readonly showSender: boolean;
+  readonly handlers: TimelineHandlers;
 }
 
 type Item =
@@ -32,6 +47,8 @@ export class TimelineView {
   private readonly status = h('div', { class: 'timeline-status', testid: 'timeline-status', hidden: true });
   private readonly beginning = h('div', { class: 'timeline-start', testid: 'timeline-start', hidden: true });
   private readonly nodes = new Map<string, HTMLElement>();
+  /** Parts of rendered messages still waiting for a look-up (a quote, a contact card), patched on each update. */
+  private late: Array<() => boolean> = [];
   private conversationId: string | undefined;
   private hasMore = false;
   private loadingOlder = false;
@@ -68,6 +85,7 @@ export class TimelineView {
     if (switched) {
       this.list.replaceChildren();
       this.nodes.clear();
+      this.late = [];
       this.conversationId = conv.id;
     }
     const el = this.el;
@@ -93,7 +111,16 @@ export class TimelineView {
     setText(this.status, statusText);
     this.status.classList.toggle('error', !!t.error);
 
-    const showSender = conv.kind !== 'direct';
+    const late: Array<() => boolean> = [];
+    const ctx: RenderContext = {
+      conversation: conv.id,
+      showSender: conv.kind !== 'direct',
+      handlers: this.handlers,
+      me: state.me?.id,
+      card: (id) => this.handlers.card(id),
+      later: (patch) => late.push(patch),
+    };
+    this.late = this.late.filter((patch) => !patch());
     const items = buildItems(state, conv, t);
     const keep = new Set(items.map((i) => i.key));
     for (const [key, node] of this.nodes) {
@@ -107,7 +134,7 @@ export class TimelineView {
     for (const item of items) {
       let node = this.nodes.get(item.key);
       if (!node) {
-        node = render(item, showSender, this.handlers);
+        node = render(item, ctx);
         this.nodes.set(item.key, node);
         if (item.type === 'pending') appendedOwn = true;
       } else if (item.type === 'pending') {
@@ -118,6 +145,7 @@ export class TimelineView {
       if (expected !== node) this.list.insertBefore(node, expected);
       prev = node;
     }
+    this.late.push(...late);
 
     const firstNow = this.list.querySelector('[data-seq]')?.getAttribute('data-seq');
     if (switched || (prevCount === 0 && this.nodes.size > 0)) {
@@ -169,7 +197,8 @@ function buildItems(state: AppState, conv: Conversation, t: Timeline): Item[] {
   return items;
 }
 
-function render(item: Item, showSender: boolean, handlers: TimelineHandlers): HTMLElement {
+function render(item: Item, ctx: RenderContext): HTMLElement {
+  const { handlers } = ctx;
   if (item.type === 'day') {
     return h(
       'li',
@@ -196,35 +225,47 @@ function render(item: Item, showSender: boolean, handlers: TimelineHandlers): HT
       },
       formatTime(m.ts),
     );
-    const others = showSender && !own;
+    const others = ctx.showSender && !own;
+    const mentioned = !own && mentionsMe(m, ctx.me);
+    const reply = h(
+      'button',
+      { class: 'icon-btn msg-action', type: 'button', title: 'Reply', 'aria-label': 'Reply', testid: 'message-reply', onclick: () => handlers.reply(m) },
+      icon('reply', 16),
+    );
     return h(
       'li',
       {
-        class: `msg ${own ? 'own' : 'other'}`,
+        class: `msg ${own ? 'own' : 'other'}${mentioned ? ' mentioned' : ''}`,
         testid: 'message',
         'data-seq': m.seq,
         'data-own': String(own),
         'data-status': 'sent',
         'data-sender': m.sender.username,
+        'data-kind': m.kind,
+        'data-mentioned': mentioned ? 'true' : undefined,
+        'data-reply-to': m.replyTo || undefined,
       },
       others ? avatar(m.sender.username, 'sm') : null,
       h(
         'div',
         { class: 'bubble' },
         others ? h('div', { class: 'msg-sender', testid: 'message-sender' }, m.sender.username) : null,
-        h('div', { class: 'msg-text', testid: 'message-text' }, m.content),
+        m.replyTo ? quote(m.replyTo, ctx) : null,
+        messageBody(m, ctx),
         h('div', { class: 'msg-meta' }, time),
       ),
+      reply,
     );
   }
   const { p } = item;
   const node = h(
     'li',
-    { class: 'msg own pending', testid: 'message', 'data-own': 'true', 'data-client-msg-id': p.clientMsgId },
+    { class: 'msg own pending', testid: 'message', 'data-own': 'true', 'data-client-msg-id': p.clientMsgId, 'data-kind': p.extras.kind ?? 'text' },
     h(
       'div',
       { class: 'bubble' },
-      h('div', { class: 'msg-text', testid: 'message-text' }, p.content),
+      p.extras.replyTo ? quote(p.extras.replyTo, ctx) : null,
+      messageBody({ kind: p.extras.kind ?? 'text', content: p.content, body: p.extras.body as MessageFrame['body'] }, ctx),
       h('div', { class: 'msg-meta' }, h('span', { class: 'msg-state', testid: 'message-state' })),
     ),
     h(
@@ -255,6 +296,43 @@ function render(item: Item, showSender: boolean, handlers: TimelineHandlers): HT
   );
   patchPending(node, p);
   return node;
+}
+
+/**
+ * The message a reply quotes: its sender and text, from the timeline or fetched; "unavailable" when it
+ * cannot be read (not found, or from before the reader joined or after they left). Clicking it shows the
+ * original when it is loaded.
+ */
+function quote(seq: number, ctx: RenderContext): HTMLElement {
+  const sender = h('span', { class: 'msg-quote-sender', testid: 'message-quote-sender' });
+  const text = h('span', { class: 'msg-quote-text', testid: 'message-quote-text' });
+  const el = h('button', { class: 'msg-quote', type: 'button', testid: 'message-quote', 'data-reply-to': seq, title: 'Show the original message' }, sender, text);
+  el.addEventListener('click', () => {
+    const original = el.closest('.messages')?.querySelector<HTMLElement>(`[data-seq="${seq}"]`);
+    if (!original) return;
+    original.scrollIntoView({ block: 'center', behavior: 'smooth' });
+    original.classList.remove('flash');
+    void original.offsetWidth;
+    original.classList.add('flash');
+  });
+  const fill = (): boolean => {
+    const q = ctx.handlers.quote(ctx.conversation, seq);
+    el.dataset['state'] = typeof q === 'string' ? q : 'loaded';
+    if (q === 'loading') {
+      setText(text, 'Loading…');
+      return false;
+    }
+    if (q === 'unavailable') {
+      setText(sender, '');
+      setText(text, 'The quoted message is unavailable.');
+      return true;
+    }
+    setText(sender, q.sender.username);
+    setText(text, previewOf(q));
+    return true;
+  };
+  if (!fill()) ctx.later(fill);
+  return el;
 }
 
 function patchPending(node: HTMLElement, p: PendingMessage): void {
