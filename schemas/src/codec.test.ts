@@ -17,7 +17,7 @@ test('a command round-trips through single-object encoding', () => {
     issuedAt: 1_700_000_000_000,
     actor: { userId: 'u1', username: 'alice' },
     origin: { gatewayId: 'gw1', connectionId: 'c1' },
-    payload: { type: 'SendMessage', clientMsgId: 'm1', kind: 'text', content: 'héllo 你好', body: '', replyTo: 0, mentions: [] },
+    payload: { type: 'SendMessage', clientMsgId: 'm1', kind: 'text', content: 'héllo 你好', body: '', replyTo: 0, mentions: [], forwarded: false },
   };
   const bytes = commandCodec.encode(command);
   assert.equal(bytes[0], 0xc3);
@@ -36,7 +36,7 @@ const eventPayloads: { [K in EventType]: Extract<EventPayload, { type: K }> } = 
   ConversationCreated: { type: 'ConversationCreated', kind: 'group', name: 'g', createdBy: 'u', members: [member], joinPolicy: 'invite' },
   MembersJoined: { type: 'MembersJoined', members: [member], code: 'c0de' },
   MemberLeft: { type: 'MemberLeft', userId: 'u', username: 'n' },
-  MessageSent: { type: 'MessageSent', id: 'i', senderId: 'u', senderName: 'n', clientMsgId: 'c', kind: 'text', content: 'x', body: '{"spans":[]}', replyTo: 1, mentions: ['u2'] },
+  MessageSent: { type: 'MessageSent', id: 'i', senderId: 'u', senderName: 'n', clientMsgId: 'c', kind: 'text', content: 'x', body: '{"spans":[]}', replyTo: 1, mentions: ['u2'], forwarded: false },
   ReadMarked: { type: 'ReadMarked', userId: 'u', readSeq: 2 },
   CommandRejected: { type: 'CommandRejected', code: 'not_member', message: 'no', clientMsgId: 'c' },
   CommandDuplicate: { type: 'CommandDuplicate', clientMsgId: 'c', messageId: 'i', messageSeq: 1, messageTs: 4 },
@@ -76,12 +76,16 @@ const eventPayloads: { [K in EventType]: Extract<EventPayload, { type: K }> } = 
   JoinRequestAnswered: { type: 'JoinRequestAnswered', userId: 'u2', username: 'b', approved: false },
   InviteLinkCreated: { type: 'InviteLinkCreated', code: 'c0de', expiresAt: 9, maxUses: 3 },
   InviteLinkRevoked: { type: 'InviteLinkRevoked', code: 'c0de' },
+  MessageRecalled: { type: 'MessageRecalled', target: 3 },
+  MessageEdited: { type: 'MessageEdited', target: 3, content: 'fixed', body: '' },
+  MessagePinned: { type: 'MessagePinned', target: 3, pinned: true },
+  ReactionChanged: { type: 'ReactionChanged', target: 3, emoji: '👍🏽', userId: 'u2', added: true },
   GroupInvitationChecked: { type: 'GroupInvitationChecked', conversation: 'g.1', inviteeId: 'u2', inviterId: 'u1', allowed: true, reason: '' },
 };
 
 /** One payload of every command type: a type added to CommandPayload and not here fails to compile. */
 const commandPayloads: { [K in CommandType]: Extract<CommandPayload, { type: K }> } = {
-  SendMessage: { type: 'SendMessage', clientMsgId: 'c', kind: 'location', content: '[Location] Köln', body: '{"latitude":50.9,"longitude":6.9}', replyTo: 3, mentions: ['u2', 'all'] },
+  SendMessage: { type: 'SendMessage', clientMsgId: 'c', kind: 'location', content: '[Location] Köln', body: '{"latitude":50.9,"longitude":6.9}', replyTo: 3, mentions: ['u2', 'all'], forwarded: true },
   RegisterUser: { type: 'RegisterUser', userId: 'u', username: 'n', passwordHash: 'h' },
   RevokeToken: { type: 'RevokeToken', tokenId: 't', expiresAt: 9 },
   CreateConversation: { type: 'CreateConversation', kind: 'direct', name: '', members: [member, { userId: 'v', username: 'm' }], joinPolicy: 'open' },
@@ -125,6 +129,10 @@ const commandPayloads: { [K in CommandType]: Extract<CommandPayload, { type: K }
   AnswerJoinRequest: { type: 'AnswerJoinRequest', userId: 'u2', approve: true },
   CreateInviteLink: { type: 'CreateInviteLink', code: 'c0de', expiresAt: 9, maxUses: 0 },
   RevokeInviteLink: { type: 'RevokeInviteLink', code: 'c0de' },
+  RecallMessage: { type: 'RecallMessage', seq: 3 },
+  EditMessage: { type: 'EditMessage', seq: 3, content: 'fixed', body: '{"spans":[]}' },
+  PinMessage: { type: 'PinMessage', seq: 3, pinned: false },
+  ReactToMessage: { type: 'ReactToMessage', seq: 3, emoji: '❤️', add: false },
   ReceiveGroupInvitation: { type: 'ReceiveGroupInvitation', conversation: 'g.1', inviteeId: 'u2', inviterId: 'u1', inviterHandle: 'a', friendsOnly: true },
 };
 

@@ -45,6 +45,8 @@ export type CommandPayload =
       replyTo?: number;
       /** mentioned profile ids, or "all"; default [] */
       mentions?: string[];
+      /** forwarded from another conversation; default false */
+      forwarded?: boolean;
     }
   | { type: 'RegisterUser'; userId: string; username: string; passwordHash: string }
   | { type: 'RevokeToken'; tokenId: string; expiresAt: number }
@@ -89,7 +91,11 @@ export type CommandPayload =
   | { type: 'AnswerJoinRequest'; userId: string; approve: boolean }
   | { type: 'CreateInviteLink'; code: string; expiresAt: number; maxUses: number }
   | { type: 'RevokeInviteLink'; code: string }
-  | { type: 'ReceiveGroupInvitation'; conversation: string; inviteeId: string; inviterId: string; inviterHandle: string; friendsOnly: boolean };
+  | { type: 'ReceiveGroupInvitation'; conversation: string; inviteeId: string; inviterId: string; inviterHandle: string; friendsOnly: boolean }
+  | { type: 'RecallMessage'; seq: number }
+  | { type: 'EditMessage'; seq: number; content: string; /** default "" */ body?: string }
+  | { type: 'PinMessage'; seq: number; pinned: boolean }
+  | { type: 'ReactToMessage'; seq: number; emoji: string; add: boolean };
 
 export interface Command {
   commandId: string;
@@ -120,6 +126,8 @@ export type EventPayload =
       replyTo?: number;
       /** mentioned profile ids, or "all"; default [] */
       mentions?: string[];
+      /** forwarded from another conversation; default false */
+      forwarded?: boolean;
     }
   | { type: 'ReadMarked'; userId: string; readSeq: number }
   | { type: 'CommandRejected'; code: string; message: string; clientMsgId: string }
@@ -160,7 +168,11 @@ export type EventPayload =
   | { type: 'JoinRequestAnswered'; userId: string; username: string; approved: boolean }
   | { type: 'InviteLinkCreated'; code: string; expiresAt: number; maxUses: number }
   | { type: 'InviteLinkRevoked'; code: string }
-  | { type: 'GroupInvitationChecked'; conversation: string; inviteeId: string; inviterId: string; allowed: boolean; reason: string };
+  | { type: 'GroupInvitationChecked'; conversation: string; inviteeId: string; inviterId: string; allowed: boolean; reason: string }
+  | { type: 'MessageRecalled'; target: number }
+  | { type: 'MessageEdited'; target: number; content: string; /** default "" */ body?: string }
+  | { type: 'MessagePinned'; target: number; pinned: boolean }
+  | { type: 'ReactionChanged'; target: number; emoji: string; userId: string; added: boolean };
 
 export interface ParleyEvent {
   eventId: string;

@@ -56,7 +56,7 @@ export class Ingest {
 
   constructor(private readonly options: IngestOptions) {
     // An event that cannot be folded was quarantined by the projector and fanout too: skip it, visibly.
-    this.states = new PartitionStates(options.log, { dedupeWindow: options.dedupeWindow }, (record, error) => {
+    this.states = new PartitionStates(options.log, { dedupeWindow: options.dedupeWindow, recentMessages: options.limits.recentMessages }, (record, error) => {
       const q = { consumer: GROUP, topic: record.topic, partition: record.partition, offset: record.offset, key: record.key, error: message(error), at: Date.now() };
       reportQuarantined(q, this.health, this.options.logger, 'ingest skipped an event it cannot fold while rebuilding a partition');
     });

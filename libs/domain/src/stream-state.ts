@@ -7,6 +7,8 @@ import { isUserStream } from './streams.js';
 export interface StreamStateOptions {
   /** How many recent client message ids per conversation are remembered for duplicate detection (0: none). */
   readonly dedupeWindow: number;
+  /** How many of the newest messages per conversation are remembered for recall and edit (default 1000; 0: none). */
+  readonly recentMessages?: number;
 }
 
 /**
@@ -74,6 +76,13 @@ export class StreamState {
         return;
       case 'MessageSent':
         c.lastSeq = event.seq;
+        if ((this.options.recentMessages ?? 1000) > 0 && !c.recent.has(event.seq)) {
+          c.recent.set(event.seq, { senderId: p.senderId, ts: event.ts, kind: p.kind, recalled: false });
+          if (c.recent.size > (this.options.recentMessages ?? 1000)) {
+            const oldest = c.recent.keys().next();
+            if (!oldest.done) c.recent.delete(oldest.value);
+          }
+        }
         // System entries have no client id to repeat.
         if (this.options.dedupeWindow > 0 && p.kind !== 'system') {
           c.sent.set(dedupeKey(p.senderId, p.clientMsgId), { id: p.id, seq: event.seq, ts: event.ts });
@@ -82,6 +91,16 @@ export class StreamState {
             if (!oldest.done) c.sent.delete(oldest.value);
           }
         }
+        return;
+      case 'MessageRecalled': {
+        const recent = c.recent.get(p.target);
+        if (recent) recent.recalled = true;
+        delete c.pinned[p.target];
+        return;
+      }
+      case 'MessagePinned':
+        if (p.pinned) c.pinned[p.target] = true;
+        else delete c.pinned[p.target];
         return;
       case 'MemberRoleChanged':
         if (p.role === 'admin') c.admins[p.userId] = true;

@@ -53,6 +53,8 @@ export const ERROR_CODES = [
   'dissolved',
   'invite_expired',
   'invite_revoked',
+  'too_late',
+  'recalled',
 ] as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[number];

@@ -123,3 +123,9 @@ function allText(value: unknown): boolean {
   if (typeof value === 'object' && value !== null) return Object.entries(value).every(([k, v]) => isText(k) && allText(v));
   return true;
 }
+
+/** One emoji as Unicode's RGI set has it (with its skin tone, a family, a flag, a keycap): what a reaction is. */
+export function isEmoji(s: string): boolean {
+  return s.length <= 32 && RGI_EMOJI.test(s);
+}
+const RGI_EMOJI = new RegExp('^\\p{RGI_Emoji}$', 'v');

@@ -1,5 +1,5 @@
 import { Type, type Static } from '@sinclair/typebox';
-import { UserRef } from './fields.js';
+import { MessageSeq, UserRef } from './fields.js';
 
 /** A member's role in a group or room. */
 export const GROUP_ROLES = ['owner', 'admin', 'member'] as const;
@@ -36,8 +36,13 @@ export const SystemEntry = Type.Object(
         Type.Literal('updated'),
         Type.Literal('muted'),
         Type.Literal('notice'),
+        Type.Literal('recalled'),
+        Type.Literal('edited'),
+        Type.Literal('pinned'),
+        Type.Literal('unpinned'),
+        Type.Literal('reaction'),
       ],
-      { description: 'what changed' },
+      { description: 'what changed: the group (joined ... notice) or an earlier message (recalled, edited, pinned, unpinned, reaction)' },
     ),
     actor: UserRef,
     members: Type.Optional(Type.Array(UserRef, { maxItems: 200, description: 'joined: who joined (at most 200 listed)' })),
@@ -67,6 +72,12 @@ export const SystemEntry = Type.Object(
     notice: Type.Optional(
       Type.Object({ id: Type.String(), text: Type.String(), edited: Type.Boolean() }, { description: 'notice: the notice posted or edited' }),
     ),
+    /** recalled, edited, pinned, unpinned, reaction: the seq of the message changed */
+    message: Type.Optional(MessageSeq),
+    text: Type.Optional(Type.String({ description: "edited: the message's new content" })),
+    body: Type.Optional(Type.Unknown({ description: "edited: the message's new body, when it has one" })),
+    emoji: Type.Optional(Type.String({ description: 'reaction: the emoji' })),
+    removed: Type.Optional(Type.Boolean({ description: 'reaction: true when the actor took it back' })),
   },
   { title: 'system entry', description: 'The JSON content of a message of kind "system".' },
 );
@@ -123,6 +134,16 @@ export function describeSystemEntry(entry: SystemEntry): string {
       return entry.until ? `${who} muted ${target}` : `${who} unmuted ${target}`;
     case 'notice':
       return entry.notice?.edited ? `${who} edited the notice` : `${who} posted a notice`;
+    case 'recalled':
+      return `${who} recalled a message`;
+    case 'edited':
+      return `${who} edited a message`;
+    case 'pinned':
+      return `${who} pinned a message`;
+    case 'unpinned':
+      return `${who} unpinned a message`;
+    case 'reaction':
+      return entry.removed ? `${who} took back ${entry.emoji ?? 'a reaction'}` : `${who} reacted ${entry.emoji ?? ''}`.trimEnd();
     default:
       return `${who} changed the group`;
   }

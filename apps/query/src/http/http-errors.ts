@@ -52,6 +52,8 @@ export const HTTP_STATUS: Record<HttpErrorCode, number> = {
   dissolved: 409,
   invite_expired: 410,
   invite_revoked: 410,
+  too_late: 409,
+  recalled: 410,
 };
 
 export function errorBody(code: HttpErrorCode, message: string, details?: Record<string, unknown>): { error: Record<string, unknown> } {

@@ -26,7 +26,7 @@ export type Expect = { [K in EventType]: { type: K } & Partial<Extract<EventPayl
 let counter = 0;
 const next = (prefix: string): string => `${prefix}${++counter}`;
 
-export const testContext: DecideContext = { now: 1_000, newId: () => next('id'), limits: { maxMembers: 3, maxAdmins: 2, maxNotices: 2, maxInviteLinks: 2 } };
+export const testContext: DecideContext = { now: 1_000, newId: () => next('id'), limits: { maxMembers: 3, maxAdmins: 2, maxNotices: 2, maxInviteLinks: 2, recallWindowMs: 120_000, editWindowMs: 600_000, maxPins: 2, recentMessages: 5 } };
 
 /** Payloads as facts on one stream. */
 export function on(stream: string, ...payloads: EventPayload[]): Fact[] {
@@ -35,7 +35,7 @@ export function on(stream: string, ...payloads: EventPayload[]): Fact[] {
 
 /** A state folded from facts, as if they had been decided earlier (a message takes its conversation's next seq). */
 export function given(...facts: Fact[]): StreamState {
-  const state = new StreamState({ dedupeWindow: 10 });
+  const state = new StreamState({ dedupeWindow: 10, recentMessages: testContext.limits.recentMessages });
   for (const fact of facts) state.apply(asEvent(state, fact));
   return state;
 }

@@ -18,6 +18,15 @@ export interface PendingRequest {
   invitedBy: string;
 }
 
+/** One of the newest messages, as recall and edit windows need it. */
+export interface RecentMessage {
+  senderId: string;
+  /** ms since the epoch */
+  ts: number;
+  kind: string;
+  recalled: boolean;
+}
+
 export interface InviteLink {
   /** ms since the epoch */
   expiresAt: number;
@@ -67,6 +76,10 @@ export interface ConversationState {
   /** The pinned notice's text (at most 4000 characters), so an edit that changes nothing is no change. */
   noticeText: string;
   noticeCount: number;
+  /** seq -> the newest `recentMessages` timeline entries (messages and system entries), oldest first; a Map like `sent`, on the hot path. */
+  readonly recent: Map<number, RecentMessage>;
+  /** seq -> true for each pinned message */
+  pinned: Record<number, true>;
 }
 
 export function newConversation(id: string, kind: ConversationKind, name: string, createdBy: string, joinPolicy: string): ConversationState {
@@ -94,6 +107,8 @@ export function newConversation(id: string, kind: ConversationKind, name: string
     noticeId: '',
     noticeText: '',
     noticeCount: 0,
+    recent: new Map(),
+    pinned: {},
   };
 }
 

@@ -12,6 +12,7 @@ import {
 } from '@parley/protocol';
 import { accept, reject, type Outcome } from '../outcome.js';
 import { dedupeKey, roleOf, type ConversationState } from './conversation-state.js';
+import { MESSAGE_CHANGE_COMMANDS, decideMessageChange } from './decide-message-change.js';
 
 export interface ConversationLimits {
   /** Most members a group or room may have; also the most pending invitations, and join requests, at once. */
@@ -22,11 +23,21 @@ export interface ConversationLimits {
   readonly maxNotices: number;
   /** Most live (unrevoked) invite links a group may have at once; expired ones count until revoked. */
   readonly maxInviteLinks: number;
+  /** How long a sender may recall their message (ms). Owners and admins recall any message at any time. */
+  readonly recallWindowMs: number;
+  /** How long a sender may edit their message (ms). */
+  readonly editWindowMs: number;
+  /** Most pinned messages per conversation. */
+  readonly maxPins: number;
+  /** How many of the newest messages per conversation the decider remembers, for recall and edit by their sender. */
+  readonly recentMessages: number;
 }
 
 /**
  * The group limits from the environment (docs/OPERATIONS.md): PARLEY_MAX_GROUP_MEMBERS (5000),
- * PARLEY_MAX_GROUP_ADMINS (50), PARLEY_MAX_GROUP_NOTICES (1000), PARLEY_MAX_INVITE_LINKS (100). Ingest
+ * PARLEY_MAX_GROUP_ADMINS (50), PARLEY_MAX_GROUP_NOTICES (1000), PARLEY_MAX_INVITE_LINKS (100),
+ * PARLEY_RECALL_WINDOW_SECONDS (120), PARLEY_EDIT_WINDOW_SECONDS (86400), PARLEY_MAX_PINS (50),
+ * PARLEY_RECENT_MESSAGES (1000). Ingest
  * decides by them, so every ingest instance must have the same values.
  */
 export function readConversationLimits(env: Env): ConversationLimits {
@@ -35,6 +46,10 @@ export function readConversationLimits(env: Env): ConversationLimits {
     maxAdmins: readInt(env, 'PARLEY_MAX_GROUP_ADMINS', 50, { min: 1, max: 100_000 }),
     maxNotices: readInt(env, 'PARLEY_MAX_GROUP_NOTICES', 1000, { min: 1, max: 1_000_000 }),
     maxInviteLinks: readInt(env, 'PARLEY_MAX_INVITE_LINKS', 100, { min: 1, max: 100_000 }),
+    recallWindowMs: readInt(env, 'PARLEY_RECALL_WINDOW_SECONDS', 120, { min: 0, max: 30 * 24 * 3600 }) * 1000,
+    editWindowMs: readInt(env, 'PARLEY_EDIT_WINDOW_SECONDS', 24 * 3600, { min: 0, max: 365 * 24 * 3600 }) * 1000,
+    maxPins: readInt(env, 'PARLEY_MAX_PINS', 50, { min: 1, max: 10_000 }),
+    recentMessages: readInt(env, 'PARLEY_RECENT_MESSAGES', 1000, { min: 1, max: 1_000_000 }),
   };
 }
 
@@ -218,6 +233,10 @@ export function decideConversation(command: Command, conversation: ConversationS
       return accept({ type: 'DirectBlockChanged', by: p.by, other: p.other, blocked: p.blocked });
     default:
       if (conversation && GROUP_COMMANDS.has(p.type)) return decideGroup(command, conversation, actor, input, system);
+      if (MESSAGE_CHANGE_COMMANDS.has(p.type)) {
+        if (!conversation || !role) return reject('not_member', 'You are not a member of this conversation');
+        return decideMessageChange(command, conversation, actor, role, input, system);
+      }
       return reject('bad_request', `${p.type} does not apply to a conversation`);
   }
 }
@@ -383,7 +402,7 @@ function decideGroup(command: Command, c: ConversationState, actor: Actor, input
 }
 
 /** Writes a system entry naming `by` as who made the change (the actor, unless it names another). */
-type SystemWriter = (entry: Omit<SystemEntry, 'actor'>, by?: Actor) => EventPayload;
+export type SystemWriter = (entry: Omit<SystemEntry, 'actor'>, by?: Actor) => EventPayload;
 
 /**
  * A system entry: a MessageSent of kind "system" whose content is a SystemEntry naming `by`. Its sender is

@@ -32,7 +32,7 @@ const G = 'g.team';
 const ROOM = 'r.lobby';
 
 /** Limits high enough not to matter, unless a test says otherwise. */
-const ctx: DecideContext = { ...testContext, limits: { maxMembers: 20, maxAdmins: 5, maxNotices: 5, maxInviteLinks: 5 } };
+const ctx: DecideContext = { ...testContext, limits: { ...testContext.limits, maxMembers: 20, maxAdmins: 5, maxNotices: 5, maxInviteLinks: 5 } };
 const at = (now: number): DecideContext => ({ ...ctx, now });
 /** testContext.now */
 const NOW = testContext.now;
