@@ -1,5 +1,6 @@
-import type { ConversationSettings, ConversationSettingsBody, ConversationSummary, JoinPolicy, Member, MessageFrame, User } from '@parley/protocol';
+import type { ConversationSettings, ConversationSettingsBody, ConversationSummary, JoinPolicy, Member, User } from '@parley/protocol';
 import { AccountApi } from './account-api.js';
+import type { ChatMessage } from './message-state.js';
 import { ParleyClientError } from './http-api.js';
 import { enc, query } from './http-client.js';
 
@@ -18,9 +19,12 @@ export abstract class ConversationsApi extends AccountApi {
     return this.request<{ conversation: ConversationSummary }>('GET', `/v1/conversations/${enc(id)}`).then((r) => r.conversation);
   }
 
-  /** A page of history: `after` a seq (oldest first), or the newest `before` a seq (default: the latest). */
-  history(id: string, page: { after?: number; before?: number; limit?: number } = {}): Promise<{ messages: MessageFrame[]; hasMore: boolean }> {
-    return this.request<{ messages: Array<Omit<MessageFrame, 'type'>>; hasMore: boolean }>('GET', `/v1/conversations/${enc(id)}/messages${query(page)}`).then((r) => ({
+  /**
+   * A page of history: `after` a seq (oldest first), or the newest `before` a seq (default: the latest).
+   * Each message shows the changes made to it until now (recalled, editedAt, pinned, reactions).
+   */
+  history(id: string, page: { after?: number; before?: number; limit?: number } = {}): Promise<{ messages: ChatMessage[]; hasMore: boolean }> {
+    return this.request<{ messages: Array<Omit<ChatMessage, 'type'>>; hasMore: boolean }>('GET', `/v1/conversations/${enc(id)}/messages${query(page)}`).then((r) => ({
       messages: r.messages.map((m) => ({ type: 'message' as const, ...m })),
       hasMore: r.hasMore,
     }));
@@ -30,8 +34,8 @@ export abstract class ConversationsApi extends AccountApi {
    * One message by its seq: the one a reply quotes when it is not loaded. `not_found` (404) for a seq
    * the conversation does not have; a former member reads only up to their departure.
    */
-  message(id: string, seq: number): Promise<MessageFrame> {
-    return this.request<{ message: Omit<MessageFrame, 'type'> }>('GET', `/v1/conversations/${enc(id)}/messages/${seq}`).then((r) => ({ type: 'message' as const, ...r.message }));
+  message(id: string, seq: number): Promise<ChatMessage> {
+    return this.request<{ message: Omit<ChatMessage, 'type'> }>('GET', `/v1/conversations/${enc(id)}/messages/${seq}`).then((r) => ({ type: 'message' as const, ...r.message }));
   }
 
   /** The caller's private settings for a conversation (`not_member` for one they are not in). */

@@ -1,6 +1,19 @@
 export { ParleyClient, type ParleyClientOptions, type ClientEvents, type ConnectionState, type Ack } from './parley-client.js';
 export type { GroupChanges, JoinOutcome } from './groups-api.js';
 export type { SendOptions } from './send-options.js';
+export {
+  applyMessageChange,
+  withChange,
+  isMessageChange,
+  messageChangeOf,
+  withReaction,
+  MESSAGE_CHANGE_EVENTS,
+  type ChatMessage,
+  type ForwardedCopy,
+  type MessageChange,
+  type Pin,
+  type Reaction,
+} from './message-state.js';
 // Message kinds and the body each declares, as @parley/protocol declares them.
 export { MESSAGE_KINDS, MENTION_ALL, MAX_MENTIONS, MAX_BODY_BYTES, messageProblem, type MessageKind, type MessageBody } from '@parley/protocol';
 // The group shapes (HTTP bodies and the `invitation` / `join_request` frames), as @parley/protocol declares them.

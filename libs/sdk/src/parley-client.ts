@@ -4,7 +4,7 @@ import type { AccountApiOptions } from './account-api.js';
 import type { ConnectionState } from './client-events.js';
 import { ParleyClientError } from './http-api.js';
 import type { SignedIn } from './http-client.js';
-import { GroupsApi } from './groups-api.js';
+import { MessagesApi } from './messages-api.js';
 import type { SendOptions } from './send-options.js';
 import type { Transport, TransportConnection } from './transport.js';
 import { webSocketTransport, type WebSocketConstructor } from './websocket-transport.js';
@@ -72,7 +72,7 @@ const STOP_CODES = new Set<number>([CloseCodes.unauthorized, CloseCodes.loggedOu
  * conversation from its last seq, re-sends unacked messages with their original clientMsgId after a
  * reconnect (the server dedupes), and emits each message exactly once in order.
  */
-export class ParleyClient extends GroupsApi {
+export class ParleyClient extends MessagesApi {
   private conn: TransportConnection | undefined;
   private stateValue: ConnectionState = 'idle';
   private readonly positions = new Map<string, number>();

@@ -1,0 +1,62 @@
+import type { MessageBody, MessageKind } from '@parley/protocol';
+import { GroupsApi } from './groups-api.js';
+import { enc } from './http-client.js';
+import type { ChatMessage, ForwardedCopy, Pin } from './message-state.js';
+
+/**
+ * Changes to messages already sent (docs/openapi.yaml, tag "messages"): recall, edit, pin, react and
+ * forward. Each change also lands in the conversation's timeline as a system entry naming the message
+ * (`messageChangeOf`), so every device gets it live and on resume; `applyMessageChange` keeps a loaded
+ * list of messages up to date with it. A refused call rejects with `too_late` (past the window),
+ * `recalled`, `forbidden`, `conflict` (pinned already, not pinned), `limit_reached` (too many pins),
+ * `bad_request` (not an emoji, an edit that does not fit the kind), `not_member` or `not_found`.
+ */
+export abstract class MessagesApi extends GroupsApi {
+  /** Recalls a message: the sender within the recall window, owners and admins of groups and rooms any time. */
+  recall(id: string, seq: number): Promise<void> {
+    return this.request('POST', `/v1/conversations/${enc(id)}/messages/${seq}/recall`).then(() => undefined);
+  }
+
+  /**
+   * Edits the sender's own message within the edit window, in its own kind: the new content and, for a
+   * kind with one, the new body. Answers the message as edited.
+   */
+  editMessage<K extends MessageKind = 'text'>(id: string, seq: number, content: string, body?: MessageBody<K>): Promise<ChatMessage> {
+    return this.request<{ message: Omit<ChatMessage, 'type'> }>('PUT', `/v1/conversations/${enc(id)}/messages/${seq}`, body === undefined ? { content } : { content, body }).then(
+      (r) => ({ type: 'message' as const, ...r.message }) as ChatMessage,
+    );
+  }
+
+  /** Pins a message (owners and admins of groups and rooms; either person of a direct conversation). */
+  pin(id: string, seq: number): Promise<void> {
+    return this.request('PUT', `/v1/conversations/${enc(id)}/messages/${seq}/pin`).then(() => undefined);
+  }
+
+  unpin(id: string, seq: number): Promise<void> {
+    return this.request('DELETE', `/v1/conversations/${enc(id)}/messages/${seq}/pin`).then(() => undefined);
+  }
+
+  /** The conversation's pinned messages: each one's seq, who pinned it and when. */
+  pins(id: string): Promise<Pin[]> {
+    return this.request<{ pins: Pin[] }>('GET', `/v1/conversations/${enc(id)}/pins`).then((r) => r.pins);
+  }
+
+  /** Adds the caller's reaction `emoji` (one emoji) to a message. */
+  react(id: string, seq: number, emoji: string): Promise<void> {
+    return this.request('PUT', `/v1/conversations/${enc(id)}/messages/${seq}/reactions/${enc(emoji)}`).then(() => undefined);
+  }
+
+  /** Takes the caller's reaction `emoji` back. */
+  unreact(id: string, seq: number, emoji: string): Promise<void> {
+    return this.request('DELETE', `/v1/conversations/${enc(id)}/messages/${seq}/reactions/${enc(emoji)}`).then(() => undefined);
+  }
+
+  /**
+   * Forwards a message to another conversation the caller is in (`not_member` otherwise): a copy sent by the
+   * caller, marked `forwarded`. Answers where the copy is.
+   */
+  forward(id: string, seq: number, to: string): Promise<ForwardedCopy> {
+    return this.request<{ message: ForwardedCopy }>('POST', `/v1/conversations/${enc(id)}/messages/${seq}/forward`, { to }).then((r) => r.message);
+  }
+
+}
