@@ -42,7 +42,8 @@ export class Fanout {
   readonly health = new ConsumerHealth(GROUP);
 
   constructor(private readonly options: FanoutOptions) {
-    this.states = new PartitionStates(options.log, { dedupeWindow: 0 }, (record, error) => this.quarantine(record, error));
+    // Routing reads neither the dedupe window nor the recent messages (ingest's, for recall and edit): keep none.
+    this.states = new PartitionStates(options.log, { dedupeWindow: 0, recentMessages: 0 }, (record, error) => this.quarantine(record, error));
   }
 
   async start(): Promise<void> {

@@ -51,7 +51,7 @@ test("a profile's update reaches its own connections and its friends', nobody el
 function group() {
   const state = new StreamState({ dedupeWindow: 0 });
   let id = 0;
-  const ctx: DecideContext = { now: 1_000, newId: () => `id${++id}`, limits: { maxMembers: 10, maxAdmins: 5, maxNotices: 5, maxInviteLinks: 5 } };
+  const ctx: DecideContext = { now: 1_000, newId: () => `id${++id}`, limits: { maxMembers: 10, maxAdmins: 5, maxNotices: 5, maxInviteLinks: 5, recallWindowMs: 120_000, editWindowMs: 600_000, maxPins: 5, recentMessages: 100 } };
   const origin = { gatewayId: 'gw1', connectionId: 'gw1/1' };
   return (actor: Actor, payload: CommandPayload, stream = 'g.1'): Array<{ event: ParleyEvent; delivery: Delivery | undefined }> => {
     const events = decide({ commandId: `c${++id}`, stream, issuedAt: 1, actor, origin, payload }, state, ctx);
@@ -211,4 +211,45 @@ test('a message frame carries the body parsed, the reply when > 0 and the mentio
     state.apply(bad);
     assert.equal('body' in (routeEvent(bad, state)?.frame ?? {}), false, text);
   }
+});
+
+test('recall, edit, pin and reactions reach every member as their system entry alone: no ack, nothing for the fact', () => {
+  const run = group();
+  run(alice, { type: 'CreateConversation', kind: 'group', name: 'G', members: [alice, bob, carol], joinPolicy: 'open' });
+  run(bob, { type: 'SendMessage', clientMsgId: 'm1', kind: 'text', content: 'hi' });
+  const changes: Array<[Actor, CommandPayload, Partial<SystemEntry>, string]> = [
+    [alice, { type: 'PinMessage', seq: 1, pinned: true }, { event: 'pinned' }, 'MessagePinned'],
+    [carol, { type: 'ReactToMessage', seq: 1, emoji: '👍🏽', add: true }, { event: 'reaction', emoji: '👍🏽' }, 'ReactionChanged'],
+    [carol, { type: 'ReactToMessage', seq: 1, emoji: '👍🏽', add: false }, { event: 'reaction', emoji: '👍🏽', removed: true }, 'ReactionChanged'],
+    [bob, { type: 'EditMessage', seq: 1, content: 'hello' }, { event: 'edited', text: 'hello' }, 'MessageEdited'],
+    [alice, { type: 'PinMessage', seq: 1, pinned: false }, { event: 'unpinned' }, 'MessagePinned'],
+    [bob, { type: 'RecallMessage', seq: 1 }, { event: 'recalled' }, 'MessageRecalled'],
+  ];
+  for (const [actor, payload, expected, fact] of changes) {
+    const routed = run(actor, payload);
+    assert.deepEqual(routed.map((x) => x.event.payload.type), ['MessageSent', fact], payload.type);
+    const [entry, change] = routed;
+    assert.deepEqual(sorted(entry?.delivery), ['ua', 'ub', 'uc'], `${payload.type}: its entry reaches every member`);
+    assert.equal(entry?.delivery?.origin, undefined, `${payload.type}: no ack for a system entry`);
+    assert.deepEqual([entry?.delivery?.conversation, entry?.delivery?.seq], ['g.1', entry?.event.seq], 'sequenced: resumable like any message');
+    const content = entryOf(entry?.delivery);
+    assert.deepEqual(content, { ...expected, message: 1, actor: { id: actor.userId, username: actor.username } });
+    assert.equal(change?.delivery, undefined, `${fact} routes nothing of its own`);
+  }
+  const [refused] = run(carol, { type: 'ReactToMessage', seq: 1, emoji: '👍', add: true });
+  assert.equal((refused?.delivery?.frame as ErrorFrame).code, 'recalled', 'a refusal still reaches the origin as an error');
+});
+
+test('a forwarded message carries forwarded: true; one that is not, or an event from before forwarding, carries none', () => {
+  const state = new StreamState({ dedupeWindow: 0 });
+  const at = (seq: number, payload: ParleyEvent['payload']): ParleyEvent => ({ eventId: `e${seq}`, stream: 'g.3', seq, ts: seq, commandId: `c${seq}`, actor: alice, origin: null, payload });
+  state.apply(at(0, { type: 'ConversationCreated', kind: 'group', name: 'G', createdBy: 'ua', members: [{ userId: 'ua', username: 'alice' }] }));
+  const sent = (seq: number, forwarded?: boolean): MessageFrame => {
+    const event = at(seq, { type: 'MessageSent', id: `m${seq}`, senderId: 'ua', senderName: 'alice', clientMsgId: `c${seq}`, kind: 'text', content: 'x', body: '', replyTo: 0, mentions: [], ...(forwarded === undefined ? {} : { forwarded }) });
+    state.apply(event);
+    return routeEvent(event, state)?.frame as MessageFrame;
+  };
+  assert.equal(sent(1, true).forwarded, true);
+  assert.equal('forwarded' in sent(2, false), false);
+  assert.equal('forwarded' in sent(3), false);
 });

@@ -22,14 +22,16 @@ type MessageSent = Extract<ParleyEvent['payload'], { type: 'MessageSent' }>;
 /**
  * What a MessageSent adds to its `message` frame beyond the text, each only when there is one: the body
  * (the event's JSON text, parsed; an event whose body does not parse goes out without it, as a message a
- * client shows by its content), the quoted seq, the mentions. Events written before v3 have none.
+ * client shows by its content), the quoted seq, the mentions, `forwarded: true`. Events written before v3
+ * have none of them.
  */
-function messageExtras(p: MessageSent): Pick<MessageFrame, 'body' | 'replyTo' | 'mentions'> {
+function messageExtras(p: MessageSent): Pick<MessageFrame, 'body' | 'replyTo' | 'mentions' | 'forwarded'> {
   const body = p.body ? parseBody(p.body) : undefined;
   return {
     ...(body === undefined ? {} : { body }),
     ...(p.replyTo !== undefined && p.replyTo > 0 ? { replyTo: p.replyTo } : {}),
     ...(p.mentions !== undefined && p.mentions.length > 0 ? { mentions: p.mentions } : {}),
+    ...(p.forwarded === true ? { forwarded: true as const } : {}),
   };
 }
 
@@ -64,8 +66,8 @@ export function priorFacts(event: ParleyEvent, state: StreamState): PriorFacts |
  * Who gets what for one event, after the event has been applied to `state` (`prior`: what the apply
  * dropped, from `priorFacts`). The origin connection (the one that sent the command) gets the ack or the
  * error; everyone else gets the fact. Returns undefined for events nobody online needs: account
- * bookkeeping, and group changes whose system entry (a `message` of kind "system") already tells the
- * members.
+ * bookkeeping, and group and message changes whose system entry (a `message` of kind "system") already
+ * tells the members.
  */
 export function routeEvent(event: ParleyEvent, state: StreamState, prior?: PriorFacts): Delivery | undefined {
   const p = event.payload;
@@ -229,6 +231,12 @@ export function routeEvent(event: ParleyEvent, state: StreamState, prior?: Prior
     case 'InviteLinkCreated':
     case 'InviteLinkRevoked':
     case 'GroupInvitationChecked':
+    // Changes to an earlier message: each comes right after its system entry (recalled, edited, pinned,
+    // unpinned, reaction, naming the message), which every member gets in order, live and on resume.
+    case 'MessageRecalled':
+    case 'MessageEdited':
+    case 'MessagePinned':
+    case 'ReactionChanged':
       return undefined;
     default: {
       const unreachable: never = p;

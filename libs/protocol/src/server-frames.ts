@@ -53,6 +53,7 @@ export const MessageFrame = Type.Object(
     ),
     replyTo: Type.Optional(Type.Integer({ minimum: 1, maximum: MAX_SEQ, description: 'when it is a reply: the seq of the message of this conversation it quotes' })),
     mentions: Type.Optional(Type.Array(Type.String(), { description: 'when it mentions anyone: the profile ids it mentions, or "all"' })),
+    forwarded: Type.Optional(Type.Literal(true, { description: 'when it was forwarded from another conversation: true; absent otherwise' })),
   },
   { title: 'message', description: 'A message in a conversation the user is a member of (live, or history during resume and gap filling).' },
 );
