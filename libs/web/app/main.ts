@@ -1,3 +1,4 @@
+import { MessageActions } from './message-actions.js';
 import { ParleyClient } from '@parley/sdk';
 import { Chat } from './chat.js';
 import { h } from './dom.js';
@@ -154,10 +155,12 @@ function startChat(session: SavedSession, greeting?: string): void {
     attach: (client) => {
       s.attach(client);
       g.attach(client);
+      ma.attach(client);
     },
   });
   const s = new Social(store, c);
   const g = new Groups(store, c);
+  const ma = new MessageActions(store, c);
   chat = c;
   social = s;
   groups = g;
@@ -229,6 +232,8 @@ function startChat(session: SavedSession, greeting?: string): void {
       open('');
     },
     group: groupDeps,
+    actions: ma,
+    notify,
     newDirect: () => newDirectDialog(deps),
     newGroup: () => newGroupDialog(deps),
     join: () => joinDialog(deps),

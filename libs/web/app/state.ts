@@ -15,7 +15,7 @@ import type {
   SendOptions,
   User,
 } from '@parley/sdk';
-import { MENTION_ALL, systemEntryText } from '@parley/sdk';
+import { applyMessageChange, MENTION_ALL, messageChangeOf, systemEntryText, type ChatMessage, type Pin } from '@parley/sdk';
 import { cutOnGraphemes, searchFold } from '@parley/protocol';
 
 /** Connection as the user sees it. */
@@ -82,8 +82,11 @@ export interface Social {
 }
 
 export interface Timeline {
-  /** Loaded messages, ascending by seq, without duplicates. */
-  messages: MessageFrame[];
+  /**
+   * Loaded messages, ascending by seq, without duplicates, each showing the changes made to it (recalled,
+   * edited, pinned, reactions): as history returned it, then with the change entries that came after.
+   */
+  messages: ChatMessage[];
   /** Whether the newest page was fetched from history. */
   loaded: boolean;
   loading: boolean;
@@ -134,7 +137,7 @@ export interface Notice {
 }
 
 /** A message fetched on its own (one a reply quotes that is not loaded), or why it is not there. */
-export type Quoted = MessageFrame | 'loading' | 'unavailable';
+export type Quoted = ChatMessage | 'loading' | 'unavailable';
 /** A profile a contact card shows, looked up by id. */
 export type Card = PublicProfile | 'loading' | 'unavailable';
 
@@ -161,6 +164,8 @@ export interface AppState {
   quotes: Map<string, Quoted>;
   /** Profiles of contact cards, by profile id. */
   cards: Map<string, Card>;
+  /** Pinned messages by conversation, the newest pin first, as loaded when it was opened and kept live. */
+  pins: Map<string, Pin[]>;
   openId: string | undefined;
   notices: Notice[];
   maxContentBytes: number;
@@ -184,6 +189,7 @@ export function initialState(): AppState {
     presence: new Map(),
     quotes: new Map(),
     cards: new Map(),
+    pins: new Map(),
     openId: undefined,
     notices: [],
     maxContentBytes: 16_384,
@@ -360,8 +366,12 @@ export function emptyTimeline(): Timeline {
   };
 }
 
-/** Inserts messages into a timeline by seq, ignoring ones it has. Returns how many were new. */
-export function mergeMessages(t: Timeline, incoming: readonly MessageFrame[]): number {
+/**
+ * Inserts messages into a timeline by seq, ignoring ones it has. Returns how many were new. A new
+ * message-change entry is applied to its message when that was loaded before: one that came in the same
+ * batch (a page of history) already shows it.
+ */
+export function mergeMessages(t: Timeline, incoming: readonly ChatMessage[]): number {
   if (incoming.length === 0) return 0;
   const have = new Set(t.messages.map((m) => m.seq));
   const fresh = incoming.filter((m) => !have.has(m.seq));
@@ -370,14 +380,29 @@ export function mergeMessages(t: Timeline, incoming: readonly MessageFrame[]): n
   const sortedFresh = [...fresh].sort((a, b) => a.seq - b.seq);
   if (!last || (sortedFresh[0] && sortedFresh[0].seq > last.seq)) t.messages.push(...sortedFresh);
   else t.messages = [...t.messages, ...sortedFresh].sort((a, b) => a.seq - b.seq);
+  const freshSeqs = new Set(fresh.map((m) => m.seq));
+  for (const m of sortedFresh) {
+    const change = messageChangeOf(m);
+    if (change && have.has(change.message) && !freshSeqs.has(change.message)) applyMessageChange(t.messages, m);
+  }
   return fresh.length;
+}
+
+/** A pinned-message list with a pin or unpin entry applied (a recall unpins too). */
+export function withPinChange(pins: readonly Pin[], entry: MessageFrame): Pin[] {
+  const change = messageChangeOf(entry);
+  if (!change) return [...pins];
+  const rest = pins.filter((p) => p.message !== change.message);
+  if (change.event === 'pinned') return [{ message: change.message, pinnedBy: change.actor, pinnedAt: entry.ts }, ...rest];
+  return change.event === 'unpinned' || change.event === 'recalled' ? rest : [...pins];
 }
 
 /**
  * The sidebar's preview of a live message: whitespace folded, cut on a grapheme boundary (the server's
  * text rule); a system entry in words, as the server previews it.
  */
-export function previewOf(m: Pick<MessageFrame, 'kind' | 'content'>): string {
+export function previewOf(m: Pick<ChatMessage, 'kind' | 'content' | 'recalled'>): string {
+  if (m.recalled) return 'message recalled';
   return cutOnGraphemes((systemEntryText(m) ?? m.content).replace(/\s+/g, ' ').trim(), 120);
 }
 

@@ -11,8 +11,15 @@ import { MembersPanel } from './members.js';
 import { NoticeBanner } from './notice-banner.js';
 import { noticeDialog, noticesDialog } from './notice-dialogs.js';
 import { TimelineView, type TimelineHandlers } from './timeline.js';
+import { describeError } from '../errors.js';
+import type { MessageActions } from '../message-actions.js';
+import { messageMenu } from './message-menu.js';
+import { PinnedBar } from './pinned-bar.js';
 
-export interface ConversationHandlers extends Omit<TimelineHandlers, 'reply'> {
+export interface ConversationHandlers extends Omit<TimelineHandlers, 'reply' | 'menu' | 'react' | 'saveEdit'> {
+  /** Recall, edit, pin, react and forward, and the pinned messages. */
+  actions: MessageActions;
+  notify(kind: 'error' | 'info', text: string): void;
   back(): void;
   send(conversation: string, draft: Draft): string | undefined;
   /** Members to mention whose handle or name contains `query`. */
@@ -40,6 +47,7 @@ export class ConversationPane {
   private readonly inviteBtn: HTMLButtonElement;
   private readonly settingsBtn: HTMLButtonElement;
   private readonly noticeBanner: NoticeBanner;
+  private readonly pinnedBar: PinnedBar;
   private readonly timeline: TimelineView;
   private readonly composer: Composer;
   private readonly membersPanel: MembersPanel;
@@ -50,7 +58,22 @@ export class ConversationPane {
   private last: { state: AppState; conv: Conversation } | undefined;
 
   constructor(private readonly handlers: ConversationHandlers) {
-    this.timeline = new TimelineView({ ...handlers, reply: (m) => this.composer.replyTo(m) });
+    const actions = handlers.actions;
+    this.timeline = new TimelineView({
+      ...handlers,
+      reply: (m) => this.composer.replyTo(m),
+      menu: (anchor, m, edit) => {
+        const l = this.last;
+        if (l)
+          messageMenu(anchor, m, l.conv, { actions, state: () => this.last?.state ?? l.state, notify: handlers.notify, reply: (x) => this.composer.replyTo(x), edit });
+      },
+      react: (m, emoji) => actions.toggleReaction(m, emoji),
+      saveEdit: (m, content) =>
+        actions.edit(m, content).catch((e: unknown) => {
+          throw new Error(describeError(e));
+        }),
+    });
+    this.pinnedBar = new PinnedBar({ quote: (id, seq) => handlers.quote(id, seq), unpin: (id, seq) => actions.setPinned(id, seq, false) });
     this.composer = new Composer({ send: (id, draft) => handlers.send(id, draft), candidates: (id, q) => handlers.mentionCandidates(id, q) });
     this.membersPanel = new MembersPanel(() => this.toggleMembers(false), handlers.group);
     const deps = handlers.group;
@@ -142,7 +165,7 @@ export class ConversationPane {
     this.chatView = h(
       'section',
       { class: 'chat-view', testid: 'conversation-view', hidden: true },
-      h('div', { class: 'chat-column' }, header, this.noticeBanner.el, this.timeline.el, this.composer.el),
+      h('div', { class: 'chat-column' }, header, this.noticeBanner.el, this.pinnedBar.el, this.timeline.el, this.composer.el),
       this.membersPanel.el,
     );
     this.welcome = h(
@@ -192,6 +215,7 @@ export class ConversationPane {
     if (switched && conv.kind === 'direct') this.showMembers = false;
     // A group's profile (role, settings, notice) is loaded each time it is opened, then kept fresh.
     if (switched && conv.kind !== 'direct' && !conv.removed) void this.handlers.group.groups.loadGroup(conv.id);
+    if (switched && !conv.removed) void this.handlers.actions.loadPins(conv.id);
 
     const name = titleOf(conv, state);
     setText(this.title, name);
@@ -213,6 +237,7 @@ export class ConversationPane {
     this.chatView.dataset['role'] = roleIn(conv, state) ?? '';
 
     this.noticeBanner.update(conv.removed ? undefined : group, ended);
+    this.pinnedBar.update(state, conv);
     this.timeline.update(state, conv, state.timelines.get(conv.id) ?? emptyTimeline());
     this.composer.show({ id: conv.id, mentions: conv.kind !== 'direct', mentionAll: conv.kind !== 'direct' && isAdmin(roleIn(conv, state)) });
     this.composer.block(writeBlock(conv, state));

@@ -1,4 +1,4 @@
-import { systemEntryText, type MessageFrame } from '@parley/sdk';
+import { messageChangeOf, systemEntryText, type ChatMessage, type MessageFrame } from '@parley/sdk';
 import { h, setText } from '../dom.js';
 import { formatDay, formatFull, formatTime, startOfDay } from '../format.js';
 import { icon } from '../icons.js';
@@ -16,6 +16,12 @@ export interface TimelineHandlers {
   quote(conversation: string, seq: number): Quoted;
   /** The profile a contact card shows ('loading' until looked up). */
   card(id: string): Card;
+  /** Opens a message's menu under `anchor`; its Edit runs `edit` (the inline editor). */
+  menu(anchor: HTMLElement, m: ChatMessage, edit: () => void): void;
+  /** Adds the user's reaction `emoji`, or takes it back. */
+  react(m: ChatMessage, emoji: string): void;
+  /** Saves an edit; rejects with what to show in the editor. */
+  saveEdit(m: ChatMessage, content: string): Promise<void>;
 }
 
 /** What rendering one item needs besides the item. */
@@ -27,8 +33,8 @@ interface RenderContext extends BodyContext {
 
 type Item =
   | { key: string; type: 'day'; day: number }
-  | { key: string; type: 'message'; m: MessageFrame; own: boolean; cont: boolean }
-  | { key: string; type: 'system'; m: MessageFrame; text: string }
+  | { key: string; type: 'message'; m: ChatMessage; own: boolean; cont: boolean }
+  | { key: string; type: 'system'; m: ChatMessage; text: string }
   | { key: string; type: 'pending'; p: PendingMessage; cont: boolean };
 
 /** Messages run together when the same person writes again within this long. */
@@ -47,6 +53,8 @@ export class TimelineView {
   private readonly status = h('div', { class: 'timeline-status', testid: 'timeline-status', hidden: true });
   private readonly beginning = h('div', { class: 'timeline-start', testid: 'timeline-start', hidden: true });
   private readonly nodes = new Map<string, HTMLElement>();
+  /** The message each node shows: a changed message (a new object) is rendered again. */
+  private readonly shown = new Map<string, ChatMessage>();
   /** Parts of rendered messages still waiting for a look-up (a quote, a contact card), patched on each update. */
   private late: Array<() => boolean> = [];
   private conversationId: string | undefined;
@@ -85,6 +93,7 @@ export class TimelineView {
     if (switched) {
       this.list.replaceChildren();
       this.nodes.clear();
+      this.shown.clear();
       this.late = [];
       this.conversationId = conv.id;
     }
@@ -127,15 +136,26 @@ export class TimelineView {
       if (!keep.has(key)) {
         node.remove();
         this.nodes.delete(key);
+        this.shown.delete(key);
       }
     }
     let prev: Element | null = null;
     let appendedOwn = false;
     for (const item of items) {
       let node = this.nodes.get(item.key);
+      const m = item.type === 'message' || item.type === 'system' ? item.m : undefined;
+      if (node && m && this.shown.get(item.key) !== m && !node.querySelector('.msg-editor')) {
+        // Recalled, edited, pinned or reacted to since: drawn again in place (not while being edited).
+        const fresh = render(item, ctx);
+        node.replaceWith(fresh);
+        node = fresh;
+        this.nodes.set(item.key, node);
+        this.shown.set(item.key, m);
+      }
       if (!node) {
         node = render(item, ctx);
         this.nodes.set(item.key, node);
+        if (m) this.shown.set(item.key, m);
         if (item.type === 'pending') appendedOwn = true;
       } else if (item.type === 'pending') {
         patchPending(node, item.p);
@@ -178,6 +198,9 @@ function buildItems(state: AppState, conv: Conversation, t: Timeline): Item[] {
     return cont;
   };
   for (const m of t.messages) {
+    // A change to an earlier message shows on that message; pins also get a line of their own.
+    const change = messageChangeOf(m);
+    if (change && change.event !== 'pinned' && change.event !== 'unpinned') continue;
     const text = systemEntryText(m);
     if (text !== undefined) {
       // A change to the group: a line of its own, and the next message starts a new run.
@@ -227,12 +250,15 @@ function render(item: Item, ctx: RenderContext): HTMLElement {
     );
     const others = ctx.showSender && !own;
     const mentioned = !own && mentionsMe(m, ctx.me);
-    const reply = h(
-      'button',
-      { class: 'icon-btn msg-action', type: 'button', title: 'Reply', 'aria-label': 'Reply', testid: 'message-reply', onclick: () => handlers.reply(m) },
-      icon('reply', 16),
-    );
-    return h(
+    const reply = m.recalled
+      ? null
+      : h(
+          'button',
+          { class: 'icon-btn msg-action', type: 'button', title: 'Reply', 'aria-label': 'Reply', testid: 'message-reply', onclick: () => handlers.reply(m) },
+          icon('reply', 16),
+        );
+    const more = h('button', { class: 'icon-btn msg-action', type: 'button', title: 'More', 'aria-label': 'Message actions', 'aria-haspopup': 'menu', testid: 'message-more' }, icon('more', 16));
+    const node: HTMLElement = h(
       'li',
       {
         class: `msg ${own ? 'own' : 'other'}${mentioned ? ' mentioned' : ''}`,
@@ -244,18 +270,32 @@ function render(item: Item, ctx: RenderContext): HTMLElement {
         'data-kind': m.kind,
         'data-mentioned': mentioned ? 'true' : undefined,
         'data-reply-to': m.replyTo || undefined,
+        'data-recalled': m.recalled ? 'true' : undefined,
+        'data-edited': m.editedAt ? 'true' : undefined,
+        'data-pinned': m.pinned ? 'true' : undefined,
+        'data-forwarded': m.forwarded ? 'true' : undefined,
       },
       others ? avatar(m.sender.username, 'sm') : null,
       h(
         'div',
         { class: 'bubble' },
         others ? h('div', { class: 'msg-sender', testid: 'message-sender' }, m.sender.username) : null,
-        m.replyTo ? quote(m.replyTo, ctx) : null,
-        messageBody(m, ctx),
-        h('div', { class: 'msg-meta' }, time),
+        m.forwarded && !m.recalled ? h('div', { class: 'msg-forwarded', testid: 'message-forwarded' }, icon('forward', 12), 'Forwarded') : null,
+        m.replyTo && !m.recalled ? quote(m.replyTo, ctx) : null,
+        m.recalled ? h('div', { class: 'msg-recalled', testid: 'message-recalled' }, 'message recalled') : messageBody(m, ctx),
+        m.reactions?.length && !m.recalled ? reactions(m, ctx) : null,
+        h(
+          'div',
+          { class: 'msg-meta' },
+          m.pinned ? h('span', { class: 'msg-pinned', testid: 'message-pinned', title: 'Pinned' }, icon('pin', 12)) : null,
+          m.editedAt && !m.recalled ? h('span', { class: 'msg-edited', testid: 'message-edited', title: `Edited ${formatFull(m.editedAt)}` }, 'edited') : null,
+          time,
+        ),
       ),
-      reply,
+      h('div', { class: 'msg-actions' }, reply, more),
     );
+    more.addEventListener('click', () => handlers.menu(more, m, () => editInline(node, m, ctx)));
+    return node;
   }
   const { p } = item;
   const node = h(
@@ -333,6 +373,70 @@ function quote(seq: number, ctx: RenderContext): HTMLElement {
   };
   if (!fill()) ctx.later(fill);
   return el;
+}
+
+/** The reaction chips under a message: each emoji with its count; the user's own pressed; a click toggles it. */
+function reactions(m: ChatMessage, ctx: RenderContext): HTMLElement {
+  const row = h('div', { class: 'msg-reactions', testid: 'message-reactions' });
+  for (const r of m.reactions ?? []) {
+    const mine = !!ctx.me && r.userIds.includes(ctx.me);
+    row.append(
+      h(
+        'button',
+        {
+          class: `reaction${mine ? ' mine' : ''}`,
+          type: 'button',
+          testid: 'reaction',
+          'data-emoji': r.emoji,
+          'data-count': r.count,
+          'data-mine': String(mine),
+          'aria-pressed': String(mine),
+          title: mine ? `Take back ${r.emoji}` : `React ${r.emoji}`,
+          onclick: () => ctx.handlers.react(m, r.emoji),
+        },
+        h('span', { class: 'reaction-emoji' }, r.emoji),
+        h('span', { class: 'reaction-count', testid: 'reaction-count' }, String(r.count)),
+      ),
+    );
+  }
+  return row;
+}
+
+/** Swaps a message's text for an editor: Enter or Save saves, Escape or Cancel puts the text back. */
+function editInline(node: HTMLElement, m: ChatMessage, ctx: RenderContext): void {
+  const text = node.querySelector<HTMLElement>('.msg-text');
+  if (!text || node.querySelector('.msg-editor')) return;
+  const input = h('textarea', { class: 'msg-edit-input', testid: 'message-edit-input', rows: 2, 'aria-label': 'Edit message' });
+  input.value = m.content;
+  const error = h('p', { class: 'form-error', testid: 'message-edit-error', role: 'alert', hidden: true });
+  const save = h('button', { class: 'btn btn-primary btn-sm', type: 'button', testid: 'message-edit-save' }, 'Save');
+  const cancel = h('button', { class: 'btn btn-sm', type: 'button', testid: 'message-edit-cancel' }, 'Cancel');
+  const editor = h('div', { class: 'msg-editor', testid: 'message-editor' }, input, error, h('div', { class: 'msg-editor-actions' }, cancel, save));
+  const close = (): void => editor.replaceWith(text);
+  const submit = (): void => {
+    const content = input.value.trim();
+    if (!content || content === m.content) return close();
+    save.disabled = true;
+    ctx.handlers.saveEdit(m, content).then(close, (e: unknown) => {
+      save.disabled = false;
+      error.hidden = false;
+      error.textContent = e instanceof Error ? e.message : String(e);
+    });
+  };
+  save.addEventListener('click', submit);
+  cancel.addEventListener('click', close);
+  input.addEventListener('keydown', (ev) => {
+    if (ev.key === 'Enter' && !ev.shiftKey) {
+      ev.preventDefault();
+      submit();
+    } else if (ev.key === 'Escape') {
+      ev.stopPropagation();
+      close();
+    }
+  });
+  text.replaceWith(editor);
+  input.focus();
+  input.setSelectionRange(input.value.length, input.value.length);
 }
 
 function patchPending(node: HTMLElement, p: PendingMessage): void {
