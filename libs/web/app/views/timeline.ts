@@ -29,6 +29,8 @@ interface RenderContext extends BodyContext {
   readonly conversation: string;
   readonly showSender: boolean;
   readonly handlers: TimelineHandlers;
+  /** Draws the timeline again (an editor closed: the message may have changed meanwhile). */
+  readonly refresh: () => void;
 }
 
 type Item =
@@ -58,6 +60,7 @@ export class TimelineView {
   /** Parts of rendered messages still waiting for a look-up (a quote, a contact card), patched on each update. */
   private late: Array<() => boolean> = [];
   private conversationId: string | undefined;
+  private lastDrawn: [AppState, Conversation, Timeline] | undefined;
   private hasMore = false;
   private loadingOlder = false;
 
@@ -89,6 +92,7 @@ export class TimelineView {
   }
 
   update(state: AppState, conv: Conversation, t: Timeline): void {
+    this.lastDrawn = [state, conv, t];
     const switched = this.conversationId !== conv.id;
     if (switched) {
       this.list.replaceChildren();
@@ -128,6 +132,10 @@ export class TimelineView {
       me: state.me?.id,
       card: (id) => this.handlers.card(id),
       later: (patch) => late.push(patch),
+      refresh: () => {
+        const last = this.lastDrawn;
+        if (last && last[1].id === this.conversationId) this.update(...last);
+      },
     };
     this.late = this.late.filter((patch) => !patch());
     const items = buildItems(state, conv, t);
@@ -412,7 +420,10 @@ function editInline(node: HTMLElement, m: ChatMessage, ctx: RenderContext): void
   const save = h('button', { class: 'btn btn-primary btn-sm', type: 'button', testid: 'message-edit-save' }, 'Save');
   const cancel = h('button', { class: 'btn btn-sm', type: 'button', testid: 'message-edit-cancel' }, 'Cancel');
   const editor = h('div', { class: 'msg-editor', testid: 'message-editor' }, input, error, h('div', { class: 'msg-editor-actions' }, cancel, save));
-  const close = (): void => editor.replaceWith(text);
+  const close = (): void => {
+    editor.replaceWith(text);
+    ctx.refresh();
+  };
   const submit = (): void => {
     const content = input.value.trim();
     if (!content || content === m.content) return close();
