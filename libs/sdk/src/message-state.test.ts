@@ -14,8 +14,8 @@ function entry(seq: number, change: Record<string, unknown>, actor = alice): Mes
   return { type: 'message', conversation: 'g.x', id: `m${seq}`, seq, ts: seq * 10, sender: actor, clientMsgId: '', kind: 'system', content: JSON.stringify({ actor, ...change }) };
 }
 
-test('a recall empties the message and marks it recalled; again changes nothing', () => {
-  const list = [msg(1, 'hi', { body: { spans: [] } as MessageFrame['body'] }), msg(2, 'there')];
+test('a recall empties the message, unpins it and marks it recalled; again changes nothing', () => {
+  const list = [msg(1, 'hi', { body: { spans: [] } as MessageFrame['body'], pinned: true }), msg(2, 'there')];
   const e = entry(3, { event: 'recalled', message: 1 });
   assert.equal(isMessageChange(e), true);
   const changed = applyMessageChange(list, e);

@@ -59,7 +59,7 @@ export function isMessageChange(m: Pick<MessageFrame, 'kind' | 'content'>): bool
  *
  * Safe to apply again (a resume that re-sends an entry, or an entry whose effect a history page already
  * shows): reactions count each profile once, an edit never goes back to an older text (by `editedAt`), and
- * recall, pin and unpin set a state. A history page's messages already show every change up to when it
+ * recall (which also unpins), pin and unpin set a state. A history page's messages already show every change up to when it
  * was read; apply the entries that arrive after it.
  */
 export function applyMessageChange<M extends ChatMessage>(messages: M[], entry: MessageFrame): M | undefined {
@@ -79,7 +79,8 @@ export function withChange<M extends ChatMessage>(m: M, change: MessageChange, t
   switch (change.event) {
     case 'recalled': {
       if (m.recalled) return m;
-      return without({ ...m, recalled: true, content: '' }, 'body');
+      // A recall also unpins (the decider's rule).
+      return without(without({ ...m, recalled: true, content: '' }, 'body'), 'pinned');
     }
     case 'edited': {
       if (m.recalled || (m.editedAt !== undefined && m.editedAt > ts)) return m;
