@@ -138,6 +138,7 @@ export function decideConversation(command: Command, conversation: ConversationS
         body: p.body ?? '',
         replyTo,
         mentions,
+        forwarded: p.forwarded ?? false,
       });
     }
     case 'CreateConversation': {
