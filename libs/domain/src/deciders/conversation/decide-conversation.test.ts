@@ -167,3 +167,11 @@ test('mentions name members (duplicates dropped); @all is for the owner and admi
   run(state, direct, alice, { type: 'CreateConversation', kind: 'direct', name: '', members: [alice, bob] });
   assert.deepEqual(types(run(state, direct, alice, { type: 'SendMessage', clientMsgId: 'd1', kind: 'text', content: 'hey', mentions: ['all'] })), ['rejected:bad_request']);
 });
+
+test('a forwarded message is marked so on its event; a plain one is not', () => {
+  const state = new StreamState({ dedupeWindow: 10 });
+  run(state, 'g.f', alice, { type: 'CreateConversation', kind: 'group', name: 'F', members: [alice, bob], joinPolicy: 'invite' });
+  const [forwarded] = run(state, 'g.f', alice, { type: 'SendMessage', clientMsgId: 'f1', kind: 'text', content: 'fwd', forwarded: true });
+  const [plain] = run(state, 'g.f', alice, send('p1'));
+  assert.deepEqual([forwarded?.payload.type === 'MessageSent' && forwarded.payload.forwarded, plain?.payload.type === 'MessageSent' && plain.payload.forwarded], [true, false]);
+});
