@@ -98,7 +98,11 @@ export function withChange<M extends ChatMessage>(m: M, change: MessageChange, t
   }
 }
 
-/** `m` with `userId`'s reaction `emoji` added or taken back; each profile counts once per emoji. */
+/**
+ * `m` with `userId`'s reaction `emoji` added or taken back; each profile counts once per emoji. History
+ * lists only the first few who reacted (`count` counts them all), so a change by someone past that list
+ * is judged by the list: an approximation until the next page of history.
+ */
 export function withReaction<M extends ChatMessage>(m: M, emoji: string, userId: string, add: boolean): M {
   if (!emoji) return m;
   const reactions = m.reactions ?? [];
