@@ -4,7 +4,9 @@
  * and two members in browsers: a member replies to the owner's message (the composer quotes it, the sent
  * message shows the quote) and mentions the other member through the "@" suggestions; the mentioned
  * member sees the "@" badge in their list and the mention highlighted, and a reply whose quoted message is
- * not loaded fetches it. A location the owner sends through the SDK shows as a location card.
+ * not loaded fetches it. A location the owner sends through the SDK shows as a location card. A reaction
+ * picked from a message's menu shows as a chip with its count on the other side (a click on a chip toggles
+ * one's own); an edit shows there marked "edited", a recall as "message recalled", also after a reload.
  *
  * Nothing waits a fixed time: every step waits on a locator or polls a condition until a deadline, and
  * fails with what it saw instead.
@@ -168,6 +170,56 @@ describe('web client: replies, mentions and message kinds (headless Chromium)', 
       const href = await card.getByTestId('location-link').getAttribute('href');
       assert.ok(href?.startsWith('https://www.openstreetmap.org/?mlat=52.51628&mlon=13.3777'), `the map link: ${href}`);
     }
+  });
+
+  /** Opens a message's menu in `page` and picks `action` (message-action-...). */
+  const act = async (page: Page, seq: number, action: string): Promise<void> => {
+    const m = message(page, seq);
+    await m.hover();
+    await m.getByTestId('message-more').click();
+    await page.getByTestId('message-menu').getByTestId(`message-action-${action}`).click();
+  };
+
+  test('a reaction from the menu shows as a chip on the other side; clicking the chip adds one there too', async () => {
+    const sent = await owner.client.send(group, 'Leaving at eight');
+    await expectExactText(message(ann.page, sent.seq).getByTestId('message-text'), 'Leaving at eight');
+    await act(ann.page, sent.seq, 'react');
+    await ann.page.getByTestId('emoji-picker').locator('[data-testid="emoji-option"][data-emoji="👍"]').click();
+    const chip = (page: Page) => message(page, sent.seq).locator('[data-testid="reaction"][data-emoji="👍"]');
+    await expectExactText(chip(ben.page).getByTestId('reaction-count'), '1');
+    assert.equal(await chip(ben.page).getAttribute('data-mine'), 'false');
+    assert.equal(await chip(ann.page).getAttribute('data-mine'), 'true');
+    await chip(ben.page).click();
+    await expectExactText(chip(ann.page).getByTestId('reaction-count'), '2');
+    await until('ben has reacted', () => chip(ben.page).getAttribute('data-mine'), (v) => v === 'true');
+    // Clicking one's own chip takes it back.
+    await chip(ann.page).click();
+    await expectExactText(chip(ben.page).getByTestId('reaction-count'), '1');
+  });
+
+  test('an edit shows the new text marked "edited", and a recall shows "message recalled", on the other side', async () => {
+    const sent = await ann.user.client.send(group, 'Meet at the statoin');
+    const mine = message(ann.page, sent.seq);
+    await expectExactText(mine.getByTestId('message-text'), 'Meet at the statoin');
+    await act(ann.page, sent.seq, 'edit');
+    const input = mine.getByTestId('message-edit-input');
+    await input.fill('Meet at the station');
+    await input.press('Enter');
+    const theirs = message(ben.page, sent.seq);
+    await expectExactText(theirs.getByTestId('message-text'), 'Meet at the station');
+    await expectExactText(theirs.getByTestId('message-edited'), 'edited');
+
+    await act(ann.page, sent.seq, 'recall');
+    await ann.page.getByTestId('recall-dialog-confirm').click();
+    await expectExactText(theirs.getByTestId('message-recalled'), 'message recalled');
+    assert.equal(await theirs.getByTestId('message-text').count(), 0, 'no text left');
+    await expectExactText(mine.getByTestId('message-recalled'), 'message recalled');
+    // The change entries themselves are not lines of the timeline.
+    assert.equal(await ben.page.getByTestId('message-list').getByTestId('system-entry').count(), 0);
+    // After a reload (history, not the live entry) it stays recalled.
+    await ben.page.reload();
+    await waitOnline(ben.page);
+    await expectExactText(message(ben.page, sent.seq).getByTestId('message-recalled'), 'message recalled');
     assert.deepEqual(errors, []);
   });
 });
