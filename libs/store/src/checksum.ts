@@ -24,6 +24,8 @@ export const PROJECTED_TABLES: Readonly<Record<string, string>> = {
   notices: 'conversation_id, id',
   messages: 'conversation_id, seq',
   mentions: 'conversation_id, user_id, seq',
+  pins: 'conversation_id, seq',
+  reactions: 'conversation_id, seq, emoji, user_id',
   command_outcomes: 'command_id',
   projector_offsets: 'topic, partition',
 };

@@ -237,7 +237,8 @@ export interface NoticesTable {
 /**
  * A message or system entry. `body` is the kind's body as JSON text ('' for none), `reply_to` the seq of the
  * message it quotes (0 for none), `mentions` a JSON array of the profile ids (and "all") it mentions, in the
- * event's order ('' for none). Migration 0005 added the three.
+ * event's order ('' for none). Migration 0005 added the three. Migration 0006: `recalled` (content, body and
+ * mentions then blanked), `edited_at` (the last edit, 0 for none) and `forwarded`.
  */
 export interface MessagesTable {
   conversation_id: string;
@@ -252,6 +253,26 @@ export interface MessagesTable {
   body: Defaulted<string>;
   reply_to: Defaulted<string | number | bigint, number>;
   mentions: Defaulted<string>;
+  recalled: Defaulted<boolean>;
+  edited_at: Defaulted<string | number | bigint, number>;
+  forwarded: Defaulted<boolean>;
+}
+
+/** A conversation's pinned messages: `pinned_by` the profile id of who pinned it, `pinned_at` when. */
+export interface PinsTable {
+  conversation_id: string;
+  seq: Int8;
+  pinned_by: string;
+  pinned_at: Int8;
+}
+
+/** One row per reaction: who (`user_id`) reacted to a message with which emoji, and when (`at`). */
+export interface ReactionsTable {
+  conversation_id: string;
+  seq: Int8;
+  emoji: string;
+  user_id: string;
+  at: Int8;
 }
 
 /**
@@ -317,6 +338,8 @@ export interface Database {
   notices: NoticesTable;
   messages: MessagesTable;
   mentions: MentionsTable;
+  pins: PinsTable;
+  reactions: ReactionsTable;
   command_outcomes: CommandOutcomesTable;
   projector_offsets: ProjectorOffsetsTable;
   quarantined_events: QuarantinedEventsTable;

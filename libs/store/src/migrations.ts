@@ -330,6 +330,38 @@ const migrations: Record<string, Migration> = {
         .execute();
     },
   },
+  '0006_message_changes': {
+    // Changes to earlier messages (issue 12, part 2). A recalled message keeps its row (its seq, sender and
+    // time) with `recalled` true and its content, body and mentions blanked; `edited_at` is when it was last
+    // edited (0: never); `forwarded` marks a message forwarded from another conversation. `pins` holds a
+    // conversation's pinned messages, `reactions` one row per (message, emoji, person), `at` when they
+    // reacted, so a message's reactions are ordered by their first.
+    async up(db: Kysely<unknown>) {
+      await db.schema
+        .alterTable('messages')
+        .addColumn('recalled', 'boolean', (c) => c.notNull().defaultTo(false))
+        .addColumn('edited_at', 'int8', (c) => c.notNull().defaultTo(0))
+        .addColumn('forwarded', 'boolean', (c) => c.notNull().defaultTo(false))
+        .execute();
+      await db.schema
+        .createTable('pins')
+        .addColumn('conversation_id', 'text', (c) => c.notNull())
+        .addColumn('seq', 'int8', (c) => c.notNull())
+        .addColumn('pinned_by', 'text', (c) => c.notNull())
+        .addColumn('pinned_at', 'int8', (c) => c.notNull())
+        .addPrimaryKeyConstraint('pins_pk', ['conversation_id', 'seq'])
+        .execute();
+      await db.schema
+        .createTable('reactions')
+        .addColumn('conversation_id', 'text', (c) => c.notNull())
+        .addColumn('seq', 'int8', (c) => c.notNull())
+        .addColumn('emoji', 'text', (c) => c.notNull())
+        .addColumn('user_id', 'text', (c) => c.notNull())
+        .addColumn('at', 'int8', (c) => c.notNull())
+        .addPrimaryKeyConstraint('reactions_pk', ['conversation_id', 'seq', 'emoji', 'user_id'])
+        .execute();
+    },
+  },
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };

@@ -5,6 +5,7 @@ import type { Database, ParleyDb } from './database.js';
 import { PersonalDataVault } from './personal-data-vault.js';
 import { applyAccountEvent } from './account-projection.js';
 import { addMembers, applyGroupEvent } from './group-projection.js';
+import { applyMessageChange } from './message-changes-projection.js';
 
 /** A preview holds at most this many code points, cut on a grapheme boundary (docs/PROTOCOL.md "Text"). */
 const PREVIEW_CODE_POINTS = 140;
@@ -165,6 +166,12 @@ async function apply(tx: Transaction<Database>, vault: PersonalDataVault, event:
       // Only a message without an origin connection comes this way (its outcome row is written below).
       await applyMessages(tx, [event as ParleyEvent & { payload: { type: 'MessageSent' } }]);
       break;
+    case 'MessageRecalled':
+    case 'MessageEdited':
+    case 'MessagePinned':
+    case 'ReactionChanged':
+      await applyMessageChange(tx, event, p);
+      break;
     case 'ReadMarked':
       await raiseReadSeq(tx, event.stream, p.userId, p.readSeq);
       break;
@@ -198,7 +205,7 @@ async function apply(tx: Transaction<Database>, vault: PersonalDataVault, event:
   }
 }
 
-/** Most rows per multi-row insert (at most 12 parameters each, under Postgres' 65535). */
+/** Most rows per multi-row insert (at most 13 parameters each, under Postgres' 65535). */
 const ROWS_PER_INSERT = 1000;
 
 /**
@@ -226,6 +233,7 @@ async function applyMessages(tx: Transaction<Database>, run: ReadonlyArray<Parle
           body: e.payload.body ?? '',
           reply_to: e.payload.replyTo ?? 0,
           mentions: e.payload.mentions?.length ? JSON.stringify(e.payload.mentions) : '',
+          forwarded: e.payload.forwarded ?? false,
         })),
       )
       .onConflict((oc) => oc.doNothing())
@@ -239,6 +247,19 @@ async function applyMessages(tx: Transaction<Database>, run: ReadonlyArray<Parle
       .insertInto('mentions')
       .values(mentions.slice(i, i + ROWS_PER_INSERT))
       .onConflict((oc) => oc.doNothing())
+      .execute();
+  }
+  if (mentions.length > 0) {
+    // A message applied again after its recall (whose row stayed, blanked) gets no mention rows back.
+    const seqs = run.filter((e) => e.payload.mentions?.length).map((e) => e.seq);
+    await tx
+      .deleteFrom('mentions')
+      .where('conversation_id', 'in', [...new Set(run.map((e) => e.stream))])
+      .where('seq', '>=', Math.min(...seqs))
+      .where('seq', '<=', Math.max(...seqs))
+      .where(({ exists, selectFrom }) =>
+        exists(selectFrom('messages as m').select('m.seq').whereRef('m.conversation_id', '=', 'mentions.conversation_id').whereRef('m.seq', '=', 'mentions.seq').where('m.recalled', '=', true)),
+      )
       .execute();
   }
   const newest = new Map<string, ParleyEvent & { payload: { type: 'MessageSent' } }>();

@@ -8,6 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { Ajv, type ValidateFunction } from 'ajv';
 import { parse } from 'yaml';
 import fc from 'fast-check';
+import WebSocket from 'ws';
 import { startServer, removeDataDir, type RunningServer } from './server.js';
 import { uniqueName } from './clients.js';
 
@@ -152,7 +153,7 @@ describe('the running server answers as docs/openapi.yaml says', () => {
    * (a group's members, notices, invite links).
    */
   const fill = (o: Pick<Operation, 'path'>, id?: string, params: Readonly<Record<string, string>> = {}): string => {
-    const others: Record<string, string> = { userId: UNKNOWN_PROFILE, noticeId: 'n0', code: 'A'.repeat(22), conversationId: groupId, seq: '1', ...params };
+    const others: Record<string, string> = { userId: UNKNOWN_PROFILE, noticeId: 'n0', code: 'A'.repeat(22), conversationId: groupId, seq: '1', emoji: '👍', ...params };
     const byPath: Array<[RegExp, string]> = [
       [/^\/v1\/groups\//, groupId],
       // Group-only operations (and the ones that would change the contract room) act on the contract group.
@@ -208,6 +209,29 @@ describe('the running server answers as docs/openapi.yaml says', () => {
     ((await send('createInviteLink', { id, token: owner.token, body: {} })).json['link'] as { code: string }).code;
   /** A new notice of the contract group (Alice's); its id. */
   const newNotice = async (): Promise<string> => ((await send('postNotice', { id: groupId, body: { text: 'A notice' } })).json['notice'] as { id: string }).id;
+  /** A message Alice sends to `conversation` over the WebSocket (no HTTP route sends one); its seq. */
+  const postMessage = (conversation: string, content = 'Hello 😀'): Promise<number> =>
+    new Promise((resolve, reject) => {
+      const ws = new WebSocket(`ws://127.0.0.1:${server.port}/v1/ws`);
+      const timer = setTimeout(() => (ws.terminate(), reject(new Error(`no ack within 5 s for a message to ${conversation}`))), 5_000);
+      ws.on('open', () => ws.send(JSON.stringify({ type: 'auth', token: alice.token })));
+      ws.on('message', (data: Buffer) => {
+        const frame = JSON.parse(data.toString()) as { type: string; seq?: number; ref?: string; message?: string };
+        if (frame.type === 'ready') ws.send(JSON.stringify({ type: 'send', conversation, clientMsgId: uniqueName('k'), content }));
+        if (frame.type === 'ack' || frame.type === 'error') {
+          clearTimeout(timer);
+          ws.close();
+          if (frame.type === 'ack') resolve(frame.seq!);
+          else reject(new Error(`sending to ${conversation}: ${frame.message}`));
+        }
+      });
+      ws.on('error', reject);
+    });
+  /** A new group of Alice's with one message of hers in it: what the message operations act on. */
+  const newMessage = async (): Promise<{ id: string; params: { seq: string } }> => {
+    const id = await newGroup(alice);
+    return { id, params: { seq: String(await postMessage(id)) } };
+  };
   /** Polls `read` until it gives a value: what a workflow makes a moment after the answer. */
   const eventually = async <T>(what: string, read: () => Promise<T | undefined>): Promise<T> => {
     const deadline = Date.now() + 5_000;
@@ -306,6 +330,24 @@ describe('the running server answers as docs/openapi.yaml says', () => {
         await send('addMembers', { id, body: { usernames: [bob.username] } });
         return { id, params: { seq: '1' } };
       },
+      editMessage: async () => ({ ...(await newMessage()), body: { content: 'Hello again 😀' } }),
+      recallMessage: newMessage,
+      pinMessage: newMessage,
+      unpinMessage: async () => {
+        const message = await newMessage();
+        await send('pinMessage', message);
+        return message;
+      },
+      addReaction: async () => {
+        const message = await newMessage();
+        return { ...message, params: { ...message.params, emoji: '👨‍👩‍👧' } };
+      },
+      removeReaction: async () => {
+        const message = await newMessage();
+        await send('addReaction', message);
+        return message;
+      },
+      forwardMessage: async () => ({ ...(await newMessage()), body: { to: 'r.contract' } }),
       listMembers: async () => ({ query: `q=${alice.username.slice(0, 5)}&role=owner&limit=5` }),
       joinGroup: async () => ({ id: await newGroup(bob, [], 'open'), body: { note: 'Hi, it is Alice' } }),
       getInviteLink: async () => ({ params: { code: await newLink(alice, groupId) } }),

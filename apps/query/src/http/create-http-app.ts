@@ -9,7 +9,6 @@ import {
   CreateGroupBody,
   MarkReadBody,
   MembersQuery,
-  MAX_SEQ,
   MessagesQuery,
   OpenDirectBody,
   ROOM_NAME,
@@ -30,6 +29,7 @@ import { accountRoutes } from './routes/accounts.routes.js';
 import { profileRoutes } from './routes/profiles.routes.js';
 import { friendRoutes } from './routes/friends.routes.js';
 import { groupRoutes } from './routes/groups.routes.js';
+import { messageActionRoutes } from './routes/message-actions.routes.js';
 
 export type { HttpAppDeps } from './http-app-deps.js';
 
@@ -87,6 +87,7 @@ export function createHttpApp(deps: HttpAppDeps): Express {
   v1.use(profileRoutes(kit, json));
   v1.use(friendRoutes(kit, json));
   v1.use(groupRoutes(kit, json));
+  v1.use(messageActionRoutes(kit, json));
 
   // ---- conversations ----
   v1.route('/conversations')
@@ -226,23 +227,6 @@ export function createHttpApp(deps: HttpAppDeps): Express {
       const hasMore = page.length > limit;
       const messages = hasMore ? (after !== undefined ? page.slice(0, limit) : page.slice(1)) : page;
       res.json({ messages, hasMore });
-    })
-    .all(methodNotAllowed);
-
-  v1.route('/conversations/:id/messages/:seq')
-    .get(requireAuth, async (req, res) => {
-      const id = String(req.params['id']);
-      if (!CONVERSATION_ID.test(id)) throw new ParleyError('bad_request', 'Not a conversation id', { details: { field: 'id' } });
-      const raw = String(req.params['seq']);
-      const seq = /^\d{1,20}$/.test(raw) ? Number(raw) : 0;
-      if (seq < 1 || seq > MAX_SEQ) throw new ParleyError('bad_request', `seq must be an integer from 1 to ${MAX_SEQ}`, { details: { field: 'seq' } });
-      // As GET .../messages: a former member reads up to the entry of their leaving or removal, and what
-      // lies past it is as absent to them as a seq never written.
-      const until = await deps.groups.readableUntil(id, claims(res).userId);
-      if (until === undefined) throw new ParleyError('not_member', 'You are not a member of this conversation');
-      const message = await deps.messages.one(id, seq, until);
-      if (!message) throw new ParleyError('not_found', 'No such message');
-      res.json({ message });
     })
     .all(methodNotAllowed);
 

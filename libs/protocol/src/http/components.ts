@@ -55,7 +55,19 @@ import {
   RoomName,
 } from './conversations.js';
 import { AddMembersBody, AddMembersResponse, MarkReadBody, Member, MembersQuery, MembersResponse } from './members.js';
-import { MessageEnvelope, MessagesQuery, MessagesResponse, StoredMessage } from './messages.js';
+import {
+  EditMessageBody,
+  EmojiParam,
+  ForwardBody,
+  ForwardedResponse,
+  MessageEnvelope,
+  MessagesQuery,
+  MessagesResponse,
+  Pin,
+  PinsResponse,
+  Reaction,
+  StoredMessage,
+} from './messages.js';
 import {
   AnswerInvitationBody,
   AnswerJoinRequestBody,
@@ -168,6 +180,13 @@ export const HTTP_SCHEMAS: Readonly<Record<string, TSchema>> = Object.freeze({
   MessagesQuery,
   MessagesResponse,
   MessageEnvelope,
+  Emoji: EmojiParam,
+  Reaction,
+  EditMessageBody,
+  ForwardBody,
+  ForwardedResponse,
+  Pin,
+  PinsResponse,
   GroupOrRoomId,
   NoticeId,
   InviteCode,
