@@ -4,7 +4,7 @@ import { ParleyClient } from './parley-client.js';
 import { recordingFetch } from './recording-fetch.js';
 
 const edited = { conversation: 'g.x', id: 'm7', seq: 7, ts: 70, sender: { id: 'u1', username: 'alice' }, clientMsgId: 'c7', kind: 'text', content: 'fixed', editedAt: 90 };
-const pins = [{ message: 7, pinnedBy: { id: 'u1', username: 'alice' }, pinnedAt: 95 }];
+const pins = [{ message: { seq: 7, content: 'pinned text' }, pinnedBy: { id: 'u1', username: 'alice' }, pinnedAt: 95 }];
 
 function client(reply: Parameters<typeof recordingFetch>[0]) {
   const { fetch, requests } = recordingFetch(reply);
@@ -25,7 +25,7 @@ test('recall, edit, pin, react and forward call their routes', async () => {
   await c.editMessage<'text'>('g.x', 7, 'fixed', { spans: [] });
   await c.pin('g.x', 7);
   await c.unpin('g.x', 7);
-  assert.deepEqual(await c.pins('g.x'), pins);
+  assert.deepEqual(await c.pins('g.x'), [{ message: 7, pinnedBy: { id: 'u1', username: 'alice' }, pinnedAt: 95 }], 'each pinned message named by its seq');
   await c.react('g.x', 7, '👍');
   await c.unreact('g.x', 7, '❤️');
   assert.deepEqual(await c.forward('g.x', 7, 'd.y'), { conversation: 'd.y', seq: 3, id: 'm9' });

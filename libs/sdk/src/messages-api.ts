@@ -38,7 +38,10 @@ export abstract class MessagesApi extends GroupsApi {
 
   /** The conversation's pinned messages: each one's seq, who pinned it and when. */
   pins(id: string): Promise<Pin[]> {
-    return this.request<{ pins: Pin[] }>('GET', `/v1/conversations/${enc(id)}/pins`).then((r) => r.pins);
+    // The server answers each pinned message whole; a Pin names it by seq, as the live pin entries do.
+    return this.request<{ pins: Array<Omit<Pin, 'message'> & { message: { seq: number } }> }>('GET', `/v1/conversations/${enc(id)}/pins`).then((r) =>
+      r.pins.map((p) => ({ message: p.message.seq, pinnedBy: p.pinnedBy, pinnedAt: p.pinnedAt })),
+    );
   }
 
   /** Adds the caller's reaction `emoji` (one emoji) to a message. */

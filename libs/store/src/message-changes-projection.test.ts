@@ -153,7 +153,7 @@ for (const adapter of databases) {
         assert.equal(await messages.byClientMsgId('g.team', 'ua', 'k3'), undefined, 'another sender');
 
         const pins = await messages.pins('g.team');
-        assert.deepEqual(pins.map((p) => [p.message.seq, p.pinnedBy]), [[3, 'ua'], [2, 'ua']], 'newest pin first; the recalled one never pinned');
+        assert.deepEqual(pins.map((p) => [p.message.seq, p.pinnedBy.id]), [[3, 'ua'], [2, 'ua']], 'newest pin first; the recalled one never pinned');
         assert.equal(pins[0]?.pinnedAt, log.filter((e) => e.payload.type === 'MessagePinned').at(-1)!.ts);
         assert.equal(await messages.hasReaction('g.team', 2, '👍', 'ua'), true);
         assert.equal(await messages.hasReaction('g.team', 2, '🎉', 'ub'), false, 'taken back');

@@ -7,10 +7,11 @@ export type { StoredMessage };
 /** Most people listed per emoji of a message's reactions (the count counts them all). */
 export const REACTION_USERS_LISTED = 20;
 
-/** A pinned message, with who pinned it (a profile id) and when. */
+/** A pinned message, with who pinned it and when. */
 export interface Pin {
   message: StoredMessage;
-  pinnedBy: string;
+  /** The profile's handle is "" once the profile is gone. */
+  pinnedBy: { id: string; username: string };
   pinnedAt: number;
 }
 
@@ -73,13 +74,14 @@ export class MessageRepository {
       .selectFrom('pins as p')
       .innerJoin('messages as m', (j) => j.onRef('m.conversation_id', '=', 'p.conversation_id').onRef('m.seq', '=', 'p.seq'))
       .selectAll('m')
-      .select(['p.pinned_by', 'p.pinned_at'])
+      .leftJoin('profiles as who', 'who.id', 'p.pinned_by')
+      .select(['p.pinned_by', 'p.pinned_at', 'who.handle as pinned_by_handle'])
       .where('p.conversation_id', '=', conversationId)
       .orderBy('p.pinned_at', 'desc')
       .orderBy('p.seq', 'desc')
       .execute();
     const messages = await this.decorated(conversationId, rows.map(toMessage));
-    return rows.map((r, i) => ({ message: messages[i]!, pinnedBy: r.pinned_by, pinnedAt: Number(r.pinned_at) }));
+    return rows.map((r, i) => ({ message: messages[i]!, pinnedBy: { id: r.pinned_by, username: r.pinned_by_handle ?? '' }, pinnedAt: Number(r.pinned_at) }));
   }
 
   /** Whether `userId` has reacted to the message with `emoji`. */

@@ -176,7 +176,7 @@ test('pin: PUT and DELETE send PinMessage; done already (conflict) is 204 too; t
   assert.deepEqual(sent.map((s) => s.payload), [{ type: 'PinMessage', seq: 2, pinned: true }, { type: 'PinMessage', seq: 3, pinned: false }]);
   outcome = { PinMessage: { code: 'limit_reached', message: 'too many' } };
   assert.equal((await call('PUT', `/v1/conversations/${GROUP}/messages/2/pin`)).body.error?.code, 'limit_reached');
-  pins = [{ message: message(GROUP, 2), pinnedBy: 'ualice', pinnedAt: 7 }];
+  pins = [{ message: message(GROUP, 2), pinnedBy: { id: 'ualice', username: 'alice' }, pinnedAt: 7 }];
   assert.deepEqual((await call('GET', `/v1/conversations/${GROUP}/pins`)).body, { pins });
   assert.equal((await call('GET', '/v1/conversations/g.former/pins')).body.error?.code, 'not_member');
 });

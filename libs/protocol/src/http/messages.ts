@@ -91,11 +91,11 @@ export const ForwardedResponse = Type.Object({
 });
 export type ForwardedResponse = Static<typeof ForwardedResponse>;
 
-/** A pinned message: who pinned it (a profile id) and when. */
+/** A pinned message: who pinned it and when. */
 export const Pin = Type.Object(
   {
     message: StoredMessage,
-    pinnedBy: Type.String({ description: 'the profile id of who pinned it' }),
+    pinnedBy: Type.Object({ id: Type.String(), username: Type.String({ description: '"" once the profile is deleted' }) }, { description: 'who pinned it' }),
     pinnedAt: Millis,
   },
   { description: 'A pinned message of a conversation.' },
