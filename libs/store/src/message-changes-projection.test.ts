@@ -8,6 +8,7 @@ import { ConversationRepository } from './conversation.repository.js';
 import { MessageRepository } from './message.repository.js';
 import { projectionChecksums } from './checksum.js';
 import { testDatabases } from './test-databases.js';
+import { timelineOf } from './test-timeline.js';
 import { sql } from 'kysely';
 
 const { databases, stop } = testDatabases();
@@ -22,31 +23,13 @@ const carl: Actor = { userId: 'uc', username: 'carl' };
  * change to a message is its system entry, then its fact at the entry's seq.
  */
 function timeline(stream: string) {
-  let seq = 0;
-  let n = 0;
-  const events: ParleyEvent[] = [];
-  const push = (payload: EventPayload, actor: Actor, ws: boolean): ParleyEvent => {
-    if (payload.type === 'MessageSent') seq += 1;
-    n += 1;
-    const e: ParleyEvent = {
-      eventId: `${stream}-e${n}`,
-      stream,
-      seq,
-      ts: 10_000 + n,
-      commandId: `${stream}-c${n}`,
-      actor,
-      origin: ws ? { gatewayId: 'g', connectionId: 'g/1' } : null,
-      payload,
-    };
-    events.push(e);
-    return e;
-  };
+  const { events, push, next } = timelineOf(stream);
   const sent = (by: Actor, kind: string, content: string, extra: { body?: string; mentions?: string[]; forwarded?: boolean } = {}, ws = true) =>
-    push({ type: 'MessageSent', id: `${stream}-m${seq + 1}`, senderId: by.userId, senderName: by.username, clientMsgId: `k${seq + 1}`, kind, content, ...extra }, by, ws);
+    push({ type: 'MessageSent', id: `${stream}-m${next()}`, senderId: by.userId, senderName: by.username, clientMsgId: `k${next()}`, kind, content, ...extra }, by, ws);
   return {
     events,
     event: (payload: EventPayload, actor: Actor = alice) => push(payload, actor, false),
-    message: (by: Actor, extra: { body?: string; mentions?: string[]; forwarded?: boolean } = {}, ws = true) => sent(by, 'text', `message ${seq + 1}`, extra, ws),
+    message: (by: Actor, extra: { body?: string; mentions?: string[]; forwarded?: boolean } = {}, ws = true) => sent(by, 'text', `message ${next()}`, extra, ws),
     /** A change by `by` over HTTP (no origin): its system entry, then its fact. */
     change: (by: Actor, entry: Record<string, unknown>, fact: EventPayload) => {
       sent(by, 'system', JSON.stringify({ ...entry, actor: { id: by.userId, username: by.username } }), {}, false);

@@ -8,6 +8,7 @@ import { ConversationRepository } from './conversation.repository.js';
 import { MessageRepository } from './message.repository.js';
 import { projectionChecksums } from './checksum.js';
 import { testDatabases } from './test-databases.js';
+import { timelineOf } from './test-timeline.js';
 
 const { databases, stop } = testDatabases();
 after(stop);
@@ -18,25 +19,7 @@ const carl: Actor = { userId: 'uc', username: 'carl' };
 
 /** A conversation's events as the decider writes them: each message takes the next seq. */
 function timeline(stream: string) {
-  let seq = 0;
-  let n = 0;
-  const events: ParleyEvent[] = [];
-  const push = (payload: EventPayload, actor: Actor, ws: boolean): ParleyEvent => {
-    if (payload.type === 'MessageSent') seq += 1;
-    n += 1;
-    const e: ParleyEvent = {
-      eventId: `${stream}-e${n}`,
-      stream,
-      seq,
-      ts: 10_000 + n,
-      commandId: `${stream}-c${n}`,
-      actor,
-      origin: ws ? { gatewayId: 'g', connectionId: 'g/1' } : null,
-      payload,
-    };
-    events.push(e);
-    return e;
-  };
+  const { events, push, next } = timelineOf(stream);
   return {
     events,
     event: (payload: EventPayload, actor: Actor = alice) => push(payload, actor, false),
@@ -45,12 +28,12 @@ function timeline(stream: string) {
       push(
         {
           type: 'MessageSent',
-          id: `${stream}-m${seq + 1}`,
+          id: `${stream}-m${next()}`,
           senderId: by.userId,
           senderName: by.username,
-          clientMsgId: `k${seq + 1}`,
+          clientMsgId: `k${next()}`,
           kind: extra.body ? 'link' : 'text',
-          content: `message ${seq + 1}`,
+          content: `message ${next()}`,
           body: extra.body ? JSON.stringify(extra.body) : '',
           replyTo: extra.replyTo ?? 0,
           mentions: extra.mentions ?? [],
