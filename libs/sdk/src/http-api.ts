@@ -30,12 +30,18 @@ export type BlockedProfile = BlocksResponse['blocked'][number];
 /** How the caller relates to a profile (GET /v1/profiles/{id}). */
 export type Relation = PublicProfileEnvelope['relation'];
 
+/**
+ * A refusal by the server (its `error.code`, the HTTP status, and `error.details` when it sent any, e.g.
+ * `{ offset }` with `offset_mismatch`, `{ limit }` with `payload_too_large`), or a failure of the client
+ * itself (`unauthenticated`, `closed`, `timeout`, `aborted`, ... without a status).
+ */
 export class ParleyClientError extends Error {
   override readonly name = 'ParleyClientError';
   constructor(
     readonly code: string,
     message: string,
     readonly status?: number,
+    readonly details?: Readonly<Record<string, unknown>>,
   ) {
     super(message);
   }

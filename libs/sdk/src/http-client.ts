@@ -59,14 +59,31 @@ export abstract class HttpClient extends Emitter<ClientEvents> {
     this.token = undefined;
   }
 
-  protected async request<T = unknown>(method: string, path: string, body?: unknown, auth = true): Promise<T> {
+  protected request<T = unknown>(method: string, path: string, body?: unknown, auth = true): Promise<T> {
+    return this.exchange<T>(method, path, { ...(body !== undefined ? { json: body } : {}), auth });
+  }
+
+  /**
+   * One HTTP exchange: a JSON body (`json`) or raw bytes (`bytes`, sent as application/octet-stream), with
+   * the bearer token unless `auth` is false, stoppable by `signal`. Answers the JSON reply (undefined for
+   * 204); an error reply rejects with ParleyClientError (code, message, status, details). A request that
+   * never got an answer rejects with what fetch threw (a TypeError for the network, an AbortError).
+   */
+  protected async exchange<T = unknown>(method: string, path: string, options: ExchangeOptions = {}): Promise<T> {
     const headers: Record<string, string> = {};
-    if (body !== undefined) headers['content-type'] = 'application/json';
-    if (auth) {
+    let body: BodyInit | undefined;
+    if (options.bytes !== undefined) {
+      headers['content-type'] = 'application/octet-stream';
+      body = options.bytes as BodyInit;
+    } else if (options.json !== undefined) {
+      headers['content-type'] = 'application/json';
+      body = JSON.stringify(options.json);
+    }
+    if (options.auth !== false) {
       if (!this.token) throw new ParleyClientError('unauthenticated', 'Log in first');
       headers['authorization'] = `Bearer ${this.token}`;
     }
-    const res = await this.fetchImpl(new URL(path, this.http.url), { method, headers, ...(body !== undefined ? { body: JSON.stringify(body) } : {}) });
+    const res = await this.fetchImpl(this.resolve(path), { method, headers, ...(body !== undefined ? { body } : {}), ...(options.signal ? { signal: options.signal } : {}) });
     if (res.status === 204) return undefined as T;
     const text = await res.text();
     let json: unknown;
@@ -76,11 +93,28 @@ export abstract class HttpClient extends Emitter<ClientEvents> {
       throw new ParleyClientError('bad_response', `Server answered ${res.status} with non-JSON`, res.status);
     }
     if (!res.ok) {
-      const err = (json as { error?: { code?: string; message?: string } } | undefined)?.error;
-      throw new ParleyClientError(err?.code ?? 'http_error', err?.message ?? `HTTP ${res.status}`, res.status);
+      const err = (json as { error?: { code?: string; message?: string; details?: Record<string, unknown> } } | undefined)?.error;
+      const details = typeof err?.details === 'object' && err.details !== null ? err.details : undefined;
+      throw new ParleyClientError(err?.code ?? 'http_error', err?.message ?? `HTTP ${res.status}`, res.status, details);
     }
     return json as T;
   }
+
+  /** `path` (or a path the server answered, such as a download URL) as an absolute URL on the server. */
+  protected resolve(path: string): URL {
+    return new URL(path, this.http.url);
+  }
+}
+
+/** What `exchange` sends besides the method and path. */
+export interface ExchangeOptions {
+  /** A JSON body. */
+  readonly json?: unknown;
+  /** A binary body (application/octet-stream): a Blob (or a slice of one) in browsers, bytes anywhere. */
+  readonly bytes?: Blob | Uint8Array;
+  /** Default true: send the bearer token (rejects with `unauthenticated` without one). */
+  readonly auth?: boolean;
+  readonly signal?: AbortSignal;
 }
 
 /** A path segment or query value, percent-encoded. */
