@@ -10,9 +10,9 @@ import { eventually } from '@parley/core/conformance';
 import { EmbeddedLog } from '@parley/log-embedded';
 import { MemoryPresence } from '@parley/presence-memory';
 import { Topics } from '@parley/domain';
-import { TokenService, createAuthenticator } from '@parley/auth';
+import { AttachmentSigner, TokenService, createAuthenticator } from '@parley/auth';
 import { commandCodec } from '@parley/schemas';
-import { CloseCodes, type MessageFrame } from '@parley/protocol';
+import { CloseCodes, type Attachment, type MessageFrame } from '@parley/protocol';
 import { Gateway, type GatewayOptions } from './gateway.js';
 import type { ClientSocket } from './socket.js';
 
@@ -20,7 +20,9 @@ const dir = await mkdtemp(join(tmpdir(), 'parley-gw-'));
 const log = await EmbeddedLog.open({ dir });
 await log.createTopics([{ name: Topics.commands, partitions: 1 }, { name: Topics.events, partitions: 1 }]);
 const presence = new MemoryPresence({ ttlMs: 10_000 });
-const tokens = new TokenService({ secret: randomBytes(32), ttlSeconds: 600 });
+const secret = randomBytes(32);
+const tokens = new TokenService({ secret, ttlSeconds: 600 });
+const signer = new AttachmentSigner(secret);
 const history: MessageFrame[] = [];
 const notMemberOf = new Set<string>();
 let projected = true;
@@ -32,6 +34,7 @@ const options: GatewayOptions = {
   log,
   presence,
   authenticate: createAuthenticator(tokens, async () => false),
+  attachments: signer,
   history: async (_user, conversation, afterSeq, limit) => {
     if (notMemberOf.has(conversation)) return 'not_member';
     const all = history.filter((m) => m.conversation === conversation);
@@ -162,6 +165,34 @@ test("a send's kind, body, reply and mentions reach the command: the body as JSO
   // A body that does not fit its kind never reaches the log.
   c.say({ type: 'send', conversation: 'g.rich', clientMsgId: 'r2', content: 'x', kind: 'link', body: { url: 'nope' } });
   await eventually(() => assert.deepEqual([c.frames.at(-1)?.code, c.frames.at(-1)?.ref], ['invalid_frame', 'r2']));
+  assert.equal(await log.endOffset(Topics.commands, 0), start + 1);
+});
+
+test('an attachment send names its upload by ref; the command carries the file instead, a bad ref never reaches the log', async () => {
+  const { token } = await tokens.issue({ id: 'ua', username: 'alice', loginId: 'ua' });
+  const c = connect();
+  c.say({ type: 'auth', token });
+  await eventually(() => assert.equal(c.frames[0]?.type, 'ready'));
+  const photo: Attachment = { id: 'a'.repeat(64), kind: 'image', mime: 'image/png', size: 10, name: 'p.png', width: 2, height: 1 };
+  const start = await log.endOffset(Topics.commands, 0);
+  c.say({ type: 'send', conversation: 'g.att', clientMsgId: 'a1', content: '[Image] p.png', kind: 'image', body: { attachment: signer.signRef(photo, 'ua', Date.now() + 60_000) } });
+  await eventually(async () => assert.equal(await log.endOffset(Topics.commands, 0), start + 1));
+  const [record] = await log.read(Topics.commands, 0, start, 1);
+  const payload = commandCodec.decode(record!.value).payload;
+  assert.equal(payload.type === 'SendMessage' ? payload.body : '', JSON.stringify({ attachment: photo }));
+  const refused = [
+    ['a2', 'image', signer.signRef(photo, 'ub', Date.now() + 60_000)], // someone else's upload
+    ['a3', 'image', signer.signRef(photo, 'ua', Date.now() - 1)], // expired
+    ['a4', 'file', signer.signRef(photo, 'ua', Date.now() + 60_000)], // another kind
+    ['a5', 'image', 'v1.e30.forged'],
+  ] as const;
+  for (const [id, kind, ref] of refused) {
+    c.say({ type: 'send', conversation: 'g.att', clientMsgId: id, content: 'x', kind, body: { attachment: ref } });
+    await eventually(() => assert.deepEqual([c.frames.at(-1)?.code, c.frames.at(-1)?.ref], ['invalid_attachment', id]));
+  }
+  // The file's description itself is no ref: a client cannot describe a file it did not upload.
+  c.say({ type: 'send', conversation: 'g.att', clientMsgId: 'a6', content: 'x', kind: 'image', body: { attachment: photo } });
+  await eventually(() => assert.deepEqual([c.frames.at(-1)?.code, c.frames.at(-1)?.ref], ['invalid_frame', 'a6']));
   assert.equal(await log.endOffset(Topics.commands, 0), start + 1);
 });
 

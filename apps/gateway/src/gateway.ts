@@ -9,11 +9,14 @@ import {
 } from '@parley/core';
 import { commandCodec, type CommandPayload } from '@parley/schemas';
 import { Topics } from '@parley/domain';
-import type { Authenticate } from '@parley/auth';
+import type { AttachmentSigner, Authenticate } from '@parley/auth';
 import {
   CloseCodes,
+  isAttachmentKind,
   parseClientFrame,
   type AckFrame,
+  type Attachment,
+  type AttachmentKind,
   type ClientFrame,
   type ErrorFrame,
   type MessageFrame,
@@ -54,6 +57,8 @@ export interface GatewayOptions {
   readonly log: EventLog;
   readonly presence: Presence;
   readonly authenticate: Authenticate;
+  /** Checks the `ref` an attachment kind's `send` names and gives the file's description in its place. */
+  readonly attachments: AttachmentSigner;
   readonly history: HistoryReader;
   readonly awaitProjection: AwaitProjection;
   readonly logger: Logger;
@@ -202,17 +207,26 @@ export class Gateway {
       });
     session.errors = 0;
     switch (frame.type) {
-      case 'send':
+      case 'send': {
+        const kind = frame.kind ?? 'text';
+        let body: unknown = frame.body;
+        if (isAttachmentKind(kind)) {
+          // parseClientFrame checked the body is { attachment: <ref> }; the message carries the file instead.
+          const found = this.attachment(session.user.id, kind, (frame.body as { attachment: string }).attachment);
+          if ('error' in found) return this.fail(session, { code: 'invalid_attachment', message: found.error, ref: frame.clientMsgId });
+          body = { attachment: found.attachment };
+        }
         return this.send(session, frame.conversation, frame.clientMsgId, {
           type: 'SendMessage',
           clientMsgId: frame.clientMsgId,
-          kind: frame.kind ?? 'text',
+          kind,
           content: frame.content,
           // The command carries the body as JSON text ("" for none); parseClientFrame checked it against the kind.
-          body: frame.body === undefined ? '' : JSON.stringify(frame.body),
+          body: body === undefined ? '' : JSON.stringify(body),
           replyTo: frame.replyTo ?? 0,
           mentions: frame.mentions ?? [],
         });
+      }
       case 'read':
         return this.command(session, frame.conversation, { type: 'MarkRead', seq: frame.seq });
       case 'resume':
@@ -280,6 +294,18 @@ export class Gateway {
     }, wait);
     timer.unref();
     session.timers.push(timer);
+  }
+
+  /** The file an attachment `ref` names, if it is good for this sender and kind; else why not. */
+  private attachment(userId: string, kind: AttachmentKind, ref: string): { attachment: Attachment } | { error: string } {
+    try {
+      const attachment = this.options.attachments.verifyRef(ref, userId, Date.now());
+      if (attachment.kind !== kind) return { error: `That upload is of kind "${attachment.kind}"; send it with kind "${attachment.kind}"` };
+      return { attachment };
+    } catch (error) {
+      if (isParleyError(error) && error.code === 'invalid_attachment') return { error: error.message };
+      throw error;
+    }
   }
 
   private async send(

@@ -5,7 +5,7 @@ import { KafkaEventLog } from '@parley/log-kafka';
 import { RedisPresence } from '@parley/presence-redis';
 import { bootApp, createKafkaClient, createPostgres, createRedisClient, loadConfigOrExit, stopOnSignals } from '@parley/runtime';
 import { Topics, topicSpecs } from '@parley/domain';
-import { TokenService, createAuthenticator } from '@parley/auth';
+import { AttachmentSigner, TokenService, createAuthenticator } from '@parley/auth';
 import { ConversationRepository, GroupRepository, MessageRepository, ProjectionWriter, SessionRepository, type Database } from '@parley/store';
 import { gatewayIdFor } from '@parley/delivery-http';
 import { loadGatewayConfig } from './gateway-config.js';
@@ -44,6 +44,7 @@ try {
   const presence = new RedisPresence({ redis, ttlMs: config.presenceTtlMs });
   // Tokens are checked as query checks them, and a connection counts as activity in the sessions list.
   const sessions = new SessionRepository(db);
+  const attachments = new AttachmentSigner(config.tokenSecret);
   const authenticate = createAuthenticator(new TokenService({ secret: config.tokenSecret, ttlSeconds: 3600 }), (id) => sessions.isRevoked(id), sessions.activityRecorder(logger));
   const gatewayId = gatewayIdFor(`${config.instanceId}-${randomBytes(3).toString('hex')}`, config.advertisedHost, config.internalPort);
   const g = new Gateway({
@@ -51,6 +52,7 @@ try {
     log,
     presence,
     authenticate,
+    attachments,
     logger,
     heartbeatMs: Math.floor(config.presenceTtlMs / 3),
     clientHeartbeat: config.heartbeat,

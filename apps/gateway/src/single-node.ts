@@ -10,7 +10,7 @@ import { ParleyError, healthReport, type HealthReport, type Logger } from '@parl
 import { EmbeddedLog } from '@parley/log-embedded';
 import { MemoryPresence } from '@parley/presence-memory';
 import { Topics, topicSpecs } from '@parley/domain';
-import { TokenService } from '@parley/auth';
+import { AttachmentSigner, TokenService } from '@parley/auth';
 import { GroupRepository, OutcomeRepository, ProjectionWriter, migrateToLatest, type Database, WorkerPGlite } from '@parley/store';
 import { Ingest, WorkflowRunner } from '@parley/ingest';
 import { Fanout } from '@parley/fanout';
@@ -102,7 +102,9 @@ async function startOnLockedDataDir(config: SingleNodeConfig, logger: Logger, lo
 
   const writer = new ProjectionWriter(db);
   const presence = new MemoryPresence({ ttlMs: 30_000 });
-  const tokens = new TokenService({ secret: await tokenSecret(config), ttlSeconds: config.tokenTtlSeconds });
+  const secret = await tokenSecret(config);
+  const tokens = new TokenService({ secret, ttlSeconds: config.tokenTtlSeconds });
+  const attachments = new AttachmentSigner(secret);
   const store = createHttpDeps(db, tokens, logger.child({ component: 'query' }), config);
   const { conversations, messages, authenticate } = store;
 
@@ -156,6 +158,7 @@ async function startOnLockedDataDir(config: SingleNodeConfig, logger: Logger, lo
     log,
     presence,
     authenticate,
+    attachments,
     logger: logger.child({ component: 'gateway' }),
     heartbeatMs: 10_000,
     clientHeartbeat: config.heartbeat,

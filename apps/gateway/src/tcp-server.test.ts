@@ -11,7 +11,7 @@ import { eventually } from '@parley/core/conformance';
 import { EmbeddedLog } from '@parley/log-embedded';
 import { MemoryPresence } from '@parley/presence-memory';
 import { Topics } from '@parley/domain';
-import { TokenService, createAuthenticator } from '@parley/auth';
+import { AttachmentSigner, TokenService, createAuthenticator } from '@parley/auth';
 import { commandCodec } from '@parley/schemas';
 import { CloseCodes, TcpFrameDecoder, encodeTcpFrame, type MessageFrame } from '@parley/protocol';
 import { Gateway, type GatewayLimits, type GatewayOptions } from './gateway.js';
@@ -46,6 +46,7 @@ function newGateway(overrides: { limits?: Partial<GatewayLimits>; clientHeartbea
     log,
     presence,
     authenticate: createAuthenticator(tokens, async () => false),
+    attachments: new AttachmentSigner(randomBytes(32)),
     history: async () => ({ messages: [], lastSeq: 0 }),
     awaitProjection: async () => true,
     logger: silentLogger,

@@ -55,6 +55,13 @@ export const ERROR_CODES = [
   'invite_revoked',
   'too_late',
   'recalled',
+  'invalid_attachment',
+  'url_expired',
+  'invalid_signature',
+  'offset_mismatch',
+  'upload_incomplete',
+  'type_mismatch',
+  'quota_exceeded',
 ] as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[number];

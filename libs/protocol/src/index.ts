@@ -12,3 +12,4 @@ export * from './error-codes.js';
 export * from './tcp-framing.js';
 export * from './system-entry.js';
 export * from './message-kinds.js';
+export * from './attachments.js';

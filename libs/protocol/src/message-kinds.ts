@@ -1,15 +1,17 @@
 import { Type, type Static, type TSchema } from '@sinclair/typebox';
 import { FreeText } from './fields.js';
 import { compile, type Checker } from './schema/compile.js';
+import { AttachmentSendBody, AttachmentStoredBody, ATTACHMENT_KINDS, isAttachmentKind } from './attachments.js';
 import { codePointLength, isText, utf8Length } from './text.js';
 
 /**
  * The kinds of message a client may send, each with the declared shape of its `body` (docs/PROTOCOL.md
  * "Message kinds"). `content` is always the message's plain text: the text itself for `text`, otherwise
  * what a client that does not know the kind shows (a caption, "[Location] Berlin"). `system` entries are
- * the server's own (system-entry.ts) and cannot be sent.
+ * the server's own (system-entry.ts) and cannot be sent. The attachment kinds (image, voice, video, file)
+ * are sent with the ref of a completed upload and received with the file's description (attachments.ts).
  */
-export const MESSAGE_KINDS = ['text', 'link', 'sticker', 'contact', 'news', 'location', 'custom'] as const;
+export const MESSAGE_KINDS = ['text', ...ATTACHMENT_KINDS, 'link', 'sticker', 'contact', 'news', 'location', 'custom'] as const;
 export type MessageKind = (typeof MESSAGE_KINDS)[number];
 
 /** The largest `body`, as JSON text in UTF-8 bytes. */
@@ -75,6 +77,10 @@ export const MESSAGE_BODIES = {
     },
     { additionalProperties: false, description: 'location: a point, with an optional name and address' },
   ),
+  image: AttachmentSendBody,
+  voice: AttachmentSendBody,
+  video: AttachmentSendBody,
+  file: AttachmentSendBody,
   custom: Type.Object(
     {
       type: Type.String({ pattern: '^[a-z][a-z0-9_.-]{0,63}$', description: "the application's name for it: a-z first, then up to 63 of a-z 0-9 _ . -" }),
@@ -87,6 +93,14 @@ export const MESSAGE_BODIES = {
 export type MessageBody<K extends MessageKind = MessageKind> = Static<(typeof MESSAGE_BODIES)[K]>;
 
 let checkers: { [K in MessageKind]: Checker<(typeof MESSAGE_BODIES)[K]> } | undefined;
+let storedAttachment: Checker<typeof AttachmentStoredBody> | undefined;
+
+/**
+ * How a body is checked: `sent` as a client sends it (an attachment kind names its upload's ref), `stored`
+ * as the server records and delivers it (an attachment kind describes the file; the gateway swapped the ref
+ * for it). Every other kind has one shape for both.
+ */
+export type BodyForm = 'sent' | 'stored';
 
 /**
  * Whether a message's kind, body and content agree: the kind is one of MESSAGE_KINDS, the body (absent
@@ -95,12 +109,13 @@ let checkers: { [K in MessageKind]: Checker<(typeof MESSAGE_BODIES)[K]> } | unde
  * undefined when it is fine. It recurses through `body`: bound its nesting first (parseClientFrame refuses
  * a body deeper than MAX_BODY_DEPTH before calling this).
  */
-export function messageProblem(kind: string, content: string, body: unknown): string | undefined {
+export function messageProblem(kind: string, content: string, body: unknown, form: BodyForm = 'sent'): string | undefined {
   if (!(MESSAGE_KINDS as readonly string[]).includes(kind)) return `kind must be one of ${MESSAGE_KINDS.join(', ')}`;
   const value = body ?? {};
   if (utf8Length(JSON.stringify(value)) > MAX_BODY_BYTES) return `body is over ${MAX_BODY_BYTES} bytes as JSON`;
   checkers ??= Object.fromEntries(MESSAGE_KINDS.map((k) => [k, compile(MESSAGE_BODIES[k])])) as NonNullable<typeof checkers>;
-  const checker = checkers[kind as MessageKind];
+  const checker: Checker<TSchema> =
+    form === 'stored' && isAttachmentKind(kind) ? (storedAttachment ??= compile(AttachmentStoredBody)) : checkers[kind as MessageKind];
   if (!checker.check(value)) {
     const e = checker.lastError;
     return `body does not match kind "${kind}"${e ? `: ${e.instancePath || 'body'} ${e.message ?? 'is invalid'}` : ''}`;

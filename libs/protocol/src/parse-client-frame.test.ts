@@ -154,10 +154,10 @@ test('a send may carry a kind, its body, a reply and mentions; all of them come 
 });
 
 test('kinds are a closed set: an unknown kind, or "system", is invalid_frame with the kinds in the message', () => {
-  for (const kind of ['sticker2', 'system', 'image', 'TEXT']) {
+  for (const kind of ['sticker2', 'system', 'photo', 'TEXT']) {
     const r = parseClientFrame(JSON.stringify({ type: 'send', conversation: 'g.x', clientMsgId: 'k', content: 'x', kind }), limits);
     assert.deepEqual(r.ok ? null : [r.code, r.ref], ['invalid_frame', 'k'], kind);
-    assert.match(r.ok ? '' : r.message, /^send\.kind must be one of text, link, sticker, contact, news, location, custom/);
+    assert.match(r.ok ? '' : r.message, /^send\.kind must be one of text, image, voice, video, file, link, sticker, contact, news, location, custom/);
   }
 });
 

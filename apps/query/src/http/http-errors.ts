@@ -54,6 +54,13 @@ export const HTTP_STATUS: Record<HttpErrorCode, number> = {
   invite_revoked: 410,
   too_late: 409,
   recalled: 410,
+  invalid_attachment: 400,
+  url_expired: 403,
+  invalid_signature: 403,
+  offset_mismatch: 409,
+  upload_incomplete: 409,
+  type_mismatch: 415,
+  quota_exceeded: 413,
 };
 
 export function errorBody(code: HttpErrorCode, message: string, details?: Record<string, unknown>): { error: Record<string, unknown> } {

@@ -20,6 +20,7 @@ import {
   SettingsFrame,
 } from '../server-frames.js';
 import { MESSAGE_BODIES, MESSAGE_KINDS, type MessageKind } from '../message-kinds.js';
+import { AttachmentStoredBody } from '../attachments.js';
 import { SystemEntry } from '../system-entry.js';
 
 /** Where the generated document lives, from the repository root, and the command that writes it. */
@@ -81,6 +82,9 @@ export function protocolSchema(): Record<string, unknown> {
       // Not frames: the `body` of a `send` or `message` of each kind (checked against `kind` by the server,
       // which JSON Schema here does not express: a client picks the definition by `kind`).
       ...bodies,
+      // The body of a received (`message`) or stored message of an attachment kind: the gateway swaps the
+      // sent ref for the file's description.
+      ReceivedAttachmentBody: { ...AttachmentStoredBody, title: 'received attachment body' },
     },
     anyOf: [{ $ref: '#/definitions/ClientFrame' }, { $ref: '#/definitions/ServerFrame' }],
   };

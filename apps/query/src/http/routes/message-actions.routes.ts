@@ -1,7 +1,7 @@
 import express, { type Request, type Response } from 'express';
 import { monotonicFactory } from 'ulid';
 import { ParleyError } from '@parley/core';
-import { CONVERSATION_ID, EditMessageBody, ForwardBody, MAX_EDIT_CONTENT_BYTES, MessageSeqParam, MAX_SEQ, SYSTEM_KIND, compile, isEmoji, utf8Length, type StoredMessage } from '@parley/protocol';
+import { CONVERSATION_ID, EditMessageBody, ForwardBody, MAX_EDIT_CONTENT_BYTES, MessageSeqParam, MAX_SEQ, SYSTEM_KIND, compile, isAttachmentKind, isEmoji, utf8Length, type StoredMessage } from '@parley/protocol';
 import { validBody } from '../validate.js';
 import { methodNotAllowed } from '../method-guards.js';
 import type { RouteKit } from './route-kit.js';
@@ -78,7 +78,14 @@ export function messageActionRoutes(kit: RouteKit, json: express.RequestHandler[
       const { content, body } = validBody(check.edit, req.body);
       const bytes = utf8Length(content);
       if (bytes > MAX_EDIT_CONTENT_BYTES) throw new ParleyError('content_too_large', `Content is ${bytes} bytes; the limit is ${MAX_EDIT_CONTENT_BYTES}`, { details: { field: 'content' } });
-      await run(id, actor(res), { type: 'EditMessage', seq, content, body: body === undefined ? '' : JSON.stringify(body) });
+      // A file stays what it is: an attachment message's edit changes its caption (content) and keeps its body.
+      const current = await deps.messages.one(id, seq);
+      let stored = body === undefined ? '' : JSON.stringify(body);
+      if (current && isAttachmentKind(current.kind)) {
+        if (body !== undefined) throw new ParleyError('bad_request', `An edit of a ${current.kind} message changes its content only; send no body`, { details: { field: 'body' } });
+        stored = current.body === undefined ? '' : JSON.stringify(current.body);
+      }
+      await run(id, actor(res), { type: 'EditMessage', seq, content, body: stored });
       const message = await settled(async () => {
         const m = await deps.messages.one(id, seq);
         return m && m.editedAt !== undefined && m.content === content ? m : undefined;

@@ -47,7 +47,7 @@ export function decideMessageChange(command: Command, c: ConversationState, acto
       } catch {
         return reject('bad_request', 'body is not JSON');
       }
-      const problem = messageProblem(recent.kind, p.content, parsed);
+      const problem = messageProblem(recent.kind, p.content, parsed, 'stored');
       if (problem) return reject('bad_request', `The edit does not fit the message's kind: ${problem}`);
       return accept(system({ event: 'edited', message: seq, text: p.content, ...(parsed === undefined ? {} : { body: parsed }) }), { type: 'MessageEdited', target: seq, content: p.content, body });
     }
