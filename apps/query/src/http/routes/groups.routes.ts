@@ -75,19 +75,6 @@ export function groupRoutes(kit: RouteKit, json: express.RequestHandler[]): expr
     if (adminsOnly && role === 'member') throw new ParleyError('forbidden', 'Only the owner and admins may see this');
   };
 
-  /**
-   * `read` once it shows what the command just did (`done`): the command's outcome is recorded with its
-   * first event, and a command's later events may be projected a moment after it.
-   */
-  const settled = async <T>(read: () => Promise<T | undefined>, done: (value: T) => boolean): Promise<T> => {
-    const value = await deps.commands.until(async () => {
-      const v = await read();
-      return v !== undefined && done(v) ? v : undefined;
-    });
-    if (value === undefined) throw new ParleyError('timeout', 'The change was made but is not readable yet; read it again');
-    return value;
-  };
-
   const summary = async (res: Response, id: string) => {
     const found = await deps.conversations.summaryFor(me(res), id);
     if (!found) throw new ParleyError('not_found', 'No such conversation');
@@ -237,7 +224,7 @@ export function groupRoutes(kit: RouteKit, json: express.RequestHandler[]): expr
       // 128 random bits: a code cannot be guessed, so holding one is the permission to join.
       const code = randomBytes(16).toString('base64url');
       await run(id, actor(res), { type: 'CreateInviteLink', code, expiresAt: Date.now() + expiresInSeconds * 1000, maxUses });
-      const stored = await settled(() => deps.groups.inviteLink(code), () => true);
+      const stored = await kit.settled(() => deps.groups.inviteLink(code));
       const link: InviteLink = { code, expiresAt: stored.expiresAt, maxUses: stored.maxUses, uses: stored.uses, createdBy: stored.createdBy, createdAt: stored.createdAt };
       res.status(201).json({ link });
     })
@@ -281,7 +268,7 @@ export function groupRoutes(kit: RouteKit, json: express.RequestHandler[]): expr
       // conflict: nothing changes, which is what was asked.
       await run(id, actor(res), { type: 'UpdateGroup', ...next }, true);
       const shows = (g: GroupDetails): boolean => fields.every((f) => g[f] === next[f]);
-      res.json({ group: await settled(() => deps.groups.details(id, me(res)), shows) });
+      res.json({ group: await kit.settled(() => deps.groups.details(id, me(res)), shows) });
     })
     .all(methodNotAllowed);
 
@@ -306,7 +293,7 @@ export function groupRoutes(kit: RouteKit, json: express.RequestHandler[]): expr
       const { role } = validBody(check.role, req.body);
       // conflict: they have that role already.
       await run(id, actor(res), { type: 'SetMemberRole', userId: user, role }, true);
-      res.json({ member: await settled(() => deps.groups.member(id, user), (m) => m.role === role) });
+      res.json({ member: await kit.settled(() => deps.groups.member(id, user), (m) => m.role === role) });
     })
     .all(methodNotAllowed);
 
@@ -319,7 +306,7 @@ export function groupRoutes(kit: RouteKit, json: express.RequestHandler[]): expr
       // conflict: unmuting someone who is not muted.
       await run(id, actor(res), { type: 'MuteMember', userId: user, until }, true);
       // The decider stores a time already past as 0 (unmuted).
-      res.json({ member: await settled(() => deps.groups.member(id, user), (m) => m.mutedUntil === until || (m.mutedUntil <= Date.now() && until <= Date.now())) });
+      res.json({ member: await kit.settled(() => deps.groups.member(id, user), (m) => m.mutedUntil === until || (m.mutedUntil <= Date.now() && until <= Date.now())) });
     })
     .all(methodNotAllowed);
 
@@ -375,7 +362,7 @@ export function groupRoutes(kit: RouteKit, json: express.RequestHandler[]): expr
       const before = (await current())?.id;
       await run(id, actor(res), { type: 'PostNotice', noticeId: '', text });
       // The decider names the notice: it is the group's new current one, posted by the caller.
-      res.status(201).json({ notice: await settled(current, (n) => n.id !== before && n.postedBy.id === me(res) && n.text === text) });
+      res.status(201).json({ notice: await kit.settled(current, (n) => n.id !== before && n.postedBy.id === me(res) && n.text === text) });
     })
     .all(methodNotAllowed);
 
@@ -387,7 +374,7 @@ export function groupRoutes(kit: RouteKit, json: express.RequestHandler[]): expr
       const { text } = validBody(check.notice, req.body);
       // conflict: it says that already.
       await run(id, actor(res), { type: 'PostNotice', noticeId, text }, true);
-      res.json({ notice: await settled(() => deps.groups.notice(id, noticeId), (n) => n.text === text) });
+      res.json({ notice: await kit.settled(() => deps.groups.notice(id, noticeId), (n) => n.text === text) });
     })
     .all(methodNotAllowed);
 

@@ -44,12 +44,6 @@ export function messageActionRoutes(kit: RouteKit, json: express.RequestHandler[
     if (!(await deps.conversations.isMember(id, me(res)))) throw new ParleyError('not_member', 'You are not a member of this conversation');
     return { id, seq };
   };
-  /** `read` once it answers, or `timeout`: the outcome is recorded with a command's first event, its fact may follow a moment later. */
-  const settled = async <T>(read: () => Promise<T | undefined>): Promise<T> => {
-    const value = await deps.commands.until(read);
-    if (value === undefined) throw new ParleyError('timeout', 'The change was made but is not readable yet; read it again');
-    return value;
-  };
 
   router
     .route('/conversations/:id/messages/:seq/recall')
@@ -86,7 +80,7 @@ export function messageActionRoutes(kit: RouteKit, json: express.RequestHandler[
         stored = current.body === undefined ? '' : JSON.stringify(current.body);
       }
       await run(id, actor(res), { type: 'EditMessage', seq, content, body: stored });
-      const message = await settled(async () => {
+      const message = await kit.settled(async () => {
         const m = await deps.messages.one(id, seq);
         return m && m.editedAt !== undefined && m.content === content ? m : undefined;
       });
@@ -166,7 +160,7 @@ export function messageActionRoutes(kit: RouteKit, json: express.RequestHandler[
         mentions: [],
         forwarded: true,
       });
-      const sent = await settled(() => deps.messages.byClientMsgId(to, me(res), clientMsgId));
+      const sent = await kit.settled(() => deps.messages.byClientMsgId(to, me(res), clientMsgId));
       res.status(201).json({ message: { conversation: to, seq: sent.seq, id: sent.id } });
     })
     .all(methodNotAllowed);

@@ -27,6 +27,12 @@ export interface RouteKit {
   runAs(profile: ProfileRef, payload: CommandPayload, conflictOk?: boolean): Promise<void>;
   /** Revokes every live session of `profile` but the one with token id `keep`; their sockets close at once (4009). */
   signOut(profile: ProfileRef, keep?: string): Promise<void>;
+  /**
+   * `read` once it answers and shows what the command just did (`done`, default: any answer), else
+   * ParleyError('timeout'): a command's outcome is recorded with its first event, and its facts may be
+   * projected a moment after.
+   */
+  settled<T>(read: () => Promise<T | undefined>, done?: (value: T) => boolean): Promise<T>;
 }
 
 /** A profile as the routes act for it: its id and the handle that names its stream. */
@@ -63,6 +69,14 @@ export function createRouteKit(deps: HttpAppDeps): RouteKit {
       for (const s of await deps.sessions.list(profile.id, Date.now())) {
         if (s.id !== keep) await run(accountStream(profile.handle), { userId: profile.id, username: profile.handle }, { type: 'RevokeToken', tokenId: s.id, expiresAt: s.expiresAt }, true);
       }
+    },
+    async settled(read, done = () => true) {
+      const value = await deps.commands.until(async () => {
+        const v = await read();
+        return v !== undefined && done(v) ? v : undefined;
+      });
+      if (value === undefined) throw new ParleyError('timeout', 'The change was made but is not readable yet; read it again');
+      return value;
     },
   };
 
