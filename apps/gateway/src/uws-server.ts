@@ -1,4 +1,4 @@
-import { request as httpRequest } from 'node:http';
+import { request as httpRequest, type IncomingMessage } from 'node:http';
 import uWS from 'uWebSockets.js';
 import { CloseCodes } from '@parley/protocol';
 import { healthBody, type HealthReport, type Logger } from '@parley/core';
@@ -28,6 +28,8 @@ export interface UwsServerOptions {
    */
   readonly httpUpstream?: () => { host: string; port: number } | undefined;
   readonly maxHttpBodyBytes: number;
+  /** The largest upload chunk body (PUT /v1/uploads/...) passed through; default 64 MiB. The API enforces its own, smaller, chunk limit. */
+  readonly maxUploadBodyBytes?: number;
   readonly ready: () => boolean;
   /** The consumers' health (single node): once ready, /healthz answers with its body, 503 when a consumer is stuck or lagging. */
   readonly health?: () => HealthReport;
@@ -37,6 +39,10 @@ interface SocketData {
   session: Session | undefined;
   closed: boolean;
 }
+
+/** An answer up to this size is sent in one write, with its length; larger ones stream. */
+const SMALL_BODY_BYTES = 256 * 1024;
+const MAX_UPLOAD_BODY_BYTES = 64 * 1024 * 1024;
 
 const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'transfer-encoding', 'upgrade', 'content-length', 'proxy-connection', 'te', 'trailer']);
 
@@ -154,8 +160,11 @@ export class UwsServer {
     res.onAborted(() => {
       aborted = true;
     });
+    /** Whether an answer has begun (ours or the API's): nothing else may be written then. */
+    const answer = { started: false };
     const respond = (status: string, headers: Array<[string, string]>, body: Buffer | string): void => {
-      if (aborted) return;
+      if (aborted || answer.started) return;
+      answer.started = true;
       res.cork(() => {
         res.writeStatus(status);
         for (const [k, v] of headers) res.writeHeader(k, v);
@@ -179,47 +188,155 @@ export class UwsServer {
       return respond('503 Service Unavailable', [['content-type', 'application/json']], JSON.stringify({ error: { code: 'unavailable', message: 'Parley is starting; retry shortly' } }));
     }
     const query = req.getQuery();
-    const path = req.getUrl() + (query ? `?${query}` : '');
+    const url = req.getUrl();
+    const path = url + (query ? `?${query}` : '');
     const headers: Record<string, string> = {};
     req.forEach((k, v) => {
       if (!HOP_BY_HOP.has(k)) headers[k] = v;
     });
     headers['x-forwarded-for'] = Buffer.from(res.getRemoteAddressAsText()).toString();
-    const forward = (body: Buffer): void => {
-      const upstreamReq = httpRequest(
-        { host: upstream.host, port: upstream.port, method, path, headers: { ...headers, 'content-length': String(body.length) } },
-        (upstreamRes) => {
-          const chunks: Buffer[] = [];
-          upstreamRes.on('data', (c: Buffer) => chunks.push(c));
-          upstreamRes.on('end', () => {
-            const out: Array<[string, string]> = [];
-            for (const [k, v] of Object.entries(upstreamRes.headers)) {
-              if (v === undefined || HOP_BY_HOP.has(k) || k === 'date') continue; // uWS writes its own Date
-              for (const one of Array.isArray(v) ? v : [v]) out.push([k, one]);
-            }
-            respond(`${upstreamRes.statusCode ?? 502} ${upstreamRes.statusMessage ?? ''}`, out, Buffer.concat(chunks));
-          });
-        },
-      );
-      upstreamReq.on('error', (error) => {
-        this.options.logger.warn('HTTP API upstream failed', { error });
-        respond('503 Service Unavailable', [['content-type', 'application/json']], JSON.stringify({ error: { code: 'unavailable', message: 'The API is not reachable; retry shortly' } }));
-      });
-      upstreamReq.end(body);
-    };
-    if (method === 'GET' || method === 'HEAD') return forward(Buffer.alloc(0));
-    const chunks: Buffer[] = [];
+    const declared = req.getHeader('content-length');
+    // An upload chunk may be larger than other bodies; the API stops one past its own chunk limit while it streams.
+    const limit = method === 'PUT' && url.startsWith('/v1/uploads/') ? (this.options.maxUploadBodyBytes ?? MAX_UPLOAD_BODY_BYTES) : this.options.maxHttpBodyBytes;
+    if (/^[0-9]{1,15}$/.test(declared) && Number(declared) > limit) {
+      return respond('413 Payload Too Large', json, JSON.stringify({ error: { code: 'payload_too_large', message: `The request body is over ${limit} bytes` } }));
+    }
+    const hasBody = method !== 'GET' && method !== 'HEAD';
+    // Both directions stream with backpressure: an upload chunk or a video is never held whole in memory.
+    const upstreamReq = httpRequest(
+      {
+        host: upstream.host,
+        port: upstream.port,
+        method,
+        path,
+        headers: { ...headers, ...(!hasBody ? {} : /^[0-9]{1,15}$/.test(declared) ? { 'content-length': declared } : { 'transfer-encoding': 'chunked' }) },
+      },
+      (upstreamRes) => {
+        if (answer.started) return void upstreamRes.destroy();
+        answer.started = true;
+        this.relay(res, upstreamRes, method, () => aborted);
+      },
+    );
+    upstreamReq.on('error', (error) => {
+      if (aborted) return;
+      this.options.logger.warn('HTTP API upstream failed', { error });
+      respond('503 Service Unavailable', json, JSON.stringify({ error: { code: 'unavailable', message: 'The API is not reachable; retry shortly' } }));
+    });
+    res.onAborted(() => {
+      aborted = true;
+      upstreamReq.destroy();
+    });
+    if (!hasBody) {
+      upstreamReq.end();
+      return;
+    }
     let size = 0;
     let tooLarge = false;
     res.onData((chunk, isLast) => {
-      if (tooLarge) return;
+      if (tooLarge || aborted) return;
       size += chunk.byteLength;
-      if (size > this.options.maxHttpBodyBytes) {
+      if (size > limit) {
         tooLarge = true;
-        return respond('413 Payload Too Large', [['content-type', 'application/json']], JSON.stringify({ error: { code: 'payload_too_large', message: 'The request body is too large' } }));
+        upstreamReq.destroy();
+        return respond('413 Payload Too Large', json, JSON.stringify({ error: { code: 'payload_too_large', message: `The request body is over ${limit} bytes` } }));
       }
-      chunks.push(Buffer.from(chunk.slice(0)));
-      if (isLast) forward(Buffer.concat(chunks));
+      // uWS reuses the chunk's memory after this callback: copy it before it waits in the upstream's buffer.
+      if (!upstreamReq.write(Buffer.from(chunk.slice(0))) && !isLast) {
+        res.pause();
+        upstreamReq.once('drain', () => {
+          if (!aborted) res.resume();
+        });
+      }
+      if (isLast) upstreamReq.end();
+    });
+  }
+
+  /**
+   * Writes the API's answer to the client as it arrives: small bodies whole, larger ones with their length
+   * known through uWS's tryEnd and onWritable (the upstream paused while the client's socket is full), or
+   * chunked when the API did not say a length.
+   */
+  private relay(res: uWS.HttpResponse, upstreamRes: IncomingMessage, method: string, aborted: () => boolean): void {
+    const stop = (): void => {
+      upstreamRes.destroy();
+    };
+    if (aborted()) return stop();
+    const out: Array<[string, string]> = [];
+    for (const [k, v] of Object.entries(upstreamRes.headers)) {
+      if (v === undefined || HOP_BY_HOP.has(k) || k === 'date') continue; // uWS writes its own Date
+      for (const one of Array.isArray(v) ? v : [v]) out.push([k, one]);
+    }
+    const status = `${upstreamRes.statusCode ?? 502} ${upstreamRes.statusMessage ?? ''}`;
+    const lengthHeader = upstreamRes.headers['content-length'];
+    const total = lengthHeader !== undefined && /^[0-9]{1,15}$/.test(lengthHeader) ? Number(lengthHeader) : undefined;
+    const head = (): void => {
+      res.writeStatus(status);
+      for (const [k, v] of out) res.writeHeader(k, v);
+    };
+    if (method === 'HEAD') {
+      upstreamRes.resume();
+      upstreamRes.on('end', () => {
+        if (!aborted()) res.cork(() => { head(); res.endWithoutBody(total); });
+      });
+      return;
+    }
+    upstreamRes.on('error', () => {
+      if (!aborted()) res.close();
+    });
+    if (total === undefined || total <= SMALL_BODY_BYTES) {
+      // JSON answers and other small bodies: one write with its length.
+      if (total !== undefined || !upstreamRes.headers['transfer-encoding']) {
+        const chunks: Buffer[] = [];
+        upstreamRes.on('data', (c: Buffer) => chunks.push(c));
+        upstreamRes.on('end', () => {
+          if (!aborted()) res.cork(() => { head(); res.end(Buffer.concat(chunks)); });
+        });
+        return;
+      }
+      let started = false;
+      upstreamRes.on('data', (c: Buffer) => {
+        if (aborted()) return stop();
+        res.cork(() => {
+          if (!started) head();
+          started = true;
+          if (!res.write(c)) {
+            upstreamRes.pause();
+            res.onWritable(() => {
+              upstreamRes.resume();
+              return true;
+            });
+          }
+        });
+      });
+      upstreamRes.on('end', () => {
+        if (!aborted()) res.cork(() => { if (!started) head(); res.end(); });
+      });
+      return;
+    }
+    let started = false;
+    let finished = false;
+    upstreamRes.on('data', (c: Buffer) => {
+      if (aborted() || finished) return stop();
+      res.cork(() => {
+        if (!started) head();
+        started = true;
+        const base = res.getWriteOffset();
+        const [ok, done] = res.tryEnd(c, total);
+        if (done) finished = true;
+        else if (!ok) {
+          upstreamRes.pause();
+          res.onWritable((offset) => {
+            const [ok2, done2] = res.tryEnd(c.subarray(offset - base), total);
+            if (done2) finished = true;
+            else if (ok2) upstreamRes.resume();
+            return ok2;
+          });
+        }
+      });
+    });
+    upstreamRes.on('end', () => {
+      // The API said a length and sent fewer bytes: the client must not wait for the rest.
+      if (!finished && !aborted()) res.close();
     });
   }
 
