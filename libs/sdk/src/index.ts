@@ -1,6 +1,11 @@
 export { ParleyClient, type ParleyClientOptions, type ClientEvents, type ConnectionState, type Ack } from './parley-client.js';
 export type { GroupChanges, JoinOutcome } from './groups-api.js';
 export type { SendOptions } from './send-options.js';
+export type { AttachmentUrl } from './messages-api.js';
+export { UploadsApi, type Upload, type UploadOptions, type UploadResult, type UploadRetry } from './uploads-api.js';
+export { attachmentOf, attachmentKindFor, IMAGE_MIMES } from './attachments.js';
+// The attachment shapes (a received file, the upload bodies), as @parley/protocol declares them.
+export { ATTACHMENT_KINDS, MAX_FILE_NAME_CHARS, isAttachmentKind, type Attachment, type AttachmentKind, type AttachmentThumbnail, type AttachmentVariant } from '@parley/protocol';
 export {
   applyMessageChange,
   withChange,

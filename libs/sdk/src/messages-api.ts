@@ -1,7 +1,15 @@
-import type { MessageBody, MessageKind } from '@parley/protocol';
+import type { AttachmentVariant, MessageBody, MessageKind } from '@parley/protocol';
 import { GroupsApi } from './groups-api.js';
-import { enc } from './http-client.js';
+import { enc, query } from './http-client.js';
 import type { ChatMessage, ForwardedCopy, Pin } from './message-state.js';
+import { UploadsApi } from './uploads-api.js';
+
+/** Where to download an attachment from, without a token (an <img src>), until `expiresAt` (ms since the epoch). */
+export interface AttachmentUrl {
+  /** An absolute URL on the server (GET or HEAD, with Range). */
+  url: string;
+  expiresAt: number;
+}
 
 /**
  * Changes to messages already sent (docs/openapi.yaml, tag "messages"): recall, edit, pin, react and
@@ -12,6 +20,22 @@ import type { ChatMessage, ForwardedCopy, Pin } from './message-state.js';
  * `bad_request` (not an emoji, an edit that does not fit the kind), `not_member` or `not_found`.
  */
 export abstract class MessagesApi extends GroupsApi {
+  /** Uploading the files that image, voice, video and file messages carry (see UploadsApi). */
+  readonly uploads = new UploadsApi((method, path, options) => this.exchange(method, path, options));
+
+  /**
+   * A download URL for the file of an image, voice, video or file message (`thumbnail`: an image's small
+   * WebP, `not_found` when it has none), valid for a few minutes (`expiresAt`): ask again for a fresh one
+   * when it has expired (the server then answers 403 `url_expired`). Rejects with `recalled` (410) for a
+   * recalled message, `not_found` for one that is not of an attachment kind or cannot be read.
+   */
+  attachmentUrl(id: string, seq: number, variant: AttachmentVariant = 'original'): Promise<AttachmentUrl> {
+    return this.request<AttachmentUrl>('GET', `/v1/conversations/${enc(id)}/messages/${seq}/attachment${query({ variant })}`).then((r) => ({
+      url: this.resolve(r.url).href,
+      expiresAt: r.expiresAt,
+    }));
+  }
+
   /** Recalls a message: the sender within the recall window, owners and admins of groups and rooms any time. */
   recall(id: string, seq: number): Promise<void> {
     return this.request('POST', `/v1/conversations/${enc(id)}/messages/${seq}/recall`).then(() => undefined);

@@ -6,6 +6,7 @@ import { WebSocketServer, type WebSocket as WsSocket } from 'ws';
 import WebSocket from 'ws';
 import { ParleyClient } from './parley-client.js';
 import type { WebSocketConstructor } from './websocket-transport.js';
+import { uploadTestServer } from './upload-test-server.js';
 import type { MessageFrame } from '@parley/protocol';
 
 /** A scripted server on a real socket: it records frames and lets the test answer. */
@@ -213,6 +214,31 @@ test('send puts kind, body, replyTo and mentions on the wire, and the own messag
   }
 });
 
+test('an uploaded file goes out as its ref, and the own message emitted on the ack describes the file, as the server delivers it', async () => {
+  const server = await scriptedServer();
+  const files = await uploadTestServer({ chunkBytes: 4 });
+  const client = new ParleyClient({ url: files.url, realtimeUrl: server.url, WebSocket: WebSocket as unknown as WebSocketConstructor });
+  try {
+    client.useToken('tok', { id: 'ua', username: 'alice' });
+    const got: MessageFrame[] = [];
+    client.on('message', (x) => got.push(x));
+    await client.connect();
+    const { attachment, ref } = await client.uploads.upload(new Uint8Array([1, 2, 3, 4, 5]), { kind: 'image', name: 'cat.png' });
+    const sent = client.send('g.c', '[Image] cat.png', { clientMsgId: 'img-1', kind: 'image', body: { attachment: ref } });
+    const foreign = client.send('g.c', '[File] x', { clientMsgId: 'file-1', kind: 'file', body: { attachment: 'ref.elsewhere' } });
+    await until(() => server.received.filter((f) => f.type === 'send').length === 2);
+    assert.deepEqual(server.received.find((f) => f.type === 'send'), { type: 'send', conversation: 'g.c', clientMsgId: 'img-1', content: '[Image] cat.png', kind: 'image', body: { attachment: ref } });
+    server.sockets[0]!.send(JSON.stringify({ type: 'ack', conversation: 'g.c', clientMsgId: 'img-1', id: 'm1', seq: 1, ts: 1 }));
+    server.sockets[0]!.send(JSON.stringify({ type: 'ack', conversation: 'g.c', clientMsgId: 'file-1', id: 'm2', seq: 2, ts: 2 }));
+    await Promise.all([sent, foreign]);
+    assert.deepEqual(got.map((m) => m.body), [{ attachment }, { attachment: 'ref.elsewhere' }], 'a ref this client did not complete stays as sent');
+  } finally {
+    client.close();
+    await server.close();
+    await files.close();
+  }
+});
+
 /** Compiled, never run: `body` is typed by `kind`. */
 export function sendIsTypedByKind(client: ParleyClient): void {
   void client.send('g.c', 'hi', { body: { spans: [{ start: 0, end: 2, style: 'bold' }] } });
@@ -221,6 +247,10 @@ export function sendIsTypedByKind(client: ParleyClient): void {
   void client.send('g.c', 'x', { kind: 'location', body: { name: 'Berlin' } });
   // @ts-expect-error a link's body is not a sticker's
   void client.send('g.c', 'x', { kind: 'link', body: { pack: 'p', sticker: 's' } });
+  void client.send('g.c', '[Image] cat.png', { kind: 'image', body: { attachment: 'ref' } });
+  void client.send('g.c', 'a caption', { kind: 'file', body: { attachment: 'ref' } });
+  // @ts-expect-error an attachment kind is sent with its upload's ref, not the file's description
+  void client.send('g.c', 'x', { kind: 'video', body: { attachment: { id: 'f', kind: 'video', mime: 'video/mp4', size: 1, name: 'v.mp4' } } });
   // @ts-expect-error not a kind
-  void client.send('g.c', 'x', { kind: 'video' });
+  void client.send('g.c', 'x', { kind: 'audio' });
 }

@@ -1,5 +1,5 @@
 import type { AckFrame, MessageFrame, MessageKind, ReadyFrame, ServerFrame } from '@parley/protocol';
-import { CloseCodes } from '@parley/protocol';
+import { CloseCodes, isAttachmentKind } from '@parley/protocol';
 import type { AccountApiOptions } from './account-api.js';
 import type { ConnectionState } from './client-events.js';
 import { ParleyClientError } from './http-api.js';
@@ -361,6 +361,10 @@ export class ParleyClient extends MessagesApi {
       content: entry.content,
       ...(entry.extra as Pick<MessageFrame, 'body' | 'replyTo' | 'mentions'>),
     };
+    // An attachment goes out as its upload's ref; the server delivers the file's description instead, and so do we.
+    const ref = isAttachmentKind(entry.kind) ? own.body?.['attachment'] : undefined;
+    const file = typeof ref === 'string' ? this.uploads.attachmentFor(ref) : undefined;
+    if (file) own.body = { attachment: file };
     const last = this.positions.get(ack.conversation);
     // Our own message counts as received in order; if earlier ones are still on their way, it waits for them.
     if (last === undefined || ack.seq === last + 1) this.onMessage(own);
