@@ -1,13 +1,12 @@
 import express, { type Request, type Response } from 'express';
 import { monotonicFactory } from 'ulid';
 import { ParleyError } from '@parley/core';
-import { CONVERSATION_ID, EditMessageBody, ForwardBody, MAX_EDIT_CONTENT_BYTES, MessageSeqParam, MAX_SEQ, SYSTEM_KIND, compile, isAttachmentKind, isEmoji, utf8Length, type StoredMessage } from '@parley/protocol';
+import { EditMessageBody, ForwardBody, MAX_EDIT_CONTENT_BYTES, SYSTEM_KIND, compile, isAttachmentKind, isEmoji, utf8Length, type StoredMessage } from '@parley/protocol';
 import { validBody } from '../validate.js';
 import { methodNotAllowed } from '../method-guards.js';
-import type { RouteKit } from './route-kit.js';
+import { conversationParam, seqParam, type RouteKit } from './route-kit.js';
 
 const check = {
-  seq: compile(MessageSeqParam),
   edit: compile(EditMessageBody),
   forward: compile(ForwardBody),
 };
@@ -26,17 +25,8 @@ export function messageActionRoutes(kit: RouteKit, json: express.RequestHandler[
   const router = express.Router();
   const me = (res: Response): string => claims(res).userId;
 
-  const conversationId = (raw: unknown): string => {
-    const id = String(raw);
-    if (!CONVERSATION_ID.test(id)) throw new ParleyError('bad_request', 'Not a conversation id', { details: { field: 'id' } });
-    return id;
-  };
-  const seqOf = (req: Request): number => {
-    const raw = String(req.params['seq']);
-    const seq = check.seq.check(raw) ? Number(raw) : 0;
-    if (seq < 1 || seq > MAX_SEQ) throw new ParleyError('bad_request', `seq must be an integer from 1 to ${MAX_SEQ}`, { details: { field: 'seq' } });
-    return seq;
-  };
+  const conversationId = conversationParam;
+  const seqOf = (req: Request): number => seqParam(req.params['seq']);
   /** `{id}` and `{seq}` of a message of a conversation the caller is a member of. */
   const target = async (req: Request, res: Response): Promise<{ id: string; seq: number }> => {
     const id = conversationId(req.params['id']);

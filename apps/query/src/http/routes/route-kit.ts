@@ -3,6 +3,7 @@ import { ParleyError } from '@parley/core';
 import { accountStream } from '@parley/domain';
 import type { Actor, CommandPayload } from '@parley/schemas';
 import type { TokenClaims } from '@parley/auth';
+import { CONVERSATION_ID, MAX_SEQ, MessageSeqParam, compile } from '@parley/protocol';
 import type { HttpAppDeps } from '../http-app-deps.js';
 import { rejection } from '../http-errors.js';
 
@@ -46,6 +47,23 @@ export function pathId(checker: { check(value: unknown): boolean }, raw: unknown
   const id = String(raw);
   if (!checker.check(id)) throw new ParleyError('bad_request', `Not ${what}`, { details: { field: 'id' } });
   return id;
+}
+
+/** The `{id}` of a conversation in a path; otherwise 400 `bad_request` naming the field `id`. */
+export function conversationParam(raw: unknown): string {
+  const id = String(raw);
+  if (!CONVERSATION_ID.test(id)) throw new ParleyError('bad_request', 'Not a conversation id', { details: { field: 'id' } });
+  return id;
+}
+
+const checkSeq = compile(MessageSeqParam);
+
+/** The `{seq}` of a message in a path: 1 to MAX_SEQ; otherwise 400 `bad_request` naming the field `seq`. */
+export function seqParam(raw: unknown): number {
+  const text = String(raw);
+  const seq = checkSeq.check(text) ? Number(text) : 0;
+  if (seq < 1 || seq > MAX_SEQ) throw new ParleyError('bad_request', `seq must be an integer from 1 to ${MAX_SEQ}`, { details: { field: 'seq' } });
+  return seq;
 }
 
 export function createRouteKit(deps: HttpAppDeps): RouteKit {
