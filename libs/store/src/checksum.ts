@@ -3,7 +3,8 @@ import type { ParleyDb } from './database.js';
 
 /**
  * Every table the projector writes, with the columns that order its rows. Not personal_keys (the vault a
- * replay copies, never rebuilds), sessions or login_codes (operational, written by the query API).
+ * replay copies, never rebuilds), sessions, login_codes or uploads (operational, written by the query API:
+ * a replay target may already hold them, and a replay never writes or empties them).
  */
 export const PROJECTED_TABLES: Readonly<Record<string, string>> = {
   logins: 'id',
@@ -26,6 +27,7 @@ export const PROJECTED_TABLES: Readonly<Record<string, string>> = {
   mentions: 'conversation_id, user_id, seq',
   pins: 'conversation_id, seq',
   reactions: 'conversation_id, seq, emoji, user_id',
+  message_attachments: 'conversation_id, seq, blob',
   command_outcomes: 'command_id',
   projector_offsets: 'topic, partition',
 };

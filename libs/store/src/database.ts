@@ -3,7 +3,7 @@ import type { ColumnType, Generated, Kysely } from 'kysely';
 /**
  * The projection tables, written only by the projector (apps/query) from the events topic and rebuilt by
  * replaying it (checksum.ts lists them), and a few operational tables that are not (personal_keys,
- * sessions, login_codes). Times are ms since the epoch. int8 columns come back as string (pg) or bigint/number
+ * sessions, login_codes, uploads). Times are ms since the epoch. int8 columns come back as string (pg) or bigint/number
  * (PGlite): repositories convert them with `Number`.
  */
 type Int8 = ColumnType<string | number | bigint, number, number>;
@@ -286,6 +286,37 @@ export interface MentionsTable {
   sender_id: string;
 }
 
+/**
+ * Operational (not a projection): uploads in progress and attachments made from them, written by the query
+ * API (UploadRepository). A replay neither rebuilds nor empties it. `parts` is JSON [{sha256, size}] (the
+ * blob of each chunk, in order; [] once complete), `attachment` the JSON Attachment once `complete`. `size`
+ * is the declared size, `received` the bytes of `parts`, `mime_claimed` what the client said (never trusted).
+ */
+export interface UploadsTable {
+  id: string;
+  user_id: string;
+  kind: string;
+  name: string;
+  size: Int8;
+  mime_claimed: string | null;
+  received: Defaulted<string | number | bigint, number>;
+  parts: Defaulted<string>;
+  state: Defaulted<'open' | 'complete'>;
+  attachment: string | null;
+  created_at: Int8;
+  updated_at: Int8;
+}
+
+/**
+ * A projection of MessageSent of an attachment kind: one row per blob a message names (the file's `id`
+ * and its thumbnail's), so that cleanup knows which blobs messages still use. Rebuilt by replay.
+ */
+export interface MessageAttachmentsTable {
+  conversation_id: string;
+  seq: Int8;
+  blob: string;
+}
+
 export interface CommandOutcomesTable {
   command_id: string;
   status: 'ok' | 'rejected';
@@ -340,6 +371,8 @@ export interface Database {
   mentions: MentionsTable;
   pins: PinsTable;
   reactions: ReactionsTable;
+  uploads: UploadsTable;
+  message_attachments: MessageAttachmentsTable;
   command_outcomes: CommandOutcomesTable;
   projector_offsets: ProjectorOffsetsTable;
   quarantined_events: QuarantinedEventsTable;

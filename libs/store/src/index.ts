@@ -23,6 +23,7 @@ export {
   type InviteLink,
 } from './group.repository.js';
 export { MessageRepository, REACTION_USERS_LISTED, type StoredMessage, type Pin } from './message.repository.js';
+export { UploadRepository, type UploadRow, type UploadPart } from './upload.repository.js';
 export { OutcomeRepository, type CommandOutcome } from './outcome.repository.js';
 export { ProjectionWriter, type QuarantineRow } from './projection-writer.js';
 export { PersonalDataVault } from './personal-data-vault.js';

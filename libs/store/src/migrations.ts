@@ -362,6 +362,47 @@ const migrations: Record<string, Migration> = {
         .execute();
     },
   },
+  '0007_attachments': {
+    // Attachments (issue 12, last part). `uploads` is operational state written by the query API, not a
+    // projection: no event makes it and a replay leaves it alone. An upload is `open` while its chunks
+    // arrive (`parts`: the blob of each chunk, in order, as JSON; `received`: their total size) and
+    // `complete` once it became an attachment (`attachment`: the Attachment as JSON; `parts` then []).
+    // `message_attachments` is a projection of MessageSent: one row per blob (the file and its thumbnail)
+    // that a message of an attachment kind names, so the sweeper can tell which blobs are still in use.
+    // The expression indexes answer "does anything still name this blob" (UploadRepository.blobInUse)
+    // without reading every upload.
+    async up(db: Kysely<unknown>) {
+      await db.schema
+        .createTable('uploads')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('user_id', 'text', (c) => c.notNull())
+        .addColumn('kind', 'text', (c) => c.notNull())
+        .addColumn('name', 'text', (c) => c.notNull())
+        .addColumn('size', 'int8', (c) => c.notNull())
+        .addColumn('mime_claimed', 'text')
+        .addColumn('received', 'int8', (c) => c.notNull().defaultTo(0))
+        .addColumn('parts', 'text', (c) => c.notNull().defaultTo('[]'))
+        .addColumn('state', 'text', (c) => c.notNull().defaultTo('open'))
+        .addColumn('attachment', 'text')
+        .addColumn('created_at', 'int8', (c) => c.notNull())
+        .addColumn('updated_at', 'int8', (c) => c.notNull())
+        .execute();
+      await db.schema.createIndex('uploads_by_user').on('uploads').columns(['user_id']).execute();
+      await db.schema.createIndex('uploads_by_state_updated').on('uploads').columns(['state', 'updated_at']).execute();
+      await db.schema.createIndex('uploads_by_state_created').on('uploads').columns(['state', 'created_at']).execute();
+      await db.schema.createIndex('uploads_by_attachment').on('uploads').expression(sql`(attachment::jsonb ->> 'id')`).execute();
+      await db.schema.createIndex('uploads_by_thumbnail').on('uploads').expression(sql`(attachment::jsonb -> 'thumbnail' ->> 'id')`).execute();
+      await db.schema.createIndex('uploads_by_part').on('uploads').using('gin').expression(sql`(parts::jsonb) jsonb_path_ops`).execute();
+      await db.schema
+        .createTable('message_attachments')
+        .addColumn('conversation_id', 'text', (c) => c.notNull())
+        .addColumn('seq', 'int8', (c) => c.notNull())
+        .addColumn('blob', 'text', (c) => c.notNull())
+        .addPrimaryKeyConstraint('message_attachments_pk', ['conversation_id', 'seq', 'blob'])
+        .execute();
+      await db.schema.createIndex('message_attachments_by_blob').on('message_attachments').columns(['blob']).execute();
+    },
+  },
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };
