@@ -1,6 +1,7 @@
 import {
   ParleyClient,
   ParleyClientError,
+  type AttachmentKind,
   type ConversationFrame,
   type ConversationSummary,
   type JoinOutcome,
@@ -512,11 +513,24 @@ export class Chat {
     if (size > max)
       return `This message is ${size} bytes; the limit is ${max}. Shorten it or split it into several messages.`;
     const { mentions, spans } = mentionsIn(content, draft.picked ?? new Map());
-    const extras: MessageExtras = {
+    this.queue(conversation, content, {
       ...(spans.length ? { kind: 'text', body: { spans } } : {}),
       ...(draft.reply ? { replyTo: draft.reply.seq } : {}),
       ...(mentions.length ? { mentions } : {}),
-    };
+    });
+    return undefined;
+  }
+
+  /**
+   * Sends an uploaded file as a message of its kind: `content` is its caption (or "[Image] name"), the body
+   * names the upload's `ref` (the server puts the file's description in its place).
+   */
+  sendAttachment(conversation: string, kind: AttachmentKind, content: string, ref: string, extras: Pick<MessageExtras, 'replyTo' | 'mentions'> = {}): void {
+    this.queue(conversation, content, { kind, body: { attachment: ref }, ...extras });
+  }
+
+  /** Shows a message as pending and sends it (see transmit). */
+  private queue(conversation: string, content: string, extras: MessageExtras): void {
     const clientMsgId = randomId();
     this.store.update((s) =>
       s.pending.set(clientMsgId, {
@@ -530,7 +544,6 @@ export class Chat {
       }),
     );
     this.transmit(clientMsgId);
-    return undefined;
   }
 
   retry(clientMsgId: string): void {

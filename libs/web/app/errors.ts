@@ -60,6 +60,19 @@ export function describeCode(code: string, message: string): string {
       return `${withPeriod(message || 'Not found')} Check the spelling and try again.`;
     case 'conflict':
       return `${withPeriod(message || 'That was done already')}`;
+    case 'quota_exceeded':
+      return 'Your files use up all the space you have on the server. Files that were never sent are deleted after a day; try again later.';
+    case 'type_mismatch':
+      return 'The file is not what its type says (the server reads its bytes). Send it as another kind of file.';
+    case 'invalid_attachment':
+      return 'The uploaded file can no longer be sent (it expired). Attach it again.';
+    case 'upload_incomplete':
+      return 'The upload did not finish. Try again.';
+    case 'url_expired':
+    case 'recalled':
+      return `${withPeriod(message || 'This is no longer available')}`;
+    case 'aborted':
+      return 'Stopped.';
     case 'content_too_large':
     case 'payload_too_large':
       return 'The message is too long. Shorten it or split it into several messages.';

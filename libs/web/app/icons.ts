@@ -34,6 +34,10 @@ const PATHS: Record<string, string> = {
   forward: 'M14 9V5l7 7-7 7v-4.1c-5 0-8.5 1.6-11 5.1 1-5 4-10 11-11z',
   smile: 'M12 3a9 9 0 1 0 0 18 9 9 0 0 0 0-18zM8 14.5c1 1.3 2.4 2 4 2s3-.7 4-2M9 9.5v.01M15 9.5v.01',
   undo: 'M9 14 4 9l5-5M4 9h10.5a5.5 5.5 0 0 1 0 11H11',
+  attach: 'M20.5 11.5l-8.2 8.2a5 5 0 0 1-7.1-7.1l8.5-8.5a3.3 3.3 0 0 1 4.7 4.7l-8.5 8.5a1.7 1.7 0 0 1-2.4-2.4l7.8-7.8',
+  file: 'M6 3h8l4 4v14H6zM14 3v4h4',
+  download: 'M12 4v11M7 10l5 5 5-5M5 20h14',
+  retry: 'M4 12a8 8 0 1 0 2.3-5.7M4 4v4.5h4.5',
 };
 
 export type IconName = keyof typeof PATHS;

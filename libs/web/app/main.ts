@@ -1,4 +1,6 @@
+import { AttachmentUrls } from './attachment-urls.js';
 import { MessageActions } from './message-actions.js';
+import { captionOf, Uploads } from './uploads.js';
 import { ParleyClient } from '@parley/sdk';
 import { Chat } from './chat.js';
 import { h } from './dom.js';
@@ -35,6 +37,7 @@ const store = new Store();
 let chat: Chat | undefined;
 let social: Social | undefined;
 let groups: Groups | undefined;
+let uploads: Uploads | undefined;
 /** Shows an invite link's group and joins on confirmation (set while the app runs). */
 let joinByLink: ((code: string) => void) | undefined;
 let unsubscribe: (() => void) | undefined;
@@ -48,6 +51,8 @@ function stopApp(): void {
   social = undefined;
   groups?.stop();
   groups = undefined;
+  uploads?.stop();
+  uploads = undefined;
   joinByLink = undefined;
   chat?.stop();
   chat = undefined;
@@ -161,7 +166,10 @@ function startChat(session: SavedSession, greeting?: string): void {
   const s = new Social(store, c);
   const g = new Groups(store, c);
   const ma = new MessageActions(store, c);
+  const up = new Uploads(store, c);
+  const urls = new AttachmentUrls(() => c.api);
   chat = c;
+  uploads = up;
   social = s;
   groups = g;
   running = session;
@@ -219,6 +227,9 @@ function startChat(session: SavedSession, greeting?: string): void {
   const pane = new ConversationPane({
     back: () => open(''),
     send: (id, draft) => c.send(id, draft),
+    attach: (id, files, draft) => up.add(id, files, captionOf(draft)),
+    uploads: { cancel: (key) => up.cancel(key), retry: (key) => up.retry(key) },
+    attachmentUrl: (id, seq, variant, fresh) => urls.url(id, seq, variant, fresh),
     mentionCandidates: (id, query) => c.mentionCandidates(id, query),
     quote: (id, seq) => c.quote(id, seq),
     card: (id) => c.card(id),

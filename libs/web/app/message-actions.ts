@@ -1,4 +1,4 @@
-import { messageChangeOf, withChange, type ChatMessage, type MessageFrame, type ParleyClient } from '@parley/sdk';
+import { isAttachmentKind, messageChangeOf, withChange, type ChatMessage, type MessageFrame, type ParleyClient } from '@parley/sdk';
 import type { Chat } from './chat.js';
 import { describeError } from './errors.js';
 import { isAdmin, quoteKey, roleIn, withPinChange, type AppState, type Conversation, type Store } from './state.js';
@@ -91,7 +91,8 @@ export function allowedActions(m: ChatMessage, conv: Conversation, state: AppSta
   const live = !ended && !m.recalled;
   return {
     recall: live && ((own && now - m.ts < RECALL_WINDOW_MS) || moderator),
-    edit: live && own && m.kind === 'text',
+    // A file's message: the edit changes its caption, the file stays.
+    edit: live && own && (m.kind === 'text' || isAttachmentKind(m.kind)),
     pin: live && (conv.kind === 'direct' || moderator),
     react: live,
     forward: !m.recalled && !conv.removed,

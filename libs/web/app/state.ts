@@ -1,4 +1,5 @@
 import type {
+  AttachmentKind,
   BlockedProfile,
   ConversationSettings,
   ConversationSummary,
@@ -124,6 +125,21 @@ export interface PendingMessage {
   error: string | undefined;
 }
 
+/** A file being uploaded (then sent as a message of its kind), shown with a progress bar over the composer. */
+export interface UploadEntry {
+  /** This page's own id for it (not the server's upload id). */
+  key: string;
+  conversation: string;
+  name: string;
+  kind: AttachmentKind;
+  size: number;
+  /** Bytes the server holds. */
+  sent: number;
+  /** queued: waits for the uploads before it; failed: `error` says why (retry or dismiss). */
+  status: 'queued' | 'uploading' | 'failed';
+  error: string | undefined;
+}
+
 export interface Presence {
   online: number;
   members: number;
@@ -159,6 +175,8 @@ export interface AppState {
   timelines: Map<string, Timeline>;
   /** Own messages not acked yet (or rejected), by clientMsgId, in send order. */
   pending: Map<string, PendingMessage>;
+  /** Files being uploaded, by UploadEntry.key, in the order they were picked. */
+  uploads: Map<string, UploadEntry>;
   presence: Map<string, Presence>;
   /** Quoted messages fetched by `quoteKey`. */
   quotes: Map<string, Quoted>;
@@ -186,6 +204,7 @@ export function initialState(): AppState {
     listLoaded: false,
     timelines: new Map(),
     pending: new Map(),
+    uploads: new Map(),
     presence: new Map(),
     quotes: new Map(),
     cards: new Map(),

@@ -19,6 +19,11 @@ export interface ComposerHandlers {
   send(conversation: string, draft: Draft): string | undefined;
   /** Members of the conversation whose handle or name contains `query` (the caller left out). */
   candidates(conversation: string, query: string): Promise<MentionCandidate[]>;
+  /**
+   * Uploads files and sends each as a message of its kind; the draft (its text as the caption, its reply)
+   * goes with the first. Returns a sentence when they cannot be sent (the draft stays).
+   */
+  attach(conversation: string, files: File[], draft: Draft): string | undefined;
 }
 
 const EVERYONE: MentionCandidate = { id: MENTION_ALL, username: 'all', displayName: 'Everyone' };
@@ -26,6 +31,8 @@ const EVERYONE: MentionCandidate = { id: MENTION_ALL, username: 'all', displayNa
 /**
  * The message box: Enter sends, Shift+Enter makes a new line. Keeps a draft per conversation, with the
  * message it replies to (shown above the box) and the mentions picked from the suggestions that "@" opens.
+ * Files come in by the attach button or pasted (an image from the clipboard); the text typed so far is
+ * their caption.
  */
 export class Composer {
   readonly el: HTMLElement;
@@ -43,6 +50,8 @@ export class Composer {
   private readonly picker: MentionPicker;
   private readonly form: HTMLFormElement;
   private readonly sendBtn: HTMLButtonElement;
+  private readonly attachBtn: HTMLButtonElement;
+  private readonly fileInput: HTMLInputElement;
   private readonly drafts = new Map<string, Draft>();
   private target: ComposerTarget | undefined;
   /** Counts suggestion look-ups, so that a slow answer to an old one is dropped. */
@@ -84,7 +93,21 @@ export class Composer {
       h('div', { class: 'composer-reply-body' }, h('span', { class: 'muted' }, 'Replying to '), this.replySender, this.replyText),
       cancel,
     );
-    const form = h('form', { class: 'composer-row' }, this.input, send);
+    this.fileInput = h('input', { type: 'file', multiple: true, hidden: true, class: 'composer-file-input', testid: 'composer-file-input', 'aria-label': 'Attach files' });
+    this.fileInput.addEventListener('change', () => {
+      const files = [...(this.fileInput.files ?? [])];
+      this.fileInput.value = '';
+      if (files.length) this.attach(files);
+    });
+    this.attachBtn = h('button', { class: 'icon-btn attach-btn', type: 'button', testid: 'composer-attach', title: 'Attach files', 'aria-label': 'Attach files' }, icon('attach', 20));
+    this.attachBtn.addEventListener('click', () => this.fileInput.click());
+    this.input.addEventListener('paste', (ev) => {
+      const files = [...(ev.clipboardData?.items ?? [])].filter((i) => i.kind === 'file').map((i) => i.getAsFile()).filter((f): f is File => f !== null);
+      if (!files.length) return;
+      ev.preventDefault();
+      this.attach(files);
+    });
+    const form = h('form', { class: 'composer-row' }, this.attachBtn, this.fileInput, this.input, send);
     this.form = form;
     this.sendBtn = send;
     form.addEventListener('submit', (ev) => {
@@ -139,6 +162,7 @@ export class Composer {
     this.form.classList.toggle('disabled', on);
     this.input.disabled = on;
     this.sendBtn.disabled = on;
+    this.attachBtn.disabled = on;
     this.el.dataset['blocked'] = String(on);
     if (on) this.picker.hide();
   }
@@ -227,6 +251,31 @@ export class Composer {
     this.autosize();
   }
 
+  /** Whether files may be attached here now (a conversation is open and nothing blocks writing). */
+  get accepting(): boolean {
+    return !!this.target && !this.input.disabled;
+  }
+
+  /** Uploads files (picked, pasted or dropped) into the open conversation; the text typed so far is their caption. */
+  attach(files: File[]): void {
+    const id = this.target?.id;
+    const d = this.draft();
+    if (!id || !d || !this.accepting) return;
+    const problem = this.handlers.attach(id, files, { ...d, text: this.input.value });
+    this.error.textContent = problem ?? '';
+    this.error.hidden = !problem;
+    if (problem) return;
+    this.clear(id);
+  }
+
+  private clear(id: string): void {
+    this.input.value = '';
+    this.drafts.delete(id);
+    this.picker.hide();
+    this.renderReply(undefined);
+    this.autosize();
+  }
+
   private submit(): void {
     const id = this.target?.id;
     const d = this.draft();
@@ -238,11 +287,7 @@ export class Composer {
       this.error.hidden = false;
       return;
     }
-    this.input.value = '';
-    this.drafts.delete(id);
-    this.picker.hide();
-    this.renderReply(undefined);
-    this.autosize();
+    this.clear(id);
     this.input.focus({ preventScroll: true });
   }
 

@@ -15,6 +15,7 @@ import { describeError } from '../errors.js';
 import type { MessageActions } from '../message-actions.js';
 import { messageMenu } from './message-menu.js';
 import { PinnedBar } from './pinned-bar.js';
+import { UploadsBar, type UploadsBarHandlers } from './uploads-bar.js';
 
 export interface ConversationHandlers extends Omit<TimelineHandlers, 'reply' | 'menu' | 'react' | 'saveEdit'> {
   /** Recall, edit, pin, react and forward, and the pinned messages. */
@@ -22,6 +23,10 @@ export interface ConversationHandlers extends Omit<TimelineHandlers, 'reply' | '
   notify(kind: 'error' | 'info', text: string): void;
   back(): void;
   send(conversation: string, draft: Draft): string | undefined;
+  /** Uploads files into a conversation (the draft is the first one's caption and reply); a sentence when they cannot go. */
+  attach(conversation: string, files: File[], draft: Draft): string | undefined;
+  /** Cancels an upload, or retries a failed one. */
+  uploads: UploadsBarHandlers;
   /** Members to mention whose handle or name contains `query`. */
   mentionCandidates(conversation: string, query: string): Promise<MentionCandidate[]>;
   addMembers(conv: Conversation, title: string, onAdded: () => void): void;
@@ -50,6 +55,7 @@ export class ConversationPane {
   private readonly pinnedBar: PinnedBar;
   private readonly timeline: TimelineView;
   private readonly composer: Composer;
+  private readonly uploadsBar: UploadsBar;
   private readonly membersPanel: MembersPanel;
   private readonly chatView: HTMLElement;
   private readonly welcome: HTMLElement;
@@ -74,7 +80,8 @@ export class ConversationPane {
         }),
     });
     this.pinnedBar = new PinnedBar({ quote: (id, seq) => handlers.quote(id, seq), unpin: (id, seq) => actions.setPinned(id, seq, false) });
-    this.composer = new Composer({ send: (id, draft) => handlers.send(id, draft), candidates: (id, q) => handlers.mentionCandidates(id, q) });
+    this.composer = new Composer({ send: (id, draft) => handlers.send(id, draft), candidates: (id, q) => handlers.mentionCandidates(id, q), attach: (id, files, draft) => handlers.attach(id, files, draft) });
+    this.uploadsBar = new UploadsBar(handlers.uploads);
     this.membersPanel = new MembersPanel(() => this.toggleMembers(false), handlers.group);
     const deps = handlers.group;
     this.noticeBanner = new NoticeBanner({
@@ -165,9 +172,10 @@ export class ConversationPane {
     this.chatView = h(
       'section',
       { class: 'chat-view', testid: 'conversation-view', hidden: true },
-      h('div', { class: 'chat-column' }, header, this.noticeBanner.el, this.pinnedBar.el, this.timeline.el, this.composer.el),
+      h('div', { class: 'chat-column' }, header, this.noticeBanner.el, this.pinnedBar.el, this.timeline.el, this.uploadsBar.el, this.composer.el),
       this.membersPanel.el,
     );
+    this.dropFiles(this.chatView);
     this.welcome = h(
       'section',
       { class: 'welcome', testid: 'welcome' },
@@ -191,6 +199,39 @@ export class ConversationPane {
       ),
     );
     this.el = h('main', { class: 'pane', testid: 'pane' }, this.welcome, this.chatView);
+  }
+
+  /** Files dragged over the conversation are marked as welcome (data-drop="true"), and dropped ones uploaded. */
+  private dropFiles(zone: HTMLElement): void {
+    const carriesFiles = (ev: DragEvent): boolean => !!ev.dataTransfer?.types.includes('Files') && this.composer.accepting;
+    let depth = 0;
+    const mark = (on: boolean): void => {
+      if (on) zone.dataset['drop'] = 'true';
+      else delete zone.dataset['drop'];
+    };
+    zone.addEventListener('dragenter', (ev) => {
+      if (!carriesFiles(ev)) return;
+      ev.preventDefault();
+      depth++;
+      mark(true);
+    });
+    zone.addEventListener('dragover', (ev) => {
+      if (!carriesFiles(ev)) return;
+      ev.preventDefault();
+      if (ev.dataTransfer) ev.dataTransfer.dropEffect = 'copy';
+    });
+    zone.addEventListener('dragleave', () => {
+      depth = Math.max(0, depth - 1);
+      if (depth === 0) mark(false);
+    });
+    zone.addEventListener('drop', (ev) => {
+      depth = 0;
+      mark(false);
+      const files = [...(ev.dataTransfer?.files ?? [])];
+      if (!files.length || !this.composer.accepting) return;
+      ev.preventDefault();
+      this.composer.attach(files);
+    });
   }
 
   private toggleMembers(on = !this.showMembers): void {
@@ -239,6 +280,7 @@ export class ConversationPane {
     this.noticeBanner.update(conv.removed ? undefined : group, ended);
     this.pinnedBar.update(state, conv);
     this.timeline.update(state, conv, state.timelines.get(conv.id) ?? emptyTimeline());
+    this.uploadsBar.update(state, conv);
     this.composer.show({ id: conv.id, mentions: conv.kind !== 'direct', mentionAll: conv.kind !== 'direct' && isAdmin(roleIn(conv, state)) });
     this.composer.block(writeBlock(conv, state));
     this.membersPanel.update(state, conv, this.showMembers && conv.kind !== 'direct' && !conv.removed);

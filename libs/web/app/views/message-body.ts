@@ -1,7 +1,8 @@
-import type { MessageBody, MessageFrame } from '@parley/sdk';
+import { attachmentOf, type AttachmentVariant, type MessageBody, type MessageFrame } from '@parley/sdk';
 import { h, setText, type Child } from '../dom.js';
 import { runs } from '../rich-text.js';
 import type { Card } from '../state.js';
+import { attachmentView } from './attachment-view.js';
 import { profileAvatar } from './common.js';
 
 /** What rendering a message body needs from around it. */
@@ -12,15 +13,22 @@ export interface BodyContext {
   card(id: string): Card;
   /** Runs `patch` on each later update until it returns true (for what is looked up after rendering). */
   later(patch: () => boolean): void;
+  /** A download URL of a message's file (cached until near its expiry; `fresh`: ask the server again). */
+  attachmentUrl(conversation: string, seq: number, variant: AttachmentVariant, fresh?: boolean): Promise<string>;
 }
 
 /**
  * A message's content as its kind shows it (docs/PROTOCOL.md "Message kinds"): text with its formatting
- * spans, a link card, a sticker, a contact card, a news card, a location, a custom message with its type.
- * A kind this client does not know, or a body that is not what its kind declares, shows the plain content.
+ * spans, a file (image, voice, video, file: see attachmentView), a link card, a sticker, a contact card, a
+ * news card, a location, a custom message with its type. A kind this client does not know, or a body that is
+ * not what its kind declares (an own file not acknowledged yet names its upload), shows the plain content.
  */
-export function messageBody(m: Pick<MessageFrame, 'kind' | 'content' | 'body'>, ctx: BodyContext): HTMLElement {
+export function messageBody(m: Pick<MessageFrame, 'kind' | 'content' | 'body'> & Partial<Pick<MessageFrame, 'conversation' | 'seq'>>, ctx: BodyContext): HTMLElement {
   const body = (typeof m.body === 'object' && m.body !== null ? m.body : {}) as Record<string, unknown>;
+  const file = attachmentOf(m);
+  const { conversation, seq } = m;
+  if (file && conversation !== undefined && seq !== undefined)
+    return attachmentView(file, m.content, (variant, fresh) => ctx.attachmentUrl(conversation, seq, variant, fresh), richText(m.content, undefined, ctx.me));
   switch (m.kind) {
     case 'link':
       if (typeof body['url'] === 'string') return linkCard(m.content, body as MessageBody<'link'>);

@@ -1,4 +1,4 @@
-import { messageChangeOf, systemEntryText, type ChatMessage, type MessageFrame } from '@parley/sdk';
+import { messageChangeOf, systemEntryText, type AttachmentVariant, type ChatMessage, type MessageFrame } from '@parley/sdk';
 import { h, setText } from '../dom.js';
 import { formatDay, formatFull, formatTime, startOfDay } from '../format.js';
 import { icon } from '../icons.js';
@@ -16,6 +16,8 @@ export interface TimelineHandlers {
   quote(conversation: string, seq: number): Quoted;
   /** The profile a contact card shows ('loading' until looked up). */
   card(id: string): Card;
+  /** A download URL of a message's file (see AttachmentUrls). */
+  attachmentUrl(conversation: string, seq: number, variant: AttachmentVariant, fresh?: boolean): Promise<string>;
   /** Opens a message's menu under `anchor`; its Edit runs `edit` (the inline editor). */
   menu(anchor: HTMLElement, m: ChatMessage, edit: () => void): void;
   /** Adds the user's reaction `emoji`, or takes it back. */
@@ -131,6 +133,7 @@ export class TimelineView {
       handlers: this.handlers,
       me: state.me?.id,
       card: (id) => this.handlers.card(id),
+      attachmentUrl: (c, seq, variant, fresh) => this.handlers.attachmentUrl(c, seq, variant, fresh),
       later: (patch) => late.push(patch),
       refresh: () => {
         const last = this.lastDrawn;
