@@ -30,6 +30,7 @@ import { profileRoutes } from './routes/profiles.routes.js';
 import { friendRoutes } from './routes/friends.routes.js';
 import { groupRoutes } from './routes/groups.routes.js';
 import { messageActionRoutes } from './routes/message-actions.routes.js';
+import { uploadRoutes } from './routes/uploads.routes.js';
 
 export type { HttpAppDeps } from './http-app-deps.js';
 
@@ -88,6 +89,7 @@ export function createHttpApp(deps: HttpAppDeps): Express {
   v1.use(friendRoutes(kit, json));
   v1.use(groupRoutes(kit, json));
   v1.use(messageActionRoutes(kit, json));
+  v1.use(uploadRoutes(kit, json));
 
   // ---- conversations ----
   v1.route('/conversations')

@@ -1,5 +1,5 @@
-import type { Logger } from '@parley/core';
-import { PasswordHasher, createAuthenticator, type TokenService } from '@parley/auth';
+import type { BlobStore, Logger } from '@parley/core';
+import { AttachmentSigner, PasswordHasher, createAuthenticator, type TokenService } from '@parley/auth';
 import { createMailer, type MailConfig } from '@parley/mail';
 import {
   CodeRepository,
@@ -12,9 +12,11 @@ import {
   ProfileRepository,
   SessionRepository,
   SettingsRepository,
+  UploadRepository,
   type ParleyDb,
 } from '@parley/store';
 import type { HttpAppDeps } from './http-app-deps.js';
+import type { UploadLimits } from '../upload-config.js';
 
 /** The settings of the HTTP app both modes read from their config (README and docs/OPERATIONS.md "query"). */
 export interface HttpSettings {
@@ -22,17 +24,23 @@ export interface HttpSettings {
   readonly apiPerMinute: number;
   readonly maxGroupMembers: number;
   readonly mail: MailConfig;
+  /** readUploadLimits(env). */
+  readonly uploads: UploadLimits;
+  /** The token secret (PARLEY_TOKEN_SECRET): attachment refs and download URLs are signed with a key derived from it. */
+  readonly tokenSecret: Uint8Array;
 }
 
 /**
  * The HTTP app's deps that are the same in both modes (single node: PGlite; distributed: PostgreSQL): the
- * store, tokens, passwords, mail and limits. The caller adds the command bus and its own readiness.
+ * store, tokens, passwords, mail, uploads and limits. The caller adds the command bus and its own
+ * readiness, and hands over the blob store it opened (a directory, or an S3 bucket) and closes it.
  */
 export function createHttpDeps(
   db: ParleyDb,
   tokens: TokenService,
   logger: Logger,
   settings: HttpSettings,
+  blobs: BlobStore,
 ): Omit<HttpAppDeps, 'commands' | 'ready' | 'health' | 'staticDir' | 'trustProxy'> {
   const sessions = new SessionRepository(db);
   return {
@@ -45,6 +53,7 @@ export function createHttpDeps(
       maxGroupMembers: settings.maxGroupMembers,
       maxProfilesPerLogin: settings.mail.maxProfilesPerLogin,
       codeTtlMs: settings.mail.codeTtlMs,
+      uploads: settings.uploads,
     },
     logins: new LoginRepository(db),
     profiles: new ProfileRepository(db),
@@ -56,6 +65,9 @@ export function createHttpDeps(
     conversations: new ConversationRepository(db),
     groups: new GroupRepository(db),
     messages: new MessageRepository(db),
+    blobs,
+    uploads: new UploadRepository(db),
+    attachments: new AttachmentSigner(settings.tokenSecret),
     tokens,
     // A token is good when signed, unexpired and not revoked; each use counts as activity in the sessions list.
     authenticate: createAuthenticator(tokens, (id) => sessions.isRevoked(id), sessions.activityRecorder(logger)),

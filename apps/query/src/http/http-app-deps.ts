@@ -1,5 +1,5 @@
-import type { HealthReport, Logger } from '@parley/core';
-import type { Authenticate, PasswordHasher, TokenService } from '@parley/auth';
+import type { BlobStore, HealthReport, Logger } from '@parley/core';
+import type { AttachmentSigner, Authenticate, PasswordHasher, TokenService } from '@parley/auth';
 import type { SendMail } from '@parley/mail';
 import type {
   CodeRepository,
@@ -12,8 +12,10 @@ import type {
   ProfileRepository,
   SessionRepository,
   SettingsRepository,
+  UploadRepository,
 } from '@parley/store';
 import type { CommandBus } from '../command-bus.js';
+import type { UploadLimits } from '../upload-config.js';
 
 export interface HttpAppDeps {
   readonly commands: CommandBus;
@@ -29,6 +31,12 @@ export interface HttpAppDeps {
   /** Groups and rooms as people run them: roles, bans, notices, invitations, join requests, invite links. */
   readonly groups: GroupRepository;
   readonly messages: MessageRepository;
+  /** Where uploaded bytes go: chunks, files and thumbnails, each a blob named by its SHA-256. */
+  readonly blobs: BlobStore;
+  /** Uploads in progress and the attachments they became (operational state, not a projection). */
+  readonly uploads: UploadRepository;
+  /** Signs the `ref` an upload answers and the download URLs of attachments. */
+  readonly attachments: AttachmentSigner;
   readonly tokens: TokenService;
   readonly authenticate: Authenticate;
   readonly hasher: PasswordHasher;
@@ -45,6 +53,8 @@ export interface HttpAppDeps {
     readonly maxProfilesPerLogin: number;
     /** How long an emailed code stays valid. */
     readonly codeTtlMs: number;
+    /** File sizes per kind, quota, chunk size and lifetimes of uploads, refs and download URLs. */
+    readonly uploads: UploadLimits;
   };
   /** Files of the web client, served at `/`. */
   readonly staticDir?: string;
