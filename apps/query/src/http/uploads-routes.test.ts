@@ -339,4 +339,6 @@ test('methods the routes do not serve are 405 with Allow', async () => {
   const answer = await w.call('PATCH', '/v1/uploads', { as: 'alice' });
   assert.deepEqual([answer.status, answer.headers['allow']], [405, 'POST']);
   assert.equal((await w.call('POST', `/v1/files/${'a'.repeat(64)}`)).headers['allow'], 'GET, HEAD');
+  const notABlob = await w.call('GET', '/v1/files/ABC?c=x');
+  assert.deepEqual([notABlob.status, notABlob.body.error?.details?.['field']], [400, 'blob']);
 });

@@ -3,6 +3,7 @@ import { ConversationId, Millis } from '../fields.js';
 import { GroupName, Handle, Password, User, Username } from './common.js';
 import { ErrorBody } from './errors.js';
 import { Health } from './health.js';
+import { Attachment, AttachmentThumbnail, AttachmentUrlView, UploadCompleted, UploadCreateBody, UploadId, UploadView } from '../attachments.js';
 import {
   ChangePasswordBody,
   DeleteLoginBody,
@@ -225,4 +226,11 @@ export const HTTP_SCHEMAS: Readonly<Record<string, TSchema>> = Object.freeze({
   CreateInviteLinkBody,
   InviteLinkEnvelope,
   InviteLinkPreview,
+  UploadId,
+  AttachmentThumbnail,
+  Attachment,
+  UploadCreateBody,
+  Upload: UploadView,
+  UploadCompleted,
+  AttachmentUrl: AttachmentUrlView,
 });

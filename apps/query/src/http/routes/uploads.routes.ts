@@ -187,7 +187,7 @@ export function uploadRoutes(kit: RouteKit, json: express.RequestHandler[]): exp
     .route('/files/:blob')
     .get(async (req, res) => {
       const blob = String(req.params['blob']);
-      if (!isSha256(blob)) throw new ParleyError('not_found', 'No such file');
+      if (!isSha256(blob)) throw new ParleyError('bad_request', 'A file is named by its SHA-256: 64 lowercase hex digits', { details: { field: 'blob' } });
       const now = Date.now();
       const grant = deps.attachments.verifyUrl(blob, req.query as Record<string, unknown>, now);
       // Checked again at every request: the URL is a grant of the moment it was made, not a key.
