@@ -33,3 +33,17 @@ test('TCP and heartbeat config: defaults per mode, off, 0, TLS needs both files,
   assert.throws(() => loadSingleNodeConfig({ PARLEY_HEARTBEAT_TIMEOUT_MS: '20000' }), /PARLEY_HEARTBEAT_TIMEOUT_MS \(20000\) must exceed PARLEY_HEARTBEAT_INTERVAL_MS \(20000\)/);
   assert.throws(() => loadSingleNodeConfig({ PARLEY_HEARTBEAT_INTERVAL_MS: 'soon' }), /PARLEY_HEARTBEAT_INTERVAL_MS must be an integer/);
 });
+
+test('single-node blob store and upload limits: files under the data directory by default, S3 when configured', () => {
+  const d = loadSingleNodeConfig({ PARLEY_DATA_DIR: '/var/lib/parley' });
+  assert.deepEqual(d.blobs, { kind: 'local', dir: '/var/lib/parley/blobs' });
+  assert.equal(d.uploads.chunkBytes, 4 * 1024 * 1024);
+  assert.equal(d.uploads.maxBytes.video, 200 * 1024 * 1024);
+  assert.ok(Object.isFrozen(d.uploads.maxBytes));
+  assert.deepEqual(loadSingleNodeConfig({ PARLEY_DATA_DIR: '/var/lib/parley', PARLEY_BLOB_DIR: '/mnt/files' }).blobs, { kind: 'local', dir: '/mnt/files' });
+  const s3 = loadSingleNodeConfig({ PARLEY_S3_BUCKET: 'parley-files', PARLEY_S3_ACCESS_KEY_ID: 'k', PARLEY_S3_SECRET_ACCESS_KEY: 's' });
+  assert.equal(s3.blobs.kind, 's3');
+  assert.equal(loadSingleNodeConfig({ PARLEY_UPLOAD_MAX_IMAGE_BYTES: '1000' }).uploads.maxBytes.image, 1000);
+  assert.throws(() => loadSingleNodeConfig({ PARLEY_UPLOAD_CHUNK_BYTES: '1' }), /PARLEY_UPLOAD_CHUNK_BYTES must be between/);
+  assert.throws(() => loadSingleNodeConfig({ PARLEY_S3_BUCKET: 'parley-files' }), /PARLEY_S3_ACCESS_KEY_ID is required/);
+});

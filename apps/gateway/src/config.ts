@@ -1,7 +1,9 @@
 import { readConversationLimits, type ConversationLimits } from '@parley/domain';
-import { resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { readHeartbeatConfig, readTcpConfig, type HeartbeatConfig, type TcpConfig } from './transport-config.js';
 import { readMailConfig, type MailConfig } from '@parley/mail';
+import { readBlobConfig, type BlobConfig } from '@parley/runtime';
+import { readUploadLimits, type UploadLimits } from '@parley/query';
 import { deepFreeze, readEnum, readHealthBounds, readInt, readOptionalString, readString, type Env, type HealthBounds, type LogLevel } from '@parley/core';
 
 /** Single-node configuration: the only place that reads the environment (see the README's configuration table). */
@@ -34,17 +36,22 @@ export interface SingleNodeConfig {
   readonly healthBounds: HealthBounds;
   /** Mailing codes (PARLEY_SMTP_URL; unset: to the log), their lifetime, profiles per login. */
   readonly mail: MailConfig;
+  /** Where attachments' bytes go: PARLEY_BLOB_DIR (default `<dataDir>/blobs`), or an S3 bucket (PARLEY_S3_*). */
+  readonly blobs: BlobConfig;
+  /** Upload sizes, quota, chunks and lifetimes (PARLEY_UPLOAD_*, PARLEY_ATTACHMENT_URL_TTL_SECONDS). */
+  readonly uploads: UploadLimits;
 }
 
 export function loadSingleNodeConfig(env: Env): SingleNodeConfig {
   const fsyncMode = readEnum(env, 'PARLEY_LOG_FSYNC', ['always', 'interval', 'never'] as const, 'always');
   const maxContentBytes = readInt(env, 'PARLEY_MAX_CONTENT_BYTES', 16 * 1024, { min: 1, max: 256 * 1024 });
+  const dataDir = resolve(readString(env, 'PARLEY_DATA_DIR', './data'));
   return deepFreeze({
     host: readString(env, 'HOST', '127.0.0.1'),
     port: readInt(env, 'PORT', 8080, { min: 0, max: 65535 }),
     tcp: readTcpConfig(env, 8081),
     heartbeat: readHeartbeatConfig(env),
-    dataDir: resolve(readString(env, 'PARLEY_DATA_DIR', './data')),
+    dataDir,
     logLevel: readEnum(env, 'PARLEY_LOG_LEVEL', ['debug', 'info', 'warn', 'error', 'silent'] as const, 'info'),
     tokenSecret: readOptionalString(env, 'PARLEY_TOKEN_SECRET'),
     tokenTtlSeconds: readInt(env, 'PARLEY_TOKEN_TTL_SECONDS', 24 * 3600, { min: 60, max: 90 * 24 * 3600 }),
@@ -64,5 +71,7 @@ export function loadSingleNodeConfig(env: Env): SingleNodeConfig {
     dedupeWindow: readInt(env, 'PARLEY_DEDUPE_WINDOW', 10_000, { min: 0, max: 1_000_000 }),
     healthBounds: readHealthBounds(env),
     mail: readMailConfig(env),
+    blobs: readBlobConfig(env, join(dataDir, 'blobs')),
+    uploads: readUploadLimits(env),
   } satisfies SingleNodeConfig);
 }

@@ -14,7 +14,8 @@ import { AttachmentSigner, TokenService } from '@parley/auth';
 import { GroupRepository, OutcomeRepository, ProjectionWriter, migrateToLatest, type Database, WorkerPGlite } from '@parley/store';
 import { Ingest, WorkflowRunner } from '@parley/ingest';
 import { Fanout } from '@parley/fanout';
-import { CommandBus, Projector, createHttpApp, createHttpDeps } from '@parley/query';
+import { AttachmentSweeper, CommandBus, Projector, createHttpApp, createHttpDeps } from '@parley/query';
+import { describeBlobConfig, openBlobStore } from '@parley/runtime';
 import { webRoot } from '@parley/web';
 import type { SingleNodeConfig } from './config.js';
 import { Gateway } from './gateway.js';
@@ -30,7 +31,7 @@ export interface SingleNode {
   readonly port: number;
   /** The raw TCP port; undefined when PARLEY_TCP_PORT is off. */
   readonly tcpPort: number | undefined;
-  /** Graceful stop: stop accepting, drain clients, commit consumers, close the log and the database. Idempotent. */
+  /** Graceful stop: stop accepting, drain clients, commit consumers, close the log, the blob store and the database. Idempotent. */
   close(): Promise<void>;
 }
 
@@ -100,13 +101,17 @@ async function startOnLockedDataDir(config: SingleNodeConfig, logger: Logger, lo
   const applied = await migrateToLatest(db as Kysely<unknown>);
   if (applied.length) step('database migrated', { migrations: applied });
 
+  step('opening the blob store', describeBlobConfig(config.blobs));
+  const blobs = await openBlobStore(config.blobs);
+
   const writer = new ProjectionWriter(db);
   const presence = new MemoryPresence({ ttlMs: 30_000 });
   const secret = await tokenSecret(config);
   const tokens = new TokenService({ secret, ttlSeconds: config.tokenTtlSeconds });
   const attachments = new AttachmentSigner(secret);
-  const store = createHttpDeps(db, tokens, logger.child({ component: 'query' }), config);
+  const store = createHttpDeps(db, tokens, logger.child({ component: 'query' }), { ...config, tokenSecret: secret }, blobs.store);
   const { conversations, messages, authenticate } = store;
+  const sweeper = new AttachmentSweeper({ uploads: store.uploads, blobs: blobs.store, logger: logger.child({ component: 'attachment-sweeper' }), limits: config.uploads });
 
   const projector = new Projector({ log, writer, logger: logger.child({ component: 'projector' }) });
   const ingest = new Ingest({
@@ -149,7 +154,9 @@ async function startOnLockedDataDir(config: SingleNodeConfig, logger: Logger, lo
     health: () => health(),
   });
   const httpServer: Server = createServer(http);
-  httpServer.requestTimeout = 30_000;
+  // A whole request, body included, must arrive within this: an upload chunk (PARLEY_UPLOAD_CHUNK_BYTES, 4 MiB)
+  // over a slow link too (about 35 KB/s at the default).
+  httpServer.requestTimeout = 120_000;
   await new Promise<void>((resolve) => httpServer.listen(0, '127.0.0.1', resolve));
   upstream = { host: '127.0.0.1', port: (httpServer.address() as AddressInfo).port };
 
@@ -167,6 +174,7 @@ async function startOnLockedDataDir(config: SingleNodeConfig, logger: Logger, lo
     awaitProjection: createAwaitProjection(log, writer, partitions),
   });
   gateway.start();
+  sweeper.start();
   ready = true;
   logger.info('Parley is ready', {
     url: `http://${config.host === '0.0.0.0' ? 'localhost' : config.host}:${server.port}`,
@@ -187,6 +195,7 @@ async function startOnLockedDataDir(config: SingleNodeConfig, logger: Logger, lo
         await tcp?.close();
         await new Promise<void>((resolve) => httpServer.close(() => resolve()));
         httpServer.closeAllConnections();
+        await sweeper.close(); // waits for a pass in progress, which needs the blob store and the database
         await workflows.close();
         await ingest.close();
         await fanout.close();
@@ -194,6 +203,7 @@ async function startOnLockedDataDir(config: SingleNodeConfig, logger: Logger, lo
         await commands.close();
         await presence.close();
         await log.close();
+        await blobs.close();
         await db.destroy();
         await lock.release();
         logger.info('Parley stopped');

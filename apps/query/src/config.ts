@@ -1,6 +1,7 @@
 import { deepFreeze, readHealthBounds, readInt, readString, type Env, type HealthBounds } from '@parley/core';
-import { readCommonConfig, readTokenSecret, type CommonConfig } from '@parley/runtime';
+import { readBlobConfig, readCommonConfig, readTokenSecret, type BlobConfig, type CommonConfig } from '@parley/runtime';
 import { readMailConfig, type MailConfig } from '@parley/mail';
+import { readUploadLimits, type UploadLimits } from './upload-config.js';
 
 export interface QueryConfig extends CommonConfig {
   /** When /healthz calls a consumer stuck or lagging (PARLEY_HEALTH_STUCK_MS, PARLEY_HEALTH_MAX_LAG). */
@@ -18,6 +19,10 @@ export interface QueryConfig extends CommonConfig {
   readonly trustProxy: string;
   /** Mailing codes, their lifetime, profiles per login (PARLEY_SMTP_URL, PARLEY_MAIL_FROM, PARLEY_CODE_TTL_SECONDS, PARLEY_MAX_PROFILES_PER_LOGIN). */
   readonly mail: MailConfig;
+  /** Where attachments' bytes go: an S3 bucket (PARLEY_S3_*) or a directory every replica shares (PARLEY_BLOB_DIR). */
+  readonly blobs: BlobConfig;
+  /** Upload sizes, quota, chunks and lifetimes (PARLEY_UPLOAD_*, PARLEY_ATTACHMENT_URL_TTL_SECONDS). */
+  readonly uploads: UploadLimits;
 }
 
 export function loadQueryConfig(env: Env): QueryConfig {
@@ -35,5 +40,7 @@ export function loadQueryConfig(env: Env): QueryConfig {
     commandTimeoutMs: readInt(env, 'PARLEY_COMMAND_TIMEOUT_MS', 10_000, { min: 100, max: 120_000 }),
     trustProxy: readString(env, 'PARLEY_TRUST_PROXY', 'loopback'),
     mail: readMailConfig(env),
+    blobs: readBlobConfig(env),
+    uploads: readUploadLimits(env),
   });
 }

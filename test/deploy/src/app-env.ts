@@ -7,7 +7,8 @@ import ts from 'typescript';
  * TypeScript compiler: every `readX(env, 'NAME', ...)` call in the app's config file, plus those of the
  * helpers it calls from libs/runtime (readCommonConfig, readTokenSecret, ...), followed transitively.
  * A variable is required when its reader has no fallback: `readString(env, 'NAME')` with two arguments
- * (readInt/readEnum/readBool always take a default; readOptionalString is optional).
+ * (readInt/readEnum/readBool always take a default; readOptionalString is optional). A local wrapper of a
+ * reader (`const bytes = (name, fallback) => readInt(env, name, fallback, ...)`) reads what it is called with.
  */
 export interface AppEnv {
   /** Every variable the app reads. */
@@ -53,10 +54,40 @@ function calleeName(call: ts.CallExpression): string | undefined {
 
 const VAR = /^[A-Z][A-Z0-9_]*$/;
 
+/**
+ * Local wrappers of a reader in `node`: `const bytes = (name, ...) => readInt(env, name, ...)` reads the
+ * variable its first argument names. Answers each wrapper's name and whether that read is required.
+ */
+function readerWrappers(node: ts.Node): Map<string, boolean> {
+  const out = new Map<string, boolean>();
+  const visit = (n: ts.Node): void => {
+    if (ts.isVariableDeclaration(n) && ts.isIdentifier(n.name) && n.initializer && (ts.isArrowFunction(n.initializer) || ts.isFunctionExpression(n.initializer))) {
+      const param = n.initializer.parameters[0]?.name;
+      if (param && ts.isIdentifier(param)) {
+        const findRead = (m: ts.Node): void => {
+          if (ts.isCallExpression(m)) {
+            const name = calleeName(m);
+            const [first, second] = m.arguments;
+            if (name && /^read/.test(name) && first && ts.isIdentifier(first) && first.text === 'env' && second && ts.isIdentifier(second) && second.text === param.text) {
+              out.set((n.name as ts.Identifier).text, m.arguments.length === 2 && !/Optional/.test(name));
+            }
+          }
+          ts.forEachChild(m, findRead);
+        };
+        findRead(n.initializer.body);
+      }
+    }
+    ts.forEachChild(n, visit);
+  };
+  visit(node);
+  return out;
+}
+
 /** Variables read directly in `node`, and the names of the functions it calls. */
 function readsIn(node: ts.Node): Reads {
   const vars = new Map<string, boolean>();
   const calls = new Set<string>();
+  const wrappers = readerWrappers(node);
   const add = (name: string, required: boolean) => vars.set(name, (vars.get(name) ?? false) || required);
   const visit = (n: ts.Node): void => {
     if (ts.isCallExpression(n)) {
@@ -66,6 +97,7 @@ function readsIn(node: ts.Node): Reads {
       if (name && /^read/.test(name) && first && ts.isIdentifier(first) && first.text === 'env' && second && ts.isStringLiteralLike(second) && VAR.test(second.text)) {
         add(second.text, n.arguments.length === 2 && !/Optional/.test(name));
       }
+      if (name && wrappers.has(name) && first && ts.isStringLiteralLike(first) && VAR.test(first.text)) add(first.text, wrappers.get(name)!);
     }
     // env['NAME'] / env.NAME: read without a default of the reader's, treat as optional.
     if (ts.isElementAccessExpression(n) && ts.isIdentifier(n.expression) && n.expression.text === 'env' && ts.isStringLiteralLike(n.argumentExpression) && VAR.test(n.argumentExpression.text)) {

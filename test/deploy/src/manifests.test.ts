@@ -407,7 +407,7 @@ describe('deployment manifests', () => {
     // Interpolation: a required secret missing from the env file.
     writeFileSync(broken, original);
     const env = join(dir, 'incomplete.env');
-    writeFileSync(env, 'REDIS_PASSWORD=x\nPARLEY_TOKEN_SECRET=x\nPARLEY_INTERNAL_TOKEN=x\nGRAFANA_ADMIN_PASSWORD=x\n');
+    writeFileSync(env, 'REDIS_PASSWORD=x\nPARLEY_TOKEN_SECRET=x\nPARLEY_INTERNAL_TOKEN=x\nGRAFANA_ADMIN_PASSWORD=x\nS3_SECRET_ACCESS_KEY=x\n');
     const result = check('compose', broken, '--env-file', env);
     assert.notEqual(result.status, 0, 'a missing POSTGRES_PASSWORD should fail');
     assert.match(result.stderr, /POSTGRES_PASSWORD/);
@@ -487,6 +487,11 @@ describe('deployment manifests', () => {
     const gateway = appEnv(root, 'gateway');
     assert.ok(gateway.reads.has('PARLEY_TCP_PORT') && !gateway.required.has('PARLEY_TCP_PORT'), 'helpers in the app\'s own files are followed (transport-config.ts): PARLEY_TCP_PORT, optional');
     assert.ok(gateway.reads.has('PARLEY_TCP_TLS_CERT') && gateway.reads.has('PARLEY_HEARTBEAT_INTERVAL_MS'), 'the TLS and heartbeat variables are found too');
+    const query = appEnv(root, 'query');
+    assert.ok(query.reads.has('PARLEY_S3_BUCKET') && !query.required.has('PARLEY_S3_BUCKET'), 'readBlobConfig is followed into libs/runtime: the bucket is optional (or a directory)');
+    assert.ok(query.required.has('PARLEY_S3_ACCESS_KEY_ID') && query.reads.has('PARLEY_BLOB_DIR'));
+    assert.ok(query.reads.has('PARLEY_UPLOAD_MAX_VIDEO_BYTES') && !query.required.has('PARLEY_UPLOAD_MAX_VIDEO_BYTES'), 'a local wrapper of readInt in upload-config.ts is followed');
+    assert.ok(query.reads.has('PARLEY_ATTACHMENT_URL_TTL_SECONDS'));
   });
 
   it('compose sets every variable each app requires, and none it does not read', () => {
@@ -719,6 +724,58 @@ describe('deployment manifests', () => {
     }, /does not admit the tcp port/);
   });
 
+  it('attachments: query keeps files in an S3 bucket; compose runs the S3 server and makes the bucket first; k8s takes the keys from the Secret; every edge lets an upload chunk through', () => {
+    assert.ok(project, 'compose.yaml was loaded');
+    const { s3, 'create-bucket': createBucket, query } = project.services;
+    assert.match(s3?.image ?? '', /^versity\/versitygw:v\d/, 'the S3 server is Versity S3 Gateway (Apache-2.0), pinned');
+    assert.ok(s3?.healthcheck?.test?.length, 'the S3 server has a healthcheck');
+    assert.ok(s3?.volumes?.some((v) => v.type === 'volume' && v.target === '/data'), 'its data is in a volume');
+    assert.equal(createBucket?.depends_on?.['s3']?.condition, 'service_healthy');
+    assert.match(serviceCommand(createBucket!), /create-bucket\.cjs/);
+    assert.equal(query?.depends_on?.['create-bucket']?.condition, 'service_completed_successfully', 'query starts once its bucket exists');
+    const env = query?.environment ?? {};
+    assert.equal(env['PARLEY_S3_BUCKET'], createBucket?.environment?.['PARLEY_S3_BUCKET'], 'query uses the bucket create-bucket makes');
+    assert.equal(new URL(env['PARLEY_S3_ENDPOINT'] ?? '').hostname, 's3');
+    assert.equal(env['PARLEY_S3_ACCESS_KEY_ID'], s3?.environment?.['ROOT_ACCESS_KEY_ID']);
+    assert.equal(env['PARLEY_S3_SECRET_ACCESS_KEY'], s3?.environment?.['ROOT_SECRET_ACCESS_KEY'], 'the keys are the S3 server\'s');
+    for (const [name, s] of Object.entries(project.services)) {
+      if (name !== 'query' && appOf(serviceCommand(s)) !== 'query') continue;
+      assert.ok(s.environment?.['PARLEY_S3_BUCKET'] || s.environment?.['PARLEY_BLOB_DIR'] || appOf(serviceCommand(s)) === 'replay', `${name} has somewhere to keep files`);
+    }
+
+    const chunk = 4 * 1024 * 1024; // PARLEY_UPLOAD_CHUNK_BYTES' default
+    const size = (v: string | undefined): number => {
+      const m = /^(\d+)([kmg]?)$/i.exec(v ?? '');
+      return m ? Number(m[1]) * ({ '': 1, k: 1024, m: 1024 ** 2, g: 1024 ** 3 } as Record<string, number>)[m[2]!.toLowerCase()]! : 0;
+    };
+    const nginxConf = readFileSync(join(root, 'infra/compose/edge/nginx.conf'), 'utf8');
+    const uploads = nginxBlock(nginxConf, 'location\\s+/v1/uploads/');
+    assert.ok(size(/client_max_body_size\s+(\w+);/.exec(uploads ?? '')?.[1]) >= chunk, 'the edge takes a whole chunk on /v1/uploads/');
+    assert.match(uploads ?? '', /proxy_pass\s+http:\/\/query;/);
+
+    for (const [dir, resources] of renderedKustomizations()) {
+      const secrets = resources.filter((r) => r.kind === 'Secret');
+      const configMaps = resources.filter((r) => r.kind === 'ConfigMap');
+      for (const r of resources) {
+        const c = podTemplate(r)?.spec.containers.find((x) => appOf(containerCommand(x)) === 'query');
+        if (!c) continue;
+        const byName = new Map((c.env ?? []).map((e) => [e.name, e]));
+        for (const key of ['PARLEY_S3_ACCESS_KEY_ID', 'PARLEY_S3_SECRET_ACCESS_KEY']) {
+          const ref = byName.get(key)?.valueFrom?.secretKeyRef;
+          assert.ok(ref && secrets.some((x) => x.metadata.name === ref.name), `${dir}: ${r.metadata.name} takes ${key} from a Secret, never a literal`);
+        }
+        const bucket = byName.get('PARLEY_S3_BUCKET')?.valueFrom?.configMapKeyRef;
+        assert.ok(bucket, `${dir}: ${r.metadata.name} sets PARLEY_S3_BUCKET from the ConfigMap`);
+        const value = configMaps.find((x) => x.metadata.name === bucket.name)?.data?.[bucket.key];
+        assert.match(value ?? '', /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, `${dir}: the bucket is named`);
+      }
+      for (const ingress of resources.filter((r) => r.kind === 'Ingress')) {
+        const body = ingress.metadata as { annotations?: Record<string, string> };
+        assert.ok(size(body.annotations?.['nginx.ingress.kubernetes.io/proxy-body-size']) >= chunk, `${dir}: the Ingress takes a whole chunk`);
+      }
+    }
+  });
+
   it('the topic script is the same for compose and k8s, and the job runs it', () => {
     const compose = readFileSync(join(root, 'infra/compose/kafka/create-topics.sh'), 'utf8');
     const k8s = readFileSync(join(root, 'infra/k8s/base/create-topics.sh'), 'utf8');
@@ -787,11 +844,11 @@ describe('deployment manifests', () => {
       assert.equal(git.stdout.trim().split('\n').length, 3, `git ignores every secrets file (${git.stdout}${git.stderr})`);
     }
     const secretsIn = (file: string, names: string[]) => {
-      const values = new Map(readFileSync(join(root, file), 'utf8').split('\n').filter((l) => /^[A-Z_]+=/.test(l)).map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]));
+      const values = new Map(readFileSync(join(root, file), 'utf8').split('\n').filter((l) => /^[A-Z][A-Z0-9_]*=/.test(l)).map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]));
       for (const n of names) assert.equal(values.get(n), '', `${file}: ${n} is an empty placeholder`);
     };
-    secretsIn('infra/compose/.env.example', ['POSTGRES_PASSWORD', 'REDIS_PASSWORD', 'PARLEY_TOKEN_SECRET', 'PARLEY_INTERNAL_TOKEN', 'GRAFANA_ADMIN_PASSWORD']);
-    secretsIn('infra/k8s/base/secrets.env.example', ['PARLEY_TOKEN_SECRET', 'PARLEY_INTERNAL_TOKEN']);
+    secretsIn('infra/compose/.env.example', ['POSTGRES_PASSWORD', 'REDIS_PASSWORD', 'PARLEY_TOKEN_SECRET', 'PARLEY_INTERNAL_TOKEN', 'GRAFANA_ADMIN_PASSWORD', 'S3_SECRET_ACCESS_KEY']);
+    secretsIn('infra/k8s/base/secrets.env.example', ['PARLEY_TOKEN_SECRET', 'PARLEY_INTERNAL_TOKEN', 'PARLEY_S3_ACCESS_KEY_ID', 'PARLEY_S3_SECRET_ACCESS_KEY']);
   });
 });
 
