@@ -30,6 +30,8 @@ interface Answer {
 const SPEC_PATH = fileURLToPath(new URL('../../../docs/openapi.yaml', import.meta.url));
 const PASSWORD = 'correct horse battery';
 const SEED = 8_2026;
+/** The bytes of the file the upload operations send. */
+const CONTRACT_FILE = Buffer.from('a contract test file\n');
 /** A well-formed profile id nobody has. */
 const UNKNOWN_PROFILE = 'u01JD3T0ZK8V5N2R4Q6W9YB1HCE';
 
@@ -64,6 +66,16 @@ function requestBody(o: Operation): { schema: Json; example: Json } {
   return (o.op.requestBody as { content: Record<string, { schema: Json; example: Json }> }).content['application/json']!;
 }
 
+/** Whether an operation takes a JSON body (uploadChunk takes raw bytes). */
+function takesJson(o: Operation): boolean {
+  return (o.op.requestBody as { content?: Record<string, unknown> } | undefined)?.content?.['application/json'] !== undefined;
+}
+
+/** A body an operation accepts as it is declared: the spec's example as JSON, or a few raw bytes. */
+function exampleBody(o: Operation): { body: string | Buffer; headers: Record<string, string> } {
+  return takesJson(o) ? { body: JSON.stringify(requestBody(o).example), headers: jsonHeaders } : { body: Buffer.from('contract'), headers: { 'content-type': 'application/octet-stream' } };
+}
+
 /** The schema of each of an operation's path parameters, by name. */
 function pathParameterSchemas(o: Operation): Map<string, Json> {
   const parameters = (o.op.parameters ?? []).map(resolve).filter((p) => p['in'] === 'path');
@@ -86,6 +98,8 @@ function conforms(o: Operation, answer: Answer, what: string): void {
   assert.ok(listed, `status not in the spec: ${label}`);
   const content = listed['content'] as Record<string, { schema: Json }> | undefined;
   if (!content) return assert.equal(answer.text, '', `the spec lists no body: ${label}`);
+  // A file's bytes (downloadFile): any type; what the type is for a file is the upload tests' to check.
+  if (!content['application/json']) return;
   assert.match(String(answer.headers['content-type']), /^application\/json/, label);
   const validate = validatorFor(content['application/json']!.schema);
   assert.ok(validate(JSON.parse(answer.text)), `body does not match the spec (${ajv.errorsText(validate.errors)}): ${label}`);
@@ -132,6 +146,8 @@ interface Prepared {
   readonly params?: Readonly<Record<string, string>>;
   readonly query?: string;
   readonly body?: unknown;
+  /** Raw bytes instead of a JSON body (application/octet-stream). */
+  readonly bytes?: Buffer;
   readonly token?: string;
 }
 
@@ -171,10 +187,12 @@ describe('the running server answers as docs/openapi.yaml says', () => {
   const send = async (operationId: string, r: Prepared = {}): Promise<{ json: Json }> => {
     const o = operation(operationId);
     const path = fill(o, r.id, r.params) + (r.query ? `?${r.query}` : '');
-    const answer = await call(o.method.toUpperCase(), path, { token: r.token ?? alice.token, ...(r.body === undefined ? {} : { body: JSON.stringify(r.body), headers: jsonHeaders }) });
+    const body = r.bytes ? { body: r.bytes, headers: { 'content-type': 'application/octet-stream' } } : r.body === undefined ? {} : { body: JSON.stringify(r.body), headers: jsonHeaders };
+    const answer = await call(o.method.toUpperCase(), path, { token: r.token ?? alice.token, ...body });
     conforms(o, answer, r.body === undefined ? 'valid' : `valid ${JSON.stringify(r.body).slice(0, 80)}`);
     assert.ok(answer.status < 300, `a valid request succeeds: ${o.method.toUpperCase()} ${path} -> ${answer.status} ${answer.text}`);
-    return { json: answer.text === '' ? {} : (JSON.parse(answer.text) as Json) };
+    const json = /^application\/json/.test(String(answer.headers['content-type'])) && answer.text !== '';
+    return { json: json ? (JSON.parse(answer.text) as Json) : {} };
   };
   const signUp = async (prefix: string): Promise<Account> => {
     const username = uniqueName(prefix);
@@ -210,14 +228,14 @@ describe('the running server answers as docs/openapi.yaml says', () => {
   /** A new notice of the contract group (Alice's); its id. */
   const newNotice = async (): Promise<string> => ((await send('postNotice', { id: groupId, body: { text: 'A notice' } })).json['notice'] as { id: string }).id;
   /** A message Alice sends to `conversation` over the WebSocket (no HTTP route sends one); its seq. */
-  const postMessage = (conversation: string, content = 'Hello 😀'): Promise<number> =>
+  const postMessage = (conversation: string, content = 'Hello 😀', kindAndBody: { kind?: string; body?: Json } = {}): Promise<number> =>
     new Promise((resolve, reject) => {
       const ws = new WebSocket(`ws://127.0.0.1:${server.port}/v1/ws`);
       const timer = setTimeout(() => (ws.terminate(), reject(new Error(`no ack within 5 s for a message to ${conversation}`))), 5_000);
       ws.on('open', () => ws.send(JSON.stringify({ type: 'auth', token: alice.token })));
       ws.on('message', (data: Buffer) => {
         const frame = JSON.parse(data.toString()) as { type: string; seq?: number; ref?: string; message?: string };
-        if (frame.type === 'ready') ws.send(JSON.stringify({ type: 'send', conversation, clientMsgId: uniqueName('k'), content }));
+        if (frame.type === 'ready') ws.send(JSON.stringify({ type: 'send', conversation, clientMsgId: uniqueName('k'), content, ...kindAndBody }));
         if (frame.type === 'ack' || frame.type === 'error') {
           clearTimeout(timer);
           ws.close();
@@ -231,6 +249,22 @@ describe('the running server answers as docs/openapi.yaml says', () => {
   const newMessage = async (): Promise<{ id: string; params: { seq: string } }> => {
     const id = await newGroup(alice);
     return { id, params: { seq: String(await postMessage(id)) } };
+  };
+  /** An upload of Alice's of CONTRACT_FILE as a file, with its bytes sent when `filled`; its id. */
+  const newUpload = async (filled = false): Promise<string> => {
+    const id = (await send('createUpload', { body: { kind: 'file', name: 'contract.txt', size: CONTRACT_FILE.length } })).json['id'] as string;
+    if (filled) await send('uploadChunk', { id, query: 'offset=0', bytes: CONTRACT_FILE });
+    return id;
+  };
+  /** A file message of Alice's in the contract room (uploaded, completed, sent by its ref): its path parameters. */
+  const newFileMessage = async (): Promise<{ id: string; params: { seq: string } }> => {
+    const { ref } = (await send('completeUpload', { id: await newUpload(true) })).json as { ref: string };
+    return { id: 'r.contract', params: { seq: String(await postMessage('r.contract', '[File] contract.txt', { kind: 'file', body: { attachment: ref } })) } };
+  };
+  /** A download URL of a new file message, as downloadFile takes it. */
+  const newFileUrl = async (): Promise<Prepared> => {
+    const url = new URL((await send('getAttachmentUrl', await newFileMessage())).json['url'] as string, 'http://x');
+    return { params: { blob: url.pathname.split('/').pop()! }, query: url.search.slice(1) };
   };
   /** Polls `read` until it gives a value: what a workflow makes a moment after the answer. */
   const eventually = async <T>(what: string, read: () => Promise<T | undefined>): Promise<T> => {
@@ -349,6 +383,14 @@ describe('the running server answers as docs/openapi.yaml says', () => {
       },
       forwardMessage: async () => ({ ...(await newMessage()), body: { to: 'r.contract' } }),
       listMembers: async () => ({ query: `q=${alice.username.slice(0, 5)}&role=owner&limit=5` }),
+      createUpload: async () => ({ body: { kind: 'file', name: 'notes 😀.txt', size: 11, mime: 'text/plain' } }),
+      getUpload: async () => ({ id: await newUpload() }),
+      uploadChunk: async () => ({ id: await newUpload(), query: 'offset=0', bytes: CONTRACT_FILE }),
+      deleteUpload: async () => ({ id: await newUpload(true) }),
+      completeUpload: async () => ({ id: await newUpload(true) }),
+      getAttachmentUrl: async () => ({ ...(await newFileMessage()), query: 'variant=original' }),
+      downloadFile: newFileUrl,
+      headFile: newFileUrl,
       joinGroup: async () => ({ id: await newGroup(bob, [], 'open'), body: { note: 'Hi, it is Alice' } }),
       getInviteLink: async () => ({ params: { code: await newLink(alice, groupId) } }),
       joinByInviteLink: async () => ({ params: { code: await newLink(bob, await newGroup(bob)) } }),
@@ -453,7 +495,7 @@ describe('the running server answers as docs/openapi.yaml says', () => {
 
   it('every field of every body, starting from the spec\'s example: a value its schema refuses is a 400', async () => {
     const edge: unknown[] = ['', '\u0000', 'a\u0000b', '\ud800', '\u0007', 'é'.repeat(65), '😀'.repeat(300), 'x@y', '042137', -1, 0, 1.5, 2 ** 53, 9007199254740991, 1e308, null, true, [], {}];
-    for (const o of operations.filter((x) => x.op.requestBody)) {
+    for (const o of operations.filter(takesJson)) {
       const { schema, example } = requestBody(o);
       const valid = validatorFor(schema);
       assert.ok(valid(example), `the spec's example for ${o.op.operationId} is a valid body (${ajv.errorsText(valid.errors)})`);
@@ -479,7 +521,7 @@ describe('the running server answers as docs/openapi.yaml says', () => {
         const valid = validatorFor(schema);
         for (const value of values) {
           const path = fill({ path: o.path.replace(`{${name}}`, value) });
-          const answer = await call(o.method.toUpperCase(), path, { token: alice.token, ...(o.op.requestBody ? { body: JSON.stringify(requestBody(o).example), headers: jsonHeaders } : {}) });
+          const answer = await call(o.method.toUpperCase(), path, { token: alice.token, ...(o.op.requestBody ? exampleBody(o) : {}) });
           conforms(o, answer, `path ${value}`);
           let decoded: string | undefined;
           try {
