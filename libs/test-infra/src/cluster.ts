@@ -8,6 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { startKafka, type KafkaServer } from './kafka.js';
 import { startPostgres, type PostgresServer } from './postgres.js';
 import { startRedis, type RedisServer } from './redis.js';
+import { startVersityGw, type S3Server } from './versitygw.js';
 import { freePort } from './process-utils.js';
 
 export type AppName = 'gateway' | 'ingest' | 'fanout' | 'query';
@@ -30,8 +31,8 @@ interface Instance {
 const main = (app: AppName) => fileURLToPath(new URL(`../../../apps/${app}/dist/main.js`, import.meta.url));
 
 /**
- * Every app as its own process on a real Kafka broker, PostgreSQL and Redis (started here on free ports):
- * `counts` instances of each. Instances can be killed (SIGKILL), stopped (SIGTERM) and started again
+ * Every app as its own process on a real Kafka broker, PostgreSQL, Redis and an S3 server for query's
+ * attachments (versitygw; started here on free ports): `counts` instances of each. Instances can be killed (SIGKILL), stopped (SIGTERM) and started again
  * with the same identity and ports.
  */
 export class Cluster {
@@ -40,12 +41,14 @@ export class Cluster {
     readonly kafka: KafkaServer,
     readonly postgres: PostgresServer,
     readonly redis: RedisServer,
+    /** Query keeps attachments in its bucket (every query instance the same, as in production). */
+    readonly s3: S3Server,
     private readonly env: Record<string, string>,
     private readonly options: ClusterOptions,
   ) {}
 
   static async start(counts: Record<AppName, number>, extraEnv: Record<string, string> = {}, options: ClusterOptions = {}): Promise<Cluster> {
-    const [kafka, postgres, redis] = await Promise.all([startKafka(), startPostgres(), startRedis()]);
+    const [kafka, postgres, redis, s3] = await Promise.all([startKafka(), startPostgres(), startRedis(), startVersityGw()]);
     const databaseUrl = await postgres.createDatabase(`parley_${randomBytes(4).toString('hex')}`);
     const env = {
       KAFKA_BROKERS: kafka.brokers.join(','),
@@ -62,7 +65,7 @@ export class Cluster {
       PARLEY_LOG_LEVEL: 'info',
       ...extraEnv,
     };
-    const cluster = new Cluster(kafka, postgres, redis, env, options);
+    const cluster = new Cluster(kafka, postgres, redis, s3, env, options);
     try {
       // query first: it migrates the database; every app creates the topics if they are missing.
       for (let i = 0; i < counts.query; i++) await cluster.add('query', i);
@@ -80,6 +83,16 @@ export class Cluster {
 
   private async add(app: AppName, index: number): Promise<Instance> {
     const env: Record<string, string> = {
+      // Query's blob store: the cluster's bucket, unless the test's own env says otherwise.
+      ...(app === 'query'
+        ? {
+            PARLEY_S3_BUCKET: this.s3.bucket,
+            PARLEY_S3_ENDPOINT: this.s3.endpoint,
+            PARLEY_S3_REGION: this.s3.region,
+            PARLEY_S3_ACCESS_KEY_ID: this.s3.accessKeyId,
+            PARLEY_S3_SECRET_ACCESS_KEY: this.s3.secretAccessKey,
+          }
+        : {}),
       ...this.env,
       PARLEY_INSTANCE_ID: `${app}-${index}`,
       PORT: String(await freePort()),
@@ -175,6 +188,6 @@ export class Cluster {
         await exited;
       }
     }));
-    await Promise.all([this.kafka.stop(), this.postgres.stop(), this.redis.stop()]);
+    await Promise.all([this.kafka.stop(), this.postgres.stop(), this.redis.stop(), this.s3.stop()]);
   }
 }
