@@ -40,7 +40,7 @@ export function readUploadLimits(env: Env): UploadLimits {
     // A chunk is held by no one in memory (it streams into a blob), but each is a blob and a database row.
     chunkBytes: bytes('PARLEY_UPLOAD_CHUNK_BYTES', 4 * MiB, 64 * 1024, 1024 * MiB),
     ttlSeconds: readInt(env, 'PARLEY_UPLOAD_TTL_SECONDS', 86_400, { min: 120, max: 365 * 86_400 }),
-    urlTtlSeconds: readInt(env, 'PARLEY_ATTACHMENT_URL_TTL_SECONDS', 300, { min: 10, max: 7 * 86_400 }),
+    urlTtlSeconds: readInt(env, 'PARLEY_ATTACHMENT_URL_TTL_SECONDS', 300, { min: 1, max: 7 * 86_400 }),
     sweepSeconds: readInt(env, 'PARLEY_UPLOAD_SWEEP_SECONDS', 600, { min: 1, max: 86_400 }),
   });
 }

@@ -206,6 +206,8 @@ test('sizes: over the kind\'s limit is 413 payload_too_large with the limit; ove
   for (let i = 0; i < 9; i++) assert.equal((await create('erin', { kind: 'video', name: 'v.mp4', size: 100_000 })).status, 201);
   assert.equal((await create('erin', { kind: 'file', name: 'a.bin', size: 50_000 })).status, 201);
   assert.equal((await create('erin', { kind: 'file', name: 'b.bin', size: 50_000 })).status, 201);
+  const both = await create('erin', { kind: 'image', name: 'huge.png', size: TEST_LIMITS.maxBytes.image + 1 });
+  assert.equal(both.body.error?.code, 'quota_exceeded', 'over the quota and the kind limit: the quota is named');
   const over = await create('erin', { kind: 'file', name: 'one-more.bin', size: 1 });
   assert.deepEqual([over.status, over.body.error?.code, over.body.error?.details], [413, 'quota_exceeded', { limit: TEST_LIMITS.quotaBytes, used: TEST_LIMITS.quotaBytes }]);
   const bad = await create('erin', { kind: 'sticker', name: 'x', size: 1 });

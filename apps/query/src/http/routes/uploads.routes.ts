@@ -82,12 +82,13 @@ export function uploadRoutes(kit: RouteKit, json: express.RequestHandler[]): exp
     .route('/uploads')
     .post(requireAuth, ...json, async (req, res) => {
       const { kind, name, size, mime } = validBody(check.create, req.body);
-      const limit = limits().maxBytes[kind];
-      if (size > limit) throw new ParleyError('payload_too_large', `A ${kind} may be at most ${limit} bytes`, { details: { field: 'size', limit } });
+      // The quota first: a file that fits no quota is refused for it, whatever its kind's limit.
       const used = await deps.uploads.usage(me(res));
       if (used + size > limits().quotaBytes) {
         throw new ParleyError('quota_exceeded', `That would take your uploads past ${limits().quotaBytes} bytes (you hold ${used}); delete unsent uploads or wait for them to expire`, { details: { limit: limits().quotaBytes, used } });
       }
+      const limit = limits().maxBytes[kind];
+      if (size > limit) throw new ParleyError('payload_too_large', `A ${kind} may be at most ${limit} bytes`, { details: { field: 'size', limit } });
       const id = `up_${newId()}`;
       const now = Date.now();
       await deps.uploads.create({ id, userId: me(res), kind, name, size, ...(mime === undefined ? {} : { mimeClaimed: mime }), createdAt: now });
