@@ -494,6 +494,14 @@ describe('deployment manifests', () => {
     assert.ok(query.reads.has('PARLEY_ATTACHMENT_URL_TTL_SECONDS'));
   });
 
+  it('docs/OPERATIONS.md names every variable each distributed app reads', () => {
+    const operations = readFileSync(join(root, 'docs/OPERATIONS.md'), 'utf8');
+    for (const app of Object.keys(APPS) as AppName[]) {
+      const missing = [...appEnv(root, app).reads].filter((v) => !operations.includes(`\`${v}\``));
+      assert.deepEqual(missing, [], `${app} reads variables docs/OPERATIONS.md does not name`);
+    }
+  });
+
   it('compose sets every variable each app requires, and none it does not read', () => {
     assert.ok(project, 'compose.yaml was loaded');
     const found = new Set<AppName>();
