@@ -38,8 +38,8 @@ export function attachmentBlobs(p: { kind: string; body?: string | null }): stri
 /**
  * Inserts the message_attachments rows of a run of MessageSent events. Idempotent (insert or nothing on
  * the key), and independent of anything else, so a replay in any split of batches writes the same rows.
- * A row stays when its message is recalled or edited: an edit changes content only, and the blobs of a
- * recalled message are not freed by this projection.
+ * A row stays when its message is edited (an edit changes content only); a recall deletes the message's
+ * rows (message-changes-projection.ts), so the sweeper may delete a recalled file nothing else uses.
  */
 export async function applyMessageAttachments(
   tx: Transaction<Database>,

@@ -44,6 +44,8 @@ export async function applyMessageChange(tx: Transaction<Database>, event: Parle
       if (recalled.length === 0) return;
       await tx.deleteFrom('mentions').where('conversation_id', '=', conversation).where('seq', '=', seq).execute();
       await tx.deleteFrom('pins').where('conversation_id', '=', conversation).where('seq', '=', seq).execute();
+      // Its file is no longer this message's: once no other message or upload needs the blob, the sweeper deletes it.
+      await tx.deleteFrom('message_attachments').where('conversation_id', '=', conversation).where('seq', '=', seq).execute();
       // Its system entry follows it in the timeline, so this is for a last message recalled all the same.
       await tx.updateTable('conversations').set({ last_message_preview: RECALLED_PREVIEW }).where('id', '=', conversation).where('last_seq', '=', seq).execute();
       return;
