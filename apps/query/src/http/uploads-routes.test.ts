@@ -133,6 +133,45 @@ test('a chunk at the wrong offset is 409 offset_mismatch naming the offset; the 
   assert.deepEqual({ ...(done.body['attachment'] as object) }, { id: sha256(bytes), kind: 'file', mime: 'application/octet-stream', size: bytes.byteLength, name: 'data.bin' });
 });
 
+test('two chunks at one offset at once: one counts, the other is offset_mismatch, and its blob does not stay', async () => {
+  const before = await w.blobList();
+  const [a, b] = [randomBytes(CHUNK), randomBytes(CHUNK)];
+  const id = String((await create('alice', { kind: 'file', name: 'race.bin', size: CHUNK * 2 })).body['id']);
+  const answers = await Promise.all([put('alice', id, 0, a), put('alice', id, 0, b)]);
+  assert.deepEqual(answers.map((x) => x.status).sort(), [200, 409]);
+  assert.equal(answers.find((x) => x.status === 409)?.body.error?.code, 'offset_mismatch');
+  const won = answers[0]!.status === 200 ? a : b;
+  assert.deepEqual(await w.blobList(), [...before, sha256(won)].sort());
+  await w.call('DELETE', `/v1/uploads/${id}`, { as: 'alice' });
+});
+
+test('a completion that loses its parts to a completion at the same time answers that one\'s attachment', async () => {
+  const id = await sendAll('alice', 'image', 'twice.png', png);
+  // The first completion's first blob read waits until the second completion is done (and has deleted the parts).
+  const get = w.blobs.get.bind(w.blobs);
+  let release = () => {};
+  const gate = new Promise<void>((resolve) => (release = resolve));
+  let reads = 0;
+  w.blobs.get = async (blob, range) => {
+    if (++reads === 1) await gate;
+    return get(blob, range);
+  };
+  try {
+    const first = complete('alice', id);
+    while (reads === 0) await new Promise((resolve) => setTimeout(resolve, 5));
+    const second = await complete('alice', id);
+    assert.equal(second.status, 201);
+    release();
+    const late = await first;
+    assert.equal(late.status, 201, JSON.stringify(late.body));
+    assert.deepEqual(late.body['attachment'], second.body['attachment']);
+  } finally {
+    w.blobs.get = get;
+    release();
+  }
+  await w.call('DELETE', `/v1/uploads/${id}`, { as: 'alice' });
+});
+
 test('a chunk over chunkBytes is stopped while it streams (413, the request still open), and nothing is recorded', async () => {
   const id = String((await create('alice', { kind: 'file', name: 'big.bin', size: 40_000 })).body['id']);
   const blobsBefore = await w.blobList();

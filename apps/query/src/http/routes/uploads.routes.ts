@@ -155,7 +155,12 @@ export function uploadRoutes(kit: RouteKit, json: express.RequestHandler[]): exp
       if (upload.received < upload.size) {
         throw new ParleyError('upload_incomplete', `The server holds ${upload.received} of the ${upload.size} bytes; send the rest from offset ${upload.received}`, { details: { offset: upload.received, size: upload.size } });
       }
-      const attachment = await completeUpload(deps, upload, now);
+      const attachment = await completeUpload(deps, upload, now).catch(async (error: unknown) => {
+        // Completed by a request at the same time, which took the parts this one was reading: its answer holds.
+        const meanwhile = isParleyError(error, 'not_found') ? (await deps.uploads.get(upload.id))?.attachment : undefined;
+        if (!meanwhile) throw error;
+        return meanwhile;
+      });
       res.status(201).json(completed(attachment, res, now));
     })
     .all(methodNotAllowed);
