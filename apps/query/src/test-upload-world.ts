@@ -42,6 +42,8 @@ export interface CallOptions {
   as?: string;
   json?: unknown;
   bytes?: Uint8Array;
+  /** Send `bytes` with Transfer-Encoding: chunked, without a Content-Length. */
+  chunked?: boolean;
   headers?: Record<string, string>;
 }
 
@@ -103,7 +105,7 @@ export async function openUploadWorld(usernames: readonly string[], limits: Uplo
         const headers: Record<string, string> = {
           ...(options.as ? { authorization: `Bearer ${bearer[options.as]}` } : {}),
           ...(options.json !== undefined ? { 'content-type': 'application/json' } : options.bytes ? { 'content-type': 'application/octet-stream' } : {}),
-          ...(body ? { 'content-length': String(body.byteLength) } : {}),
+          ...(body ? (options.chunked ? { 'transfer-encoding': 'chunked' } : { 'content-length': String(body.byteLength) }) : {}),
           ...options.headers,
         };
         const req = request({ host: '127.0.0.1', port, method, path, headers }, (res) => {

@@ -208,6 +208,10 @@ test('a chunk past the declared size is 413 (told by Content-Length before readi
   const noOffset = await w.call('PUT', `/v1/uploads/${id}`, { as: 'alice', bytes: randomBytes(10) });
   assert.deepEqual([noOffset.status, noOffset.body.error?.details?.['field']], [400, 'offset']);
   assert.equal((await w.call('GET', `/v1/uploads/${id}`, { as: 'alice' })).body['offset'], 0);
+  // With every byte there, a chunk of unknown length (chunked, no Content-Length) is past the size too.
+  assert.equal((await put('alice', id, 0, randomBytes(100))).status, 200);
+  const past = await w.call('PUT', `/v1/uploads/${id}?offset=100`, { as: 'alice', bytes: randomBytes(5), chunked: true });
+  assert.deepEqual([past.status, past.body.error?.code, past.body.error?.details], [413, 'payload_too_large', { limit: 0 }]);
 });
 
 test('completing before every byte is there is 409 upload_incomplete', async () => {

@@ -129,7 +129,8 @@ export function uploadRoutes(kit: RouteKit, json: express.RequestHandler[]): exp
     if (type === false) throw new ParleyError('unsupported_media_type', 'Send a chunk as Content-Type: application/octet-stream');
     if ((req.get('content-encoding') ?? 'identity').toLowerCase() !== 'identity') throw new ParleyError('unsupported_media_type', 'Send a chunk without Content-Encoding');
     const tooLarge = () => new ParleyError('payload_too_large', `This chunk may be at most ${max} bytes (chunkBytes ${limits().chunkBytes}, ${upload.size - offset} left of the file)`, { details: { limit: max } });
-    if (Number(req.get('content-length') ?? 0) > max) throw tooLarge();
+    // Every byte is there (max 0), or the declared length says the chunk is too long: refused unread.
+    if (max < 1 || Number(req.get('content-length') ?? 0) > max) throw tooLarge();
     const part = await deps.blobs.put(bodyOf(req), { maxBytes: max }).catch((error: unknown) => {
       throw isParleyError(error, 'payload_too_large') ? tooLarge() : error;
     });
