@@ -380,6 +380,20 @@ test('a recalled message: its URL route is 410 recalled, and a URL made before a
   assert.deepEqual([(await w.call('GET', url)).status, (await w.call('GET', url)).body.error?.code], [404, 'not_found']);
 });
 
+test('a file missing from the blob store is a plain JSON 404, not a file\'s headers', async () => {
+  const bytes = randomBytes(300);
+  const { attachment } = await uploaded('alice', 'file', 'lost.bin', bytes);
+  const seq = await sendMessage('alice', attachment);
+  const url = String((await urlOf('alice', seq)).body['url']);
+  await w.blobs.delete(attachment.id);
+  for (const method of ['GET', 'HEAD']) {
+    const answer = await w.call(method, url);
+    assert.equal(answer.status, 404, method);
+    assert.match(String(answer.headers['content-type']), /^application\/json/, method);
+    assert.equal(answer.headers['content-disposition'], undefined, method);
+  }
+});
+
 test('methods the routes do not serve are 405 with Allow', async () => {
   const answer = await w.call('PATCH', '/v1/uploads', { as: 'alice' });
   assert.deepEqual([answer.status, answer.headers['allow']], [405, 'POST']);

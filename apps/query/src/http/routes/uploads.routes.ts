@@ -210,23 +210,28 @@ export function uploadRoutes(kit: RouteKit, json: express.RequestHandler[]): exp
         res.set('Content-Range', `bytes */${size}`);
         return void res.status(416).json(errorBody('bad_request', `The Range is not one range within the file's ${size} bytes`));
       }
+      // Opened before any header of the file is set: a blob gone missing is answered as a plain 404.
+      const found = req.method === 'HEAD' ? ((await deps.blobs.size(blob)) === undefined ? undefined : { body: undefined }) : await deps.blobs.get(blob, range);
+      if (!found) {
+        deps.logger.warn('a message names a file the blob store does not hold', { blob, conversation: grant.conversation, seq: grant.seq });
+        throw new ParleyError('not_found', 'No such file');
+      }
       const media = grant.variant === 'thumbnail' ? 'image/webp' : attachment.kind === 'file' ? 'application/octet-stream' : attachment.mime;
       res.set({
         ETag: `"${blob}"`,
         'Cache-Control': `private, max-age=${Math.max(0, Math.floor((grant.expiresAtMs - now) / 1000))}`,
         'Content-Type': media,
         'Content-Disposition': `${attachment.kind === 'file' ? 'attachment' : 'inline'}; filename*=UTF-8''${encodeRfc5987(attachment.name)}`,
+        'Content-Length': String(range ? range.end - range.start + 1 : size),
       });
-      const length = range ? range.end - range.start + 1 : size;
-      res.status(range ? 206 : 200).set('Content-Length', String(length));
       if (range) res.set('Content-Range', `bytes ${range.start}-${range.end}/${size}`);
-      if (req.method === 'HEAD') return void res.end();
-      const found = await deps.blobs.get(blob, range);
-      if (!found) throw new ParleyError('not_found', 'No such file');
+      res.status(range ? 206 : 200);
+      if (!found.body) return void res.end();
       res.flushHeaders();
       // Headers are out: a failure now can only cut the body short (the client sees fewer bytes than promised).
       await pipeline(found.body, res).catch((error: unknown) => {
-        deps.logger.warn('a file download was cut short', { blob, error });
+        // A player seeking or a tab closed ends a download early all the time; anything else is worth a line.
+        if (!res.destroyed || (error as { code?: unknown }).code !== 'ERR_STREAM_PREMATURE_CLOSE') deps.logger.warn('a file download failed midway', { blob, error });
         res.destroy();
       });
     })
