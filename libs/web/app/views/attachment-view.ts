@@ -18,7 +18,7 @@ const BOX = 320;
  */
 export function attachmentView(a: Attachment, content: string, media: MediaUrl, caption: HTMLElement): HTMLElement {
   const el = h('div', {
-    class: `attachment attachment-${a.kind}`,
+    class: 'attachment',
     testid: 'attachment',
     'data-kind': a.kind,
     'data-name': a.name,
@@ -41,7 +41,7 @@ export function attachmentView(a: Attachment, content: string, media: MediaUrl, 
       break;
     case 'voice': {
       const audio = h('audio', { controls: true, preload: 'none', testid: 'attachment-audio', 'aria-label': `Voice message ${a.name}` });
-      el.append(audio, h('div', { class: 'attachment-meta' }, icon('file', 14), h('span', { class: 'attachment-name' }, a.name), a.durationMs !== undefined ? ` · ${formatDuration(a.durationMs)}` : null));
+      el.append(audio, h('div', { class: 'attachment-meta' }, icon('file', 14), h('span', { class: 'attachment-name' }, a.name), a.durationMs !== undefined ? h('span', { class: 'attachment-duration', testid: 'attachment-duration' }, `· ${formatDuration(a.durationMs)}`) : null));
       playable(audio, media, loaded, failed);
       break;
     }
@@ -72,7 +72,7 @@ function fit(width: number | undefined, height: number | undefined, max: number)
 function image(a: Attachment, media: MediaUrl, loaded: () => void, failed: () => void): HTMLElement {
   const size = a.thumbnail ? fit(a.thumbnail.width, a.thumbnail.height, BOX) : fit(a.width, a.height, BOX);
   const img = h('img', { alt: a.name, testid: 'attachment-thumbnail', decoding: 'async', ...size });
-  const open = h('button', { class: 'attachment-image', type: 'button', testid: 'attachment-open', title: `Open ${a.name}`, 'aria-label': `Open image ${a.name}` }, img);
+  const open = h('button', { class: 'attachment-thumb', type: 'button', testid: 'attachment-open', title: `Open ${a.name}`, 'aria-label': `Open image ${a.name}` }, img);
   open.addEventListener('click', () => openViewer(a, media));
   let variant: AttachmentVariant = a.thumbnail ? 'thumbnail' : 'original';
   let tries = 0;
@@ -104,28 +104,26 @@ function image(a: Attachment, media: MediaUrl, loaded: () => void, failed: () =>
 /** An <audio> or <video> whose source is set when it comes into view, and renewed (keeping its place) when it fails. */
 function playable(el: HTMLMediaElement, media: MediaUrl, loaded: () => void, failed: () => void): void {
   let tries = 0;
+  // Whether the user started it: a renewed source goes on playing.
+  let wanted = false;
+  el.addEventListener('play', () => (wanted = true));
+  el.addEventListener('pause', () => (wanted = false));
+  el.addEventListener('ended', () => (wanted = false));
   const show = (fresh: boolean): void => {
     const at = el.currentTime;
-    const playing = fresh && !el.paused;
+    const resume = fresh && wanted;
     media('original', fresh).then((url) => {
       el.src = url;
-      if (at > 0 || playing) {
-        el.addEventListener(
-          'loadedmetadata',
-          () => {
-            el.currentTime = at;
-            if (playing) void el.play().catch(() => undefined);
-          },
-          { once: true },
-        );
-      }
+      if (at > 0) el.addEventListener('loadedmetadata', () => (el.currentTime = at), { once: true });
+      // Playing loads it (an <audio preload="none"> loads nothing before).
+      if (resume) void el.play().catch(() => undefined);
     }, failed);
   };
   el.addEventListener('loadedmetadata', () => {
     tries = 0;
     loaded();
   });
-  // A URL that expired while paused fails on play: a fresh one, then on where it was.
+  // A URL that expired while it waited fails on play (or on a seek): a fresh one, then on from where it was.
   el.addEventListener('error', () => (++tries <= 2 ? show(true) : failed()));
   whenVisible(el, () => show(false));
 }
