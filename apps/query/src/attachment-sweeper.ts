@@ -49,11 +49,10 @@ export class AttachmentSweeper {
       if (rows.length < this.batch || this.closed) break;
     }
     for (;;) {
+      // Untouched since before the cutoff (completing again touches it), so no ref of it is still good.
       const rows = await uploads.unreferenced(before, this.batch);
-      // Created before the cutoff, but completed after it (a long upload): its ref may still be good.
-      const due = rows.filter((r) => r.updatedAt < before);
-      await discard(due);
-      if (rows.length < this.batch || due.length === 0 || this.closed) break;
+      await discard(rows);
+      if (rows.length < this.batch || this.closed) break;
     }
     return done;
   }

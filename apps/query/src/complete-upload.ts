@@ -1,5 +1,5 @@
 import { ParleyError, isParleyError, type BlobStore } from '@parley/core';
-import { DETECT_HEAD_BYTES, detectType, imageInfo, kindAccepts, mediaInfo } from '@parley/media';
+import { DETECT_HEAD_BYTES, detectType, imageInfo, kindAccepts, mediaInfo, mimeForKind } from '@parley/media';
 import type { Attachment } from '@parley/protocol';
 import type { UploadPart, UploadRepository, UploadRow } from '@parley/store';
 import { deleteUnusedBlobs, discardUpload } from './discard-upload.js';
@@ -31,7 +31,7 @@ export async function completeUpload(deps: CompleteUploadDeps, upload: UploadRow
   const only = upload.parts.length === 1 ? upload.parts[0] : undefined;
   const file = only ?? (await deps.blobs.put(partsBody(deps.blobs, upload.parts), { maxBytes: upload.size }));
   if (file.size !== upload.size) throw new ParleyError('internal', `Upload ${upload.id} holds ${file.size} bytes, not the ${upload.size} declared`);
-  let attachment: Attachment = { id: file.sha256, kind: upload.kind, mime, size: file.size, name: upload.name };
+  let attachment: Attachment = { id: file.sha256, kind: upload.kind, mime: mimeForKind(upload.kind, mime), size: file.size, name: upload.name };
   try {
     if (upload.kind === 'image') {
       const info = await imageInfo(await bytesOf(deps.blobs, file.sha256), { maxBytes: file.size });

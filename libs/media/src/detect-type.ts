@@ -26,18 +26,34 @@ export async function detectType(head: Uint8Array): Promise<string> {
 }
 
 /**
+ * The containers browsers record voice in (MediaRecorder): WebM in Chromium and Firefox, MP4 in Safari.
+ * Their signature says nothing about the tracks, so file-type calls them video.
+ */
+export const VOICE_CONTAINERS: readonly string[] = Object.freeze(['video/webm', 'video/mp4', 'video/ogg']);
+
+/**
  * Whether a file of media type `mime` (as {@link detectType} found it) may be sent as `kind`: image: one
- * of {@link IMAGE_MIMES}; voice: audio/*; video: video/*; file: anything.
+ * of {@link IMAGE_MIMES}; voice: audio/* or a container browsers record voice in ({@link VOICE_CONTAINERS});
+ * video: video/*; file: anything.
  */
 export function kindAccepts(kind: AttachmentKind, mime: string): boolean {
   switch (kind) {
     case 'image':
       return IMAGE_MIMES.includes(mime);
     case 'voice':
-      return mime.startsWith('audio/');
+      return mime.startsWith('audio/') || VOICE_CONTAINERS.includes(mime);
     case 'video':
       return mime.startsWith('video/');
     case 'file':
       return true;
   }
+}
+
+/**
+ * The media type a message of `kind` names for a file detected as `mime`: a voice recording in a
+ * {@link VOICE_CONTAINERS} container is its audio type (`video/webm` -> `audio/webm`), what an <audio>
+ * element plays; every other one as detected.
+ */
+export function mimeForKind(kind: AttachmentKind, mime: string): string {
+  return kind === 'voice' && VOICE_CONTAINERS.includes(mime) ? `audio/${mime.slice('video/'.length)}` : mime;
 }

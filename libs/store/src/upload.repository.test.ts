@@ -145,7 +145,7 @@ for (const adapter of databases) {
       assert.deepEqual(await stale(s + 10, 10), [], 'strictly before');
     });
 
-    it('unreferenced lists complete uploads created before, whose attachment no message names', async () => {
+    it('unreferenced lists complete uploads last touched before, whose attachment no message names', async () => {
       const u = T + 2_000_000;
       const uploads = new UploadRepository(db);
       const make = async (id: string, at: number, attachment?: Attachment) => {
@@ -164,6 +164,11 @@ for (const adapter of databases) {
       assert.equal((await uploads.unreferenced(u + 10, 1)).length, 1, 'limit');
       await sendImage(db, image(sha('u1'), sha('u1-thumb')), 3);
       assert.deepEqual(ids(await uploads.unreferenced(u + 100, 100)), ['up_u4', 'up_u5'], 'sent now; the young one is old enough');
+      assert.equal(await uploads.inMessages(sha('u1')), true);
+      assert.equal(await uploads.inMessages(sha('u4')), false);
+      // Completing again (a fresh ref) touches it: it is young again.
+      await uploads.complete('up_u5', image(sha('u5')), u + 200);
+      assert.deepEqual(ids(await uploads.unreferenced(u + 100, 100)), ['up_u4'], 'touched by a second completion');
     });
 
     it('blobInUse: a message, a part of another upload, another complete upload\'s file or thumbnail; never the excepted upload', async () => {

@@ -135,21 +135,29 @@ export class UploadRepository {
     return rows.map(toUploadRow);
   }
 
-  /** Complete uploads created before `before` whose attachment no message references, the oldest first. */
+  /**
+   * Complete uploads last touched (completed, or completed again for a fresh ref) before `before` whose
+   * attachment no message references, the longest untouched first.
+   */
   async unreferenced(before: number, limit: number): Promise<UploadRow[]> {
     const rows = await this.db
       .selectFrom('uploads as u')
       .selectAll('u')
       .where('u.state', '=', 'complete')
-      .where('u.created_at', '<', before)
+      .where('u.updated_at', '<', before)
       .where(({ not, exists, selectFrom }) =>
         not(exists(selectFrom('message_attachments as m').select('m.blob').where('m.blob', '=', sql<string>`(u.attachment::jsonb ->> 'id')`))),
       )
-      .orderBy('u.created_at')
+      .orderBy('u.updated_at')
       .orderBy('u.id')
       .limit(limit)
       .execute();
     return rows.map(toUploadRow);
+  }
+
+  /** Whether a message (not recalled) names blob `sha256` as its file or thumbnail. */
+  async inMessages(sha256: string): Promise<boolean> {
+    return (await this.db.selectFrom('message_attachments').select('blob').where('blob', '=', sha256).limit(1).executeTakeFirst()) !== undefined;
   }
 
   /**

@@ -268,6 +268,20 @@ test('DELETE forgets an open upload and its chunks', async () => {
   assert.deepEqual(await w.blobList(), before);
 });
 
+test('DELETE of a sent file is 409 conflict while a message uses it; after the recall it goes', async () => {
+  const id = await sendAll('alice', 'file', 'kept.bin', randomBytes(CHUNK + 10));
+  const done = await complete('alice', id);
+  const attachment = (done.body as unknown as UploadCompleted).attachment;
+  const seq = await sendMessage('alice', attachment);
+  const refused = await w.call('DELETE', `/v1/uploads/${id}`, { as: 'alice' });
+  assert.deepEqual([refused.status, refused.body.error?.code], [409, 'conflict']);
+  assert.equal((await w.call('GET', `/v1/uploads/${id}`, { as: 'alice' })).status, 200, 'the row stays, and counts against the quota');
+  const alice = w.users['alice']!;
+  await w.project(GROUP, alice, { type: 'MessageRecalled', target: seq });
+  assert.equal((await w.call('DELETE', `/v1/uploads/${id}`, { as: 'alice' })).status, 204);
+  assert.equal(await w.blobs.size(attachment.id), undefined, 'the recalled file is gone');
+});
+
 test('download: a member gets a signed URL; it serves the file and the thumbnail with their headers, Range and HEAD', async () => {
   const { attachment } = await uploaded('alice', 'image', 'harbour.png', png);
   const seq = await sendMessage('alice', attachment);

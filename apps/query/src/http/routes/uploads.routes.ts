@@ -113,7 +113,12 @@ export function uploadRoutes(kit: RouteKit, json: express.RequestHandler[]): exp
       }
     })
     .delete(requireAuth, async (req, res) => {
-      await discardUpload(deps, await owned(req, res));
+      const upload = await owned(req, res);
+      // A sent file stays while a message uses it, and so does the row that counts it against the quota.
+      if (upload.attachment && (await deps.uploads.inMessages(upload.attachment.id))) {
+        throw new ParleyError('conflict', 'A message uses this file; recall the message, and the file goes at the next sweep');
+      }
+      await discardUpload(deps, upload);
       res.status(204).end();
     })
     .all(methodNotAllowed);
