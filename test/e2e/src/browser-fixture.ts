@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { chromium, type Browser, type Locator, type Page } from 'playwright-core';
+import { chromium, type Browser, type BrowserContext, type Locator, type Page } from 'playwright-core';
+import type { TestUser } from './social-helpers.js';
 
 const CHROMIUM = process.env['PARLEY_CHROMIUM'] ?? '/usr/bin/chromium';
 const APP_JS = fileURLToPath(new URL('../../../libs/web/public/app.js', import.meta.url));
@@ -53,4 +54,31 @@ export function waits(timeoutMs: number): {
   };
   const waitOnline = (page: Page): Promise<void> => expectExactText(page.getByTestId('connection-state'), 'Online');
   return { until, expectText, expectExactText, waitOnline };
+}
+
+/** A user signed in to the web client in a browser context of their own. */
+export interface Browsing {
+  user: TestUser;
+  context: BrowserContext;
+  page: Page;
+}
+
+/**
+ * Opens the web client at `url` in a new context (1280x800), signs `user` in through the login form and
+ * waits until it is online. Uncaught page exceptions are pushed to `errors` (a test asserts there are none).
+ */
+export async function signInBrowser(browser: Browser, url: string, user: TestUser, errors: string[], timeoutMs: number): Promise<Browsing> {
+  const { expectExactText, waitOnline } = waits(timeoutMs);
+  const context = await browser.newContext({ viewport: { width: 1280, height: 800 }, deviceScaleFactor: 1 });
+  context.setDefaultTimeout(timeoutMs);
+  context.on('page', (p) => p.on('pageerror', (e) => errors.push(`${user.username}: ${e.message}`)));
+  const page = await context.newPage();
+  await page.goto(url);
+  await page.getByTestId('auth-mode-login').click();
+  await page.getByTestId('auth-username').fill(user.username);
+  await page.getByTestId('auth-password').fill(user.password);
+  await page.getByTestId('auth-submit').click();
+  await expectExactText(page.getByTestId('me-name'), user.username);
+  await waitOnline(page);
+  return { user, context, page };
 }

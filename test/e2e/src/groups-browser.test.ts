@@ -11,19 +11,14 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { launchChromium, waits } from './browser-fixture.js';
+import type { Browser, Page } from 'playwright-core';
+import { launchChromium, signInBrowser, waits, type Browsing } from './browser-fixture.js';
 import { removeDataDir, startServer, type RunningServer } from './server.js';
 import { befriend, signUp, type TestUser } from './social-helpers.js';
 
 const WAIT_MS = 10_000;
 const { until, expectText, expectExactText, waitOnline } = waits(WAIT_MS);
 
-interface Browsing {
-  user: TestUser;
-  context: BrowserContext;
-  page: Page;
-}
 
 describe('web client: groups, invitations, roles, notices and system entries (headless Chromium)', () => {
   let server: RunningServer | undefined;
@@ -37,20 +32,7 @@ describe('web client: groups, invitations, roles, notices and system entries (he
   let inviteUrl = '';
 
   /** A signed-in browser for `user`: the login form, then online with an empty list. */
-  const signIn = async (user: TestUser): Promise<Browsing> => {
-    const context = await browser!.newContext({ viewport: { width: 1280, height: 800 }, deviceScaleFactor: 1 });
-    context.setDefaultTimeout(WAIT_MS);
-    context.on('page', (p) => p.on('pageerror', (e) => errors.push(`${user.username}: ${e.message}`)));
-    const page = await context.newPage();
-    await page.goto(server!.url);
-    await page.getByTestId('auth-mode-login').click();
-    await page.getByTestId('auth-username').fill(user.username);
-    await page.getByTestId('auth-password').fill(user.password);
-    await page.getByTestId('auth-submit').click();
-    await expectExactText(page.getByTestId('me-name'), user.username);
-    await waitOnline(page);
-    return { user, context, page };
-  };
+  const signIn = (user: TestUser): Promise<Browsing> => signInBrowser(browser!, server!.url, user, errors, WAIT_MS);
 
   const systemEntries = (page: Page) => page.getByTestId('message-list').getByTestId('system-entry');
 

@@ -13,19 +13,14 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { launchChromium, waits } from './browser-fixture.js';
+import type { Browser, Page } from 'playwright-core';
+import { launchChromium, signInBrowser, waits, type Browsing } from './browser-fixture.js';
 import { removeDataDir, startServer, type RunningServer } from './server.js';
 import { signUp, type TestUser } from './social-helpers.js';
 
 const WAIT_MS = 10_000;
 const { until, expectText, expectExactText, waitOnline } = waits(WAIT_MS);
 
-interface Browsing {
-  user: TestUser;
-  context: BrowserContext;
-  page: Page;
-}
 
 describe('web client: replies, mentions and message kinds (headless Chromium)', () => {
   let server: RunningServer | undefined;
@@ -38,20 +33,7 @@ describe('web client: replies, mentions and message kinds (headless Chromium)', 
   let group = '';
   let question = 0;
 
-  const signIn = async (user: TestUser): Promise<Browsing> => {
-    const context = await browser!.newContext({ viewport: { width: 1280, height: 800 }, deviceScaleFactor: 1 });
-    context.setDefaultTimeout(WAIT_MS);
-    context.on('page', (p) => p.on('pageerror', (e) => errors.push(`${user.username}: ${e.message}`)));
-    const page = await context.newPage();
-    await page.goto(server!.url);
-    await page.getByTestId('auth-mode-login').click();
-    await page.getByTestId('auth-username').fill(user.username);
-    await page.getByTestId('auth-password').fill(user.password);
-    await page.getByTestId('auth-submit').click();
-    await expectExactText(page.getByTestId('me-name'), user.username);
-    await waitOnline(page);
-    return { user, context, page };
-  };
+  const signIn = (user: TestUser): Promise<Browsing> => signInBrowser(browser!, server!.url, user, errors, WAIT_MS);
   const row = (page: Page) => page.locator(`[data-testid="conversation-item"][data-conversation-id="${group}"]`);
   const message = (page: Page, seq: number) => page.getByTestId('message-list').locator(`[data-testid="message"][data-seq="${seq}"]`);
   const openGroup = async (page: Page): Promise<void> => {

@@ -9,64 +9,11 @@ import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { parseSystemEntry, type SystemEntry } from '@parley/protocol';
 import { startServer, removeDataDir, type RunningServer } from './server.js';
-import { RawSocket, type Frame } from './raw-socket.js';
-import { anotherDevice, http, signUp, type TestUser } from './social-helpers.js';
-
-interface Message {
-  seq: number;
-  kind: string;
-  content: string;
-  sender: { id: string; username: string };
-  body?: Record<string, unknown>;
-  recalled?: boolean;
-  editedAt?: number;
-  forwarded?: boolean;
-  pinned?: boolean;
-  reactions?: Array<{ emoji: string; count: number; userIds: string[] }>;
-}
+import { type RawSocket, type Frame } from './raw-socket.js';
+import { anotherDevice, type TestUser } from './social-helpers.js';
+import { harness, type Message } from './harness.js';
 
 const MAX_PINS = 3;
-
-/** The helpers every test here uses, against one server. */
-function harness(get: () => RunningServer, closers: Array<() => void>) {
-  const url = (): string => get().url;
-  const user = async (prefix: string): Promise<TestUser> => {
-    const u = await signUp(url(), prefix);
-    closers.push(() => u.client.close());
-    return u;
-  };
-  const socket = async (u: TestUser): Promise<RawSocket> => {
-    const s = await RawSocket.open(url(), u.token);
-    closers.push(() => s.close());
-    return s;
-  };
-  const api = (u: TestUser, method: string, path: string, body?: unknown) => http(url(), u.token, method, path, body);
-  /** The call's answer must be `status`; with a string, an error of that code. */
-  const expect = async (u: TestUser, method: string, path: string, body: unknown, want: number | string, why: string): Promise<unknown> => {
-    const res = await api(u, method, path, body);
-    if (typeof want === 'number') assert.equal(res.status, want, `${why}: ${JSON.stringify(res.body)}`);
-    else {
-      assert.equal((res.body as { error?: { code?: string } } | undefined)?.error?.code, want, `${why}: ${res.status} ${JSON.stringify(res.body)}`);
-      assert.ok(res.status >= 400 && res.status < 500, `${why}: a client error, not ${res.status}`);
-    }
-    return res.body;
-  };
-  const createGroup = async (owner: TestUser, members: TestUser[]): Promise<string> => {
-    const body = (await expect(owner, 'POST', '/v1/groups', { name: 'Changes', members: members.map((m) => m.username) }, 201, 'create')) as { conversation: { id: string } };
-    return body.conversation.id;
-  };
-  const history = async (u: TestUser, id: string): Promise<Message[]> => {
-    const res = await api(u, 'GET', `/v1/conversations/${id}/messages?limit=200&after=0`);
-    assert.equal(res.status, 200, JSON.stringify(res.body));
-    return (res.body as { messages: Message[] }).messages;
-  };
-  const sent = async (s: RawSocket, id: string, content: string): Promise<number> => {
-    const ack = await s.sendMessage(id, content);
-    assert.equal(ack['type'], 'ack', JSON.stringify(ack));
-    return Number(ack['seq']);
-  };
-  return { user, socket, api, expect, createGroup, history, sent };
-}
 
 /** The message-change entry of `event` about message `seq` that `s` received. */
 function changeEntry(s: RawSocket, id: string, event: SystemEntry['event'], seq: number, also: (e: SystemEntry) => boolean = () => true): Promise<Frame> {

@@ -41,10 +41,13 @@ export class RawSocket {
     });
   }
 
-  /** Sends a message with a fresh clientMsgId; resolves with the answer to it: its `ack` or the `error` naming it in `ref`. */
-  async sendMessage(conversation: string, content: string): Promise<Frame> {
+  /**
+   * Sends a message with a fresh clientMsgId (and `extra` fields: kind, body, ...); resolves with the
+   * answer to it: its `ack` or the `error` naming it in `ref`.
+   */
+  async sendMessage(conversation: string, content: string, extra: Frame = {}): Promise<Frame> {
     const clientMsgId = randomUUID();
-    this.send({ type: 'send', conversation, clientMsgId, content });
+    this.send({ type: 'send', conversation, clientMsgId, content, ...extra });
     return this.next(
       (f) =>
         (f['type'] === 'ack' && f['clientMsgId'] === clientMsgId) ||
