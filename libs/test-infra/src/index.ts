@@ -7,3 +7,4 @@ export { startNodeProcess, type NodeProcess } from './node-process.js';
 export { Cluster, type AppName, type ClusterOptions } from './cluster.js';
 export { startMailpit, ensureMailpit, MAILPIT_VERSION, type MailpitServer, type MailpitMessage } from './mailpit.js';
 export { startVersityGw, ensureVersityGw, VERSITYGW_VERSION, type S3Server } from './versitygw.js';
+export { png, sha256 } from './media-files.js';

@@ -1,13 +1,12 @@
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { createHash } from 'node:crypto';
-import { crc32, deflateSync } from 'node:zlib';
 import { Kysely, PostgresDialect } from 'kysely';
 import pg from 'pg';
 import { eventually } from '@parley/core/conformance';
 import type { Database } from '@parley/store';
 import type { Attachment } from '@parley/protocol';
 import type { MessageFrame, ParleyClient } from '@parley/sdk';
+import { png, sha256 } from '@parley/test-infra';
 import { Cluster, clusterClient } from './cluster.js';
 
 /**
@@ -20,35 +19,7 @@ const CHUNK = 64 * 1024; // PARLEY_UPLOAD_CHUNK_BYTES' smallest: a small image t
 
 let n = 0;
 const name = (p: string) => `${p}${process.pid.toString(36)}${(++n).toString(36)}`.slice(0, 32);
-const sha256 = (bytes: Uint8Array): string => createHash('sha256').update(bytes).digest('hex');
 
-/** A real PNG (8-bit RGB, a gradient with noise so it does not compress to nothing), built by hand. */
-function png(width: number, height: number): Buffer {
-  const raw = Buffer.alloc((width * 3 + 1) * height);
-  let x = 7;
-  for (let row = 0; row < height; row++) {
-    const at = row * (width * 3 + 1);
-    for (let col = 0; col < width; col++) {
-      x = (x * 1103515245 + 12345) & 0x7fffffff;
-      raw[at + 1 + col * 3] = (col * 255) / width;
-      raw[at + 2 + col * 3] = (row * 255) / height;
-      raw[at + 3 + col * 3] = x & 0xff;
-    }
-  }
-  const chunk = (type: string, data: Buffer): Buffer => {
-    const length = Buffer.alloc(4);
-    length.writeUInt32BE(data.length);
-    const body = Buffer.concat([Buffer.from(type, 'ascii'), data]);
-    const crc = Buffer.alloc(4);
-    crc.writeUInt32BE(crc32(body));
-    return Buffer.concat([length, body, crc]);
-  };
-  const header = Buffer.alloc(13);
-  header.writeUInt32BE(width, 0);
-  header.writeUInt32BE(height, 4);
-  header.set([8, 2, 0, 0, 0], 8);
-  return Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), chunk('IHDR', header), chunk('IDAT', deflateSync(raw)), chunk('IEND', Buffer.alloc(0))]);
-}
 
 interface User {
   client: ParleyClient;

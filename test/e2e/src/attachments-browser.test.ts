@@ -14,7 +14,7 @@ import type { Browser, Page } from 'playwright-core';
 import { launchChromium, signInBrowser, waits, type Browsing } from './browser-fixture.js';
 import { removeDataDir, startServer, type RunningServer } from './server.js';
 import { signUp, type TestUser } from './social-helpers.js';
-import { png, sha256 } from './media-files.js';
+import { png, sha256 } from '@parley/test-infra';
 
 const WAIT_MS = 15_000;
 const { until, expectText, expectExactText } = waits(WAIT_MS);

@@ -12,7 +12,7 @@ import type { Attachment, UploadCompleted, UploadView } from '@parley/protocol';
 import { startServer, removeDataDir, type RunningServer } from './server.js';
 import type { TestUser } from './social-helpers.js';
 import { harness, type Message } from './harness.js';
-import { png, sha256 } from './media-files.js';
+import { png, sha256 } from '@parley/test-infra';
 
 const CHUNK = 65_536;
 const MAX_IMAGE = 1_048_576;
