@@ -63,14 +63,14 @@ function profileArgs(): string[] {
 }
 
 /** The single-node server (`npm start`'s process) on a free port with fresh data; raw TCP too with `tcp`. */
-export async function startSingle(options: { fsync: string; tcp: boolean }): Promise<Target> {
+export async function startSingle(options: { fsync: string; tcp: boolean; env?: Record<string, string> }): Promise<Target> {
   const dataDir = await mkdtemp(join(tmpdir(), 'parley-bench-'));
   const port = await freePort();
   const node = await startNodeProcess({
     main: SINGLE_MAIN,
     readyMessage: 'Parley is ready',
     nodeArgs: profileArgs(),
-    env: { PORT: String(port), PARLEY_TCP_PORT: options.tcp ? '0' : 'off', PARLEY_DATA_DIR: dataDir, PARLEY_LOG_FSYNC: options.fsync, ...BENCH_ENV },
+    env: { PORT: String(port), PARLEY_TCP_PORT: options.tcp ? '0' : 'off', PARLEY_DATA_DIR: dataDir, PARLEY_LOG_FSYNC: options.fsync, ...BENCH_ENV, ...options.env },
     keepLines: 1000,
   });
   const url = `http://127.0.0.1:${port}`;
@@ -98,10 +98,10 @@ export async function startSingle(options: { fsync: string; tcp: boolean }): Pro
  * The distributed stack on this machine: a real Kafka broker, PostgreSQL and Redis, and each app as its
  * own process (`counts` of each); the gateways serve raw TCP too with `tcp`.
  */
-export async function startDistributed(counts: Record<AppName, number>, partitions: number, tcp: boolean): Promise<Target> {
+export async function startDistributed(counts: Record<AppName, number>, partitions: number, tcp: boolean, env: Record<string, string> = {}): Promise<Target> {
   process.stderr.write('starting Kafka, PostgreSQL and Redis, then the apps (about 30 s)...\n');
   // PARLEY_TCP_PORT: a distributed gateway serves raw TCP only when it is set (the other apps ignore it).
-  const cluster = await Cluster.start(counts, { ...BENCH_ENV, PARLEY_PARTITIONS: String(partitions), PARLEY_TCP_PORT: tcp ? '0' : 'off' }, { nodeArgs: () => profileArgs() });
+  const cluster = await Cluster.start(counts, { ...BENCH_ENV, PARLEY_PARTITIONS: String(partitions), PARLEY_TCP_PORT: tcp ? '0' : 'off', ...env }, { nodeArgs: () => profileArgs() });
   const gateways = cluster.instances.filter((i) => i.app === 'gateway');
   const tcpUrls = tcp
     ? await Promise.all(gateways.map((g) => tcpUrl(g.logs, `gateway-${g.index}`))).catch(async (error: unknown) => {
