@@ -1,12 +1,8 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { createServer, request, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { gzipSync } from 'node:zlib';
-import { ParleyError, silentLogger } from '@parley/core';
 import type { HttpAppDeps } from './create-http-app.js';
-import { createHttpApp } from './create-http-app.js';
-import { guardHttpServer } from './method-guards.js';
+import { fakeEdge, serveFakeApp, type Answer, type FakeApp, type RawOptions } from './fake-app.js';
 
 const storedMessage = (conversation: string, seq: number) => ({
   conversation,
@@ -51,49 +47,16 @@ const deps = {
     one: async (conversation: string, seq: number, until = Number.MAX_SAFE_INTEGER) => (seq <= 5 && seq <= until ? storedMessage(conversation, seq) : undefined),
   },
   tokens: { issue: async () => ({ token: 't', claims }) },
-  authenticate: async (token: string) => {
-    if (token !== 'valid-token-123') throw new ParleyError('invalid_token', 'bad token');
-    return claims;
-  },
-  hasher: { hash: async () => 'h', verify: async () => false },
-  logger: silentLogger,
-  limits: { authPerMinute: 1e6, apiPerMinute: 1e6, maxGroupMembers: 10 },
-  ready: () => true,
+  ...fakeEdge(claims),
 } as unknown as HttpAppDeps;
 
-let server: Server;
-let port = 0;
+let app: FakeApp;
 before(async () => {
-  server = createServer(createHttpApp(deps));
-  guardHttpServer(server);
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  port = (server.address() as AddressInfo).port;
+  app = await serveFakeApp(deps);
 });
-after(() => new Promise<void>((resolve) => server.close(() => resolve())));
+after(() => app.close());
 
-interface Answer {
-  status: number;
-  headers: Record<string, string | string[] | undefined>;
-  body: { error?: { code: string; message: string; details?: { field?: string } } } & Record<string, unknown>;
-}
-
-function call(method: string, path: string, options: { body?: Buffer | string; headers?: Record<string, string>; auth?: boolean } = {}): Promise<Answer> {
-  return new Promise((resolve, reject) => {
-    // Content-Length always: node's client frames no body of DELETE or OPTIONS by itself.
-    const length: Record<string, string> = options.body === undefined ? {} : { 'content-length': String(Buffer.byteLength(options.body)) };
-    const headers: Record<string, string> = { ...(options.auth === false ? {} : { authorization: 'Bearer valid-token-123' }), ...length, ...options.headers };
-    const req = request({ host: '127.0.0.1', port, method, path, headers }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => {
-        const text = Buffer.concat(chunks).toString();
-        resolve({ status: res.statusCode ?? 0, headers: res.headers, body: text ? (JSON.parse(text) as Answer['body']) : {} });
-      });
-    });
-    req.on('error', reject);
-    req.end(options.body);
-  });
-}
+const call = (method: string, path: string, options: RawOptions = {}): Promise<Answer> => app.raw(method, path, options);
 const json = (value: unknown, extra: Record<string, string> = {}) => ({ body: JSON.stringify(value), headers: { 'content-type': 'application/json', ...extra } });
 
 test('a malformed body encoding or charset is a 4xx error body, not a 500', async () => {
@@ -203,7 +166,7 @@ test('methods node cannot parse, CONNECT, and oversized headers get a JSON 4xx, 
   const raw = async (text: string): Promise<string> => {
     const net = await import('node:net');
     return new Promise((resolve, reject) => {
-      const socket = net.connect(port, '127.0.0.1', () => socket.write(text));
+      const socket = net.connect(app.port, '127.0.0.1', () => socket.write(text));
       let out = '';
       socket.on('data', (d) => (out += d.toString()));
       socket.on('close', () => resolve(out));

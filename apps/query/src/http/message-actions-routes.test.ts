@@ -1,12 +1,9 @@
 import { test, before, after, beforeEach } from 'node:test';
 import assert from 'node:assert/strict';
-import { createServer, request, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { ParleyError, silentLogger } from '@parley/core';
 import type { StoredMessage } from '@parley/protocol';
 import type { CommandPayload } from '@parley/schemas';
 import type { HttpAppDeps } from './create-http-app.js';
-import { createHttpApp } from './create-http-app.js';
+import { fakeEdge, serveFakeApp, type Answer, type FakeApp } from './fake-app.js';
 
 // The message routes over fakes: commands are recorded and answered by `outcome` (accepted unless a test
 // says otherwise), and what an accepted command changes shows at once in the little store below. What is
@@ -80,24 +77,14 @@ const deps = {
     hasReaction: async (id: string, seq: number, emoji: string, userId: string) => reactions.has(`${id}/${seq}/${emoji}/${userId}`),
     pins: async () => pins,
   },
-  authenticate: async (token: string) => {
-    if (token !== 'valid-token-123') throw new ParleyError('invalid_token', 'bad token');
-    return claims;
-  },
-  hasher: { hash: async () => 'h', verify: async () => false },
-  logger: silentLogger,
-  limits: { authPerMinute: 1e6, apiPerMinute: 1e6, maxGroupMembers: 10 },
-  ready: () => true,
+  ...fakeEdge(claims),
 } as unknown as HttpAppDeps;
 
-let server: Server;
-let port = 0;
+let app: FakeApp;
 before(async () => {
-  server = createServer(createHttpApp(deps));
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  port = (server.address() as AddressInfo).port;
+  app = await serveFakeApp(deps);
 });
-after(() => new Promise<void>((resolve) => server.close(() => resolve())));
+after(() => app.close());
 beforeEach(() => {
   sent = [];
   outcome = {};
@@ -112,27 +99,7 @@ beforeEach(() => {
   }
 });
 
-interface Answer {
-  status: number;
-  body: { error?: { code: string; details?: { field?: string } } } & Record<string, unknown>;
-}
-
-function call(method: string, path: string, body?: unknown): Promise<Answer> {
-  return new Promise((resolve, reject) => {
-    const text = body === undefined ? undefined : JSON.stringify(body);
-    const headers: Record<string, string> = { authorization: 'Bearer valid-token-123', ...(text === undefined ? {} : { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(text)) }) };
-    const req = request({ host: '127.0.0.1', port, method, path, headers }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => {
-        const t = Buffer.concat(chunks).toString();
-        resolve({ status: res.statusCode ?? 0, body: t ? (JSON.parse(t) as Answer['body']) : {} });
-      });
-    });
-    req.on('error', reject);
-    req.end(text);
-  });
-}
+const call = (method: string, path: string, body?: unknown): Promise<Answer> => app.call(method, path, body);
 
 test('recall: RecallMessage on the conversation, 204; the decider\'s refusals as their statuses; outsiders and bad paths refused first', async () => {
   assert.equal((await call('POST', `/v1/conversations/${GROUP}/messages/2/recall`)).status, 204);
