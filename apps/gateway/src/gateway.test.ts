@@ -35,6 +35,8 @@ const options: GatewayOptions = {
   presence,
   authenticate: createAuthenticator(tokens, async () => false),
   attachments: signer,
+  // The uploads a ref may name: those not deleted (the store's uploads table in the apps). Slow, as a store is.
+  attachmentHeld: async (upload) => (await sleep(20), upload !== 'up-deleted'),
   history: async (_user, conversation, afterSeq, limit) => {
     if (notMemberOf.has(conversation)) return 'not_member';
     const all = history.filter((m) => m.conversation === conversation);
@@ -174,26 +176,48 @@ test('an attachment send names its upload by ref; the command carries the file i
   c.say({ type: 'auth', token });
   await eventually(() => assert.equal(c.frames[0]?.type, 'ready'));
   const photo: Attachment = { id: 'a'.repeat(64), kind: 'image', mime: 'image/png', size: 10, name: 'p.png', width: 2, height: 1 };
+  const ref = (user: string, expiresAt: number, upload: string | undefined = 'up-1') => signer.signRef(photo, user, expiresAt, upload);
   const start = await log.endOffset(Topics.commands, 0);
-  c.say({ type: 'send', conversation: 'g.att', clientMsgId: 'a1', content: '[Image] p.png', kind: 'image', body: { attachment: signer.signRef(photo, 'ua', Date.now() + 60_000) } });
+  c.say({ type: 'send', conversation: 'g.att', clientMsgId: 'a1', content: '[Image] p.png', kind: 'image', body: { attachment: ref('ua', Date.now() + 60_000) } });
   await eventually(async () => assert.equal(await log.endOffset(Topics.commands, 0), start + 1));
   const [record] = await log.read(Topics.commands, 0, start, 1);
   const payload = commandCodec.decode(record!.value).payload;
   assert.equal(payload.type === 'SendMessage' ? payload.body : '', JSON.stringify({ attachment: photo }));
   const refused = [
-    ['a2', 'image', signer.signRef(photo, 'ub', Date.now() + 60_000)], // someone else's upload
-    ['a3', 'image', signer.signRef(photo, 'ua', Date.now() - 1)], // expired
-    ['a4', 'file', signer.signRef(photo, 'ua', Date.now() + 60_000)], // another kind
+    ['a2', 'image', ref('ub', Date.now() + 60_000)], // someone else's upload
+    ['a3', 'image', ref('ua', Date.now() - 1)], // expired
+    ['a4', 'file', ref('ua', Date.now() + 60_000)], // another kind
     ['a5', 'image', 'v1.e30.forged'],
+    ['a7', 'image', ref('ua', Date.now() + 60_000, 'up-deleted')], // its upload was deleted since
+    ['a8', 'image', signer.signRef(photo, 'ua', Date.now() + 60_000)], // names no upload
   ] as const;
-  for (const [id, kind, ref] of refused) {
-    c.say({ type: 'send', conversation: 'g.att', clientMsgId: id, content: 'x', kind, body: { attachment: ref } });
+  for (const [id, kind, r] of refused) {
+    c.say({ type: 'send', conversation: 'g.att', clientMsgId: id, content: 'x', kind, body: { attachment: r } });
     await eventually(() => assert.deepEqual([c.frames.at(-1)?.code, c.frames.at(-1)?.ref], ['invalid_attachment', id]));
   }
   // The file's description itself is no ref: a client cannot describe a file it did not upload.
   c.say({ type: 'send', conversation: 'g.att', clientMsgId: 'a6', content: 'x', kind: 'image', body: { attachment: photo } });
   await eventually(() => assert.deepEqual([c.frames.at(-1)?.code, c.frames.at(-1)?.ref], ['invalid_frame', 'a6']));
   assert.equal(await log.endOffset(Topics.commands, 0), start + 1);
+});
+
+test("a connection's sends reach the log in its order while an attachment's upload is looked up", async () => {
+  const { token } = await tokens.issue({ id: 'uo', username: 'olga', loginId: 'uo' });
+  const c = connect();
+  c.say({ type: 'auth', token });
+  await eventually(() => assert.equal(c.frames[0]?.type, 'ready'));
+  const file: Attachment = { id: 'b'.repeat(64), kind: 'file', mime: 'application/pdf', size: 10, name: 'f.pdf' };
+  const start = await log.endOffset(Topics.commands, 0);
+  // (This gateway lets 2 sends of a connection wait for acks: a file, then a text sent right behind it.)
+  c.say({ type: 'send', conversation: 'g.order', clientMsgId: 'o1', content: '[File] f.pdf', kind: 'file', body: { attachment: signer.signRef(file, 'uo', Date.now() + 60_000, 'up-2') } });
+  c.say({ type: 'send', conversation: 'g.order', clientMsgId: 'o2', content: 'right behind it' });
+  await eventually(async () => assert.equal(await log.endOffset(Topics.commands, 0), start + 2));
+  const records = await log.read(Topics.commands, 0, start, 2);
+  const ids = records.map((r) => {
+    const p = commandCodec.decode(r.value).payload;
+    return p.type === 'SendMessage' ? p.clientMsgId : p.type;
+  });
+  assert.deepEqual(ids, ['o1', 'o2'], 'the text waited for the file ahead of it');
 });
 
 test('limits: unauthenticated frames, too many pending sends, oversize frames, auth with a bad token', async () => {

@@ -59,6 +59,11 @@ export interface GatewayOptions {
   readonly authenticate: Authenticate;
   /** Checks the `ref` an attachment kind's `send` names and gives the file's description in its place. */
   readonly attachments: AttachmentSigner;
+  /**
+   * Whether upload `upload` of `userId` still holds file `blob` (the store's uploads table): a ref whose
+   * upload was deleted names bytes that may be gone, and is refused.
+   */
+  readonly attachmentHeld: (upload: string, userId: string, blob: string) => Promise<boolean>;
   readonly history: HistoryReader;
   readonly awaitProjection: AwaitProjection;
   readonly logger: Logger;
@@ -209,23 +214,25 @@ export class Gateway {
     switch (frame.type) {
       case 'send': {
         const kind = frame.kind ?? 'text';
-        let body: unknown = frame.body;
-        if (isAttachmentKind(kind)) {
-          // parseClientFrame checked the body is { attachment: <ref> }; the message carries the file instead.
-          const found = this.attachment(session.user.id, kind, (frame.body as { attachment: string }).attachment);
-          if ('error' in found) return this.fail(session, { code: 'invalid_attachment', message: found.error, ref: frame.clientMsgId });
-          body = { attachment: found.attachment };
-        }
-        return this.send(session, frame.conversation, frame.clientMsgId, {
-          type: 'SendMessage',
-          clientMsgId: frame.clientMsgId,
-          kind,
-          content: frame.content,
-          // The command carries the body as JSON text ("" for none); parseClientFrame checked it against the kind.
-          body: body === undefined ? '' : JSON.stringify(body),
-          replyTo: frame.replyTo ?? 0,
-          mentions: frame.mentions ?? [],
+        // An attachment's upload is looked up before its send goes on; sends after it wait their turn, so a
+        // connection's sends reach the log in its order. Others (no lookup pending) go at once.
+        if (!isAttachmentKind(kind) && session.queued === 0) return this.sendFrame(session, frame, frame.body);
+        session.queued += 1;
+        const turn = session.sendQueue.then(async () => {
+          try {
+            if (session.closed) return;
+            if (!isAttachmentKind(kind)) return await this.sendFrame(session, frame, frame.body);
+            // parseClientFrame checked the body is { attachment: <ref> }; the message carries the file instead.
+            const found = await this.attachment(session.user!.id, kind, (frame.body as { attachment: string }).attachment);
+            if ('error' in found) return this.fail(session, { code: 'invalid_attachment', message: found.error, ref: frame.clientMsgId });
+            await this.sendFrame(session, frame, { attachment: found.attachment });
+          } finally {
+            session.queued -= 1;
+          }
         });
+        // The queue goes on after a failed turn; the failure itself is the caller's (handle's catch).
+        session.sendQueue = turn.catch(() => undefined);
+        return turn;
       }
       case 'read':
         return this.command(session, frame.conversation, { type: 'MarkRead', seq: frame.seq });
@@ -296,16 +303,38 @@ export class Gateway {
     session.timers.push(timer);
   }
 
-  /** The file an attachment `ref` names, if it is good for this sender and kind; else why not. */
-  private attachment(userId: string, kind: AttachmentKind, ref: string): { attachment: Attachment } | { error: string } {
+  /** A `send` frame as the SendMessage command, with `body` (the frame's, or the file its ref named). */
+  private sendFrame(session: Session, frame: Extract<ClientFrame, { type: 'send' }>, body: unknown): Promise<void> {
+    return this.send(session, frame.conversation, frame.clientMsgId, {
+      type: 'SendMessage',
+      clientMsgId: frame.clientMsgId,
+      kind: frame.kind ?? 'text',
+      content: frame.content,
+      // The command carries the body as JSON text ("" for none); parseClientFrame checked it against the kind.
+      body: body === undefined ? '' : JSON.stringify(body),
+      replyTo: frame.replyTo ?? 0,
+      mentions: frame.mentions ?? [],
+    });
+  }
+
+  /**
+   * The file an attachment `ref` names, if it is good for this sender and kind and its upload still holds
+   * it (not deleted since); else why not.
+   */
+  private async attachment(userId: string, kind: AttachmentKind, ref: string): Promise<{ attachment: Attachment } | { error: string }> {
+    let opened: ReturnType<AttachmentSigner['openRef']>;
     try {
-      const attachment = this.options.attachments.verifyRef(ref, userId, Date.now());
-      if (attachment.kind !== kind) return { error: `That upload is of kind "${attachment.kind}"; send it with kind "${attachment.kind}"` };
-      return { attachment };
+      opened = this.options.attachments.openRef(ref, userId, Date.now());
     } catch (error) {
       if (isParleyError(error) && error.code === 'invalid_attachment') return { error: error.message };
       throw error;
     }
+    const { attachment, upload } = opened;
+    if (attachment.kind !== kind) return { error: `That upload is of kind "${attachment.kind}"; send it with kind "${attachment.kind}"` };
+    if (upload === undefined || !(await this.options.attachmentHeld(upload, userId, attachment.id))) {
+      return { error: 'That upload was deleted; upload the file again' };
+    }
+    return { attachment };
   }
 
   private async send(

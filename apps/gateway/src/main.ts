@@ -6,7 +6,7 @@ import { RedisPresence } from '@parley/presence-redis';
 import { bootApp, createKafkaClient, createPostgres, createRedisClient, loadConfigOrExit, stopOnSignals } from '@parley/runtime';
 import { Topics, topicSpecs } from '@parley/domain';
 import { AttachmentSigner, TokenService, createAuthenticator } from '@parley/auth';
-import { ConversationRepository, GroupRepository, MessageRepository, ProjectionWriter, SessionRepository, type Database } from '@parley/store';
+import { ConversationRepository, GroupRepository, MessageRepository, ProjectionWriter, SessionRepository, UploadRepository, type Database } from '@parley/store';
 import { gatewayIdFor } from '@parley/delivery-http';
 import { loadGatewayConfig } from './gateway-config.js';
 import { Gateway } from './gateway.js';
@@ -45,6 +45,7 @@ try {
   // Tokens are checked as query checks them, and a connection counts as activity in the sessions list.
   const sessions = new SessionRepository(db);
   const attachments = new AttachmentSigner(config.tokenSecret);
+  const uploadRows = new UploadRepository(db);
   const authenticate = createAuthenticator(new TokenService({ secret: config.tokenSecret, ttlSeconds: 3600 }), (id) => sessions.isRevoked(id), sessions.activityRecorder(logger));
   const gatewayId = gatewayIdFor(`${config.instanceId}-${randomBytes(3).toString('hex')}`, config.advertisedHost, config.internalPort);
   const g = new Gateway({
@@ -53,6 +54,7 @@ try {
     presence,
     authenticate,
     attachments,
+    attachmentHeld: (upload, userId, blob) => uploadRows.holds(upload, userId, blob),
     logger,
     heartbeatMs: Math.floor(config.presenceTtlMs / 3),
     clientHeartbeat: config.heartbeat,

@@ -26,6 +26,12 @@ export class Session {
   /** Sends not yet acked or rejected: clientMsgId -> conversation (counted in the gateway's total). */
   readonly pending: Map<string, string>;
   readonly timers: NodeJS.Timeout[] = [];
+  /**
+   * Sends waiting behind an attachment send whose upload is being looked up, in the order they came
+   * (`queued` of them): a connection's sends reach the log in its order.
+   */
+  sendQueue: Promise<void> = Promise.resolve();
+  queued = 0;
   readonly bucket: TokenBucket;
   /** Frames written while the gateway is corked (see Cork), sent together by flush(). */
   private outbox: string[] | undefined;

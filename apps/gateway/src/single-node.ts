@@ -11,7 +11,7 @@ import { EmbeddedLog } from '@parley/log-embedded';
 import { MemoryPresence } from '@parley/presence-memory';
 import { Topics, topicSpecs } from '@parley/domain';
 import { AttachmentSigner, TokenService } from '@parley/auth';
-import { GroupRepository, OutcomeRepository, ProjectionWriter, migrateToLatest, type Database, WorkerPGlite } from '@parley/store';
+import { GroupRepository, OutcomeRepository, ProjectionWriter, UploadRepository, migrateToLatest, type Database, WorkerPGlite } from '@parley/store';
 import { Ingest, WorkflowRunner } from '@parley/ingest';
 import { Fanout } from '@parley/fanout';
 import { AttachmentSweeper, CommandBus, Projector, createHttpApp, createHttpDeps } from '@parley/query';
@@ -109,6 +109,7 @@ async function startOnLockedDataDir(config: SingleNodeConfig, logger: Logger, lo
   const secret = await tokenSecret(config);
   const tokens = new TokenService({ secret, ttlSeconds: config.tokenTtlSeconds });
   const attachments = new AttachmentSigner(secret);
+  const uploadRows = new UploadRepository(db);
   const store = createHttpDeps(db, tokens, logger.child({ component: 'query' }), { ...config, tokenSecret: secret }, blobs.store);
   const { conversations, messages, authenticate } = store;
   const sweeper = new AttachmentSweeper({ uploads: store.uploads, blobs: blobs.store, logger: logger.child({ component: 'attachment-sweeper' }), limits: config.uploads });
@@ -166,6 +167,7 @@ async function startOnLockedDataDir(config: SingleNodeConfig, logger: Logger, lo
     presence,
     authenticate,
     attachments,
+    attachmentHeld: (upload, userId, blob) => uploadRows.holds(upload, userId, blob),
     logger: logger.child({ component: 'gateway' }),
     heartbeatMs: 10_000,
     clientHeartbeat: config.heartbeat,

@@ -47,6 +47,7 @@ function newGateway(overrides: { limits?: Partial<GatewayLimits>; clientHeartbea
     presence,
     authenticate: createAuthenticator(tokens, async () => false),
     attachments: new AttachmentSigner(randomBytes(32)),
+    attachmentHeld: async () => true,
     history: async () => ({ messages: [], lastSeq: 0 }),
     awaitProjection: async () => true,
     logger: silentLogger,

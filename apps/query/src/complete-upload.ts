@@ -44,6 +44,8 @@ export async function completeUpload(deps: CompleteUploadDeps, upload: UploadRow
     if (isParleyError(error, 'type_mismatch')) {
       await discardUpload(deps, upload);
       await deleteUnusedBlobs(deps, [file.sha256]);
+      // Its signature said this type, its bytes did not hold up (cut short, too many pixels): say both.
+      throw new ParleyError('type_mismatch', `${error.message}; the upload was deleted`, { details: { mime } });
     }
     throw error;
   }
@@ -54,7 +56,7 @@ export async function completeUpload(deps: CompleteUploadDeps, upload: UploadRow
 }
 
 function article(kind: string): string {
-  return kind === 'image' ? 'an image' : kind === 'file' ? 'a file' : `a ${kind} recording`;
+  return kind === 'image' ? 'an image Parley reads (JPEG, PNG, GIF, WebP, AVIF, TIFF)' : kind === 'file' ? 'a file' : `a ${kind} recording`;
 }
 
 async function bytesOf(blobs: BlobStore, sha256: string): Promise<AsyncIterable<Uint8Array>> {

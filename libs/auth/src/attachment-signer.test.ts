@@ -24,6 +24,8 @@ test('a ref names its attachment to its uploader until it expires', () => {
   const ref = signer.signRef(photo, 'ualice', now + 60_000);
   assert.match(ref, /^v1\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/);
   assert.deepEqual(signer.verifyRef(ref, 'ualice', now), photo);
+  assert.deepEqual(signer.openRef(ref, 'ualice', now), { attachment: photo, upload: undefined });
+  assert.deepEqual(signer.openRef(signer.signRef(photo, 'ualice', now + 60_000, 'up_1'), 'ualice', now), { attachment: photo, upload: 'up_1' }, 'the upload it came from');
   assert.equal(code(() => signer.verifyRef(ref, 'ubob', now)), 'invalid_attachment');
   assert.equal(code(() => signer.verifyRef(ref, 'ualice', now + 60_000)), 'invalid_attachment');
 });

@@ -36,9 +36,12 @@ export class AttachmentSigner {
     this.urlKey = Buffer.from(hkdfSync('sha256', secret, 'parley', 'attachment urls v1', 32));
   }
 
-  /** `v1.<payload>.<signature>`, base64url: the attachment, its uploader and when the ref stops working. */
-  signRef(attachment: AttachmentValue, userId: string, expiresAtMs: number): string {
-    const payload = Buffer.from(JSON.stringify({ a: attachment, u: userId, e: expiresAtMs })).toString('base64url');
+  /**
+   * `v1.<payload>.<signature>`, base64url: the attachment, its uploader, when the ref stops working, and the
+   * upload it came from (so that a send can check the upload was not deleted since).
+   */
+  signRef(attachment: AttachmentValue, userId: string, expiresAtMs: number, upload?: string): string {
+    const payload = Buffer.from(JSON.stringify({ a: attachment, u: userId, e: expiresAtMs, ...(upload === undefined ? {} : { p: upload }) })).toString('base64url');
     return `${REF_VERSION}.${payload}.${this.mac(this.refKey, `${REF_VERSION}.${payload}`)}`;
   }
 
@@ -47,12 +50,17 @@ export class AttachmentSigner {
    * ParleyError('invalid_attachment') saying which.
    */
   verifyRef(ref: string, userId: string, nowMs: number): AttachmentValue {
+    return this.openRef(ref, userId, nowMs).attachment;
+  }
+
+  /** {@link verifyRef}, and the id of the upload the ref came from (undefined for a ref signed without one). */
+  openRef(ref: string, userId: string, nowMs: number): { attachment: AttachmentValue; upload: string | undefined } {
     const parts = typeof ref === 'string' ? ref.split('.') : [];
     const [version, payload, signature] = parts;
     if (parts.length !== 3 || version !== REF_VERSION || !payload || !signature || !this.same(signature, this.mac(this.refKey, `${version}.${payload}`))) {
       throw new ParleyError('invalid_attachment', 'The attachment ref is not one this server issued (altered or cut); upload the file again');
     }
-    let claims: { a?: unknown; u?: unknown; e?: unknown };
+    let claims: { a?: unknown; u?: unknown; e?: unknown; p?: unknown };
     try {
       claims = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8')) as typeof claims;
     } catch {
@@ -61,7 +69,7 @@ export class AttachmentSigner {
     if (claims.u !== userId) throw new ParleyError('invalid_attachment', 'That attachment was uploaded by someone else; only its uploader can send it (forward a message to share one)');
     if (typeof claims.e !== 'number' || claims.e <= nowMs) throw new ParleyError('invalid_attachment', 'The attachment ref has expired; complete the upload again (POST /v1/uploads/{id}/complete) for a fresh ref');
     if (!checkAttachment.check(claims.a)) throw new ParleyError('invalid_attachment', 'The attachment ref does not describe a file');
-    return claims.a;
+    return { attachment: claims.a, upload: typeof claims.p === 'string' ? claims.p : undefined };
   }
 
   /** The query string (without `?`) of a download URL for `grant.blob`: c, s, u, v, e and sig. */

@@ -1,5 +1,5 @@
 import { Type, type Static } from '@sinclair/typebox';
-import { FreeText } from './fields.js';
+import { NAME_PATTERN } from './text.js';
 
 /**
  * Attachments (docs/PROTOCOL.md "Attachments", docs/openapi.yaml tag "uploads"): the message kinds that
@@ -22,7 +22,7 @@ const BlobId = Type.String({ pattern: '^[0-9a-f]{64}$', description: 'the SHA-25
 const Dimension = (what: string) => Type.Integer({ minimum: 1, maximum: 1_000_000, description: `${what} in pixels` });
 
 export const AttachmentKindField = Type.Unsafe<AttachmentKind>({ type: 'string', enum: [...ATTACHMENT_KINDS], description: `one of ${ATTACHMENT_KINDS.join(', ')}` });
-export const FileName = FreeText({ minLength: 1, maxLength: MAX_FILE_NAME_CHARS, description: `the file's name as the uploader gave it: 1-${MAX_FILE_NAME_CHARS} characters` });
+export const FileName = Type.String({ minLength: 1, maxLength: MAX_FILE_NAME_CHARS, pattern: NAME_PATTERN, description: `the file's name as the uploader gave it: 1-${MAX_FILE_NAME_CHARS} characters, a name (no control characters)` });
 
 export const AttachmentThumbnail = Type.Object(
   {

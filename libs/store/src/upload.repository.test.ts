@@ -30,7 +30,7 @@ const image = (id: string, thumbnail?: string): Attachment => ({
 });
 
 /** Projects message `seq` of g.pics, of kind image naming `attachment`, as the gateway writes it. */
-async function sendImage(db: Kysely<Database>, attachment: Attachment, seq: number): Promise<void> {
+async function sendImage(db: Kysely<Database>, attachment: Attachment, seq: number, sender = 'ua'): Promise<void> {
   const event: ParleyEvent = {
     eventId: `e-img${seq}`,
     stream: 'g.pics',
@@ -39,7 +39,7 @@ async function sendImage(db: Kysely<Database>, attachment: Attachment, seq: numb
     commandId: `c-img${seq}`,
     actor: alice,
     origin: { gatewayId: 'g', connectionId: 'g/1' },
-    payload: { type: 'MessageSent', id: `m-img${seq}`, senderId: 'ua', senderName: 'alice', clientMsgId: `img${seq}`, kind: 'image', content: '[Image] cat.png', body: JSON.stringify({ attachment }) },
+    payload: { type: 'MessageSent', id: `m-img${seq}`, senderId: sender, senderName: sender, clientMsgId: `img${seq}`, kind: 'image', content: '[Image] cat.png', body: JSON.stringify({ attachment }) },
   };
   await new ProjectionWriter(db).applyBatch('parley.events', 0, [event], seq);
 }
@@ -157,15 +157,22 @@ for (const adapter of databases) {
       await make('up_u3', u + 3); // open
       await make('up_u4', u + 4, image(sha('u4'), sha('u4-thumb-bytes'))); // its thumbnail is in a message, its file is not
       await make('up_u5', u + 50, image(sha('u5'))); // too young
-      await sendImage(db, image(sha('u2')), 1);
-      await sendImage(db, image(sha('other'), sha('u4-thumb-bytes')), 2);
+      await sendImage(db, image(sha('u2')), 1, 'uu');
+      await sendImage(db, image(sha('other'), sha('u4-thumb-bytes')), 2, 'uu');
+      await sendImage(db, image(sha('u1'), sha('u1-thumb')), 41, 'ua'); // someone else's message with u1's bytes
       const ids = (rows: { id: string; userId: string }[]) => rows.filter((r) => r.userId === 'uu').map((r) => r.id);
-      assert.deepEqual(ids(await uploads.unreferenced(u + 10, 100)), ['up_u1', 'up_u4']);
+      assert.deepEqual(ids(await uploads.unreferenced(u + 10, 100)), ['up_u1', 'up_u4'], "another user's message with the same bytes keeps nothing");
       assert.equal((await uploads.unreferenced(u + 10, 1)).length, 1, 'limit');
-      await sendImage(db, image(sha('u1'), sha('u1-thumb')), 3);
+      await sendImage(db, image(sha('u1'), sha('u1-thumb')), 3, 'uu');
       assert.deepEqual(ids(await uploads.unreferenced(u + 100, 100)), ['up_u4', 'up_u5'], 'sent now; the young one is old enough');
-      assert.equal(await uploads.inMessages(sha('u1')), true);
-      assert.equal(await uploads.inMessages(sha('u4')), false);
+      assert.equal(await uploads.holds('up_u1', 'uu', sha('u1')), true);
+      assert.equal(await uploads.holds('up_u1', 'ua', sha('u1')), false, "someone else's");
+      assert.equal(await uploads.holds('up_u1', 'uu', sha('u2')), false, 'another file');
+      assert.equal(await uploads.holds('up_u3', 'uu', sha('u1')), false, 'open');
+      assert.equal(await uploads.holds('up_gone', 'uu', sha('u1')), false, 'deleted');
+      assert.equal(await uploads.inMessagesOf(sha('u1'), 'uu'), true);
+      assert.equal(await uploads.inMessagesOf(sha('u2'), 'ua'), false, "only the user's own messages");
+      assert.equal(await uploads.inMessagesOf(sha('u4'), 'uu'), false);
       // Completing again (a fresh ref) touches it: it is young again.
       await uploads.complete('up_u5', image(sha('u5')), u + 200);
       assert.deepEqual(ids(await uploads.unreferenced(u + 100, 100)), ['up_u4'], 'touched by a second completion');

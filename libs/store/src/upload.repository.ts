@@ -137,7 +137,9 @@ export class UploadRepository {
 
   /**
    * Complete uploads last touched (completed, or completed again for a fresh ref) before `before` whose
-   * attachment no message references, the longest untouched first.
+   * file no message of their uploader's names (a recalled one names nothing), the longest untouched first.
+   * Another user's message with the same bytes does not keep an upload: its blob stays (blobInUse), the
+   * upload and its count against the quota go.
    */
   async unreferenced(before: number, limit: number): Promise<UploadRow[]> {
     const rows = await this.db
@@ -146,7 +148,15 @@ export class UploadRepository {
       .where('u.state', '=', 'complete')
       .where('u.updated_at', '<', before)
       .where(({ not, exists, selectFrom }) =>
-        not(exists(selectFrom('message_attachments as m').select('m.blob').where('m.blob', '=', sql<string>`(u.attachment::jsonb ->> 'id')`))),
+        not(
+          exists(
+            selectFrom('message_attachments as m')
+              .innerJoin('messages as g', (j) => j.onRef('g.conversation_id', '=', 'm.conversation_id').onRef('g.seq', '=', 'm.seq'))
+              .select('m.blob')
+              .where('m.blob', '=', sql<string>`(u.attachment::jsonb ->> 'id')`)
+              .whereRef('g.sender_id', '=', 'u.user_id'),
+          ),
+        ),
       )
       .orderBy('u.updated_at')
       .orderBy('u.id')
@@ -155,9 +165,26 @@ export class UploadRepository {
     return rows.map(toUploadRow);
   }
 
-  /** Whether a message (not recalled) names blob `sha256` as its file or thumbnail. */
-  async inMessages(sha256: string): Promise<boolean> {
-    return (await this.db.selectFrom('message_attachments').select('blob').where('blob', '=', sha256).limit(1).executeTakeFirst()) !== undefined;
+  /** Whether upload `id` is `userId`'s, complete, and its file is blob `sha256` (not deleted since its ref was made). */
+  async holds(id: string, userId: string, sha256: string): Promise<boolean> {
+    const row = await this.get(id);
+    return row !== undefined && row.userId === userId && row.state === 'complete' && row.attachment?.id === sha256;
+  }
+
+  /**
+   * Whether a message of `userId`'s (not recalled: a recall drops its rows) names blob `sha256` as its file
+   * or thumbnail. Only their own: whether anyone else's message carries the same bytes is none of theirs.
+   */
+  async inMessagesOf(sha256: string, userId: string): Promise<boolean> {
+    const found = await this.db
+      .selectFrom('message_attachments as m')
+      .innerJoin('messages as g', (j) => j.onRef('g.conversation_id', '=', 'm.conversation_id').onRef('g.seq', '=', 'm.seq'))
+      .select('m.blob')
+      .where('m.blob', '=', sha256)
+      .where('g.sender_id', '=', userId)
+      .limit(1)
+      .executeTakeFirst();
+    return found !== undefined;
   }
 
   /**

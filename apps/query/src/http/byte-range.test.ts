@@ -10,6 +10,10 @@ test('parseRange: the three single-range forms, clamped to the size', () => {
   assert.deepEqual(parseRange('bytes=-10', 100), { start: 90, end: 99 });
   assert.deepEqual(parseRange('bytes=-500', 100), { start: 0, end: 99 });
   assert.deepEqual(parseRange('bytes=99-99', 100), { start: 99, end: 99 });
+  // The unit in any case, whitespace around the numbers.
+  assert.deepEqual(parseRange('BYTES=0-1', 100), { start: 0, end: 1 });
+  assert.deepEqual(parseRange('bytes= 0-1', 100), { start: 0, end: 1 });
+  assert.deepEqual(parseRange('bytes=0 - 1 ', 100), { start: 0, end: 1 });
 });
 
 test('parseRange: malformed, multiple, reversed, past the end and -0 are unsatisfiable', () => {

@@ -6,7 +6,8 @@
  */
 export function parseRange(header: string | undefined, size: number): { start: number; end: number } | 'unsatisfiable' | undefined {
   if (header === undefined) return undefined;
-  const match = /^bytes=(\d{0,16})-(\d{0,16})$/.exec(header.trim());
+  // The unit is case-insensitive (RFC 9110, 14.1); whitespace around the numbers is tolerated.
+  const match = /^bytes=\s*(\d{0,16})\s*-\s*(\d{0,16})$/i.exec(header.trim());
   if (!match || (match[1] === '' && match[2] === '')) return 'unsatisfiable';
   const [first, last] = [match[1] ?? '', match[2] ?? ''];
   if (first === '') {

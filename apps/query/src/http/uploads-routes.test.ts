@@ -232,6 +232,9 @@ test('a text file completed as an image is 415 type_mismatch; the upload and its
   // A PNG declared as a voice recording is refused the same way.
   const wrongKind = await complete('alice', await sendAll('alice', 'voice', 'memo.wav', png));
   assert.deepEqual([wrongKind.status, wrongKind.body.error?.code], [415, 'type_mismatch']);
+  // A PNG cut short: its signature says PNG, its bytes do not decode; the answer names the type found.
+  const cut = await complete('alice', await sendAll('alice', 'image', 'cut.png', png.subarray(0, 60)));
+  assert.deepEqual([cut.status, cut.body.error?.code, cut.body.error?.details], [415, 'type_mismatch', { mime: 'image/png' }]);
 });
 
 test('voice and video: a WAV\'s duration, an MP4\'s duration and size', async () => {
@@ -257,6 +260,13 @@ test('sizes: over the kind\'s limit is 413 payload_too_large with the limit; ove
   assert.equal(bad.status, 400);
   const badName = await create('erin', { kind: 'file', name: 'a\u0000b', size: 1 });
   assert.equal(badName.body.error?.code, 'invalid_text');
+  // A file name is a name: no control characters either.
+  for (const name of ['a\nb.txt', 'a\u0001b', 'del\u007f', 'c1\u0085']) {
+    const refused = await create('erin', { kind: 'file', name, size: 1 });
+    assert.deepEqual([refused.status, refused.body.error?.code, refused.body.error?.details?.['field']], [400, 'invalid_text', 'name'], JSON.stringify(name));
+  }
+  const extra = await create('erin', { kind: 'file', name: 'x', size: 1, extra: 1 });
+  assert.deepEqual([extra.status, extra.body.error?.code, extra.body.error?.details?.['field']], [400, 'bad_request', 'extra'], 'an undeclared field is named');
 });
 
 test('DELETE forgets an open upload and its chunks', async () => {
@@ -269,12 +279,18 @@ test('DELETE forgets an open upload and its chunks', async () => {
 });
 
 test('DELETE of a sent file is 409 conflict while a message uses it; after the recall it goes', async () => {
-  const id = await sendAll('alice', 'file', 'kept.bin', randomBytes(CHUNK + 10));
+  const bytes = randomBytes(CHUNK + 10);
+  const id = await sendAll('alice', 'file', 'kept.bin', bytes);
   const done = await complete('alice', id);
   const attachment = (done.body as unknown as UploadCompleted).attachment;
   const seq = await sendMessage('alice', attachment);
   const refused = await w.call('DELETE', `/v1/uploads/${id}`, { as: 'alice' });
   assert.deepEqual([refused.status, refused.body.error?.code], [409, 'conflict']);
+  // The same bytes uploaded by someone else: that upload is theirs to delete; whose messages carry the bytes is none of theirs.
+  const bobsId = await sendAll('bob', 'file', 'same.bin', bytes);
+  assert.equal(((await complete('bob', bobsId)).body as unknown as UploadCompleted).attachment.id, attachment.id);
+  assert.equal((await w.call('DELETE', `/v1/uploads/${bobsId}`, { as: 'bob' })).status, 204);
+  assert.equal(await w.blobs.size(attachment.id), bytes.length, "the file stays: alice's message uses it");
   assert.equal((await w.call('GET', `/v1/uploads/${id}`, { as: 'alice' })).status, 200, 'the row stays, and counts against the quota');
   const alice = w.users['alice']!;
   await w.project(GROUP, alice, { type: 'MessageRecalled', target: seq });
@@ -320,11 +336,20 @@ test('download: a member gets a signed URL; it serves the file and the thumbnail
   }
   const head = await w.call('HEAD', url);
   assert.deepEqual([head.status, head.headers['content-length'], head.bytes.byteLength], [200, String(png.byteLength), 0]);
+  // Validators: the ETag held answers 304; an If-Range for another copy gets the whole file.
+  const held = await w.call('GET', url, { headers: { 'if-none-match': `"${attachment.id}"` } });
+  assert.deepEqual([held.status, held.bytes.byteLength, held.headers['etag']], [304, 0, `"${attachment.id}"`]);
+  assert.equal((await w.call('GET', url, { headers: { 'if-none-match': '"other"' } })).status, 200);
+  const stale = await w.call('GET', url, { headers: { range: 'bytes=0-9', 'if-range': '"other"' } });
+  assert.deepEqual([stale.status, stale.bytes.byteLength], [200, png.byteLength]);
+  const current = await w.call('GET', url, { headers: { range: 'bytes=0-9', 'if-range': `"${attachment.id}"` } });
+  assert.deepEqual([current.status, current.bytes.byteLength], [206, 10]);
 
   const thumbUrl = String((await urlOf('bob', seq, 'thumbnail')).body['url']);
   assert.ok(thumbUrl.startsWith(`/v1/files/${attachment.thumbnail!.id}?`));
   const thumb = await w.call('GET', thumbUrl);
   assert.deepEqual([thumb.status, thumb.headers['content-type'], thumb.bytes.byteLength], [200, 'image/webp', attachment.thumbnail!.size]);
+  assert.equal(thumb.headers['content-disposition'], "inline; filename*=UTF-8''harbour.thumbnail.webp");
   // The original's URL does not serve the thumbnail's blob, nor the other way round.
   const swapped = url.replace(attachment.id, attachment.thumbnail!.id);
   assert.equal((await w.call('GET', swapped)).body.error?.code, 'invalid_signature');

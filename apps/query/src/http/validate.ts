@@ -36,7 +36,14 @@ export function validQuery<T extends TObject>(checker: Checker<T>, query: Record
 
 function refusal(checker: Checker<TSchema>): ParleyError {
   const error = checker.lastError;
-  const field = error?.keyword === 'required' ? String(error.params['missingProperty']) : (error?.instancePath ?? '').replace(/^\//, '').replaceAll('/', '.');
+  const path = (error?.instancePath ?? '').replace(/^\//, '').replaceAll('/', '.');
+  // A field the schema does not declare is named as the field at fault.
+  const extra = error?.keyword === 'additionalProperties' ? String(error.params['additionalProperty']) : undefined;
+  if (extra !== undefined) {
+    const field = path ? `${path}.${extra}` : extra;
+    return new ParleyError('bad_request', `"${field}" is not a field of this request`, { details: { field } });
+  }
+  const field = error?.keyword === 'required' ? String(error.params['missingProperty']) : path;
   const pattern = error?.keyword === 'pattern' ? String(error.params['pattern']) : '';
   if (pattern === TEXT_PATTERN || pattern === NAME_PATTERN) {
     const rule = pattern === NAME_PATTERN ? 'control characters, U+0000 or unpaired surrogates' : 'U+0000 or unpaired surrogates';

@@ -73,9 +73,9 @@ export function uploadRoutes(kit: RouteKit, json: express.RequestHandler[]): exp
    * The answer of a completion: the attachment and a ref that lives half the upload TTL. Completing
    * touches the upload, so the sweeper keeps it the whole TTL from now: a ref never outlives its files.
    */
-  const completed = (attachment: AttachmentValue, res: Response, now: number): UploadCompleted => {
+  const completed = (upload: string, attachment: AttachmentValue, res: Response, now: number): UploadCompleted => {
     const refExpiresAt = now + ttlMs() / 2;
-    return { attachment, ref: deps.attachments.signRef(attachment, me(res), refExpiresAt), refExpiresAt };
+    return { attachment, ref: deps.attachments.signRef(attachment, me(res), refExpiresAt, upload), refExpiresAt };
   };
 
   router
@@ -114,9 +114,9 @@ export function uploadRoutes(kit: RouteKit, json: express.RequestHandler[]): exp
     })
     .delete(requireAuth, async (req, res) => {
       const upload = await owned(req, res);
-      // A sent file stays while a message uses it, and so does the row that counts it against the quota.
-      if (upload.attachment && (await deps.uploads.inMessages(upload.attachment.id))) {
-        throw new ParleyError('conflict', 'A message uses this file; recall the message, and the file goes at the next sweep');
+      // A sent file stays while a message of the uploader's uses it, and so does the row that counts it against their quota.
+      if (upload.attachment && (await deps.uploads.inMessagesOf(upload.attachment.id, upload.userId))) {
+        throw new ParleyError('conflict', 'A message of yours uses this file; recall the message, and the file goes at the next sweep');
       }
       await discardUpload(deps, upload);
       res.status(204).end();
@@ -156,7 +156,7 @@ export function uploadRoutes(kit: RouteKit, json: express.RequestHandler[]): exp
       const now = Date.now();
       if (upload.state === 'complete' && upload.attachment) {
         await deps.uploads.complete(upload.id, upload.attachment, now);
-        return void res.status(201).json(completed(upload.attachment, res, now));
+        return void res.status(201).json(completed(upload.id, upload.attachment, res, now));
       }
       if (upload.received < upload.size) {
         throw new ParleyError('upload_incomplete', `The server holds ${upload.received} of the ${upload.size} bytes; send the rest from offset ${upload.received}`, { details: { offset: upload.received, size: upload.size } });
@@ -167,7 +167,7 @@ export function uploadRoutes(kit: RouteKit, json: express.RequestHandler[]): exp
         if (!meanwhile) throw error;
         return meanwhile;
       });
-      res.status(201).json(completed(attachment, res, now));
+      res.status(201).json(completed(upload.id, attachment, res, now));
     })
     .all(methodNotAllowed);
 
@@ -209,7 +209,16 @@ export function uploadRoutes(kit: RouteKit, json: express.RequestHandler[]): exp
       const served = attachment && (grant.variant === 'thumbnail' ? attachment.thumbnail : attachment);
       if (!attachment || !served || served.id !== blob) throw new ParleyError('not_found', 'No such file (or you may no longer read its message)');
       const size = served.size;
-      const range = parseRange(req.get('range'), size);
+      const etag = `"${blob}"`;
+      // A blob never changes, so its name is a strong validator: a client holding it gets 304, and a Range
+      // under an If-Range for something else gets the whole file (RFC 9110, 13.1.2 and 13.1.5).
+      const ifNoneMatch = req.get('if-none-match');
+      if (ifNoneMatch !== undefined && (ifNoneMatch.trim() === '*' || ifNoneMatch.split(',').some((t) => t.trim().replace(/^W\//, '') === etag))) {
+        res.set({ ETag: etag, 'Cache-Control': `private, max-age=${Math.max(0, Math.floor((grant.expiresAtMs - now) / 1000))}` });
+        return void res.status(304).end();
+      }
+      const ifRange = req.get('if-range');
+      const range = ifRange !== undefined && ifRange.trim() !== etag ? undefined : parseRange(req.get('range'), size);
       res.set({ 'Accept-Ranges': 'bytes', 'X-Content-Type-Options': 'nosniff', 'Content-Security-Policy': "default-src 'none'; sandbox" });
       if (range === 'unsatisfiable') {
         res.set('Content-Range', `bytes */${size}`);
@@ -223,10 +232,10 @@ export function uploadRoutes(kit: RouteKit, json: express.RequestHandler[]): exp
       }
       const media = grant.variant === 'thumbnail' ? 'image/webp' : attachment.kind === 'file' ? 'application/octet-stream' : attachment.mime;
       res.set({
-        ETag: `"${blob}"`,
+        ETag: etag,
         'Cache-Control': `private, max-age=${Math.max(0, Math.floor((grant.expiresAtMs - now) / 1000))}`,
         'Content-Type': media,
-        'Content-Disposition': `${attachment.kind === 'file' ? 'attachment' : 'inline'}; filename*=UTF-8''${encodeRfc5987(attachment.name)}`,
+        'Content-Disposition': `${attachment.kind === 'file' ? 'attachment' : 'inline'}; filename*=UTF-8''${encodeRfc5987(grant.variant === 'thumbnail' ? thumbnailName(attachment.name) : attachment.name)}`,
         'Content-Length': String(range ? range.end - range.start + 1 : size),
       });
       if (range) res.set('Content-Range', `bytes ${range.start}-${range.end}/${size}`);
@@ -243,6 +252,12 @@ export function uploadRoutes(kit: RouteKit, json: express.RequestHandler[]): exp
     .all(methodNotAllowed);
 
   return router;
+}
+
+/** A thumbnail's file name: the original's, its extension replaced (`harbour.jpg` -> `harbour.thumbnail.webp`). */
+function thumbnailName(name: string): string {
+  const dot = name.lastIndexOf('.');
+  return `${dot > 0 ? name.slice(0, dot) : name}.thumbnail.webp`;
 }
 
 /** The chunk's `offset` query: a whole number of bytes. */
