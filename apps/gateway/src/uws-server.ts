@@ -160,15 +160,24 @@ export class UwsServer {
     res.onAborted(() => {
       aborted = true;
     });
-    /** Whether an answer has begun (ours or the API's): nothing else may be written then. */
-    const answer = { started: false };
-    const respond = (status: string, headers: Array<[string, string]>, body: Buffer | string): void => {
+    /**
+     * Whether an answer has begun (ours or the API's): nothing else may be written then; and whether the
+     * request's body has all arrived: an answer before that (a 413 while a chunk streams) closes the
+     * connection, since the rest of the body would be read as the next request.
+     */
+    const answer = { started: false, bodyDone: false, paused: false };
+    /** Our own answer; `close` ends the connection after it (a body left unread must not become the next request). */
+    const respond = (status: string, headers: Array<[string, string]>, body: Buffer | string, close = false): void => {
       if (aborted || answer.started) return;
       answer.started = true;
+      if (answer.paused) {
+        answer.paused = false;
+        res.resume();
+      }
       res.cork(() => {
         res.writeStatus(status);
         for (const [k, v] of headers) res.writeHeader(k, v);
-        res.end(body);
+        res.end(body, close);
       });
     };
     const method = req.getMethod().toUpperCase();
@@ -199,7 +208,7 @@ export class UwsServer {
     // An upload chunk may be larger than other bodies; the API stops one past its own chunk limit while it streams.
     const limit = method === 'PUT' && url.startsWith('/v1/uploads/') ? (this.options.maxUploadBodyBytes ?? MAX_UPLOAD_BODY_BYTES) : this.options.maxHttpBodyBytes;
     if (/^[0-9]{1,15}$/.test(declared) && Number(declared) > limit) {
-      return respond('413 Payload Too Large', json, JSON.stringify({ error: { code: 'payload_too_large', message: `The request body is over ${limit} bytes` } }));
+      return respond('413 Payload Too Large', json, JSON.stringify({ error: { code: 'payload_too_large', message: `The request body is over ${limit} bytes` } }), true);
     }
     const hasBody = method !== 'GET' && method !== 'HEAD';
     // Both directions stream with backpressure: an upload chunk or a video is never held whole in memory.
@@ -214,7 +223,12 @@ export class UwsServer {
       (upstreamRes) => {
         if (answer.started) return void upstreamRes.destroy();
         answer.started = true;
-        this.relay(res, upstreamRes, method, () => aborted);
+        // The API answered while the body was held back for it (a 413 mid-chunk): a paused socket writes nothing.
+        if (answer.paused && !aborted) {
+          answer.paused = false;
+          res.resume();
+        }
+        this.relay(res, upstreamRes, method, () => aborted, () => !answer.bodyDone);
       },
     );
     upstreamReq.on('error', (error) => {
@@ -227,6 +241,7 @@ export class UwsServer {
       upstreamReq.destroy();
     });
     if (!hasBody) {
+      answer.bodyDone = true;
       upstreamReq.end();
       return;
     }
@@ -238,16 +253,23 @@ export class UwsServer {
       if (size > limit) {
         tooLarge = true;
         upstreamReq.destroy();
-        return respond('413 Payload Too Large', json, JSON.stringify({ error: { code: 'payload_too_large', message: `The request body is over ${limit} bytes` } }));
+        return respond('413 Payload Too Large', json, JSON.stringify({ error: { code: 'payload_too_large', message: `The request body is over ${limit} bytes` } }), true);
       }
       // uWS reuses the chunk's memory after this callback: copy it before it waits in the upstream's buffer.
-      if (!upstreamReq.write(Buffer.from(chunk.slice(0))) && !isLast) {
+      if (!upstreamReq.write(Buffer.from(chunk.slice(0))) && !isLast && !answer.started) {
+        answer.paused = true;
         res.pause();
         upstreamReq.once('drain', () => {
-          if (!aborted) res.resume();
+          if (!aborted && answer.paused) {
+            answer.paused = false;
+            res.resume();
+          }
         });
       }
-      if (isLast) upstreamReq.end();
+      if (isLast) {
+        answer.bodyDone = true;
+        upstreamReq.end();
+      }
     });
   }
 
@@ -256,7 +278,7 @@ export class UwsServer {
    * known through uWS's tryEnd and onWritable (the upstream paused while the client's socket is full), or
    * chunked when the API did not say a length.
    */
-  private relay(res: uWS.HttpResponse, upstreamRes: IncomingMessage, method: string, aborted: () => boolean): void {
+  private relay(res: uWS.HttpResponse, upstreamRes: IncomingMessage, method: string, aborted: () => boolean, early: () => boolean): void {
     const stop = (): void => {
       upstreamRes.destroy();
     };
@@ -289,7 +311,7 @@ export class UwsServer {
         const chunks: Buffer[] = [];
         upstreamRes.on('data', (c: Buffer) => chunks.push(c));
         upstreamRes.on('end', () => {
-          if (!aborted()) res.cork(() => { head(); res.end(Buffer.concat(chunks)); });
+          if (!aborted()) res.cork(() => { head(); res.end(Buffer.concat(chunks), early()); });
         });
         return;
       }
@@ -309,7 +331,7 @@ export class UwsServer {
         });
       });
       upstreamRes.on('end', () => {
-        if (!aborted()) res.cork(() => { if (!started) head(); res.end(); });
+        if (!aborted()) res.cork(() => { if (!started) head(); res.end(undefined, early()); });
       });
       return;
     }

@@ -7,9 +7,10 @@
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
+import { connect } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Attachment, UploadCompleted, UploadView } from '@parley/protocol';
-import { startServer, removeDataDir, type RunningServer } from './server.js';
+import { startServer, removeDataDir, within, type RunningServer } from './server.js';
 import type { TestUser } from './social-helpers.js';
 import { harness, type Message } from './harness.js';
 import { png, sha256 } from '@parley/test-infra';
@@ -214,6 +215,12 @@ describe('attachments on a started single node', () => {
     await refused({ attachment: file.ref }, 'image', 'a file sent as an image');
     const bobs = await upload(bob, 'image', 'bob.png', png(8, 8));
     await refused({ attachment: bobs.ref }, 'image', "someone else's upload");
+    // A ref outlives nothing: once its upload is deleted, it names bytes that are gone.
+    const dropping = await start(alice, 'file', 'dropped.bin', 100);
+    await send(alice, dropping, randomBytes(100));
+    const dropped = await complete(alice, dropping.id);
+    await expect(alice, 'DELETE', `/v1/uploads/${dropping.id}`, undefined, 204, 'delete the unsent upload');
+    await refused({ attachment: dropped.ref }, 'file', 'the ref of a deleted upload');
     const wrongShape = await sa.sendMessage(id, 'x', { kind: 'image', body: { attachment: bobs.attachment } });
     assert.equal(wrongShape['code'], 'invalid_frame', 'a description instead of a ref');
     assert.deepEqual((await history(alice, id)).filter((m) => m.content === 'x'), [], 'no refused send was stored');
@@ -225,6 +232,25 @@ describe('attachments on a started single node', () => {
     const edited = (await expect(alice, 'PUT', `/v1/conversations/${id}/messages/${seq}`, { content: 'the data, again' }, 200, 'edit the caption')) as { message: Message };
     assert.deepEqual([edited.message.content, edited.message.body], ['the data, again', { attachment: file.attachment }], 'an edit keeps the file');
     await expect(alice, 'PUT', `/v1/conversations/${id}/messages/${seq}`, { content: 'x', body: { attachment: file.ref } }, 'bad_request', 'an edit may not swap the file');
+  });
+  it('a chunk over the limit is answered 413 while it streams, and the connection then closes', async () => {
+    const alice = await user('ovr');
+    const up = await start(alice, 'file', 'big.bin', 10 * CHUNK);
+    const body = randomBytes(3 * CHUNK);
+    const socket = connect(server.port, '127.0.0.1');
+    let answer = '';
+    socket.on('data', (d: Buffer) => (answer += d.toString('latin1')));
+    socket.on('error', () => undefined); // the server may close while the rest of the body is still going out
+    const closed = new Promise<void>((resolve) => socket.on('close', () => resolve()));
+    await new Promise<void>((resolve) => socket.once('connect', () => resolve()));
+    // The headers promise more than the chunk limit; two thirds of it go out, and the client waits (a slow
+    // uploader): the answer must come now, and the connection close, not wait for bytes never read.
+    socket.write(`PUT /v1/uploads/${up.id}?offset=0 HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${alice.token}\r\nContent-Type: application/octet-stream\r\nContent-Length: ${body.length}\r\n\r\n`);
+    socket.write(body.subarray(0, 2 * CHUNK));
+    await within(closed, 10_000, 'the connection to close');
+    assert.match(answer, /^HTTP\/1\.1 413 /);
+    assert.match(answer, /"code":"payload_too_large"/);
+    assert.equal(((await expect(alice, 'GET', `/v1/uploads/${up.id}`, undefined, 200, 'status')) as UploadView).offset, 0, 'nothing of it counts');
   });
 });
 
