@@ -109,6 +109,7 @@ import {
   TransferBody,
   UpdateGroupBody,
 } from './groups.js';
+import { SearchHighlight, SearchQuery, SearchResponse, SearchResult } from './search.js';
 
 /**
  * Every HTTP shape by the name docs/openapi.yaml gives it under `components/schemas`. Where one of these
@@ -233,4 +234,8 @@ export const HTTP_SCHEMAS: Readonly<Record<string, TSchema>> = Object.freeze({
   Upload: UploadView,
   UploadCompleted,
   AttachmentUrl: AttachmentUrlView,
+  SearchQuery,
+  SearchHighlight,
+  SearchResult,
+  SearchResponse,
 });

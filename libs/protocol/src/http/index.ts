@@ -12,3 +12,4 @@ export * from './profiles.js';
 export * from './friends.js';
 export * from './sessions.js';
 export * from './settings.js';
+export * from './search.js';
