@@ -1,7 +1,9 @@
 export { ParleyClient, type ParleyClientOptions, type ClientEvents, type ConnectionState, type Ack } from './parley-client.js';
 export type { GroupChanges, JoinOutcome } from './groups-api.js';
 export type { SendOptions } from './send-options.js';
-export type { AttachmentUrl } from './messages-api.js';
+export type { AttachmentUrl, SearchOptions } from './messages-api.js';
+// A message search's page and its results, as @parley/protocol declares them.
+export type { SearchHighlight, SearchResponse, SearchResult } from '@parley/protocol';
 export { UploadsApi, type Upload, type UploadOptions, type UploadResult, type UploadRetry } from './uploads-api.js';
 export { attachmentOf, attachmentKindFor, IMAGE_MIMES } from './attachments.js';
 // The attachment shapes (a received file, the upload bodies), as @parley/protocol declares them.

@@ -47,3 +47,31 @@ test('a refused change rejects with the server code', async () => {
   const { c } = client(() => ({ status: 409, json: { error: { code: 'too_late', message: 'A message can be recalled within 120 s' } } }));
   await assert.rejects(c.recall('g.x', 7), (e: Error & { code?: string; status?: number }) => e.code === 'too_late' && e.status === 409);
 });
+
+test('searchMessages sends the query and its filters as parameters and answers the page as the server sent it', async () => {
+  const found = {
+    conversation: 'g.x',
+    seq: 7,
+    id: 'm7',
+    ts: 70,
+    sender: { id: 'u1', username: 'alice' },
+    kind: 'text',
+    content: 'Parley的消息 search',
+    highlights: [{ start: 7, end: 9 }],
+  };
+  const { c, requests } = client((req) => ({ json: req.path.includes('cursor=') ? { results: [] } : { results: [found], next: 'c1' } }));
+  assert.deepEqual(await c.searchMessages('消息 & more'), { results: [found], next: 'c1' });
+  const page = await c.searchMessages('hello', { conversation: 'g.x', sender: 'u1', kind: 'image', after: 10, before: 20, cursor: 'c1', limit: 5 });
+  assert.deepEqual(page, { results: [] }, 'the last page has no next');
+  const params = requests.map((r) => [r.method, new URL(r.path, 'http://x').pathname, Object.fromEntries(new URL(r.path, 'http://x').searchParams)]);
+  assert.deepEqual(params, [
+    ['GET', '/v1/search/messages', { q: '消息 & more' }],
+    ['GET', '/v1/search/messages', { q: 'hello', conversation: 'g.x', sender: 'u1', kind: 'image', after: '10', before: '20', cursor: 'c1', limit: '5' }],
+  ]);
+  assert.ok(requests.every((r) => r.auth === 'Bearer tok'));
+});
+
+test('a refused search rejects with the code and the field named', async () => {
+  const { c } = client(() => ({ status: 400, json: { error: { code: 'bad_request', message: 'q is blank', details: { field: 'q' } } } }));
+  await assert.rejects(c.searchMessages('   '), (e: Error & { code?: string; status?: number; details?: { field?: string } }) => e.code === 'bad_request' && e.status === 400 && e.details?.field === 'q');
+});

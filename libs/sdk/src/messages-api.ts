@@ -1,4 +1,4 @@
-import type { AttachmentVariant, MessageBody, MessageKind } from '@parley/protocol';
+import type { AttachmentVariant, MessageBody, MessageKind, SearchQuery, SearchResponse } from '@parley/protocol';
 import { GroupsApi } from './groups-api.js';
 import { enc, query } from './http-client.js';
 import type { ChatMessage, ForwardedCopy, Pin } from './message-state.js';
@@ -12,14 +12,32 @@ export interface AttachmentUrl {
 }
 
 /**
- * Changes to messages already sent (docs/openapi.yaml, tag "messages"): recall, edit, pin, react and
- * forward. Each change also lands in the conversation's timeline as a system entry naming the message
- * (`messageChangeOf`), so every device gets it live and on resume; `applyMessageChange` keeps a loaded
+ * What `searchMessages` narrows the search to, each optional: one conversation (its id), one sender (a
+ * profile id), one kind (not `system`), a time range in ms since the epoch (`after` inclusive, `before`
+ * exclusive), and the page: `cursor` is the previous page's `next`, `limit` 1-50 (the server's default 20).
+ */
+export type SearchOptions = Omit<SearchQuery, 'q'>;
+
+/**
+ * Finding messages (`searchMessages`), and changes to messages already sent (docs/openapi.yaml, tag
+ * "messages"): recall, edit, pin, react and forward. Each change also lands in the conversation's timeline
+ * as a system entry naming the message (`messageChangeOf`), so every device gets it live and on resume; `applyMessageChange` keeps a loaded
  * list of messages up to date with it. A refused call rejects with `too_late` (past the window),
  * `recalled`, `forbidden`, `conflict` (pinned already, not pinned), `limit_reached` (too many pins),
  * `bad_request` (not an emoji, an edit that does not fit the kind), `not_member` or `not_found`.
  */
 export abstract class MessagesApi extends GroupsApi {
+  /**
+   * Messages the caller can read now whose content holds every term of `q` (1-200 characters of text), newest
+   * first, each with the code-point ranges of its content that matched (`highlights`). Recalled messages and
+   * system entries are never found; a former member finds only what they could read before leaving. Page on
+   * with `cursor: next` while the answer has a `next`. A blank `q` rejects with `bad_request`.
+   */
+  searchMessages(q: string, options: SearchOptions = {}): Promise<SearchResponse> {
+    const { conversation, sender, kind, after, before, cursor, limit } = options;
+    return this.request<SearchResponse>('GET', `/v1/search/messages${query({ q, conversation, sender, kind, after, before, cursor, limit })}`);
+  }
+
   /** Uploading the files that image, voice, video and file messages carry (see UploadsApi). */
   readonly uploads = new UploadsApi((method, path, options) => this.exchange(method, path, options));
 
