@@ -36,6 +36,10 @@ import {
 } from './state.js';
 
 const PAGE = 50;
+/** The most messages one page of history may ask for (MessagesQuery). */
+const HISTORY_MAX = 200;
+/** How many older messages reveal loads beyond the one it brings into view, so it is not the first. */
+const CONTEXT = 10;
 const SESSION_END_CODES = new Set<number>([
   CloseCodes.unauthorized,
   CloseCodes.loggedOut,
@@ -62,6 +66,9 @@ export class Chat {
   private noticeSeq = 0;
   private readonly fetching = new Set<string>();
   private readonly filling = new Set<string>();
+  /** The first page of each conversation being loaded (see reveal). */
+  private readonly latest = new Map<string, Promise<void>>();
+  private foundKey = 0;
   /** When each conversation was last added or changed by a live event (a counter), see applyList. */
   private readonly touched = new Map<string, number>();
   private clock = 0;
@@ -379,7 +386,7 @@ export class Chat {
     if (id) {
       let t = s.timelines.get(id);
       if (!t) s.timelines.set(id, (t = emptyTimeline()));
-      if (!t.loaded && !t.loading) void this.loadLatest(id);
+      if (!t.loaded && !t.loading) this.latest.set(id, this.loadLatest(id).finally(() => this.latest.delete(id)));
       else this.markOpenRead();
     }
     this.store.update();
@@ -435,6 +442,49 @@ export class Chat {
       t.loadingOlder = false;
       this.store.update();
     }
+  }
+
+  /**
+   * Brings a message (a search result) into view in its conversation, which `open` has just opened: marks it
+   * as found (the timeline scrolls to it and highlights it once it is drawn) and, when it is older than the
+   * loaded messages, loads history back to it, a little before it too.
+   */
+  async reveal(id: string, seq: number): Promise<void> {
+    if (!this.store.state.conversations.has(id)) {
+      this.notify('error', 'That conversation is no longer in your list.');
+      return;
+    }
+    const key = ++this.foundKey;
+    this.store.update((s) => (s.found = { conversation: id, seq, key }));
+    await this.latest.get(id);
+    const client = this.client;
+    const t = this.store.state.timelines.get(id);
+    if (!client || !t?.loaded) return;
+    try {
+      for (let i = 0; i < 50 && this.foundKey === key; i++) {
+        const first = t.messages[0]?.seq;
+        if (first === undefined || first <= seq || !t.hasMore) break;
+        if (t.loadingOlder) {
+          // A page the scroll asked for is on its way: take it first.
+          await new Promise((resolve) => setTimeout(resolve, 100));
+          continue;
+        }
+        t.loadingOlder = true;
+        try {
+          const page = await client.history(id, { before: first, limit: Math.min(HISTORY_MAX, first - seq + CONTEXT) });
+          mergeMessages(t, page.messages);
+          t.hasMore = page.hasMore;
+          if (page.messages.length === 0) break;
+        } finally {
+          t.loadingOlder = false;
+          this.store.update();
+        }
+      }
+    } catch (error) {
+      this.notify('error', `Could not load the message: ${describeError(error)}`);
+      return;
+    }
+    if (this.foundKey === key && !t.messages.some((m) => m.seq === seq)) this.notify('info', 'That message is no longer there.');
   }
 
   /** Fetches whatever is missing after the last loaded message of a loaded timeline. */

@@ -222,6 +222,11 @@ function startChat(session: SavedSession, greeting?: string): void {
         create: () => newProfileDialog(s, async (p) => void (await switchProfile(p.id))),
         logout,
       }),
+    search: (q, cursor) => c.api.searchMessages(q, { cursor }),
+    reveal: (id, seq) => {
+      open(id);
+      void c.reveal(id, seq);
+    },
     conversationMenu: (anchor, id) => conversationMenu(anchor, id, store.state, s, (kind, text) => c.notify(kind, text)),
   });
   const pane = new ConversationPane({

@@ -185,6 +185,11 @@ export interface AppState {
   /** Pinned messages by conversation, the newest pin first, as loaded when it was opened and kept live. */
   pins: Map<string, Pin[]>;
   openId: string | undefined;
+  /**
+   * A message to bring into view and mark (a search result clicked): the timeline scrolls to it once it is
+   * loaded, once per `key`.
+   */
+  found: { conversation: string; seq: number; key: number } | undefined;
   notices: Notice[];
   maxContentBytes: number;
 }
@@ -210,6 +215,7 @@ export function initialState(): AppState {
     cards: new Map(),
     pins: new Map(),
     openId: undefined,
+    found: undefined,
     notices: [],
     maxContentBytes: 16_384,
   };

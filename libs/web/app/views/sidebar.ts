@@ -14,8 +14,9 @@ import {
   type Page,
 } from '../state.js';
 import { avatar, updateAvatar } from './common.js';
+import { SearchPanel, type SearchHandlers } from './search-panel.js';
 
-export interface SidebarHandlers {
+export interface SidebarHandlers extends SearchHandlers {
   open(id: string): void;
   newDirect(): void;
   newGroup(): void;
@@ -79,8 +80,11 @@ export class Sidebar {
   });
   private readonly rows = new Map<string, Row>();
   private last: AppState | undefined;
+  private readonly search: SearchPanel;
 
   constructor(private readonly handlers: SidebarHandlers) {
+    // While the message search shows results, they take the conversation list's place (see styles.css).
+    this.search = new SearchPanel(handlers, (active) => this.el.classList.toggle('searching', active));
     this.filter.addEventListener('input', () => this.last && this.update(this.last));
     this.el = h(
       'aside',
@@ -132,8 +136,9 @@ export class Sidebar {
         this.navButton('sessions', 'devices', 'Devices'),
         this.navButton('account', 'account', 'Account'),
       ),
+      h('div', { class: 'filter-wrap search-wrap' }, this.search.input),
       h('div', { class: 'filter-wrap' }, this.filter),
-      h('nav', { class: 'conv-scroll', 'aria-label': 'Conversations' }, this.list, this.empty),
+      h('nav', { class: 'conv-scroll', 'aria-label': 'Conversations' }, this.search.panel, this.list, this.empty),
     );
   }
 
@@ -171,6 +176,7 @@ export class Sidebar {
 
   update(state: AppState): void {
     this.last = state;
+    this.search.update(state);
     const me = state.me;
     const profile = state.profile?.id === me?.id ? state.profile : undefined;
     const name = profile?.displayName || me?.username || '';

@@ -43,6 +43,8 @@ type Item =
 
 /** Messages run together when the same person writes again within this long. */
 const RUN_MS = 5 * 60_000;
+/** How long a message brought into view by a search stays marked (data-found). */
+const FOUND_MS = 4000;
 
 /** The scrolling message list of the open conversation, updated in place (keyed by seq / clientMsgId). */
 export class TimelineView {
@@ -65,6 +67,9 @@ export class TimelineView {
   private lastDrawn: [AppState, Conversation, Timeline] | undefined;
   private hasMore = false;
   private loadingOlder = false;
+  /** The `found` key last brought into view, and the timer that unmarks it. */
+  private foundKey: number | undefined;
+  private foundTimer: ReturnType<typeof setTimeout> | undefined;
 
   constructor(private readonly handlers: TimelineHandlers) {
     this.loadEarlier = h(
@@ -187,6 +192,20 @@ export class TimelineView {
     } else if (atBottom || appendedOwn) {
       el.scrollTop = el.scrollHeight;
     }
+    this.showFound(state.found, conv.id);
+  }
+
+  /** Scrolls to the message a search found once it is drawn, and marks it for a few seconds. */
+  private showFound(found: AppState['found'], conversation: string): void {
+    if (!found || found.conversation !== conversation || found.key === this.foundKey) return;
+    const node = this.list.querySelector<HTMLElement>(`[data-testid="message"][data-seq="${found.seq}"]`);
+    if (!node) return;
+    this.foundKey = found.key;
+    for (const marked of this.list.querySelectorAll<HTMLElement>('[data-found]')) delete marked.dataset['found'];
+    node.dataset['found'] = 'true';
+    node.scrollIntoView({ block: 'center' });
+    clearTimeout(this.foundTimer);
+    this.foundTimer = setTimeout(() => delete node.dataset['found'], FOUND_MS);
   }
 }
 
