@@ -22,7 +22,7 @@ interface ResultRow {
 /**
  * Message search in the sidebar: a search box (`box`) and, while it holds a query, the results (`panel`)
  * in place of the conversation list. Typing searches after a pause; only the answer to the latest query
- * is shown. Escape clears it. A result shows its conversation, sender, time and its content with the
+ * is shown. Escape (in the box or on a result) clears it. A result shows its conversation, sender, time and its content with the
  * matching parts in <mark>; clicking one reveals the message. `onActive` says when results are shown.
  */
 export class SearchPanel {
@@ -62,6 +62,13 @@ export class SearchPanel {
       }
     });
     this.more.addEventListener('click', () => void this.page());
+    // Escape on a result (tabbed to) clears too, and puts the focus back in the box.
+    this.panel.addEventListener('keydown', (ev) => {
+      if (ev.key !== 'Escape') return;
+      ev.preventDefault();
+      this.clear();
+      this.input.focus();
+    });
   }
 
   /** Names the results' conversations as the list does (remarks, display names may change). */
