@@ -28,6 +28,7 @@ export const PROJECTED_TABLES: Readonly<Record<string, string>> = {
   pins: 'conversation_id, seq',
   reactions: 'conversation_id, seq, emoji, user_id',
   message_attachments: 'conversation_id, seq, blob',
+  message_search: 'conversation_id, seq',
   command_outcomes: 'command_id',
   projector_offsets: 'topic, partition',
 };

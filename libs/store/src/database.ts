@@ -317,6 +317,21 @@ export interface MessageAttachmentsTable {
   blob: string;
 }
 
+/**
+ * A projection of MessageSent (not system entries), for search: a message's tokens (search-tokens.ts
+ * indexTokens of its content now, space-joined) and `tsv`, generated from them, one lexeme per token.
+ * A recall deletes the row, an edit replaces the tokens. Rebuilt by replay.
+ */
+export interface MessageSearchTable {
+  conversation_id: string;
+  seq: Int8;
+  sender_id: string;
+  kind: string;
+  ts: Int8;
+  tokens: string;
+  tsv: Generated<string>;
+}
+
 export interface CommandOutcomesTable {
   command_id: string;
   status: 'ok' | 'rejected';
@@ -373,6 +388,7 @@ export interface Database {
   reactions: ReactionsTable;
   uploads: UploadsTable;
   message_attachments: MessageAttachmentsTable;
+  message_search: MessageSearchTable;
   command_outcomes: CommandOutcomesTable;
   projector_offsets: ProjectorOffsetsTable;
   quarantined_events: QuarantinedEventsTable;

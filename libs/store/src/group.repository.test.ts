@@ -294,7 +294,7 @@ for (const adapter of databases) {
         await sql`insert into members (conversation_id, user_id, username, joined_at, read_seq) values
           ('g.a', 'ua', 'alice', 1001, 0), ('g.a', 'ub', 'bob', 1001, 0), ('r.b', 'ub', 'bob', 1002, 0), ('r.b', 'ua', 'alice', 1004, 0),
           ('d.ua.ub', 'ua', 'alice', 1003, 0), ('d.ua.ub', 'ub', 'bob', 1003, 0)`.execute(migrated);
-        assert.deepEqual(await migrateToLatest(migrated as Kysely<unknown>), ['0004_groups', '0005_message_bodies_replies_mentions', '0006_message_changes', '0007_attachments']);
+        assert.deepEqual(await migrateToLatest(migrated as Kysely<unknown>), ['0004_groups', '0005_message_bodies_replies_mentions', '0006_message_changes', '0007_attachments', '0008_message_search']);
 
         await migrateToLatest(projected as Kysely<unknown>);
         const at = (stream: string, ts: number, payload: EventPayload): ParleyEvent => ({ eventId: `${stream}${ts}`, stream, seq: 0, ts, commandId: `${stream}${ts}`, actor: alice, origin: null, payload });

@@ -24,6 +24,8 @@ export {
 } from './group.repository.js';
 export { MessageRepository, REACTION_USERS_LISTED, type StoredMessage, type Pin } from './message.repository.js';
 export { UploadRepository, type UploadRow, type UploadPart } from './upload.repository.js';
+export { SearchRepository, type SearchFilters, type SearchHit, type SearchPage, type SearchPosition } from './search.repository.js';
+export { indexTokens, queryTerms, highlightRanges, MAX_TOKEN_CHARS } from './search-tokens.js';
 export { OutcomeRepository, type CommandOutcome } from './outcome.repository.js';
 export { ProjectionWriter, type QuarantineRow } from './projection-writer.js';
 export { PersonalDataVault } from './personal-data-vault.js';

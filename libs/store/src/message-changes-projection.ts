@@ -2,6 +2,7 @@ import type { Transaction } from 'kysely';
 import type { EventPayload, ParleyEvent } from '@parley/schemas';
 import { SYSTEM_KIND } from '@parley/protocol';
 import type { Database } from './database.js';
+import { searchTokens } from './message-search-projection.js';
 
 type Payload<T extends EventPayload['type']> = Extract<EventPayload, { type: T }>;
 
@@ -46,20 +47,28 @@ export async function applyMessageChange(tx: Transaction<Database>, event: Parle
       await tx.deleteFrom('pins').where('conversation_id', '=', conversation).where('seq', '=', seq).execute();
       // Its file is no longer this message's: once no other message or upload needs the blob, the sweeper deletes it.
       await tx.deleteFrom('message_attachments').where('conversation_id', '=', conversation).where('seq', '=', seq).execute();
+      // A recalled message is never found again.
+      await tx.deleteFrom('message_search').where('conversation_id', '=', conversation).where('seq', '=', seq).execute();
       // Its system entry follows it in the timeline, so this is for a last message recalled all the same.
       await tx.updateTable('conversations').set({ last_message_preview: RECALLED_PREVIEW }).where('id', '=', conversation).where('last_seq', '=', seq).execute();
       return;
     }
-    case 'MessageEdited':
-      await tx
+    case 'MessageEdited': {
+      const edited = await tx
         .updateTable('messages')
         .set({ content: p.content, body: p.body ?? '', edited_at: event.ts })
         .where('conversation_id', '=', conversation)
         .where('seq', '=', seq)
         .where('kind', '<>', SYSTEM_KIND)
         .where('recalled', '=', false)
+        .returning('seq')
         .execute();
+      // Found by its new text only.
+      if (edited.length > 0) {
+        await tx.updateTable('message_search').set({ tokens: searchTokens(p.content) }).where('conversation_id', '=', conversation).where('seq', '=', seq).execute();
+      }
       return;
+    }
     case 'MessagePinned':
       if (!p.pinned) {
         await tx.deleteFrom('pins').where('conversation_id', '=', conversation).where('seq', '=', seq).execute();

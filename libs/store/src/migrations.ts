@@ -1,5 +1,7 @@
 import { Migrator, sql, type Kysely, type Migration, type MigrationProvider } from 'kysely';
 import { ParleyError } from '@parley/core';
+import { SYSTEM_KIND } from '@parley/protocol';
+import { indexTokens } from './search-tokens.js';
 
 /** One set of migrations for PGlite and PostgreSQL alike. Append only: never edit a released migration. */
 const migrations: Record<string, Migration> = {
@@ -403,7 +405,51 @@ const migrations: Record<string, Migration> = {
       await db.schema.createIndex('message_attachments_by_blob').on('message_attachments').columns(['blob']).execute();
     },
   },
+  '0008_message_search': {
+    // Message search (issue 13; docs/adr/0011-search-tokens.md). `message_search` is a projection of
+    // MessageSent (not system entries): `tokens` are the message's search tokens, space-joined, as
+    // search-tokens.ts makes them from its content now (an edit replaces them, a recall deletes the row);
+    // `tsv` is generated from them with array_to_tsvector, one lexeme per token exactly (no parser, no
+    // dictionary, so PGlite and PostgreSQL agree whatever their locale), under a GIN index. The primary key
+    // is the (conversation_id, seq) index. Messages projected before this migration are indexed here, from
+    // their current content, as a replay would index them.
+    async up(db: Kysely<unknown>) {
+      await db.schema
+        .createTable('message_search')
+        .addColumn('conversation_id', 'text', (c) => c.notNull())
+        .addColumn('seq', 'int8', (c) => c.notNull())
+        .addColumn('sender_id', 'text', (c) => c.notNull())
+        .addColumn('kind', 'text', (c) => c.notNull())
+        .addColumn('ts', 'int8', (c) => c.notNull())
+        .addColumn('tokens', 'text', (c) => c.notNull())
+        .addColumn('tsv', sql`tsvector`, (c) => c.notNull().generatedAlwaysAs(sql`array_to_tsvector(string_to_array(tokens, ' '))`).stored())
+        .addPrimaryKeyConstraint('message_search_pk', ['conversation_id', 'seq'])
+        .execute();
+      await db.schema.createIndex('message_search_tsv').on('message_search').using('gin').column('tsv').execute();
+      await indexExistingMessages(db);
+    },
+  },
 };
+
+/** Messages indexed per statement when 0008 indexes the messages already projected. */
+const BACKFILL_BATCH = 1000;
+
+/** 0008: the search rows of the messages projected before it (not system entries, not recalled), in key order. */
+async function indexExistingMessages(db: Kysely<unknown>): Promise<void> {
+  let after: { conversation: string; seq: number } | undefined;
+  for (;;) {
+    const { rows } = await sql<{ conversation_id: string; seq: string | number; sender_id: string; kind: string; ts: string | number; content: string }>`
+      select conversation_id, seq, sender_id, kind, ts, content from messages
+      where kind <> ${SYSTEM_KIND} and not recalled
+        ${after ? sql`and (conversation_id, seq) > (${after.conversation}, ${after.seq})` : sql``}
+      order by conversation_id, seq limit ${BACKFILL_BATCH}`.execute(db);
+    if (rows.length === 0) return;
+    const values = rows.map((r) => sql`(${r.conversation_id}, ${Number(r.seq)}, ${r.sender_id}, ${r.kind}, ${Number(r.ts)}, ${indexTokens(r.content).join(' ')})`);
+    await sql`insert into message_search (conversation_id, seq, sender_id, kind, ts, tokens) values ${sql.join(values)} on conflict do nothing`.execute(db);
+    const last = rows[rows.length - 1]!;
+    after = { conversation: last.conversation_id, seq: Number(last.seq) };
+  }
+}
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };
 

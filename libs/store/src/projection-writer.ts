@@ -7,6 +7,7 @@ import { applyAccountEvent } from './account-projection.js';
 import { addMembers, applyGroupEvent } from './group-projection.js';
 import { applyMessageChange } from './message-changes-projection.js';
 import { applyMessageAttachments } from './message-attachments-projection.js';
+import { applyMessageSearch } from './message-search-projection.js';
 
 /** A preview holds at most this many code points, cut on a grapheme boundary (docs/PROTOCOL.md "Text"). */
 const PREVIEW_CODE_POINTS = 140;
@@ -210,7 +211,7 @@ async function apply(tx: Transaction<Database>, vault: PersonalDataVault, event:
 const ROWS_PER_INSERT = 1000;
 
 /**
- * A run of MessageSent events in one go: the messages, the blobs they name and their mentions in multi-row inserts, then one
+ * A run of MessageSent events in one go: the messages, the blobs they name, their search tokens and their mentions in multi-row inserts, then one
  * conditional update per conversation (its newest message) and per sender (read up to their newest own
  * message). Equivalent to applying them one by one, since every write is idempotent or only moves forward.
  */
@@ -241,6 +242,7 @@ async function applyMessages(tx: Transaction<Database>, run: ReadonlyArray<Parle
       .execute();
   }
   await applyMessageAttachments(tx, run);
+  await applyMessageSearch(tx, run);
   const mentions = run.flatMap((e) =>
     [...new Set(e.payload.mentions ?? [])].map((userId) => ({ conversation_id: e.stream, user_id: userId, seq: e.seq, sender_id: e.payload.senderId })),
   );
