@@ -336,6 +336,11 @@ describe('the running server answers as docs/openapi.yaml says', () => {
       updateProfile: async () => ({ id: alice.id, body: { displayName: 'Alice Ünïcode', bio: 'Hi! 😀', avatar: 'initials:#3366ff', directFrom: 'everyone' } }),
       deleteProfile: async () => ({ id: await newProfile('spare') }),
       searchUsers: async () => ({ query: `q=${bob.username.slice(0, 5)}&limit=5` }),
+      // postMessage sends "Hello 😀": the answer has results to check against the schema.
+      searchMessages: async () => {
+        await postMessage('r.contract');
+        return { query: `q=hello&conversation=r.contract&limit=5` };
+      },
       removeFriend: async () => {
         const friend = await signUp('friend');
         await send('acceptFriendRequest', { id: await requestFriend(friend, alice) });

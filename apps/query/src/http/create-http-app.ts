@@ -31,6 +31,7 @@ import { friendRoutes } from './routes/friends.routes.js';
 import { groupRoutes } from './routes/groups.routes.js';
 import { messageActionRoutes } from './routes/message-actions.routes.js';
 import { uploadRoutes } from './routes/uploads.routes.js';
+import { searchRoutes } from './routes/search.routes.js';
 
 export type { HttpAppDeps } from './http-app-deps.js';
 
@@ -90,6 +91,7 @@ export function createHttpApp(deps: HttpAppDeps): Express {
   v1.use(groupRoutes(kit, json));
   v1.use(messageActionRoutes(kit, json));
   v1.use(uploadRoutes(kit, json));
+  v1.use(searchRoutes(kit));
 
   // ---- conversations ----
   v1.route('/conversations')

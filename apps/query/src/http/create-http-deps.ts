@@ -12,6 +12,7 @@ import {
   ProfileRepository,
   SessionRepository,
   SettingsRepository,
+  SearchRepository,
   UploadRepository,
   type ParleyDb,
 } from '@parley/store';
@@ -65,6 +66,7 @@ export function createHttpDeps(
     conversations: new ConversationRepository(db),
     groups: new GroupRepository(db),
     messages: new MessageRepository(db),
+    search: new SearchRepository(db),
     blobs,
     uploads: new UploadRepository(db),
     attachments: new AttachmentSigner(settings.tokenSecret),

@@ -12,6 +12,7 @@ import type {
   ProfileRepository,
   SessionRepository,
   SettingsRepository,
+  SearchRepository,
   UploadRepository,
 } from '@parley/store';
 import type { CommandBus } from '../command-bus.js';
@@ -31,6 +32,8 @@ export interface HttpAppDeps {
   /** Groups and rooms as people run them: roles, bans, notices, invitations, join requests, invite links. */
   readonly groups: GroupRepository;
   readonly messages: MessageRepository;
+  /** Message search over what the caller can read now (the message_search projection). */
+  readonly search: SearchRepository;
   /** Where uploaded bytes go: chunks, files and thumbnails, each a blob named by its SHA-256. */
   readonly blobs: BlobStore;
   /** Uploads in progress and the attachments they became (operational state, not a projection). */
