@@ -2,7 +2,7 @@ import { Type, type Static, type TSchema } from '@sinclair/typebox';
 import { FreeText } from './fields.js';
 import { compile, type Checker } from './schema/compile.js';
 import { AttachmentSendBody, AttachmentStoredBody, ATTACHMENT_KINDS, isAttachmentKind } from './attachments.js';
-import { codePointLength, isText, utf8Length } from './text.js';
+import { codePointLength, isTextDeep, utf8Length } from './text.js';
 
 /**
  * The kinds of message a client may send, each with the declared shape of its `body` (docs/PROTOCOL.md
@@ -120,7 +120,7 @@ export function messageProblem(kind: string, content: string, body: unknown, for
     const e = checker.lastError;
     return `body does not match kind "${kind}"${e ? `: ${e.instancePath || 'body'} ${e.message ?? 'is invalid'}` : ''}`;
   }
-  if (!allText(value)) return 'a string in body contains U+0000 or an unpaired surrogate';
+  if (!isTextDeep(value)) return 'a string in body contains U+0000 or an unpaired surrogate';
   if (kind === 'text') {
     const length = codePointLength(content);
     for (const span of (value as MessageBody<'text'>).spans ?? []) {
@@ -132,12 +132,6 @@ export function messageProblem(kind: string, content: string, body: unknown, for
   return undefined;
 }
 
-function allText(value: unknown): boolean {
-  if (typeof value === 'string') return isText(value);
-  if (Array.isArray(value)) return value.every(allText);
-  if (typeof value === 'object' && value !== null) return Object.entries(value).every(([k, v]) => isText(k) && allText(v));
-  return true;
-}
 
 /** One emoji as Unicode's RGI set has it (with its skin tone, a family, a flag, a keycap): what a reaction is. */
 export function isEmoji(s: string): boolean {

@@ -3,7 +3,7 @@ import type { TSchema } from '@sinclair/typebox';
 import { CLIENT_FRAMES, type ClientFrame } from './client-frames.js';
 import { messageProblem } from './message-kinds.js';
 import { compile, type Checker } from './schema/compile.js';
-import { codePointLength, isText, utf8Length } from './text.js';
+import { codePointLength, isText, isTextDeep, utf8Length } from './text.js';
 import type { FrameErrorCode } from './ws-error-codes.js';
 
 export interface FrameLimits {
@@ -79,7 +79,7 @@ export function parseClientFrame(text: string, limits: FrameLimits): ParseResult
       if (frame.body !== undefined && nestedDeeper(frame.body, MAX_BODY_DEPTH)) return refuse('invalid_frame', `send.body is nested deeper than ${MAX_BODY_DEPTH} levels`);
       // The text rule holds for every string a client sends, a body's keys and values too: invalid_text,
       // as for any other field, before the kind's shape is looked at.
-      if (frame.body !== undefined && !allText(frame.body)) return refuse('invalid_text', 'send.body has a string that is not valid text: it contains U+0000 or an unpaired surrogate');
+      if (frame.body !== undefined && !isTextDeep(frame.body)) return refuse('invalid_text', 'send.body has a string that is not valid text: it contains U+0000 or an unpaired surrogate');
       const problem = messageProblem(kind, frame.content, frame.body);
       if (problem !== undefined) return refuse('invalid_frame', `send: ${problem}`);
       return { ok: true, frame: { ...frame, kind } };
@@ -110,13 +110,6 @@ function nestedDeeper(value: unknown, max: number): boolean {
   return false;
 }
 
-/** Every string in a JSON value, keys included, follows the text rule. */
-function allText(value: unknown): boolean {
-  if (typeof value === 'string') return isText(value);
-  if (Array.isArray(value)) return value.every(allText);
-  if (typeof value === 'object' && value !== null) return Object.entries(value).every(([k, v]) => isText(k) && allText(v));
-  return true;
-}
 
 function refOf(clientMsgId: unknown): string | undefined {
   if (typeof clientMsgId !== 'string' || clientMsgId === '' || !isText(clientMsgId)) return undefined;

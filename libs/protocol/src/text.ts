@@ -25,6 +25,14 @@ export function isText(s: string): boolean {
   return TEXT.test(s);
 }
 
+/** True when every string in a JSON value, keys included and at any depth, follows the text rule. Recursive: bound the depth first. */
+export function isTextDeep(value: unknown): boolean {
+  if (typeof value === 'string') return isText(value);
+  if (Array.isArray(value)) return value.every(isTextDeep);
+  if (typeof value === 'object' && value !== null) return Object.entries(value).every(([k, v]) => isText(k) && isTextDeep(v));
+  return true;
+}
+
 /** True when `s` follows the rule for names (text without control characters). */
 export function isName(s: string): boolean {
   return NAME.test(s);
