@@ -3,9 +3,8 @@ import { isSha256 } from '@parley/core';
 import { isAttachmentKind } from '@parley/protocol';
 import type { ParleyEvent } from '@parley/schemas';
 import type { Database } from './database.js';
+import { insertNew } from './insert-rows.js';
 
-/** Most rows per multi-row insert (3 parameters each). */
-const ROWS_PER_INSERT = 1000;
 
 /** One row of message_attachments: a blob that message (conversation, seq) names. */
 export interface MessageAttachmentRow {
@@ -46,11 +45,5 @@ export async function applyMessageAttachments(
   run: ReadonlyArray<ParleyEvent & { payload: { type: 'MessageSent' } }>,
 ): Promise<void> {
   const rows: MessageAttachmentRow[] = run.flatMap((e) => attachmentBlobs(e.payload).map((blob) => ({ conversation_id: e.stream, seq: e.seq, blob })));
-  for (let i = 0; i < rows.length; i += ROWS_PER_INSERT) {
-    await tx
-      .insertInto('message_attachments')
-      .values(rows.slice(i, i + ROWS_PER_INSERT))
-      .onConflict((oc) => oc.doNothing())
-      .execute();
-  }
+  await insertNew(tx, 'message_attachments', rows);
 }

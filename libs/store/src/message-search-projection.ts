@@ -2,10 +2,9 @@ import type { Transaction } from 'kysely';
 import { SYSTEM_KIND } from '@parley/protocol';
 import type { ParleyEvent } from '@parley/schemas';
 import type { Database } from './database.js';
+import { insertNew } from './insert-rows.js';
 import { indexTokens } from './search-tokens.js';
 
-/** Most rows per multi-row insert (6 parameters each). */
-const ROWS_PER_INSERT = 1000;
 
 /** A message's search tokens as message_search.tokens holds them. */
 export function searchTokens(content: string): string {
@@ -23,13 +22,7 @@ export async function applyMessageSearch(tx: Transaction<Database>, run: Readonl
     .filter((e) => e.payload.kind !== SYSTEM_KIND)
     .map((e) => ({ conversation_id: e.stream, seq: e.seq, sender_id: e.payload.senderId, kind: e.payload.kind, ts: e.ts, tokens: searchTokens(e.payload.content) }));
   if (rows.length === 0) return;
-  for (let i = 0; i < rows.length; i += ROWS_PER_INSERT) {
-    await tx
-      .insertInto('message_search')
-      .values(rows.slice(i, i + ROWS_PER_INSERT))
-      .onConflict((oc) => oc.doNothing())
-      .execute();
-  }
+  await insertNew(tx, 'message_search', rows);
   const seqs = rows.map((r) => r.seq);
   await tx
     .deleteFrom('message_search')

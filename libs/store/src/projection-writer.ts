@@ -8,6 +8,7 @@ import { addMembers, applyGroupEvent } from './group-projection.js';
 import { applyMessageChange } from './message-changes-projection.js';
 import { applyMessageAttachments } from './message-attachments-projection.js';
 import { applyMessageSearch } from './message-search-projection.js';
+import { insertNew } from './insert-rows.js';
 
 /** A preview holds at most this many code points, cut on a grapheme boundary (docs/PROTOCOL.md "Text"). */
 const PREVIEW_CODE_POINTS = 140;
@@ -207,8 +208,6 @@ async function apply(tx: Transaction<Database>, vault: PersonalDataVault, event:
   }
 }
 
-/** Most rows per multi-row insert (at most 13 parameters each, under Postgres' 65535). */
-const ROWS_PER_INSERT = 1000;
 
 /**
  * A run of MessageSent events in one go: the messages, the blobs they name, their search tokens and their mentions in multi-row inserts, then one
@@ -217,42 +216,32 @@ const ROWS_PER_INSERT = 1000;
  */
 async function applyMessages(tx: Transaction<Database>, run: ReadonlyArray<ParleyEvent & { payload: { type: 'MessageSent' } }>): Promise<void> {
   if (run.length === 0) return;
-  for (let i = 0; i < run.length; i += ROWS_PER_INSERT) {
-    await tx
-      .insertInto('messages')
-      .values(
-        run.slice(i, i + ROWS_PER_INSERT).map((e) => ({
-          conversation_id: e.stream,
-          seq: e.seq,
-          id: e.payload.id,
-          sender_id: e.payload.senderId,
-          sender_name: e.payload.senderName,
-          client_msg_id: e.payload.clientMsgId,
-          kind: e.payload.kind,
-          content: e.payload.content,
-          ts: e.ts,
-          // Events from before Avro v3 have none of the three (decoded as their defaults).
-          body: e.payload.body ?? '',
-          reply_to: e.payload.replyTo ?? 0,
-          mentions: e.payload.mentions?.length ? JSON.stringify(e.payload.mentions) : '',
-          forwarded: e.payload.forwarded ?? false,
-        })),
-      )
-      .onConflict((oc) => oc.doNothing())
-      .execute();
-  }
+  await insertNew(
+    tx,
+    'messages',
+    run.map((e) => ({
+      conversation_id: e.stream,
+      seq: e.seq,
+      id: e.payload.id,
+      sender_id: e.payload.senderId,
+      sender_name: e.payload.senderName,
+      client_msg_id: e.payload.clientMsgId,
+      kind: e.payload.kind,
+      content: e.payload.content,
+      ts: e.ts,
+      // Events from before Avro v3 have none of the three (decoded as their defaults).
+      body: e.payload.body ?? '',
+      reply_to: e.payload.replyTo ?? 0,
+      mentions: e.payload.mentions?.length ? JSON.stringify(e.payload.mentions) : '',
+      forwarded: e.payload.forwarded ?? false,
+    })),
+  );
   await applyMessageAttachments(tx, run);
   await applyMessageSearch(tx, run);
   const mentions = run.flatMap((e) =>
     [...new Set(e.payload.mentions ?? [])].map((userId) => ({ conversation_id: e.stream, user_id: userId, seq: e.seq, sender_id: e.payload.senderId })),
   );
-  for (let i = 0; i < mentions.length; i += ROWS_PER_INSERT) {
-    await tx
-      .insertInto('mentions')
-      .values(mentions.slice(i, i + ROWS_PER_INSERT))
-      .onConflict((oc) => oc.doNothing())
-      .execute();
-  }
+  await insertNew(tx, 'mentions', mentions);
   if (mentions.length > 0) {
     // A message applied again after its recall (whose row stayed, blanked) gets no mention rows back.
     const seqs = run.filter((e) => e.payload.mentions?.length).map((e) => e.seq);
