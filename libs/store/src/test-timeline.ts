@@ -1,4 +1,10 @@
+import assert from 'node:assert/strict';
+import type { Kysely } from 'kysely';
 import type { Actor, EventPayload, ParleyEvent } from '@parley/schemas';
+import { projectionChecksums } from './checksum.js';
+import type { Database } from './database.js';
+import { migrateToLatest } from './migrations.js';
+import { ProjectionWriter } from './projection-writer.js';
 
 /**
  * For the store's tests: a conversation's events as the decider writes them. Each MessageSent (message or
@@ -28,4 +34,22 @@ export function timelineOf(stream: string) {
   /** The seq the next message will take. */
   const next = (): number => seq + 1;
   return { events, push, next };
+}
+
+/**
+ * For the store's tests: `log` replayed into a fresh database of `open` in batches of each of `sizes` (a
+ * projector stopped between any two) must give the projections' checksums `expected`.
+ */
+export async function assertReplaysInBatches(open: () => Promise<Kysely<Database>>, log: readonly ParleyEvent[], sizes: readonly number[], expected: Awaited<ReturnType<typeof projectionChecksums>>): Promise<void> {
+  for (const size of sizes) {
+    const target = await open();
+    try {
+      await migrateToLatest(target as Kysely<unknown>);
+      const writer = new ProjectionWriter(target);
+      for (let i = 0; i < log.length; i += size) await writer.applyBatch('parley.events', 0, log.slice(i, i + size), Math.min(i + size, log.length));
+      assert.deepEqual(await projectionChecksums(target), expected, `a replay in batches of ${size}`);
+    } finally {
+      await target.destroy();
+    }
+  }
 }
