@@ -12,8 +12,11 @@ export interface Message {
   seq: number;
   kind: string;
   content: string;
+  clientMsgId: string;
   sender: { id: string; username: string };
   body?: Record<string, unknown>;
+  replyTo?: number;
+  mentions?: string[];
   recalled?: boolean;
   editedAt?: number;
   forwarded?: boolean;

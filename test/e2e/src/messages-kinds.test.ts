@@ -12,19 +12,9 @@ import { randomUUID } from 'node:crypto';
 import { eventually } from '@parley/core/conformance';
 import { MAX_BODY_BYTES, MENTION_ALL, type MessageBody, type MessageKind } from '@parley/protocol';
 import { startServer, removeDataDir, type RunningServer } from './server.js';
-import { RawSocket, type Frame } from './raw-socket.js';
-import { http, signUp, type TestUser } from './social-helpers.js';
-
-interface Message {
-  seq: number;
-  kind: string;
-  content: string;
-  clientMsgId: string;
-  sender: { id: string; username: string };
-  body?: Record<string, unknown>;
-  replyTo?: number;
-  mentions?: string[];
-}
+import type { RawSocket, Frame } from './raw-socket.js';
+import type { TestUser } from './social-helpers.js';
+import { harness, type Message } from './harness.js';
 
 describe('message kinds, replies and mentions, over WebSocket and HTTP on a started single node', () => {
   let server: RunningServer;
@@ -37,27 +27,7 @@ describe('message kinds, replies and mentions, over WebSocket and HTTP on a star
     await server.stop();
     await removeDataDir(server.dataDir);
   });
-  const user = async (prefix: string): Promise<TestUser> => {
-    const u = await signUp(server.url, prefix);
-    closers.push(() => u.client.close());
-    return u;
-  };
-  const socket = async (u: TestUser): Promise<RawSocket> => {
-    const s = await RawSocket.open(server.url, u.token);
-    closers.push(() => s.close());
-    return s;
-  };
-  const api = (u: TestUser, method: string, path: string, body?: unknown) => http(server.url, u.token, method, path, body);
-  const createGroup = async (owner: TestUser, members: TestUser[]): Promise<string> => {
-    const res = await api(owner, 'POST', '/v1/groups', { name: 'Kinds', members: members.map((m) => m.username) });
-    assert.equal(res.status, 201, JSON.stringify(res.body));
-    return (res.body as { conversation: { id: string } }).conversation.id;
-  };
-  const history = async (u: TestUser, id: string): Promise<Message[]> => {
-    const res = await api(u, 'GET', `/v1/conversations/${id}/messages?limit=200&after=0`);
-    assert.equal(res.status, 200, JSON.stringify(res.body));
-    return (res.body as { messages: Message[] }).messages;
-  };
+  const { user, socket, api, createGroup, history } = harness(() => server, closers);
   /** Sends a `send` frame with the given fields and a fresh clientMsgId; resolves with its ack or the error naming it. */
   const send = async (s: RawSocket, conversation: string, fields: Record<string, unknown>): Promise<Frame & { clientMsgId: string }> => {
     const clientMsgId = randomUUID();
