@@ -10,13 +10,11 @@ import { UploadRepository } from './upload.repository.js';
 import { PROJECTED_TABLES, projectionChecksums, projectionsEmpty } from './checksum.js';
 import { attachmentBlobs } from './message-attachments-projection.js';
 import { testDatabases } from './test-databases.js';
-import { assertReplaysInBatches, timelineOf } from './test-timeline.js';
+import { alice, assertReplaysInBatches, bob, timelineOf } from './test-timeline.js';
 
 const { databases, stop } = testDatabases();
 after(stop);
 
-const alice: Actor = { userId: 'ua', username: 'alice' };
-const bob: Actor = { userId: 'ub', username: 'bob' };
 const sha = (label: string): string => createHash('sha256').update(label).digest('hex');
 
 const photo: Attachment = {
@@ -37,7 +35,7 @@ function attachmentLog(): ParleyEvent[] {
   const g = timelineOf('g.files');
   const d = timelineOf('d.ua.ub');
   const send = (t: ReturnType<typeof timelineOf>, by: Actor, kind: string, body: string, extra: { ws?: boolean; forwarded?: boolean } = {}) =>
-    t.push({ type: 'MessageSent', id: `${t.events[0]?.stream ?? ''}-m${t.next()}`, senderId: by.userId, senderName: by.username, clientMsgId: `k${t.next()}`, kind, content: `[${kind}]`, body, ...(extra.forwarded ? { forwarded: true } : {}) }, by, extra.ws ?? true);
+    t.sent(by, kind, `[${kind}]`, { body, ...(extra.forwarded ? { forwarded: true } : {}) }, extra.ws ?? true);
   g.push({ type: 'ConversationCreated', kind: 'group', name: 'files', createdBy: 'ua', members: [alice, bob] }, alice, false);
   d.push({ type: 'ConversationCreated', kind: 'direct', name: '', createdBy: 'ua', members: [alice, bob] }, alice, false);
   send(g, alice, 'image', JSON.stringify({ attachment: photo })); // g 1: file and thumbnail

@@ -8,24 +8,18 @@ import { ConversationRepository } from './conversation.repository.js';
 import { MessageRepository } from './message.repository.js';
 import { projectionChecksums } from './checksum.js';
 import { testDatabases } from './test-databases.js';
-import { assertReplaysInBatches, timelineOf } from './test-timeline.js';
+import { alice, assertReplaysInBatches, bob, carl, timelineOf } from './test-timeline.js';
 import { sql } from 'kysely';
 
 const { databases, stop } = testDatabases();
 after(stop);
-
-const alice: Actor = { userId: 'ua', username: 'alice' };
-const bob: Actor = { userId: 'ub', username: 'bob' };
-const carl: Actor = { userId: 'uc', username: 'carl' };
 
 /**
  * A conversation's events as the decider writes them: each message or system entry takes the next seq; a
  * change to a message is its system entry, then its fact at the entry's seq.
  */
 function timeline(stream: string) {
-  const { events, push, next } = timelineOf(stream);
-  const sent = (by: Actor, kind: string, content: string, extra: { body?: string; mentions?: string[]; forwarded?: boolean } = {}, ws = true) =>
-    push({ type: 'MessageSent', id: `${stream}-m${next()}`, senderId: by.userId, senderName: by.username, clientMsgId: `k${next()}`, kind, content, ...extra }, by, ws);
+  const { events, push, next, sent } = timelineOf(stream);
   return {
     events,
     event: (payload: EventPayload, actor: Actor = alice) => push(payload, actor, false),

@@ -8,39 +8,20 @@ import { ConversationRepository } from './conversation.repository.js';
 import { MessageRepository } from './message.repository.js';
 import { projectionChecksums } from './checksum.js';
 import { testDatabases } from './test-databases.js';
-import { timelineOf } from './test-timeline.js';
+import { alice, bob, carl, timelineOf } from './test-timeline.js';
 
 const { databases, stop } = testDatabases();
 after(stop);
 
-const alice: Actor = { userId: 'ua', username: 'alice' };
-const bob: Actor = { userId: 'ub', username: 'bob' };
-const carl: Actor = { userId: 'uc', username: 'carl' };
-
 /** A conversation's events as the decider writes them: each message takes the next seq. */
 function timeline(stream: string) {
-  const { events, push, next } = timelineOf(stream);
+  const { events, push, next, sent } = timelineOf(stream);
   return {
     events,
     event: (payload: EventPayload, actor: Actor = alice) => push(payload, actor, false),
     /** A message; `ws` false sends it over HTTP (no origin: the projector's one-by-one path). */
     message: (by: Actor, extra: { body?: object; replyTo?: number; mentions?: string[] } = {}, ws = true) =>
-      push(
-        {
-          type: 'MessageSent',
-          id: `${stream}-m${next()}`,
-          senderId: by.userId,
-          senderName: by.username,
-          clientMsgId: `k${next()}`,
-          kind: extra.body ? 'link' : 'text',
-          content: `message ${next()}`,
-          body: extra.body ? JSON.stringify(extra.body) : '',
-          replyTo: extra.replyTo ?? 0,
-          mentions: extra.mentions ?? [],
-        },
-        by,
-        ws,
-      ),
+      sent(by, extra.body ? 'link' : 'text', `message ${next()}`, { body: extra.body ? JSON.stringify(extra.body) : '', replyTo: extra.replyTo ?? 0, mentions: extra.mentions ?? [] }, ws),
   };
 }
 

@@ -8,22 +8,16 @@ import { PROJECTED_TABLES, projectionChecksums } from './checksum.js';
 import { SearchRepository, tsquery, type SearchFilters, type SearchHit } from './search.repository.js';
 import { indexTokens, queryTerms } from './search-tokens.js';
 import { testDatabases } from './test-databases.js';
-import { assertReplaysInBatches, timelineOf } from './test-timeline.js';
+import { alice, assertReplaysInBatches, bob, carl, dave, timelineOf } from './test-timeline.js';
 import type { Database } from './database.js';
 
 const { databases, stop } = testDatabases();
 after(stop);
 
-const alice: Actor = { userId: 'ua', username: 'alice' };
-const bob: Actor = { userId: 'ub', username: 'bob' };
-const carl: Actor = { userId: 'uc', username: 'carl' };
-const dave: Actor = { userId: 'ud', username: 'dave' };
-
 type Timeline = ReturnType<typeof timelineOf>;
 const send = (t: Timeline, by: Actor, content: string, kind = 'text', ws = true): number => {
   const seq = t.next();
-  const stream = t.events[0]?.stream ?? '';
-  t.push({ type: 'MessageSent', id: `${stream}-m${seq}`, senderId: by.userId, senderName: by.username, clientMsgId: `k${seq}`, kind, content }, by, ws);
+  t.sent(by, kind, content, {}, ws);
   return seq;
 };
 const entry = (t: Timeline, by: Actor, json: object): number => send(t, by, JSON.stringify(json), 'system', false);

@@ -33,8 +33,17 @@ export function timelineOf(stream: string) {
   };
   /** The seq the next message will take. */
   const next = (): number => seq + 1;
-  return { events, push, next };
+  /** A MessageSent by `by` at the next seq (id `<stream>-m<seq>`, clientMsgId `k<seq>`), with `extra` fields. */
+  const sent = (by: Actor, kind: string, content: string, extra: Partial<Extract<EventPayload, { type: 'MessageSent' }>> = {}, ws = true): ParleyEvent =>
+    push({ type: 'MessageSent', id: `${stream}-m${next()}`, senderId: by.userId, senderName: by.username, clientMsgId: `k${next()}`, kind, content, ...extra }, by, ws);
+  return { events, push, next, sent };
 }
+
+/** The profiles the store's tests act as. */
+export const alice: Actor = { userId: 'ua', username: 'alice' };
+export const bob: Actor = { userId: 'ub', username: 'bob' };
+export const carl: Actor = { userId: 'uc', username: 'carl' };
+export const dave: Actor = { userId: 'ud', username: 'dave' };
 
 /**
  * For the store's tests: `log` replayed into a fresh database of `open` in batches of each of `sizes` (a
