@@ -33,21 +33,23 @@ export interface Sealed {
 /** Who may open a direct conversation with a profile. */
 export type DirectFrom = 'everyone' | 'friends';
 
+/** What a SendMessage command and the MessageSent event it becomes both carry. */
+export interface MessageFields {
+  clientMsgId: string;
+  kind: string;
+  content: string;
+  /** the kind's body as JSON text; default "" (none) */
+  body?: string;
+  /** the seq of the quoted message; default 0 (none) */
+  replyTo?: number;
+  /** mentioned profile ids, or "all"; default [] */
+  mentions?: string[];
+  /** forwarded from another conversation; default false */
+  forwarded?: boolean;
+}
+
 export type CommandPayload =
-  | {
-      type: 'SendMessage';
-      clientMsgId: string;
-      kind: string;
-      content: string;
-      /** the kind's body as JSON text; default "" (none) */
-      body?: string;
-      /** the seq of the quoted message; default 0 (none) */
-      replyTo?: number;
-      /** mentioned profile ids, or "all"; default [] */
-      mentions?: string[];
-      /** forwarded from another conversation; default false */
-      forwarded?: boolean;
-    }
+  | ({ type: 'SendMessage' } & MessageFields)
   | { type: 'RegisterUser'; userId: string; username: string; passwordHash: string }
   | { type: 'RevokeToken'; tokenId: string; expiresAt: number }
   | { type: 'CreateConversation'; kind: ConversationKind; name: string; members: Member[]; /** default "open" */ joinPolicy?: string }
@@ -112,23 +114,7 @@ export type EventPayload =
   | { type: 'ConversationCreated'; kind: ConversationKind; name: string; createdBy: string; members: Member[]; /** default "open" (events written before groups had policies) */ joinPolicy?: string }
   | { type: 'MembersJoined'; members: Member[]; /** the invite link used; default "" */ code?: string }
   | { type: 'MemberLeft'; userId: string; username: string }
-  | {
-      type: 'MessageSent';
-      id: string;
-      senderId: string;
-      senderName: string;
-      clientMsgId: string;
-      kind: string;
-      content: string;
-      /** the kind's body as JSON text; default "" (none) */
-      body?: string;
-      /** the seq of the quoted message; default 0 (none) */
-      replyTo?: number;
-      /** mentioned profile ids, or "all"; default [] */
-      mentions?: string[];
-      /** forwarded from another conversation; default false */
-      forwarded?: boolean;
-    }
+  | ({ type: 'MessageSent'; id: string; senderId: string; senderName: string } & MessageFields)
   | { type: 'ReadMarked'; userId: string; readSeq: number }
   | { type: 'CommandRejected'; code: string; message: string; clientMsgId: string }
   | { type: 'CommandDuplicate'; clientMsgId: string; messageId: string; messageSeq: number; messageTs: number }
