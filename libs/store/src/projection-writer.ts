@@ -20,10 +20,15 @@ const PREVIEW_CODE_POINTS = 140;
  * (a replay copies them from the live database first; see PersonalDataVault).
  */
 export class ProjectionWriter {
-  /** `vault` opens the sealed credentials in login events; by default a vault over `db` itself. */
+  /**
+   * `vault` opens the sealed credentials in login events; by default a vault over `db` itself.
+   * `options.searchIndex: false` leaves `message_search` unwritten: only the search benchmark uses it, to
+   * measure what indexing costs the projector (a store written so answers no search).
+   */
   constructor(
     private readonly db: ParleyDb,
     private readonly vault: PersonalDataVault = new PersonalDataVault(db),
+    private readonly options: { readonly searchIndex?: boolean } = {},
   ) {}
 
   async nextOffset(topic: string, partition: number): Promise<number | undefined> {
@@ -57,11 +62,11 @@ export class ProjectionWriter {
           run.push(event as ParleyEvent & { payload: { type: 'MessageSent' } });
           continue;
         }
-        await applyMessages(tx, run);
+        await applyMessages(tx, run, this.options.searchIndex ?? true);
         run = [];
         await apply(tx, this.vault, event);
       }
-      await applyMessages(tx, run);
+      await applyMessages(tx, run, this.options.searchIndex ?? true);
       await tx
         .insertInto('projector_offsets')
         .values({ topic, partition, next_offset: nextOffset })
@@ -214,7 +219,7 @@ async function apply(tx: Transaction<Database>, vault: PersonalDataVault, event:
  * conditional update per conversation (its newest message) and per sender (read up to their newest own
  * message). Equivalent to applying them one by one, since every write is idempotent or only moves forward.
  */
-async function applyMessages(tx: Transaction<Database>, run: ReadonlyArray<ParleyEvent & { payload: { type: 'MessageSent' } }>): Promise<void> {
+async function applyMessages(tx: Transaction<Database>, run: ReadonlyArray<ParleyEvent & { payload: { type: 'MessageSent' } }>, searchIndex = true): Promise<void> {
   if (run.length === 0) return;
   await insertNew(
     tx,
@@ -237,7 +242,7 @@ async function applyMessages(tx: Transaction<Database>, run: ReadonlyArray<Parle
     })),
   );
   await applyMessageAttachments(tx, run);
-  await applyMessageSearch(tx, run);
+  if (searchIndex) await applyMessageSearch(tx, run);
   const mentions = run.flatMap((e) =>
     [...new Set(e.payload.mentions ?? [])].map((userId) => ({ conversation_id: e.stream, user_id: userId, seq: e.seq, sender_id: e.payload.senderId })),
   );
