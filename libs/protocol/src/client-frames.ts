@@ -81,6 +81,19 @@ export const ReadFrame = Type.Object(
 );
 export type ReadFrame = Static<typeof ReadFrame>;
 
+export const TypingClientFrame = Type.Object(
+  {
+    type: Type.Literal('typing'),
+    conversation: ConversationId,
+    typing: Type.Optional(Type.Boolean({ description: 'true (default): the user is typing; false: stopped' })),
+  },
+  {
+    title: 'typing',
+    description: 'The user is typing (repeat every 3 s while typing) or stopped. Best-effort: at most one `typing: true` per 2 s per conversation is passed on; see "Typing".',
+  },
+);
+export type TypingClientFrame = Static<typeof TypingClientFrame>;
+
 export const PingFrame = Type.Object(
   {
     type: Type.Literal('ping'),
@@ -96,8 +109,9 @@ export const CLIENT_FRAMES = {
   send: SendFrame,
   resume: ResumeFrame,
   read: ReadFrame,
+  typing: TypingClientFrame,
   ping: PingFrame,
 } as const;
 
-export const ClientFrame = Type.Union([AuthFrame, SendFrame, ResumeFrame, ReadFrame, PingFrame], { title: 'client frame' });
+export const ClientFrame = Type.Union([AuthFrame, SendFrame, ResumeFrame, ReadFrame, TypingClientFrame, PingFrame], { title: 'client frame' });
 export type ClientFrame = Static<typeof ClientFrame>;

@@ -32,6 +32,7 @@ function checkerFor<K extends ClientFrameType>(type: K): Checkers[K] {
     send: compile(CLIENT_FRAMES.send),
     resume: compile(CLIENT_FRAMES.resume),
     read: compile(CLIENT_FRAMES.read),
+    typing: compile(CLIENT_FRAMES.typing),
     ping: compile(CLIENT_FRAMES.ping),
   };
   return checkers[type];
@@ -93,6 +94,7 @@ export function parseClientFrame(text: string, limits: FrameLimits): ParseResult
         return refuse('invalid_frame', `resume.conversations names more than ${limits.maxResumeConversations} conversations`);
       return { ok: true, frame };
     case 'read':
+    case 'typing':
     case 'ping':
       return { ok: true, frame };
   }

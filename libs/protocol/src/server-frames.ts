@@ -220,6 +220,8 @@ export const ProfileFrame = Type.Object(
     bio: Type.Optional(Type.String()),
     avatar: Type.Optional(Type.String()),
     directFrom: Type.Optional(Type.String()),
+    readReceipts: Type.Optional(Type.Boolean({ description: 'privacy only: whether the user shares read receipts' })),
+    presence: Type.Optional(Type.String({ description: 'privacy only: who sees the user online and last seen: everyone, contacts or nobody' })),
   },
   { title: 'profile', description: "The user's own profile changed (on any of their devices)." },
 );
@@ -252,6 +254,60 @@ export const JoinRequestFrame = Type.Object(
 );
 export type JoinRequestFrame = Static<typeof JoinRequestFrame>;
 
+export const ReceiptMark = Type.Object(
+  {
+    user: Type.Object({ id: Type.String() }, { description: 'the member: { id }' }),
+    readSeq: Type.Integer({ minimum: 0, maximum: MAX_SEQ, description: 'the member has read everything up to this seq' }),
+    deliveredSeq: Type.Integer({ minimum: 0, maximum: MAX_SEQ, description: 'direct conversations: everything up to this seq reached a connection of the member (at least readSeq); groups: equal to readSeq' }),
+  },
+  { description: "a member's read and delivered watermarks" },
+);
+export type ReceiptMark = Static<typeof ReceiptMark>;
+
+export const ReceiptsFrame = Type.Object(
+  {
+    type: Type.Literal('receipts'),
+    conversation: ConversationId,
+    marks: Type.Array(ReceiptMark, { minItems: 1, description: 'the members whose marks moved, with their new marks' }),
+  },
+  {
+    title: 'receipts',
+    description:
+      'Read or delivered marks moved. Sent to the members who share read receipts, for the marks of members who share them; one frame carries a second of reads (see "Read receipts").',
+  },
+);
+export type ReceiptsFrame = Static<typeof ReceiptsFrame>;
+
+export const TypingFrame = Type.Object(
+  {
+    type: Type.Literal('typing'),
+    conversation: ConversationId,
+    user: UserRef,
+    typing: Type.Boolean({ description: 'true: typing (show it for 6 s unless repeated); false: stopped' }),
+  },
+  { title: 'typing', description: "A member started or stopped typing; sent to the conversation's other members (see \"Typing\")." },
+);
+export type TypingFrame = Static<typeof TypingFrame>;
+
+export const PresenceEntry = Type.Object(
+  {
+    id: Type.String({ description: 'the user id' }),
+    online: Type.Boolean({ description: 'at least one connection of the user is open' }),
+    lastSeen: Type.Union([Type.Integer({ minimum: 0 }), Type.Null()], { description: 'ms since the epoch when the last connection closed; null when online or never seen' }),
+  },
+  { description: "a contact's presence" },
+);
+export type PresenceEntry = Static<typeof PresenceEntry>;
+
+export const PresenceFrame = Type.Object(
+  {
+    type: Type.Literal('presence'),
+    users: Type.Array(PresenceEntry, { description: 'after ready: every contact whose presence the user may see; later: the ones that changed' }),
+  },
+  { title: 'presence', description: 'Online and last seen of contacts: friends and direct-conversation partners (see "Presence").' },
+);
+export type PresenceFrame = Static<typeof PresenceFrame>;
+
 /** Every server frame by its `type`. */
 export const SERVER_FRAMES = {
   ready: ReadyFrame,
@@ -271,10 +327,13 @@ export const SERVER_FRAMES = {
   profile: ProfileFrame,
   invitation: InvitationFrame,
   join_request: JoinRequestFrame,
+  receipts: ReceiptsFrame,
+  typing: TypingFrame,
+  presence: PresenceFrame,
 } as const;
 
 export const ServerFrame = Type.Union(
-  [ReadyFrame, AckFrame, MessageFrame, ConversationFrame, RoomPresenceFrame, ResumedFrame, ErrorFrame, PongFrame, FriendFrame, BlockFrame, SettingsFrame, RemarkFrame, ProfileFrame, InvitationFrame, JoinRequestFrame],
+  [ReadyFrame, AckFrame, MessageFrame, ConversationFrame, RoomPresenceFrame, ResumedFrame, ErrorFrame, PongFrame, FriendFrame, BlockFrame, SettingsFrame, RemarkFrame, ProfileFrame, InvitationFrame, JoinRequestFrame, ReceiptsFrame, TypingFrame, PresenceFrame],
   { title: 'server frame' },
 );
 export type ServerFrame = Static<typeof ServerFrame>;

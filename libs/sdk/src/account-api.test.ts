@@ -4,7 +4,7 @@ import type { OwnProfile } from '@parley/protocol';
 import { ParleyClient } from './parley-client.js';
 import { recordingFetch, type RecordedRequest } from './recording-fetch.js';
 
-const profile = (id: string, handle: string): OwnProfile => ({ id, handle, displayName: handle, bio: '', avatar: '', directFrom: 'everyone', createdAt: 1 });
+const profile = (id: string, handle: string): OwnProfile => ({ id, handle, displayName: handle, bio: '', avatar: '', directFrom: 'everyone', readReceipts: true, presence: 'everyone', createdAt: 1 });
 const login = { id: 'l1', username: 'alice', email: null };
 const signIn = (id: string, handle: string) => ({ token: `tok-${id}`, expiresAt: 9, user: { id, username: handle }, profile: profile(id, handle), login });
 

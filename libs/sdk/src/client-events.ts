@@ -7,6 +7,9 @@ import type {
   InvitationFrame,
   JoinRequestFrame,
   MessageFrame,
+  PresenceFrame,
+  ReceiptsFrame,
+  TypingFrame,
   ProfileFrame,
   ReadyFrame,
   RemarkFrame,
@@ -42,6 +45,12 @@ export type ClientEvents = {
   remark: [RemarkFrame];
   /** This profile's data changed on another device (updated, deleted, privacy), or a friend's (updated; compare `id`). */
   profile: [ProfileFrame];
+  /** Members' read (and, in direct conversations, delivered) marks moved; none when this user shares no read receipts. */
+  receipts: [ReceiptsFrame];
+  /** Another member started or stopped typing; show it until `typing: false` or 6 s without a repeat. */
+  typing: [TypingFrame];
+  /** Contacts' online / last seen: all visible contacts right after `ready`, then each change. */
+  presence: [PresenceFrame];
   /** Errors the server reported that are not tied to a pending send. */
   error: [ErrorFrame];
   ready: [ReadyFrame];

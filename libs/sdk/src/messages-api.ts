@@ -1,4 +1,4 @@
-import type { AttachmentVariant, MessageBody, MessageKind, SearchQuery, SearchResponse } from '@parley/protocol';
+import type { AttachmentVariant, MessageBody, MessageKind, ReadersQuery, ReadersResponse, ReceiptsResponse, SearchQuery, SearchResponse } from '@parley/protocol';
 import { GroupsApi } from './groups-api.js';
 import { enc, query } from './http-client.js';
 import type { ChatMessage, ForwardedCopy, Pin } from './message-state.js';
@@ -36,6 +36,25 @@ export abstract class MessagesApi extends GroupsApi {
   searchMessages(q: string, options: SearchOptions = {}): Promise<SearchResponse> {
     const { conversation, sender, kind, after, before, cursor, limit } = options;
     return this.request<SearchResponse>('GET', `/v1/search/messages${query({ q, conversation, sender, kind, after, before, cursor, limit })}`);
+  }
+
+  /**
+   * The read and delivered marks of a conversation's members who share read receipts (the caller too);
+   * `shared: false` and no marks when the caller does not share theirs. A message of seq s is read by the
+   * members whose readSeq >= s (its sender aside). Rejects with `not_found` when the caller is not a member.
+   */
+  getReceipts(conversation: string): Promise<ReceiptsResponse> {
+    return this.request<ReceiptsResponse>('GET', `/v1/conversations/${enc(conversation)}/receipts`);
+  }
+
+  /**
+   * Who has read the message of `seq` (`state: 'read'`, the default) or not (`'unread'`), a page of up to
+   * `limit` (1-100, default 50) by user id; page on with `cursor: next`. The sender and members who do not
+   * share read receipts are in neither list.
+   */
+  getReaders(conversation: string, seq: number, options: ReadersQuery = {}): Promise<ReadersResponse> {
+    const { state, limit, cursor } = options;
+    return this.request<ReadersResponse>('GET', `/v1/conversations/${enc(conversation)}/messages/${seq}/readers${query({ state, limit, cursor })}`);
   }
 
   /** Uploading the files that image, voice, video and file messages carry (see UploadsApi). */

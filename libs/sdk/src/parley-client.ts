@@ -195,6 +195,15 @@ export class ParleyClient extends MessagesApi {
     this.write({ type: 'read', conversation, seq });
   }
 
+  /**
+   * Tells the conversation's other members that this user is typing (`typing`, the default) or stopped.
+   * Not repeated by the SDK: while the user types, call it every 3 s (members drop the indicator 6 s after
+   * the last one); call it with false when they stop (sending a message stops it too). Best-effort.
+   */
+  setTyping(conversation: string, typing = true): void {
+    this.write({ type: 'typing', conversation, typing });
+  }
+
   /** Closes the connection for good (no reconnect). Pending sends fail with `closed`. */
   close(): void {
     this.wantOpen = false;
@@ -328,6 +337,12 @@ export class ParleyClient extends MessagesApi {
         return this.emit('invitation', frame);
       case 'join_request':
         return this.emit('join_request', frame);
+      case 'receipts':
+        return this.emit('receipts', frame);
+      case 'typing':
+        return this.emit('typing', frame);
+      case 'presence':
+        return this.emit('presence', frame);
       case 'pong':
         return;
     }

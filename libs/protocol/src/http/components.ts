@@ -110,6 +110,7 @@ import {
   UpdateGroupBody,
 } from './groups.js';
 import { SearchHighlight, SearchQuery, SearchResponse, SearchResult } from './search.js';
+import { ReadersQuery, ReadersResponse, ReceiptsResponse } from './receipts.js';
 
 /**
  * Every HTTP shape by the name docs/openapi.yaml gives it under `components/schemas`. Where one of these
@@ -237,5 +238,8 @@ export const HTTP_SCHEMAS: Readonly<Record<string, TSchema>> = Object.freeze({
   SearchQuery,
   SearchHighlight,
   SearchResult,
+  ReceiptsResponse,
+  ReadersQuery,
+  ReadersResponse,
   SearchResponse,
 });

@@ -13,3 +13,4 @@ export * from './friends.js';
 export * from './sessions.js';
 export * from './settings.js';
 export * from './search.js';
+export * from './receipts.js';

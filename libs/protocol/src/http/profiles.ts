@@ -12,6 +12,12 @@ export const Bio = Type.String({ maxLength: 280, pattern: TEXT_PATTERN, descript
  * color, the only kind until attachments exist.
  */
 export const Avatar = Type.String({ pattern: '^(|initials:#[0-9a-fA-F]{6})$', description: 'empty, or initials:#rrggbb' });
+export const PresenceVisibility = Type.Unsafe<'everyone' | 'contacts' | 'nobody'>({
+  type: 'string',
+  enum: ['everyone', 'contacts', 'nobody'],
+  description: 'who sees the profile online and its last seen: everyone who has it as a contact (friends and direct-conversation partners), contacts (friends only), or nobody',
+});
+export const ReadReceipts = Type.Boolean({ description: "whether others see this profile's read receipts; off, it sees no one else's either" });
 export const DirectFrom = Type.Unsafe<'everyone' | 'friends'>({ type: 'string', enum: ['everyone', 'friends'], description: 'who may open a direct conversation: everyone, or friends only' });
 
 /** What anyone signed in sees of a profile. */
@@ -36,6 +42,8 @@ export const OwnProfile = Type.Object(
     bio: Type.String(),
     avatar: Type.String(),
     directFrom: DirectFrom,
+    readReceipts: ReadReceipts,
+    presence: PresenceVisibility,
     createdAt: Millis,
   },
   { description: "One of the caller's login's profiles." },
@@ -65,8 +73,18 @@ export type OwnProfileEnvelope = Static<typeof OwnProfileEnvelope>;
 
 /** PATCH /v1/profiles/{id}: the fields given change, the others stay. */
 export const UpdateProfileBody = Type.Object(
-  { displayName: Type.Optional(DisplayName), bio: Type.Optional(Bio), avatar: Type.Optional(Avatar), directFrom: Type.Optional(DirectFrom) },
-  { minProperties: 1, description: 'At least one of displayName, bio, avatar, directFrom (other fields are ignored and do not count: a body with none of these is 400 bad_request).' },
+  {
+    displayName: Type.Optional(DisplayName),
+    bio: Type.Optional(Bio),
+    avatar: Type.Optional(Avatar),
+    directFrom: Type.Optional(DirectFrom),
+    readReceipts: Type.Optional(ReadReceipts),
+    presence: Type.Optional(PresenceVisibility),
+  },
+  {
+    minProperties: 1,
+    description: 'At least one of displayName, bio, avatar, directFrom, readReceipts, presence (other fields are ignored and do not count: a body with none of these is 400 bad_request).',
+  },
 );
 export type UpdateProfileBody = Static<typeof UpdateProfileBody>;
 
