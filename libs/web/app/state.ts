@@ -17,7 +17,9 @@ import type {
   User,
 } from '@parley/sdk';
 import { applyMessageChange, MENTION_ALL, messageChangeOf, systemEntryText, type ChatMessage, type Pin } from '@parley/sdk';
-import { cutOnGraphemes, searchFold } from '@parley/protocol';
+import { cutOnGraphemes, searchFold, type PresenceEntry } from '@parley/protocol';
+import type { ConversationReceipts } from './receipt-marks.js';
+import type { Typist } from './typing.js';
 
 /** Connection as the user sees it. */
 export type Connection = 'connecting' | 'online' | 'reconnecting' | 'offline';
@@ -178,6 +180,12 @@ export interface AppState {
   /** Files being uploaded, by UploadEntry.key, in the order they were picked. */
   uploads: Map<string, UploadEntry>;
   presence: Map<string, Presence>;
+  /** Read receipts of the direct conversations and groups opened, by conversation id (see Receipts). */
+  receipts: Map<string, ConversationReceipts>;
+  /** Who is typing, by conversation id, then user id (see Typing). */
+  typing: Map<string, Map<string, Typist>>;
+  /** Contacts' online state and last seen, by user id: only those whose presence the user may see. */
+  contactPresence: Map<string, PresenceEntry>;
   /** Quoted messages fetched by `quoteKey`. */
   quotes: Map<string, Quoted>;
   /** Profiles of contact cards, by profile id. */
@@ -211,6 +219,9 @@ export function initialState(): AppState {
     pending: new Map(),
     uploads: new Map(),
     presence: new Map(),
+    receipts: new Map(),
+    typing: new Map(),
+    contactPresence: new Map(),
     quotes: new Map(),
     cards: new Map(),
     pins: new Map(),
