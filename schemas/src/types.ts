@@ -64,7 +64,7 @@ export type CommandPayload =
   | { type: 'CreateProfile'; profileId: string; loginId: string; handle: string; displayName: string }
   | { type: 'UpdateProfile'; displayName: string; bio: string; avatar: string }
   | { type: 'DeleteProfile'; loginId: string }
-  | { type: 'SetPrivacy'; directFrom: string }
+  | { type: 'SetPrivacy'; directFrom: string; /** default true */ readReceipts?: boolean; /** default "everyone" */ presence?: string }
   | { type: 'RequestFriend'; requestId: string; note: string }
   | { type: 'AnswerFriendRequest'; requestId: string; accept: boolean }
   | { type: 'CancelFriendRequest'; requestId: string }
@@ -97,7 +97,19 @@ export type CommandPayload =
   | { type: 'RecallMessage'; seq: number }
   | { type: 'EditMessage'; seq: number; content: string; /** default "" */ body?: string }
   | { type: 'PinMessage'; seq: number; pinned: boolean }
-  | { type: 'ReactToMessage'; seq: number; emoji: string; add: boolean };
+  | { type: 'ReactToMessage'; seq: number; emoji: string; add: boolean }
+  | { type: 'MarkReceipts'; marks: ReceiptMark[] };
+
+/**
+ * A member's read and delivered marks. In MarkReceipts a 0 means "nothing to mark"; in ReceiptsMarked
+ * they are the marks after the event. `shared`: the member shares read receipts (others are told only then).
+ */
+export interface ReceiptMark {
+  userId: string;
+  readSeq: number;
+  deliveredSeq: number;
+  shared: boolean;
+}
 
 export interface Command {
   commandId: string;
@@ -125,7 +137,8 @@ export type EventPayload =
   | { type: 'ProfileCreated'; profileId: string; loginId: string; handle: string; displayName: string; bio: string; avatar: string }
   | { type: 'ProfileUpdated'; profileId: string; displayName: string; bio: string; avatar: string }
   | { type: 'ProfileDeleted'; profileId: string; loginId: string }
-  | { type: 'PrivacyChanged'; profileId: string; directFrom: string }
+  | { type: 'PrivacyChanged'; profileId: string; directFrom: string; /** default true */ readReceipts?: boolean; /** default "everyone" */ presence?: string }
+  | { type: 'ReceiptsMarked'; marks: ReceiptMark[] }
   | { type: 'FriendRequested'; requestId: string; fromId: string; fromHandle: string; toId: string; toHandle: string; note: string }
   | { type: 'FriendRequestAccepted'; requestId: string; fromId: string; fromHandle: string; toId: string; toHandle: string }
   | { type: 'FriendRequestRefused'; requestId: string; fromId: string; toId: string }

@@ -76,6 +76,8 @@ export class StreamState {
         return;
       case 'MessageSent':
         c.lastSeq = event.seq;
+        // Senders have read their own messages (the projection raises their mark the same way).
+        if (p.kind !== 'system') raiseMarks(c, p.senderId, event.seq, event.seq);
         if ((this.options.recentMessages ?? 1000) > 0 && !c.recent.has(event.seq)) {
           c.recent.set(event.seq, { senderId: p.senderId, ts: event.ts, kind: p.kind, recalled: false });
           if (c.recent.size > (this.options.recentMessages ?? 1000)) {
@@ -91,6 +93,12 @@ export class StreamState {
             if (!oldest.done) c.sent.delete(oldest.value);
           }
         }
+        return;
+      case 'ReadMarked':
+        raiseMarks(c, p.userId, p.readSeq, p.readSeq);
+        return;
+      case 'ReceiptsMarked':
+        for (const m of p.marks) raiseMarks(c, m.userId, m.readSeq, m.deliveredSeq);
         return;
       case 'MessageRecalled': {
         const recent = c.recent.get(p.target);
@@ -168,13 +176,14 @@ export class StreamState {
         delete c.links[p.code];
         return;
       default:
-        // Outcomes (rejections, duplicates), read marks and notice acknowledgements change no decision.
+        // Outcomes (rejections, duplicates) and notice acknowledgements change no decision.
         return;
     }
   }
 
   private removeMember(conversation: ConversationState, userId: string): void {
     conversation.members.delete(userId);
+    conversation.reads.delete(userId);
     delete conversation.admins[userId];
     delete conversation.mutedUntil[userId];
     if (conversation.kind === 'room') this.roomsByUser.get(userId)?.delete(conversation.id);
@@ -186,6 +195,17 @@ export class StreamState {
     let rooms = this.roomsByUser.get(userId);
     if (!rooms) this.roomsByUser.set(userId, (rooms = new Set()));
     rooms.add(conversation.id);
+  }
+}
+
+/** Moves a member's marks forward (never back: a consumer may fold an event again). */
+function raiseMarks(conversation: ConversationState, userId: string, read: number, delivered: number): void {
+  if (!conversation.members.has(userId)) return;
+  const marks = conversation.reads.get(userId);
+  if (!marks) conversation.reads.set(userId, { read, delivered: Math.max(read, delivered) });
+  else {
+    marks.read = Math.max(marks.read, read);
+    marks.delivered = Math.max(marks.delivered, delivered, marks.read);
   }
 }
 

@@ -113,7 +113,7 @@ export function accountRoutes(kit: RouteKit, json: express.RequestHandler[]): ex
       }
       // As stored: its createdAt is the event's time, the one GET /v1/me and GET /v1/profiles give.
       const profile: OwnProfile = (await deps.profiles.listForLogin(loginId)).find((p) => p.id === profileId) ?? {
-        id: profileId, handle: username, displayName: displayName ?? username, bio: '', avatar: '', directFrom: 'everyone', createdAt: Date.now(),
+        id: profileId, handle: username, displayName: displayName ?? username, bio: '', avatar: '', directFrom: 'everyone', readReceipts: true, presence: 'everyone', createdAt: Date.now(),
       };
       res.status(201).json({ user: { id: profileId, username }, profile, login: { id: loginId, username, email: null } });
     })

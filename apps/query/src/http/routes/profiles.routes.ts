@@ -44,7 +44,7 @@ export function profileRoutes(kit: RouteKit, json: express.RequestHandler[]): ex
       await run(accountStream(handle), actor(res), { type: 'CreateProfile', profileId: id, loginId: claims(res).loginId, handle, displayName });
       // As stored: its createdAt is the event's time, the one GET /v1/profiles lists.
       const profile: OwnProfile = (await deps.profiles.listForLogin(claims(res).loginId)).find((p) => p.id === id) ?? {
-        id, handle, displayName, bio: '', avatar: '', directFrom: 'everyone', createdAt: Date.now(),
+        id, handle, displayName, bio: '', avatar: '', directFrom: 'everyone', readReceipts: true, presence: 'everyone', createdAt: Date.now(),
       };
       res.status(201).json({ profile });
     })
@@ -63,16 +63,25 @@ export function profileRoutes(kit: RouteKit, json: express.RequestHandler[]): ex
     .patch(requireAuth, ...json, async (req, res) => {
       const id = pathId(check.id, req.params['id'], 'a profile id');
       const body = validBody(check.update, req.body);
-      if (body.displayName === undefined && body.bio === undefined && body.avatar === undefined && body.directFrom === undefined) {
-        throw new ParleyError('bad_request', 'Give at least one of displayName, bio, avatar, directFrom');
+      const { displayName, bio, avatar, directFrom, readReceipts, presence } = body;
+      if ([displayName, bio, avatar, directFrom, readReceipts, presence].every((v) => v === undefined)) {
+        throw new ParleyError('bad_request', 'Give at least one of displayName, bio, avatar, directFrom, readReceipts, presence');
       }
       const current = await own(res, id);
-      const next: OwnProfile = { ...current, displayName: body.displayName ?? current.displayName, bio: body.bio ?? current.bio, avatar: body.avatar ?? current.avatar, directFrom: body.directFrom ?? current.directFrom };
+      const next: OwnProfile = {
+        ...current,
+        displayName: displayName ?? current.displayName,
+        bio: bio ?? current.bio,
+        avatar: avatar ?? current.avatar,
+        directFrom: directFrom ?? current.directFrom,
+        readReceipts: readReceipts ?? current.readReceipts,
+        presence: presence ?? current.presence,
+      };
       if (body.displayName !== undefined || body.bio !== undefined || body.avatar !== undefined) {
         await kit.runAs(current, { type: 'UpdateProfile', displayName: next.displayName, bio: next.bio, avatar: next.avatar });
       }
-      if (body.directFrom !== undefined && body.directFrom !== current.directFrom) {
-        await kit.runAs(current, { type: 'SetPrivacy', directFrom: body.directFrom });
+      if (next.directFrom !== current.directFrom || next.readReceipts !== current.readReceipts || next.presence !== current.presence) {
+        await kit.runAs(current, { type: 'SetPrivacy', directFrom: next.directFrom, readReceipts: next.readReceipts, presence: next.presence });
       }
       res.json({ profile: next });
     })

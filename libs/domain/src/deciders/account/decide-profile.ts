@@ -5,6 +5,7 @@ import { accept, reject, type Outcome } from '../outcome.js';
 import type { AccountState, ProfileState } from './account-state.js';
 import { MAX_BLOCKED, MAX_FRIENDS, MAX_PENDING_REQUESTS } from './account-limits.js';
 
+const PRESENCE_VISIBILITY: ReadonlySet<string> = new Set(['everyone', 'contacts', 'nobody']);
 const DIRECT_FROM: ReadonlySet<string> = new Set<DirectFrom>(['everyone', 'friends']);
 
 /**
@@ -51,7 +52,8 @@ export function decideProfile(command: Command, state: AccountState): Outcome {
     case 'SetPrivacy':
       if (!own) return notOwner;
       if (!DIRECT_FROM.has(p.directFrom)) return reject('bad_request', 'directFrom is "everyone" or "friends"');
-      return accept({ type: 'PrivacyChanged', profileId: id, directFrom: p.directFrom });
+      if (!PRESENCE_VISIBILITY.has(p.presence ?? 'everyone')) return reject('bad_request', 'presence is "everyone", "contacts" or "nobody"');
+      return accept({ type: 'PrivacyChanged', profileId: id, directFrom: p.directFrom, readReceipts: p.readReceipts ?? true, presence: p.presence ?? 'everyone' });
     case 'RevokeToken':
       if (!own) return reject('forbidden', 'Only the account owner may revoke its tokens');
       return accept({ type: 'TokenRevoked', userId: id, tokenId: p.tokenId, expiresAt: p.expiresAt });

@@ -80,6 +80,14 @@ export interface ConversationState {
   readonly recent: Map<number, RecentMessage>;
   /** seq -> true for each pinned message */
   pinned: Record<number, true>;
+  /** member userId -> their read and delivered marks (absent: nothing marked); they only move forward. */
+  readonly reads: Map<string, ReadMarks>;
+}
+
+/** A member's watermarks: read up to `read`, delivered (direct conversations) up to `delivered` (>= read). */
+export interface ReadMarks {
+  read: number;
+  delivered: number;
 }
 
 export function newConversation(id: string, kind: ConversationKind, name: string, createdBy: string, joinPolicy: string): ConversationState {
@@ -109,6 +117,7 @@ export function newConversation(id: string, kind: ConversationKind, name: string
     noticeCount: 0,
     recent: new Map(),
     pinned: {},
+    reads: new Map(),
   };
 }
 

@@ -66,14 +66,6 @@ test('a direct conversation cannot be left', () => {
   assert.deepEqual([...state.conversations.get(id)!.members.keys()].sort(), [alice.userId, bob.userId], 'both are still members');
 });
 
-test('read marks are clamped to the last message', () => {
-  const state = new StreamState({ dedupeWindow: 10 });
-  run(state, 'g.r', alice, { type: 'CreateConversation', kind: 'group', name: 'R', members: [alice] });
-  run(state, 'g.r', alice, send('a'));
-  const [read] = run(state, 'g.r', alice, { type: 'MarkRead', seq: 99 });
-  assert.equal(read?.payload.type === 'ReadMarked' && read.payload.readSeq, 1);
-});
-
 test('the dedupe window forgets the oldest ids', () => {
   const state = new StreamState({ dedupeWindow: 2 });
   run(state, 'g.w', alice, { type: 'CreateConversation', kind: 'group', name: 'W', members: [alice] });

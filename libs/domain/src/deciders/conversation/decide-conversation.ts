@@ -1,4 +1,4 @@
-import type { Actor, Command, EventPayload, Member } from '@parley/schemas';
+import type { Actor, Command, EventPayload, Member, ReceiptMark } from '@parley/schemas';
 import { readInt, type Env } from '@parley/core';
 import {
   INVITE_POLICIES,
@@ -92,6 +92,8 @@ export function decideConversation(command: Command, conversation: ConversationS
   const p = command.payload;
   const actor = command.actor;
   const kind = conversationKind(command.stream);
+  // A gateway's coalesced marks carry no actor: they are its users' own reads (the commands topic is internal).
+  if (kind && p.type === 'MarkReceipts') return decideReceipts(conversation, p.marks, actor);
   if (!kind || !actor) return reject('bad_request', 'Commands on a conversation need a valid conversation id and an actor');
   const { blockers, limits, newId, now } = input;
   const role = conversation ? roleOf(conversation, actor.userId) : undefined;
@@ -225,8 +227,8 @@ export function decideConversation(command: Command, conversation: ConversationS
       return accept(system({ event: 'left' }), left);
     }
     case 'MarkRead':
-      if (!conversation || !role) return reject('not_member', 'You are not a member of this conversation');
-      return accept({ type: 'ReadMarked', userId: actor.userId, readSeq: Math.min(Math.max(0, p.seq), conversation.lastSeq) });
+      // Written before read receipts (MarkReceipts says whether the reader shares them): taken as shared.
+      return decideReceipts(conversation, [{ userId: actor.userId, readSeq: p.seq, deliveredSeq: 0, shared: true }], actor);
     case 'SetDirectBlock':
       // Workflow only: the block of one profile by another, mirrored onto their direct conversation.
       if (kind !== 'direct' || directConversationId(p.by, p.other) !== command.stream) return reject('bad_request', 'Not the two profiles of this direct conversation');
@@ -240,6 +242,40 @@ export function decideConversation(command: Command, conversation: ConversationS
       }
       return reject('bad_request', `${p.type} does not apply to a conversation`);
   }
+}
+
+/**
+ * Read and delivered marks, clamped to the last seq, that move a member's marks forward: one event for all
+ * of them, or none when nothing moves (a reader scrolling back, a repeat). With an actor (an HTTP read) the
+ * marks must be the actor's own and the actor a member (`not_member`); without one (a gateway's flush of
+ * its connections' reads) a mark of someone who is not a member is left out. In a group or room a read is
+ * its delivery: `delivered` equals `read` there.
+ */
+function decideReceipts(conversation: ConversationState | undefined, marks: readonly ReceiptMark[], actor: Actor | null): Outcome {
+  if (actor) {
+    if (!conversation || !conversation.members.has(actor.userId)) return reject('not_member', 'You are not a member of this conversation');
+    if (marks.some((m) => m.userId !== actor.userId)) return reject('forbidden', 'Only your own read marks');
+  }
+  if (!conversation) return accept();
+  const direct = conversation.kind === 'direct';
+  const moved = new Map<string, ReceiptMark>();
+  for (const m of marks) {
+    if (!conversation.members.has(m.userId)) continue;
+    const before = moved.get(m.userId) ?? { userId: m.userId, ...markOf(conversation, m.userId), shared: m.shared };
+    const read = Math.max(before.readSeq, Math.min(Math.max(0, m.readSeq), conversation.lastSeq));
+    const delivered = direct ? Math.max(before.deliveredSeq, read, Math.min(Math.max(0, m.deliveredSeq), conversation.lastSeq)) : read;
+    moved.set(m.userId, { userId: m.userId, readSeq: read, deliveredSeq: delivered, shared: m.shared });
+  }
+  const changed = [...moved.values()].filter((m) => {
+    const now = markOf(conversation, m.userId);
+    return m.readSeq > now.readSeq || m.deliveredSeq > now.deliveredSeq;
+  });
+  return changed.length === 0 ? accept() : accept({ type: 'ReceiptsMarked', marks: changed });
+}
+
+function markOf(conversation: ConversationState, userId: string): { readSeq: number; deliveredSeq: number } {
+  const marks = conversation.reads.get(userId);
+  return { readSeq: marks?.read ?? 0, deliveredSeq: marks?.delivered ?? 0 };
 }
 
 /** The group and room commands (GROUP_COMMANDS), on a conversation that exists and is not dissolved. */

@@ -281,9 +281,10 @@ const MATRIX: readonly Row[] = [
     by: { owner: 'MessageSent', admin: 'MessageSent', member: '✗ muted', ...OUTSIDERS },
   },
   {
-    action: 'MarkRead',
+    action: 'MarkRead (a message of dan)',
+    setup: [message(dan)],
     command: { type: 'MarkRead', seq: 1 },
-    by: { owner: 'ReadMarked', admin: 'ReadMarked', member: 'ReadMarked', ...OUTSIDERS },
+    by: { owner: 'ReceiptsMarked', admin: 'ReceiptsMarked', member: 'ReceiptsMarked', ...OUTSIDERS },
   },
   {
     action: 'LeaveConversation (others remain)',
@@ -588,7 +589,7 @@ test('after DissolveConversation every command but MarkRead and LeaveConversatio
       const state = cellState(row);
       also(state, ...on(G, dissolved));
       const command = commandOf(row, actorOf[role]);
-      const expected = command.type === 'MarkRead' ? 'ReadMarked' : command.type === 'LeaveConversation' ? 'entry + MemberLeft' : '✗ dissolved';
+      const expected = command.type === 'MarkRead' ? 'ReceiptsMarked' : command.type === 'LeaveConversation' ? 'entry + MemberLeft' : '✗ dissolved';
       assert.equal(outcome(run(state, actorOf[role], command)), expected, `${row.action} by the ${role}`);
     }
   }
@@ -606,7 +607,7 @@ test('a dissolved group keeps its history and members; its invitations, requests
   const c = state.conversations.get(G)!;
   assert.deepEqual([c.dissolved, c.lastSeq, c.members.size], [true, 3, 4]);
   assert.deepEqual([c.invitations, c.joinRequests, c.links], [{}, {}, {}]);
-  then(run(state, carol, { type: 'MarkRead', seq: 3 }), [{ type: 'ReadMarked', userId: carol.userId, readSeq: 3 }]);
+  then(run(state, carol, { type: 'MarkRead', seq: 3 }), [{ type: 'ReceiptsMarked', marks: [{ userId: carol.userId, readSeq: 3, deliveredSeq: 3, shared: true }] }]);
   then(run(state, erin, { type: 'AnswerInvitation', accept: true }), rejected('dissolved'));
   then(run(state, nina, { type: 'JoinConversation', kind: 'group', code: 'L1' }), rejected('dissolved'));
   // The owner of a dissolved group may leave it like anyone.
