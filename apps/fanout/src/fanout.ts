@@ -2,7 +2,7 @@ import { ConsumerHealth, type DeliverToGateway, type Delivery, type EventLog, ty
 import { eventCodec } from '@parley/schemas';
 import { PartitionStates, Topics, type ConversationState } from '@parley/domain';
 import type { RoomPresenceFrame } from '@parley/protocol';
-import { priorFacts, routeEvent } from './route-event.js';
+import { priorFacts, routeAll } from './route-event.js';
 import { inSpan, injectTrace, reportQuarantined } from '@parley/telemetry';
 
 export interface FanoutOptions {
@@ -91,10 +91,10 @@ export class Fanout {
         state.apply(event);
         const routed = event;
         await inSpan('fanout.route', record.headers, () => {
-          const delivery = routeEvent(routed, state, prior);
-          if (!delivery) return;
           const issuedAt = Number(record.headers['parley-issued-at']);
-          deliveries.push({ ...delivery, trace: injectTrace(), ...(issuedAt > 0 ? { issuedAt } : {}) });
+          for (const delivery of routeAll(routed, state, prior)) {
+            deliveries.push({ ...delivery, trace: injectTrace(), ...(issuedAt > 0 ? { issuedAt } : {}) });
+          }
         });
       } catch (error) {
         this.quarantine(record, error);

@@ -12,6 +12,7 @@ import {
   type JoinRequestFrame,
   type MessageFrame,
   type ProfileFrame,
+  type ReceiptsFrame,
   type RemarkFrame,
   type SessionRevokedFrame,
   type SettingsFrame,
@@ -60,6 +61,21 @@ export function priorFacts(event: ParleyEvent, state: StreamState): PriorFacts |
   if (event.payload.type !== 'InvitationAnswered') return undefined;
   const invitation = state.conversations.get(event.stream)?.invitations[event.payload.userId];
   return invitation ? { inviter: { id: invitation.by, username: invitation.byName } } : undefined;
+}
+
+/**
+ * Every delivery of one event: routeEvent's, after the `conversation` frames (event "read") that tell each
+ * reader of a ReceiptsMarked their own new mark, whatever their privacy (unread counts on every device).
+ */
+export function routeAll(event: ParleyEvent, state: StreamState, prior?: PriorFacts): Delivery[] {
+  const p = event.payload;
+  const conversation = state.conversations.get(event.stream);
+  const own: Delivery[] =
+    p.type === 'ReceiptsMarked' && conversation
+      ? p.marks.filter((m) => m.readSeq > 0).map((m) => ({ frame: { ...conversationFrame(conversation, 'read'), readSeq: m.readSeq } satisfies ConversationFrame, userIds: [m.userId] }))
+      : [];
+  const routed = routeEvent(event, state, prior);
+  return routed ? [...own, routed] : own;
 }
 
 /**
@@ -165,6 +181,18 @@ export function routeEvent(event: ParleyEvent, state: StreamState, prior?: Prior
       const frame: ConversationFrame = { ...conversationFrame(conversation, 'read'), readSeq: p.readSeq };
       return { frame, userIds: [p.userId] };
     }
+    case 'ReceiptsMarked': {
+      // The members learn the marks of those who share them (each gateway drops the frame for a member who
+      // shares none); each reader's own devices learn their mark from readFrames.
+      const shared = p.marks.filter((m) => m.shared);
+      if (!conversation || shared.length === 0) return undefined;
+      const frame: ReceiptsFrame = {
+        type: 'receipts',
+        conversation: conversation.id,
+        marks: shared.map((m) => ({ user: { id: m.userId }, readSeq: m.readSeq, deliveredSeq: m.deliveredSeq })),
+      };
+      return { frame, userIds: [...conversation.members.keys()] };
+    }
     case 'TokenRevoked': {
       const frame: SessionRevokedFrame = { type: 'session.revoked', tokenId: p.tokenId };
       return { frame, userIds: [p.userId] };
@@ -206,7 +234,7 @@ export function routeEvent(event: ParleyEvent, state: StreamState, prior?: Prior
     case 'ProfileDeleted':
       return profile({ event: 'deleted', id: p.profileId });
     case 'PrivacyChanged':
-      return profile({ event: 'privacy', id: p.profileId, directFrom: p.directFrom });
+      return profile({ event: 'privacy', id: p.profileId, directFrom: p.directFrom, readReceipts: p.readReceipts ?? true, presence: p.presence ?? 'everyone' });
     // Login facts are the owner's alone and reach clients through the HTTP answers; the workflow's
     // bookkeeping (approvals, direct blocks) shows through the conversation frames it leads to.
     // A new profile has no connections yet; the login's other profiles list it through GET /v1/profiles.

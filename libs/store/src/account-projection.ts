@@ -118,7 +118,11 @@ export async function applyAccountEvent(tx: Transaction<Database>, vault: Person
     case 'PrivacyChanged':
       await tx
         .updateTable('profiles')
-        .set({ direct_from: p.directFrom === 'friends' ? 'friends' : 'everyone' })
+        .set({
+          direct_from: p.directFrom === 'friends' ? 'friends' : 'everyone',
+          read_receipts: p.readReceipts ?? true,
+          presence: p.presence === 'contacts' || p.presence === 'nobody' ? p.presence : 'everyone',
+        })
         .where('id', '=', p.profileId)
         .execute();
       return;

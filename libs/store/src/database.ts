@@ -28,6 +28,10 @@ export interface ProfilesTable {
   bio: ColumnType<string, string | undefined, string>;
   avatar: ColumnType<string, string | undefined, string>;
   direct_from: ColumnType<'everyone' | 'friends', 'everyone' | 'friends' | undefined, 'everyone' | 'friends'>;
+  /** Whether others see the profile's read marks (and it sees theirs). */
+  read_receipts: Defaulted<boolean>;
+  /** everyone | contacts | nobody: who sees it online and its last seen. */
+  presence: Defaulted<'everyone' | 'contacts' | 'nobody'>;
   search_key: string;
   deleted: ColumnType<boolean, boolean | undefined, boolean>;
   created_at: Int8;
@@ -155,6 +159,8 @@ export interface MembersTable {
   username: string;
   joined_at: Int8;
   read_seq: Int8;
+  /** Direct conversations: delivered to a connection of the member up to here (at least read_seq). Groups: read_seq. */
+  delivered_seq: Defaulted<string | number | bigint, number>;
   role: Defaulted<'owner' | 'admin' | 'member'>;
   muted_until: Defaulted<string | number | bigint, number>;
   notice_seen: Defaulted<string>;

@@ -1,7 +1,7 @@
 export * from './database.js';
 export { migrateToLatest } from './migrations.js';
 export { LoginRepository, type LoginRow } from './login.repository.js';
-export { ProfileRepository, type ProfileRow, type OwnProfile, type PublicProfile, type PeopleResponse } from './profile.repository.js';
+export { ProfileRepository, asPresence, type Privacy, type PresenceVisibility, type ProfileRow, type OwnProfile, type PublicProfile, type PeopleResponse } from './profile.repository.js';
 export { FriendRepository, type Friend, type FriendRequest, type Relation } from './friend.repository.js';
 export { SettingsRepository, type ConversationSettings } from './settings.repository.js';
 export { SessionRepository, type SessionRow } from './session.repository.js';
@@ -24,6 +24,7 @@ export {
 } from './group.repository.js';
 export { MessageRepository, REACTION_USERS_LISTED, type StoredMessage, type Pin } from './message.repository.js';
 export { UploadRepository, type UploadRow, type UploadPart } from './upload.repository.js';
+export { ReceiptRepository, type Contact, type ReadersPage } from './receipt.repository.js';
 export { SearchRepository, type SearchFilters, type SearchHit, type SearchPage, type SearchPosition } from './search.repository.js';
 export { indexTokens, queryTerms, highlightRanges, MAX_TOKEN_CHARS } from './search-tokens.js';
 export { OutcomeRepository, type CommandOutcome } from './outcome.repository.js';

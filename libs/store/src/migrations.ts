@@ -429,6 +429,17 @@ const migrations: Record<string, Migration> = {
       await indexExistingMessages(db);
     },
   },
+  '0009_receipts_privacy': {
+    // Read receipts and presence (issue 13): a member's delivered mark beside its read mark (direct
+    // conversations move it on delivery; a read raises it), and a profile's two privacy settings. Every
+    // existing mark was a read, so delivered starts at it.
+    async up(db: Kysely<unknown>) {
+      await db.schema.alterTable('members').addColumn('delivered_seq', 'int8', (c) => c.notNull().defaultTo(0)).execute();
+      await sql`update members set delivered_seq = read_seq`.execute(db);
+      await db.schema.alterTable('profiles').addColumn('read_receipts', 'boolean', (c) => c.notNull().defaultTo(true)).execute();
+      await db.schema.alterTable('profiles').addColumn('presence', 'text', (c) => c.notNull().defaultTo('everyone')).execute();
+    },
+  },
 };
 
 /** Messages indexed per statement when 0008 indexes the messages already projected. */

@@ -17,8 +17,18 @@ export interface ProfileRow {
   bio: string;
   avatar: string;
   directFrom: DirectFrom;
+  readReceipts: boolean;
+  presence: PresenceVisibility;
   deleted: boolean;
   createdAt: number;
+}
+
+export type PresenceVisibility = 'everyone' | 'contacts' | 'nobody';
+
+/** A profile's privacy settings for receipts and presence. */
+export interface Privacy {
+  readonly readReceipts: boolean;
+  readonly presence: PresenceVisibility;
 }
 
 /** The columns of a profile that make a PublicProfile. */
@@ -82,9 +92,16 @@ export class ProfileRepository {
       .orderBy('id')
       .execute();
     return rows.map((r) => {
-      const { id, handle, displayName, bio, avatar, directFrom, createdAt } = toRow(r);
-      return { id, handle, displayName, bio, avatar, directFrom, createdAt };
+      const { id, handle, displayName, bio, avatar, directFrom, readReceipts, presence, createdAt } = toRow(r);
+      return { id, handle, displayName, bio, avatar, directFrom, readReceipts, presence, createdAt };
     });
+  }
+
+  /** The privacy settings of these profiles (deleted ones too); an unknown id is left out. */
+  async privacyOf(ids: readonly string[]): Promise<Map<string, Privacy>> {
+    if (ids.length === 0) return new Map();
+    const rows = await this.db.selectFrom('profiles').select(['id', 'read_receipts', 'presence']).where('id', 'in', [...new Set(ids)]).execute();
+    return new Map(rows.map((r) => [r.id, { readReceipts: r.read_receipts, presence: asPresence(r.presence) }]));
   }
 
   /**
@@ -131,6 +148,8 @@ function toRow(r: {
   bio: string;
   avatar: string;
   direct_from: 'everyone' | 'friends';
+  read_receipts: boolean;
+  presence: string;
   deleted: boolean;
   created_at: string | number | bigint;
 }): ProfileRow {
@@ -143,7 +162,13 @@ function toRow(r: {
     bio: r.bio,
     avatar: r.avatar,
     directFrom: r.direct_from === 'friends' ? 'friends' : 'everyone',
+    readReceipts: r.read_receipts,
+    presence: asPresence(r.presence),
     deleted: r.deleted,
     createdAt: Number(r.created_at),
   };
+}
+
+export function asPresence(value: string): PresenceVisibility {
+  return value === 'contacts' || value === 'nobody' ? value : 'everyone';
 }

@@ -1,4 +1,4 @@
-import type { Transaction } from 'kysely';
+import { sql, type Transaction } from 'kysely';
 import type { ParleyEvent } from '@parley/schemas';
 import { SYSTEM_KIND, cutOnGraphemes, describeSystemEntry, parseSystemEntry } from '@parley/protocol';
 import type { Database, ParleyDb } from './database.js';
@@ -183,6 +183,12 @@ async function apply(tx: Transaction<Database>, vault: PersonalDataVault, event:
     case 'ReadMarked':
       await raiseReadSeq(tx, event.stream, p.userId, p.readSeq);
       break;
+    case 'ReceiptsMarked':
+      for (const m of p.marks) {
+        await raiseReadSeq(tx, event.stream, m.userId, m.readSeq);
+        await raiseDeliveredSeq(tx, event.stream, m.userId, m.deliveredSeq);
+      }
+      break;
     case 'CommandRejected':
     case 'CommandDuplicate':
     // Decisions for other streams (the friends workflow turns them into commands); nothing to show.
@@ -285,13 +291,24 @@ function preview(p: { kind: string; content: string }): string {
   return cutOnGraphemes(entry ? describeSystemEntry(entry) : 'an update', PREVIEW_CODE_POINTS);
 }
 
-/** A member's read mark only moves forward (events may be re-applied after a crash). */
+/** A member's read mark only moves forward (events may be re-applied after a crash); delivered follows it. */
 async function raiseReadSeq(tx: Transaction<Database>, conversation: string, userId: string, seq: number): Promise<void> {
   await tx
     .updateTable('members')
-    .set({ read_seq: seq })
+    .set({ read_seq: seq, delivered_seq: sql<number>`greatest(delivered_seq, ${seq})` })
     .where('conversation_id', '=', conversation)
     .where('user_id', '=', userId)
     .where('read_seq', '<', seq)
+    .execute();
+}
+
+/** A member's delivered mark only moves forward. */
+async function raiseDeliveredSeq(tx: Transaction<Database>, conversation: string, userId: string, seq: number): Promise<void> {
+  await tx
+    .updateTable('members')
+    .set({ delivered_seq: seq })
+    .where('conversation_id', '=', conversation)
+    .where('user_id', '=', userId)
+    .where('delivered_seq', '<', seq)
     .execute();
 }
