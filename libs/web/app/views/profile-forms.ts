@@ -11,8 +11,8 @@ export const SWATCHES = ['#4f46e5', '#0891b2', '#059669', '#ca8a04', '#ea580c', 
 /** A profile's handle: 3-32 letters, digits, _ . - of any script (the server applies NFKC and checks again). */
 
 /**
- * Edits the display name, bio, avatar color and who may message the profile; `remove` (absent for the
- * login's last profile) deletes it.
+ * Edits the display name, bio, avatar color, who may message the profile, who sees it online and whether
+ * it sends read receipts; `remove` (absent for the login's last profile) deletes it.
  */
 export function editProfileDialog(social: Social, profile: OwnProfile, remove: (() => Promise<void>) | undefined): void {
   openDialog('Edit profile', 'profile-dialog', (d) => {
@@ -52,6 +52,17 @@ export function editProfileDialog(social: Social, profile: OwnProfile, remove: (
       h('option', { value: 'friends' }, 'Only my friends'),
     );
     directFrom.value = profile.directFrom;
+    const readReceipts = h('input', { type: 'checkbox', testid: 'read-receipts-toggle' });
+    // A server from before these settings leaves them out: the defaults (on, everyone).
+    readReceipts.checked = (profile.readReceipts as boolean | undefined) !== false;
+    const presence = h(
+      'select',
+      { testid: 'presence-visibility' },
+      h('option', { value: 'everyone' }, 'Everyone I chat with'),
+      h('option', { value: 'contacts' }, 'Only my friends'),
+      h('option', { value: 'nobody' }, 'Nobody'),
+    );
+    presence.value = (profile.presence as string | undefined) ?? 'everyone';
     const submit = h('button', { class: 'btn btn-primary', type: 'submit', testid: 'profile-submit' }, 'Save');
     const removeBtn = h('button', { class: 'btn btn-ghost danger-text', type: 'button', testid: 'profile-delete', hidden: !remove }, 'Delete profile');
     removeBtn.addEventListener('click', () => {
@@ -66,6 +77,8 @@ export function editProfileDialog(social: Social, profile: OwnProfile, remove: (
       field('Bio', bio, 'Up to 280 characters; anyone who finds you sees it.'),
       h('div', { class: 'field' }, h('span', { class: 'field-label' }, 'Avatar color'), swatches),
       field('Who may start a direct chat with you', directFrom),
+      field('Who sees when you are online and last seen', presence),
+      h('label', { class: 'check-field' }, readReceipts, 'Send read receipts (off: you see no one else\'s either)'),
       h('div', { class: 'dialog-actions spread' }, removeBtn, submit),
     );
     paint();
@@ -79,6 +92,8 @@ export function editProfileDialog(social: Social, profile: OwnProfile, remove: (
           bio: bio.value.trim(),
           avatar: color ? `initials:${color}` : '',
           directFrom: directFrom.value === 'friends' ? 'friends' : 'everyone',
+          readReceipts: readReceipts.checked,
+          presence: presence.value === 'contacts' || presence.value === 'nobody' ? presence.value : 'everyone',
         }),
       );
     });
