@@ -81,3 +81,15 @@ export function formatDuration(ms: number): string {
   const two = (x: number) => String(x).padStart(2, '0');
   return h ? `${h}:${two(m)}:${two(sec)}` : `${m}:${two(sec)}`;
 }
+
+/** "last seen just now", "last seen 5 min ago", "last seen 3 h ago", "last seen yesterday", "last seen Mar 4". */
+export function formatLastSeen(ts: number, now = Date.now()): string {
+  const min = Math.floor((now - ts) / 60_000);
+  if (min < 1) return 'last seen just now';
+  if (min < 60) return `last seen ${min} min ago`;
+  if (min < 12 * 60) return `last seen ${Math.floor(min / 60)} h ago`;
+  const today = startOfDay(now);
+  if (ts >= today) return `last seen today at ${formatTime(ts)}`;
+  if (ts >= today - 86_400_000) return `last seen yesterday at ${formatTime(ts)}`;
+  return `last seen ${shortDateFmt.format(ts)}`;
+}

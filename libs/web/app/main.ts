@@ -3,11 +3,14 @@ import { MessageActions } from './message-actions.js';
 import { captionOf, Uploads } from './uploads.js';
 import { ParleyClient } from '@parley/sdk';
 import { Chat } from './chat.js';
+import { ContactPresence } from './contact-presence.js';
 import { h } from './dom.js';
 import { Groups } from './groups.js';
 import { clearSession, loadSession, onSessionChange, saveSession, type SavedSession } from './session.js';
+import { Receipts } from './receipts.js';
 import { Social } from './social.js';
 import { Store, isMuted, titleOf, unread, type Page } from './state.js';
+import { Typing } from './typing.js';
 import { AccountPage } from './views/account-page.js';
 import { conversationMenu, profileMenu } from './views/app-menus.js';
 import { authView, type RegisterDetails } from './views/auth.js';
@@ -38,6 +41,7 @@ let chat: Chat | undefined;
 let social: Social | undefined;
 let groups: Groups | undefined;
 let uploads: Uploads | undefined;
+let typing: Typing | undefined;
 /** Shows an invite link's group and joins on confirmation (set while the app runs). */
 let joinByLink: ((code: string) => void) | undefined;
 let unsubscribe: (() => void) | undefined;
@@ -53,6 +57,8 @@ function stopApp(): void {
   groups = undefined;
   uploads?.stop();
   uploads = undefined;
+  typing?.stop();
+  typing = undefined;
   joinByLink = undefined;
   chat?.stop();
   chat = undefined;
@@ -161,15 +167,22 @@ function startChat(session: SavedSession, greeting?: string): void {
       s.attach(client);
       g.attach(client);
       ma.attach(client);
+      rc.attach(client);
+      ty.attach(client);
+      cp.attach(client);
     },
   });
   const s = new Social(store, c);
   const g = new Groups(store, c);
   const ma = new MessageActions(store, c);
+  const rc = new Receipts(store, c);
+  const ty = new Typing(store);
+  const cp = new ContactPresence(store);
   const up = new Uploads(store, c);
   const urls = new AttachmentUrls(() => c.api);
   chat = c;
   uploads = up;
+  typing = ty;
   social = s;
   groups = g;
   running = session;
@@ -249,6 +262,8 @@ function startChat(session: SavedSession, greeting?: string): void {
     },
     group: groupDeps,
     actions: ma,
+    receipts: rc,
+    typing: (id, on) => ty.send(id, on),
     notify,
     newDirect: () => newDirectDialog(deps),
     newGroup: () => newGroupDialog(deps),

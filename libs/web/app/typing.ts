@@ -26,10 +26,12 @@ export function typingText(names: readonly string[]): string | undefined {
  */
 export class Typing {
   private readonly timers = new Map<string, ReturnType<typeof setTimeout>>();
+  private client: ParleyClient | undefined;
 
   constructor(private readonly store: Store) {}
 
   attach(client: ParleyClient): void {
+    this.client = client;
     client.on('typing', (f) => this.onTyping(f));
     client.on('message', (m: MessageFrame) => this.end(m.conversation, m.sender.id));
     client.on('state', (state) => {
@@ -38,7 +40,13 @@ export class Typing {
   }
 
   stop(): void {
+    this.client = undefined;
     this.clear();
+  }
+
+  /** Tells the conversation's other members that the user is typing, or stopped (dropped while offline). */
+  send(conversation: string, typing: boolean): void {
+    this.client?.setTyping(conversation, typing);
   }
 
   private onTyping(f: TypingFrame): void {

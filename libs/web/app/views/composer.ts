@@ -3,6 +3,7 @@ import { h, setText } from '../dom.js';
 import { icon } from '../icons.js';
 import { mentionQuery } from '../mentions.js';
 import { previewOf, type Draft, type MentionCandidate } from '../state.js';
+import { TypingSignal } from '../typing-signal.js';
 import { MentionPicker } from './mention-picker.js';
 
 /** The conversation the composer writes to, as far as it matters here. */
@@ -24,6 +25,8 @@ export interface ComposerHandlers {
    * goes with the first. Returns a sentence when they cannot be sent (the draft stays).
    */
   attach(conversation: string, files: File[], draft: Draft): string | undefined;
+  /** Tells the others in the conversation that the user is typing, or stopped (see TypingSignal). */
+  typing(conversation: string, typing: boolean): void;
 }
 
 const EVERYONE: MentionCandidate = { id: MENTION_ALL, username: 'all', displayName: 'Everyone' };
@@ -57,8 +60,10 @@ export class Composer {
   /** Counts suggestion look-ups, so that a slow answer to an old one is dropped. */
   private lookup = 0;
   private lookupTimer: ReturnType<typeof setTimeout> | undefined;
+  private readonly typing: TypingSignal;
 
   constructor(private readonly handlers: ComposerHandlers) {
+    this.typing = new TypingSignal((id, on) => handlers.typing(id, on));
     this.input = h('textarea', {
       class: 'composer-input',
       testid: 'composer-input',
@@ -140,6 +145,7 @@ export class Composer {
       this.error.hidden = true;
       const d = this.draft();
       if (d) d.text = this.input.value;
+      if (this.target) this.typing.input(this.target.id, this.input.value);
       this.autosize();
       this.suggest();
     });
@@ -165,6 +171,7 @@ export class Composer {
     this.attachBtn.disabled = on;
     this.el.dataset['blocked'] = String(on);
     if (on) this.picker.hide();
+    if (on) this.typing.stop();
   }
 
   /** Switches to a conversation (restoring its draft), or takes in what changed about it (the role). */
@@ -172,6 +179,7 @@ export class Composer {
     const switched = this.target?.id !== target.id;
     this.target = target;
     if (!switched) return;
+    this.typing.stop();
     const d = this.draft()!;
     this.input.value = d.text;
     this.error.hidden = true;
@@ -265,6 +273,7 @@ export class Composer {
     this.error.textContent = problem ?? '';
     this.error.hidden = !problem;
     if (problem) return;
+    this.typing.stop();
     this.clear(id);
   }
 
@@ -287,6 +296,7 @@ export class Composer {
       this.error.hidden = false;
       return;
     }
+    this.typing.sent();
     this.clear(id);
     this.input.focus({ preventScroll: true });
   }

@@ -1,7 +1,8 @@
 import { h, setText } from '../dom.js';
 import { icon } from '../icons.js';
-import { plural } from '../format.js';
-import { emptyTimeline, isAdmin, roleIn, titleOf, writeBlock, type AppState, type Conversation, type Draft, type MentionCandidate } from '../state.js';
+import { formatLastSeen, plural } from '../format.js';
+import type { Receipts } from '../receipts.js';
+import { emptyTimeline, isAdmin, otherMember, roleIn, titleOf, writeBlock, type AppState, type Conversation, type Draft, type MentionCandidate } from '../state.js';
 import { avatar, updateAvatar } from './common.js';
 import { Composer } from './composer.js';
 import type { GroupDeps } from './group-deps.js';
@@ -16,10 +17,17 @@ import type { MessageActions } from '../message-actions.js';
 import { messageMenu } from './message-menu.js';
 import { PinnedBar } from './pinned-bar.js';
 import { UploadsBar, type UploadsBarHandlers } from './uploads-bar.js';
+import { presenceDot, updatePresenceDot } from './presence-dot.js';
+import { readersDialog } from './readers-dialog.js';
+import { TypingLine } from './typing-line.js';
 
-export interface ConversationHandlers extends Omit<TimelineHandlers, 'reply' | 'menu' | 'react' | 'saveEdit'> {
+export interface ConversationHandlers extends Omit<TimelineHandlers, 'reply' | 'menu' | 'react' | 'saveEdit' | 'readers'> {
   /** Recall, edit, pin, react and forward, and the pinned messages. */
   actions: MessageActions;
+  /** Read receipts: loaded on opening a conversation; a message's readers. */
+  receipts: Receipts;
+  /** Tells the conversation's other members that the user is typing, or stopped. */
+  typing(conversation: string, typing: boolean): void;
   notify(kind: 'error' | 'info', text: string): void;
   back(): void;
   send(conversation: string, draft: Draft): string | undefined;
@@ -46,6 +54,8 @@ export class ConversationPane {
   private readonly title = h('h1', { class: 'conv-title', testid: 'conversation-title' });
   private readonly subtitle = h('p', { class: 'conv-subtitle', testid: 'conversation-subtitle' });
   private readonly headAvatar = avatar('?');
+  private readonly headDot = presenceDot();
+  private readonly typingLine = new TypingLine();
   private readonly membersBtn: HTMLButtonElement;
   private readonly addBtn: HTMLButtonElement;
   private readonly leaveBtn: HTMLButtonElement;
@@ -78,9 +88,10 @@ export class ConversationPane {
         actions.edit(m, content).catch((e: unknown) => {
           throw new Error(describeError(e));
         }),
+      readers: (id, seq) => readersDialog(handlers.receipts.readers(id, seq)),
     });
     this.pinnedBar = new PinnedBar({ quote: (id, seq) => handlers.quote(id, seq), unpin: (id, seq) => actions.setPinned(id, seq, false) });
-    this.composer = new Composer({ send: (id, draft) => handlers.send(id, draft), candidates: (id, q) => handlers.mentionCandidates(id, q), attach: (id, files, draft) => handlers.attach(id, files, draft) });
+    this.composer = new Composer({ send: (id, draft) => handlers.send(id, draft), candidates: (id, q) => handlers.mentionCandidates(id, q), attach: (id, files, draft) => handlers.attach(id, files, draft), typing: (id, on) => handlers.typing(id, on) });
     this.uploadsBar = new UploadsBar(handlers.uploads);
     this.membersPanel = new MembersPanel(() => this.toggleMembers(false), handlers.group);
     const deps = handlers.group;
@@ -165,8 +176,8 @@ export class ConversationPane {
         },
         icon('back'),
       ),
-      this.headAvatar,
-      h('div', { class: 'pane-titles' }, this.title, this.subtitle),
+      h('span', { class: 'avatar-wrap' }, this.headAvatar, this.headDot),
+      h('div', { class: 'pane-titles' }, this.title, this.subtitle, this.typingLine.el),
       h('div', { class: 'pane-actions' }, this.membersBtn, this.inviteBtn, this.addBtn, this.settingsBtn, this.leaveBtn),
     );
     this.chatView = h(
@@ -257,12 +268,14 @@ export class ConversationPane {
     // A group's profile (role, settings, notice) is loaded each time it is opened, then kept fresh.
     if (switched && conv.kind !== 'direct' && !conv.removed) void this.handlers.group.groups.loadGroup(conv.id);
     if (switched && !conv.removed) void this.handlers.actions.loadPins(conv.id);
+    if (switched && !conv.removed && conv.kind !== 'room') void this.handlers.receipts.load(conv.id);
 
     const name = titleOf(conv, state);
     setText(this.title, name);
     updateAvatar(this.headAvatar, name, state.groups.get(conv.id)?.avatar);
     this.headAvatar.classList.toggle('avatar-square', conv.kind !== 'direct');
     this.renderSubtitle(state, conv);
+    this.typingLine.update(state, conv);
     const group = state.groups.get(conv.id);
     const ended = conv.dissolved || conv.removed || !!group?.dissolved;
     this.membersBtn.hidden = conv.kind === 'direct' || conv.removed;
@@ -290,9 +303,15 @@ export class ConversationPane {
   private renderSubtitle(state: AppState, conv: Conversation): void {
     this.subtitle.replaceChildren();
     if (conv.kind === 'direct') {
-      this.subtitle.textContent = 'Direct message';
+      const other = otherMember(conv, state.me);
+      const seen = other ? state.contactPresence.get(other.id) : undefined;
+      updatePresenceDot(this.headDot, seen);
+      this.subtitle.append('Direct message');
+      if (seen?.online) this.subtitle.append(' · ', h('span', { testid: 'online' }, 'online'));
+      else if (seen?.lastSeen) this.subtitle.append(' · ', h('span', { testid: 'last-seen' }, formatLastSeen(seen.lastSeen)));
       return;
     }
+    updatePresenceDot(this.headDot, undefined);
     const presence = state.presence.get(conv.id);
     const members = presence?.members ?? conv.memberCount;
     const group = state.groups.get(conv.id);

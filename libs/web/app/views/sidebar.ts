@@ -14,6 +14,7 @@ import {
   type Page,
 } from '../state.js';
 import { avatar, updateAvatar } from './common.js';
+import { presenceDot, updatePresenceDot } from './presence-dot.js';
 import { SearchPanel, type SearchHandlers } from './search-panel.js';
 
 export interface SidebarHandlers extends SearchHandlers {
@@ -40,6 +41,8 @@ const CONNECTION_TEXT: Record<Connection, string> = {
 interface Row {
   el: HTMLElement;
   avatar: HTMLElement;
+  /** The partner's online dot (direct conversations). */
+  dot: HTMLElement;
   name: HTMLElement;
   time: HTMLElement;
   preview: HTMLElement;
@@ -226,10 +229,11 @@ export class Sidebar {
     const pinned = h('span', { class: 'conv-flag', testid: 'conversation-pinned', title: 'Pinned', hidden: true }, icon('pin', 14));
     const muted = h('span', { class: 'conv-flag', testid: 'conversation-muted', title: 'Muted', hidden: true }, icon('muted', 14));
     const av = avatar('?');
+    const dot = presenceDot();
     const button = h(
       'button',
       { class: 'conv-item', type: 'button', onclick: () => this.handlers.open(id) },
-      av,
+      h('span', { class: 'avatar-wrap' }, av, dot),
       h(
         'span',
         { class: 'conv-body' },
@@ -259,7 +263,7 @@ export class Sidebar {
       button,
       menu,
     );
-    const row = { el, avatar: av, name, time, preview, badge, mentions, pinned, muted };
+    const row = { el, avatar: av, dot, name, time, preview, badge, mentions, pinned, muted };
     this.rows.set(id, row);
     return row;
   }
@@ -269,6 +273,7 @@ export class Sidebar {
     setText(row.name, name);
     const other = otherMember(c, state.me);
     updateAvatar(row.avatar, name, other ? state.social.people.get(other.id)?.avatar : state.groups.get(c.id)?.avatar);
+    updatePresenceDot(row.dot, other ? state.contactPresence.get(other.id) : undefined);
     row.pinned.hidden = !c.settings.pinned;
     const muted = isMuted(c);
     row.muted.hidden = !muted;

@@ -5,6 +5,7 @@ import { icon } from '../icons.js';
 import { mentionsMe, previewOf, type AppState, type Card, type Conversation, type PendingMessage, type Quoted, type Timeline } from '../state.js';
 import { avatar } from './common.js';
 import { messageBody, type BodyContext } from './message-body.js';
+import { patchReceipt, receiptSlot, receiptViewOf } from './receipt-mark.js';
 
 export interface TimelineHandlers {
   loadOlder(id: string): void;
@@ -24,6 +25,8 @@ export interface TimelineHandlers {
   react(m: ChatMessage, emoji: string): void;
   /** Saves an edit; rejects with what to show in the editor. */
   saveEdit(m: ChatMessage, content: string): Promise<void>;
+  /** Lists who has read message `seq` of a group (its "Read by N" was clicked). */
+  readers(conversation: string, seq: number): void;
 }
 
 /** What rendering one item needs besides the item. */
@@ -157,6 +160,8 @@ export class TimelineView {
     }
     let prev: Element | null = null;
     let appendedOwn = false;
+    const receipts = receiptViewOf(state, conv);
+    const openReaders = (seq: number): void => this.handlers.readers(conv.id, seq);
     for (const item of items) {
       let node = this.nodes.get(item.key);
       const m = item.type === 'message' || item.type === 'system' ? item.m : undefined;
@@ -177,6 +182,11 @@ export class TimelineView {
         patchPending(node, item.p);
       }
       if (item.type === 'message' || item.type === 'pending') node.classList.toggle('cont', item.cont);
+      if (item.type === 'message' && item.own) {
+        // Receipts move without the message changing: patched in place on every update.
+        const slot = node.querySelector<HTMLElement>('.msg-receipt');
+        if (slot) patchReceipt(slot, item.m.seq, item.m.recalled ? undefined : receipts, openReaders);
+      }
       const expected: Element | null = prev ? prev.nextElementSibling : this.list.firstElementChild;
       if (expected !== node) this.list.insertBefore(node, expected);
       prev = node;
@@ -320,6 +330,7 @@ function render(item: Item, ctx: RenderContext): HTMLElement {
           m.pinned ? h('span', { class: 'msg-pinned', testid: 'message-pinned', title: 'Pinned' }, icon('pin', 12)) : null,
           m.editedAt && !m.recalled ? h('span', { class: 'msg-edited', testid: 'message-edited', title: `Edited ${formatFull(m.editedAt)}` }, 'edited') : null,
           time,
+          own ? receiptSlot() : null,
         ),
       ),
       h('div', { class: 'msg-actions' }, reply, more),
