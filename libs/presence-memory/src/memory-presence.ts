@@ -1,4 +1,4 @@
-import type { Presence, PresenceEntry, PresenceListener } from '@parley/core';
+import type { Presence, PresenceEntry, PresenceListener, PresenceSignal } from '@parley/core';
 
 export interface MemoryPresenceOptions {
   /** A gateway that has not heartbeated for this long is dead; its connections expire. */
@@ -13,8 +13,11 @@ export interface MemoryPresenceOptions {
  */
 export class MemoryPresence implements Presence {
   private readonly users = new Map<string, Map<string, Set<string>>>();
-  private readonly lastSeen = new Map<string, number>();
+  private readonly heartbeatAt = new Map<string, number>();
   private readonly listeners = new Set<PresenceListener>();
+  private readonly signalListeners = new Set<(signal: PresenceSignal) => void>();
+  /** userId -> when the user last went offline. */
+  private readonly offlineAt = new Map<string, number>();
   private readonly sweeper: NodeJS.Timeout;
   private readonly now: () => number;
 
@@ -25,7 +28,7 @@ export class MemoryPresence implements Presence {
   }
 
   async connect({ userId, gatewayId, connectionId }: PresenceEntry): Promise<void> {
-    this.lastSeen.set(gatewayId, this.now());
+    this.heartbeatAt.set(gatewayId, this.now());
     let gateways = this.users.get(userId);
     const wasOnline = gateways !== undefined && this.onlineIn(gateways);
     if (!gateways) this.users.set(userId, (gateways = new Map()));
@@ -47,7 +50,7 @@ export class MemoryPresence implements Presence {
   }
 
   async heartbeat(gatewayId: string): Promise<void> {
-    this.lastSeen.set(gatewayId, this.now());
+    this.heartbeatAt.set(gatewayId, this.now());
   }
 
   async locate(userIds: readonly string[]): Promise<Map<string, string[]>> {
@@ -66,13 +69,36 @@ export class MemoryPresence implements Presence {
     return () => this.listeners.delete(listener);
   }
 
+  async lastSeen(userIds: readonly string[]): Promise<Map<string, number>> {
+    const found = new Map<string, number>();
+    for (const id of userIds) {
+      const at = this.offlineAt.get(id);
+      if (at !== undefined) found.set(id, at);
+    }
+    return found;
+  }
+
+  async publish(signal: PresenceSignal): Promise<void> {
+    // After the caller's turn, as a message from Redis would arrive.
+    const copy = JSON.parse(JSON.stringify(signal)) as PresenceSignal;
+    setImmediate(() => {
+      for (const listener of this.signalListeners) listener(copy);
+    });
+  }
+
+  onSignal(listener: (signal: PresenceSignal) => void): () => void {
+    this.signalListeners.add(listener);
+    return () => this.signalListeners.delete(listener);
+  }
+
   async close(): Promise<void> {
     clearInterval(this.sweeper);
     this.listeners.clear();
+    this.signalListeners.clear();
   }
 
   private alive(gatewayId: string): boolean {
-    const seen = this.lastSeen.get(gatewayId);
+    const seen = this.heartbeatAt.get(gatewayId);
     return seen !== undefined && this.now() - seen <= this.options.ttlMs;
   }
 
@@ -82,9 +108,9 @@ export class MemoryPresence implements Presence {
   }
 
   private sweep(): void {
-    for (const [gatewayId] of this.lastSeen) {
+    for (const [gatewayId] of this.heartbeatAt) {
       if (this.alive(gatewayId)) continue;
-      this.lastSeen.delete(gatewayId);
+      this.heartbeatAt.delete(gatewayId);
       for (const [userId, gateways] of this.users) {
         if (!gateways.delete(gatewayId)) continue;
         if (!this.onlineIn(gateways)) {
@@ -96,6 +122,7 @@ export class MemoryPresence implements Presence {
   }
 
   private emit(userId: string, online: boolean): void {
+    if (!online) this.offlineAt.set(userId, this.now());
     for (const listener of this.listeners) listener({ userId, online });
   }
 }

@@ -1,5 +1,5 @@
 import type { Redis } from 'ioredis';
-import type { Presence, PresenceEntry, PresenceListener } from '@parley/core';
+import type { Presence, PresenceEntry, PresenceListener, PresenceSignal } from '@parley/core';
 
 export interface RedisPresenceOptions {
   /** A connected ioredis client, created and closed by the caller (main.ts). */
@@ -16,6 +16,8 @@ export interface RedisPresenceOptions {
  *   P:u:<userId>     HASH "<gatewayId>\x1f<connectionId>" -> "1": where a user is connected
  *   P:g:<gatewayId>  SET  "<userId>\x1f<connectionId>": what a gateway holds, to expire it in one sweep
  *   P:changes        pub/sub channel of {"userId","online"} when a user goes online or offline
+ *   P:seen           HASH userId -> when the user last went offline (Redis server time, ms)
+ *   P:signals        pub/sub channel of ephemeral signals (typing), JSON
  * Every change is one Lua script, so concurrent gateways and sweepers never see half an update.
  */
 const SEP = '\u001f';
@@ -33,6 +35,8 @@ const DISCONNECT = `
 local removed = redis.call('HDEL', KEYS[2], ARGV[1] .. ARGV[4] .. ARGV[2])
 redis.call('SREM', KEYS[3], ARGV[3] .. ARGV[4] .. ARGV[2])
 if removed == 1 and redis.call('HLEN', KEYS[2]) == 0 then
+  local now = redis.call('TIME')
+  redis.call('HSET', KEYS[5], ARGV[3], tonumber(now[1]) * 1000 + math.floor(tonumber(now[2]) / 1000))
   redis.call('PUBLISH', KEYS[4], cjson.encode({userId = ARGV[3], online = false}))
 end
 return removed`;
@@ -56,6 +60,7 @@ for _, gw in ipairs(dead) do
     local conn = string.sub(member, sep + 1)
     local ukey = ARGV[2] .. ':u:' .. user
     if redis.call('HDEL', ukey, gw .. ARGV[3] .. conn) == 1 and redis.call('HLEN', ukey) == 0 then
+      redis.call('HSET', ARGV[2] .. ':seen', user, tonumber(now[1]) * 1000 + math.floor(tonumber(now[2]) / 1000))
       redis.call('PUBLISH', KEYS[2], cjson.encode({userId = user, online = false}))
     end
   end
@@ -67,6 +72,7 @@ return #dead`;
 export class RedisPresence implements Presence {
   private readonly prefix: string;
   private readonly listeners = new Set<PresenceListener>();
+  private readonly signalListeners = new Set<(signal: PresenceSignal) => void>();
   private readonly subscriber: Redis;
   private readonly subscribed: Promise<void>;
   private readonly sweeper: NodeJS.Timeout;
@@ -80,32 +86,38 @@ export class RedisPresence implements Presence {
     this.sweeper.unref();
     this.subscriber = options.redis.duplicate();
     this.subscriber.on('error', () => undefined);
-    this.subscriber.on('message', (_channel: string, message: string) => {
-      let change: { userId: string; online: boolean };
+    this.subscriber.on('message', (channel: string, message: string) => {
+      let value: unknown;
       try {
-        change = JSON.parse(message) as { userId: string; online: boolean };
+        value = JSON.parse(message);
       } catch {
         return;
       }
-      for (const l of this.listeners) l(change);
+      if (typeof value !== 'object' || value === null) return;
+      if (channel === `${this.prefix}:signals`) {
+        if (typeof (value as { kind?: unknown }).kind !== 'string') return;
+        for (const l of this.signalListeners) l(value as PresenceSignal);
+        return;
+      }
+      for (const l of this.listeners) l(value as { userId: string; online: boolean });
     });
-    this.subscribed = this.subscriber.subscribe(`${this.prefix}:changes`).then(() => undefined);
+    this.subscribed = this.subscriber.subscribe(`${this.prefix}:changes`, `${this.prefix}:signals`).then(() => undefined);
   }
 
   private keys(entry: PresenceEntry): string[] {
-    return [`${this.prefix}:gateways`, `${this.prefix}:u:${entry.userId}`, `${this.prefix}:g:${entry.gatewayId}`, `${this.prefix}:changes`];
+    return [`${this.prefix}:gateways`, `${this.prefix}:u:${entry.userId}`, `${this.prefix}:g:${entry.gatewayId}`, `${this.prefix}:changes`, `${this.prefix}:seen`];
   }
 
   async connect(entry: PresenceEntry): Promise<void> {
     let mine = this.local.get(entry.gatewayId);
     if (!mine) this.local.set(entry.gatewayId, (mine = new Map()));
     mine.set(`${entry.userId}${SEP}${entry.connectionId}`, entry);
-    await this.options.redis.eval(CONNECT, 4, ...this.keys(entry), entry.gatewayId, entry.connectionId, entry.userId, SEP);
+    await this.options.redis.eval(CONNECT, 5, ...this.keys(entry), entry.gatewayId, entry.connectionId, entry.userId, SEP);
   }
 
   async disconnect(entry: PresenceEntry): Promise<void> {
     this.local.get(entry.gatewayId)?.delete(`${entry.userId}${SEP}${entry.connectionId}`);
-    await this.options.redis.eval(DISCONNECT, 4, ...this.keys(entry), entry.gatewayId, entry.connectionId, entry.userId, SEP);
+    await this.options.redis.eval(DISCONNECT, 5, ...this.keys(entry), entry.gatewayId, entry.connectionId, entry.userId, SEP);
   }
 
   async heartbeat(gatewayId: string): Promise<void> {
@@ -113,7 +125,7 @@ export class RedisPresence implements Presence {
     const mine = this.local.get(gatewayId);
     if (exists === 0 && mine && mine.size > 0) {
       // Redis forgot this gateway's connections (restarted empty): register them again.
-      for (const entry of mine.values()) await this.options.redis.eval(CONNECT, 4, ...this.keys(entry), entry.gatewayId, entry.connectionId, entry.userId, SEP);
+      for (const entry of mine.values()) await this.options.redis.eval(CONNECT, 5, ...this.keys(entry), entry.gatewayId, entry.connectionId, entry.userId, SEP);
     }
   }
 
@@ -143,6 +155,25 @@ export class RedisPresence implements Presence {
     return found;
   }
 
+  async lastSeen(userIds: readonly string[]): Promise<Map<string, number>> {
+    const found = new Map<string, number>();
+    if (userIds.length === 0) return found;
+    const values = await this.options.redis.hmget(`${this.prefix}:seen`, ...userIds);
+    values.forEach((v, i) => {
+      if (v !== null) found.set(userIds[i]!, Number(v));
+    });
+    return found;
+  }
+
+  async publish(signal: PresenceSignal): Promise<void> {
+    await this.options.redis.publish(`${this.prefix}:signals`, JSON.stringify(signal));
+  }
+
+  onSignal(listener: (signal: PresenceSignal) => void): () => void {
+    this.signalListeners.add(listener);
+    return () => this.signalListeners.delete(listener);
+  }
+
   onChange(listener: PresenceListener): () => void {
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);
@@ -165,6 +196,7 @@ export class RedisPresence implements Presence {
     this.closed = true;
     clearInterval(this.sweeper);
     this.listeners.clear();
+    this.signalListeners.clear();
     this.subscriber.disconnect();
   }
 }

@@ -72,5 +72,32 @@ export function presenceConformance(adapter: string, harness: PresenceHarness): 
       assert.deepEqual(found.get(user('b')), [gw('live')]);
       await eventually(() => assert.deepEqual(offline, [user('a')]), harness.ttlMs * 4);
     });
+
+    it('remembers when a user went offline (on disconnect and on expiry), and not while online', async () => {
+      const { presence, user, gw } = await fresh();
+      const before = Date.now() - 1000; // server clocks (Redis) may differ a little
+      await presence.connect({ userId: user('a'), gatewayId: gw('1'), connectionId: 'c1' });
+      await presence.connect({ userId: user('b'), gatewayId: gw('gone'), connectionId: 'c2' });
+      assert.equal((await presence.lastSeen([user('a')])).size, 0, 'never offline yet');
+      await presence.disconnect({ userId: user('a'), gatewayId: gw('1'), connectionId: 'c1' });
+      const seen = await presence.lastSeen([user('a'), user('never')]);
+      assert.ok((seen.get(user('a')) ?? 0) >= before, `last seen ${seen.get(user('a'))} after ${before}`);
+      assert.equal(seen.has(user('never')), false);
+      await eventually(async () => assert.ok(((await presence.lastSeen([user('b')])).get(user('b')) ?? 0) >= before), harness.ttlMs * 4);
+    });
+
+    it('broadcasts signals to every listener, its own instance included, and stops after unsubscribing', async () => {
+      const { presence } = await fresh();
+      await (presence as { ready?: () => Promise<void> }).ready?.();
+      const got: unknown[] = [];
+      const off = presence.onSignal((s) => got.push(s));
+      const signal = { kind: 'typing', conversation: 'g.x', user: { id: 'u1', username: 'a' }, typing: true, to: ['u2'] };
+      await presence.publish(signal);
+      await eventually(() => assert.deepEqual(got, [signal]));
+      off();
+      await presence.publish({ kind: 'typing', typing: false });
+      await sleep(50);
+      assert.equal(got.length, 1);
+    });
   });
 }

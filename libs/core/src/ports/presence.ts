@@ -14,6 +14,14 @@ export interface Presence {
   locate(userIds: readonly string[]): Promise<Map<string, string[]>>;
   /** Called when a user goes from offline to online or back. */
   onChange(listener: PresenceListener): () => void;
+  /** When each of these users last went offline (ms since the epoch); absent: never seen offline. */
+  lastSeen(userIds: readonly string[]): Promise<Map<string, number>>;
+  /**
+   * Broadcasts an ephemeral signal (typing) to the `onSignal` listeners of every instance, this one
+   * included. Best-effort: nothing is stored, and a listener that subscribes later never sees it.
+   */
+  publish(signal: PresenceSignal): Promise<void>;
+  onSignal(listener: (signal: PresenceSignal) => void): () => void;
   close(): Promise<void>;
 }
 
@@ -24,3 +32,6 @@ export interface PresenceEntry {
 }
 
 export type PresenceListener = (change: { userId: string; online: boolean }) => void;
+
+/** An ephemeral signal between gateways: JSON with a `kind` (see Presence.publish). */
+export type PresenceSignal = { readonly kind: string } & Readonly<Record<string, unknown>>;
