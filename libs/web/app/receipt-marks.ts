@@ -9,6 +9,8 @@ export interface Mark {
  * `receipts` frames. Marks only move forward (a late answer or frame never takes one back).
  */
 export interface ConversationReceipts {
+  /** Whether the marks were loaded (until then, only frames that came while loading are in). */
+  loaded: boolean;
   /** Whether the user shares read receipts (off: they see no one's, and `marks` stays empty). */
   shared: boolean;
   /** Members sharing receipts, the user included, by user id. */
@@ -19,7 +21,7 @@ export interface ConversationReceipts {
 export type TickState = 'sent' | 'delivered' | 'read';
 
 export function emptyReceipts(): ConversationReceipts {
-  return { shared: true, marks: new Map() };
+  return { loaded: false, shared: true, marks: new Map() };
 }
 
 /** Moves marks forward, never back: frames and a loaded list may arrive in any order. */

@@ -37,12 +37,16 @@ export class Receipts {
       this.store.update((st) => {
         const r = st.receipts.get(id) ?? emptyReceipts();
         st.receipts.set(id, r);
+        r.loaded = true;
         r.shared = res.shared;
         if (!res.shared) r.marks.clear();
         applyMarks(r, res.marks);
       });
     } catch {
-      /* no marks: ticks stay at "sent"; opening it again retries */
+      // No marks: ticks stay at "sent", groups show no count; opening it again retries.
+      this.store.update((st) => {
+        if (st.receipts.get(id)?.loaded === false) st.receipts.delete(id);
+      });
     }
   }
 

@@ -21,7 +21,7 @@ export function receiptViewOf(state: AppState, conv: Conversation): ReceiptView 
   const r = state.receipts.get(conv.id);
   const shared = state.profile?.readReceipts !== false && r?.shared !== false;
   if (conv.kind === 'direct') return { kind: 'direct', receipts: shared ? r : undefined, partner: otherMember(conv, state.me)?.id };
-  if (conv.kind === 'group' && shared && r) return { kind: 'group', receipts: r, me: state.me?.id };
+  if (conv.kind === 'group' && shared && r?.loaded) return { kind: 'group', receipts: r, me: state.me?.id };
   return undefined;
 }
 
