@@ -56,35 +56,36 @@ export class SearchRepository {
   async search(userId: string, terms: readonly string[], filters: SearchFilters, page: SearchPage): Promise<{ hits: SearchHit[]; more: boolean }> {
     if (terms.length === 0) return { hits: [], more: false };
     const only = filters.conversation;
-    // Driven by the conversations the user can read (the members_by_user and former_members keys), each
-    // joined to its search rows by the primary key's conversation prefix, so that the planner may walk the
-    // user's own conversations for a common term instead of every conversation's matches (the GIN index),
-    // which it still takes for a rare one. A member reads everything; a former member (never a member at
-    // the same time: joining again deletes the former_members row, but a member wins) up to until_seq.
+    // The conversations the user can read (as members or former members) are one array, evaluated once,
+    // that the search rows' primary key (conversation_id first) can be scanned by, next to the GIN index:
+    // the planner then bounds the work by the smaller of the user's conversations and the term's matches
+    // (a common word's matches over every conversation, joined to the user's, took seconds in 1,000,000
+    // messages: docs/BENCHMARKS.md section 9). A member reads everything; a former member (joining again
+    // deletes the former_members row; a member wins anyway) up to until_seq.
+    const readable = sql<string[]>`array(
+      select mb.conversation_id from members mb where mb.user_id = ${userId}${only !== undefined ? sql` and mb.conversation_id = ${only}` : sql``}
+      union all
+      select f.conversation_id from former_members f where f.user_id = ${userId}${only !== undefined ? sql` and f.conversation_id = ${only}` : sql``})`;
     const rows = await this.db
-      .with('readable', (db) =>
-        db
-          .selectFrom('members as mb')
-          .select(['mb.conversation_id', sql<string | number | null>`null::int8`.as('until_seq')])
-          .where('mb.user_id', '=', userId)
-          .$if(only !== undefined, (q) => q.where('mb.conversation_id', '=', only!))
-          .unionAll(
-            db
-              .selectFrom('former_members as f')
-              .select(['f.conversation_id', sql<string | number | null>`f.until_seq`.as('until_seq')])
-              .where('f.user_id', '=', userId)
-              .$if(only !== undefined, (q) => q.where('f.conversation_id', '=', only!))
-              .where(({ not, exists, selectFrom }) =>
-                not(exists(selectFrom('members as mb2').select('mb2.user_id').whereRef('mb2.conversation_id', '=', 'f.conversation_id').where('mb2.user_id', '=', userId))),
-              ),
-          ),
-      )
-      .selectFrom('readable as r')
-      .innerJoin('message_search as s', 's.conversation_id', 'r.conversation_id')
+      .selectFrom('message_search as s')
       .innerJoin('messages as m', (j) => j.onRef('m.conversation_id', '=', 's.conversation_id').onRef('m.seq', '=', 's.seq'))
       .select(['s.conversation_id', 's.seq', 'm.id', 's.ts', 'm.sender_id', 'm.sender_name', 'm.kind', 'm.content'])
       .where(sql<boolean>`s.tsv @@ ${tsquery(terms)}::tsquery`)
-      .where((eb) => eb.or([eb('r.until_seq', 'is', null), eb('s.seq', '<=', eb.ref('r.until_seq'))]))
+      .where(sql<boolean>`s.conversation_id = any(${readable})`)
+      .where(({ not, exists, selectFrom }) =>
+        not(
+          exists(
+            selectFrom('former_members as f')
+              .select('f.user_id')
+              .whereRef('f.conversation_id', '=', 's.conversation_id')
+              .where('f.user_id', '=', userId)
+              .whereRef('f.until_seq', '<', 's.seq')
+              .where(({ not, exists, selectFrom }) =>
+                not(exists(selectFrom('members as mb').select('mb.user_id').whereRef('mb.conversation_id', '=', 'f.conversation_id').where('mb.user_id', '=', userId))),
+              ),
+          ),
+        ),
+      )
       .where('m.recalled', '=', false)
       .$if(filters.sender !== undefined, (q) => q.where('s.sender_id', '=', filters.sender!))
       .$if(filters.kind !== undefined, (q) => q.where('s.kind', '=', filters.kind!))
