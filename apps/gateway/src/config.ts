@@ -23,6 +23,8 @@ export interface SingleNodeConfig {
   readonly fsync: { mode: 'always' } | { mode: 'interval'; intervalMs: number } | { mode: 'never' };
   readonly maxContentBytes: number;
   readonly maxPendingSends: number;
+  /** How long reads and deliveries are gathered before one command per conversation carries them (PARLEY_RECEIPT_FLUSH_MS). */
+  readonly receiptFlushMs: number;
   /** Unacknowledged sends over all connections of this process (PARLEY_GATEWAY_MAX_PENDING_SENDS). */
   readonly maxGatewayPendingSends: number;
   readonly maxGroupMembers: number;
@@ -68,6 +70,7 @@ export function loadSingleNodeConfig(env: Env): SingleNodeConfig {
     authPerMinute: readInt(env, 'PARLEY_AUTH_RATE_PER_MIN', 30, { min: 1, max: 1_000_000 }),
     apiPerMinute: readInt(env, 'PARLEY_API_RATE_PER_MIN', 1200, { min: 1, max: 10_000_000 }),
     framesPerSecond: readInt(env, 'PARLEY_FRAMES_PER_SECOND', 100, { min: 1, max: 1_000_000 }),
+    receiptFlushMs: readInt(env, 'PARLEY_RECEIPT_FLUSH_MS', 1000, { min: 10, max: 60_000 }),
     dedupeWindow: readInt(env, 'PARLEY_DEDUPE_WINDOW', 10_000, { min: 0, max: 1_000_000 }),
     healthBounds: readHealthBounds(env),
     mail: readMailConfig(env),

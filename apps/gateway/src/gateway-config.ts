@@ -26,6 +26,8 @@ export interface GatewayConfig extends CommonConfig {
   readonly framesPerSecond: number;
   /** Presence lease: a gateway that has not heartbeated for this long is dead and its connections expire. */
   readonly presenceTtlMs: number;
+  /** How long reads and deliveries are gathered before one command per conversation carries them (PARLEY_RECEIPT_FLUSH_MS). */
+  readonly receiptFlushMs: number;
 }
 
 export function loadGatewayConfig(env: Env): GatewayConfig {
@@ -46,5 +48,6 @@ export function loadGatewayConfig(env: Env): GatewayConfig {
     maxGatewayPendingSends: readInt(env, 'PARLEY_GATEWAY_MAX_PENDING_SENDS', 20_000, { min: 1, max: 10_000_000 }),
     framesPerSecond: readInt(env, 'PARLEY_FRAMES_PER_SECOND', 100, { min: 1, max: 1_000_000 }),
     presenceTtlMs: readInt(env, 'PARLEY_PRESENCE_TTL_MS', 15_000, { min: 1000, max: 600_000 }),
+    receiptFlushMs: readInt(env, 'PARLEY_RECEIPT_FLUSH_MS', 1000, { min: 10, max: 60_000 }),
   });
 }

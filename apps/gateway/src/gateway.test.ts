@@ -47,6 +47,14 @@ const options: GatewayOptions = {
     if (!projected) await sleep(100);
     return projected;
   },
+  // Everyone shares receipts and has no contacts; membership is the history's.
+  directory: {
+    privacyOf: async () => new Map(),
+    contactsOf: async () => [],
+    isMember: async (conversation) => !notMemberOf.has(conversation),
+    memberIds: async () => ['ua', 'ub'],
+  },
+  receiptFlushMs: 20,
   logger: silentLogger,
   heartbeatMs: 1000,
   clientHeartbeat: { intervalMs: 60_000, timeoutMs: 120_000 },

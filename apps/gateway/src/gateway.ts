@@ -12,6 +12,8 @@ import { Topics } from '@parley/domain';
 import type { AttachmentSigner, Authenticate } from '@parley/auth';
 import {
   CloseCodes,
+  SYSTEM_KIND,
+  conversationKind,
   isAttachmentKind,
   parseClientFrame,
   type AckFrame,
@@ -20,6 +22,7 @@ import {
   type ClientFrame,
   type ErrorFrame,
   type MessageFrame,
+  type ProfileFrame,
   type ReadyFrame,
   type ServerFrame,
   type SessionRevokedFrame,
@@ -28,6 +31,7 @@ import type { AwaitProjection, ClientSocket, HistoryReader } from './socket.js';
 import { Metrics, SpanKind, inSpan, injectTrace } from '@parley/telemetry';
 import { Cork, Session } from './session.js';
 import { HeartbeatSweep } from './heartbeat-sweep.js';
+import { Social, type Directory } from './social.js';
 import type { HeartbeatConfig } from './transport-config.js';
 
 export interface GatewayLimits {
@@ -72,6 +76,10 @@ export interface GatewayOptions {
   readonly heartbeatMs: number;
   /** Dead-connection detection on every transport (see HeartbeatSweep). */
   readonly clientHeartbeat: HeartbeatConfig;
+  /** Privacy, contacts and members, from the projection store (receipts, typing, presence). */
+  readonly directory: Directory;
+  /** How long reads and deliveries are gathered into one command per conversation (PARLEY_RECEIPT_FLUSH_MS). */
+  readonly receiptFlushMs: number;
 }
 
 const HISTORY_PAGE = 200;
@@ -97,9 +105,15 @@ export class Gateway {
   private heartbeat: NodeJS.Timeout | undefined;
   private readonly sweep: HeartbeatSweep;
   private accepting = true;
+  private readonly social: Social;
 
   constructor(private readonly options: GatewayOptions) {
     this.producer = options.log.producer();
+    this.social = new Social(
+      { gatewayId: options.gatewayId, presence: options.presence, directory: options.directory, producer: this.producer, logger: options.logger, receiptFlushMs: options.receiptFlushMs },
+      (userId) => this.byUser.get(userId) ?? [],
+      (session, frame) => this.write(session, frame),
+    );
     this.sweep = new HeartbeatSweep(options.clientHeartbeat, () => this.sessions.values(), (session) =>
       this.closeSession(session, CloseCodes.heartbeatTimeout, 'no heartbeat answer in time'),
     );
@@ -193,6 +207,7 @@ export class Gateway {
       const set = this.byUser.get(session.user.id);
       set?.delete(session);
       if (set?.size === 0) this.byUser.delete(session.user.id);
+      this.social.left(session);
       this.options.presence
         .disconnect({ userId: session.user.id, gatewayId: this.id, connectionId: session.id })
         .catch((error: unknown) => this.options.logger.warn('presence disconnect failed', { error }));
@@ -235,7 +250,11 @@ export class Gateway {
         return turn;
       }
       case 'read':
-        return this.command(session, frame.conversation, { type: 'MarkRead', seq: frame.seq });
+        if (!(await this.social.canMark(session, frame.conversation))) return this.notMember(session, frame.conversation);
+        return this.social.read(session.user!.id, frame.conversation, frame.seq);
+      case 'typing':
+        if (!(await this.social.canMark(session, frame.conversation))) return this.notMember(session, frame.conversation);
+        return this.social.typing(session, frame.conversation, frame.typing ?? true);
       case 'resume':
         return this.resume(session, frame.conversations);
       default: {
@@ -243,6 +262,10 @@ export class Gateway {
         return unreachable;
       }
     }
+  }
+
+  private notMember(session: Session, conversation: string): void {
+    this.fail(session, { code: 'not_member', message: 'You are not a member of this conversation', conversation });
   }
 
   private async auth(session: Session, token: string, resume: Record<string, number> | undefined): Promise<void> {
@@ -288,6 +311,8 @@ export class Gateway {
       },
     };
     this.write(session, ready);
+    // Privacy, then the contacts' presence (one `presence` frame); receipts and presence wait for it.
+    await this.social.joined(session).catch((error: unknown) => this.options.logger.warn('loading presence failed', { error, connection: session.id }));
     // An auth with `resume`, even an empty one, is answered by `resumed` (PROTOCOL.md, Connecting).
     if (resume !== undefined) await this.catchUp(session, Object.keys(resume));
   }
@@ -305,6 +330,8 @@ export class Gateway {
 
   /** A `send` frame as the SendMessage command, with `body` (the frame's, or the file its ref named). */
   private sendFrame(session: Session, frame: Extract<ClientFrame, { type: 'send' }>, body: unknown): Promise<void> {
+    // Sending ends typing there.
+    if (session.typingIn.has(frame.conversation)) void this.social.stopTyping(session, frame.conversation);
     return this.send(session, frame.conversation, frame.clientMsgId, {
       type: 'SendMessage',
       clientMsgId: frame.clientMsgId,
@@ -536,13 +563,27 @@ export class Gateway {
         for (let i = this.byUser.get(userId)?.size ?? 0; i > 0; i--) Metrics.e2eLatency.record(seconds);
     }
     if (originSession && d.origin) this.deliverToOrigin(originSession, d, d.origin.frame as ServerFrame);
+    this.noteSocial(d);
     for (const userId of d.userIds) {
+      // Receipts go only to those who share their own.
+      if (d.frame.type === 'receipts' && !this.social.sharesReceipts(userId)) continue;
       for (const session of this.byUser.get(userId) ?? []) {
         if (session === originSession) continue;
         if (d.frame.type === 'message') this.writeInOrder(session, d.frame as MessageFrame, text, false);
         else session.write(text);
         this.checkBackpressure(session);
       }
+    }
+  }
+
+  /** What a hand-off tells the receipts and presence of the users here: privacy, friends, direct partners. */
+  private noteSocial(d: Delivery): void {
+    const frame = d.frame as ServerFrame;
+    if (frame.type === 'profile' && frame.event === 'privacy') {
+      const p = frame as ProfileFrame;
+      for (const userId of d.userIds) if (userId === p.id) this.social.privacyChanged(userId, p.readReceipts, p.presence);
+    } else if (frame.type === 'friend' || (frame.type === 'conversation' && frame.kind === 'direct' && (frame.event === 'created' || frame.event === 'joined'))) {
+      for (const userId of d.userIds) if (this.byUser.has(userId)) this.social.contactsChanged(userId);
     }
   }
 
@@ -587,8 +628,18 @@ export class Gateway {
     }
     if (cursor !== undefined && m.seq <= cursor) return;
     session.cursors.set(m.conversation, m.seq);
-    if (!acked) session.write(text);
+    if (!acked) {
+      session.write(text);
+      this.wroteMessage(session, m);
+    }
     this.checkBackpressure(session);
+  }
+
+  /** A message reached a connection of a member: in a direct conversation, the message is delivered. */
+  private wroteMessage(session: Session, m: MessageFrame): void {
+    if (m.kind !== SYSTEM_KIND && m.sender.id !== session.user?.id && conversationKind(m.conversation) === 'direct') {
+      this.social.delivered(session.user!.id, m.conversation, m.seq);
+    }
   }
 
   private async fillGap(session: Session, conversation: string): Promise<void> {
@@ -625,6 +676,7 @@ export class Gateway {
       ahead.delete(cursor + 1);
       session.cursors.set(conversation, next.seq);
       session.write(JSON.stringify(next));
+      this.wroteMessage(session, next);
     }
     if (ahead.size === 0) session.ahead.delete(conversation);
   }
@@ -662,6 +714,7 @@ export class Gateway {
       this.closeSession(session, CloseCodes.goingAway, 'server is shutting down; reconnect');
     if (this.heartbeat) clearInterval(this.heartbeat);
     this.sweep.stop();
+    await this.social.close().catch((error: unknown) => this.options.logger.warn('could not write the last read receipts', { error }));
     await this.producer.close();
   }
 }

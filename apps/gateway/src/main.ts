@@ -6,7 +6,8 @@ import { RedisPresence } from '@parley/presence-redis';
 import { bootApp, createKafkaClient, createPostgres, createRedisClient, loadConfigOrExit, stopOnSignals } from '@parley/runtime';
 import { Topics, topicSpecs } from '@parley/domain';
 import { AttachmentSigner, TokenService, createAuthenticator } from '@parley/auth';
-import { ConversationRepository, GroupRepository, MessageRepository, ProjectionWriter, SessionRepository, UploadRepository, type Database } from '@parley/store';
+import { ConversationRepository, GroupRepository, MessageRepository, ProfileRepository, ProjectionWriter, ReceiptRepository, SessionRepository, UploadRepository, type Database } from '@parley/store';
+import { createDirectory } from './directory.js';
 import { gatewayIdFor } from '@parley/delivery-http';
 import { loadGatewayConfig } from './gateway-config.js';
 import { Gateway } from './gateway.js';
@@ -60,6 +61,8 @@ try {
     clientHeartbeat: config.heartbeat,
     limits: gatewayLimits(config),
     history: createHistoryReader(new ConversationRepository(db), new MessageRepository(db), new GroupRepository(db)),
+    directory: createDirectory(new ProfileRepository(db), new ReceiptRepository(db), new ConversationRepository(db)),
+    receiptFlushMs: config.receiptFlushMs,
     awaitProjection: createAwaitProjection(log, new ProjectionWriter(db), partitions),
   });
   const internal = await startInternalServer({ host: config.host, port: config.internalPort, token: config.internalToken, gateway: g, logger });

@@ -32,6 +32,12 @@ export class Session {
    */
   sendQueue: Promise<void> = Promise.resolve();
   queued = 0;
+  /** Conversations the user was found a member of (read and typing frames check once). */
+  readonly memberOf = new Set<string>();
+  /** conversation -> when this connection last passed on `typing: true` there (see Social.typing). */
+  readonly typingIn = new Map<string, number>();
+  /** The user's contacts whose presence this connection shows: id -> whether a friend. */
+  readonly contacts = new Map<string, boolean>();
   readonly bucket: TokenBucket;
   /** Frames written while the gateway is corked (see Cork), sent together by flush(). */
   private outbox: string[] | undefined;

@@ -11,7 +11,8 @@ import { EmbeddedLog } from '@parley/log-embedded';
 import { MemoryPresence } from '@parley/presence-memory';
 import { Topics, topicSpecs } from '@parley/domain';
 import { AttachmentSigner, TokenService } from '@parley/auth';
-import { GroupRepository, OutcomeRepository, ProjectionWriter, UploadRepository, migrateToLatest, type Database, WorkerPGlite } from '@parley/store';
+import { GroupRepository, OutcomeRepository, ProfileRepository, ProjectionWriter, ReceiptRepository, UploadRepository, migrateToLatest, type Database, WorkerPGlite } from '@parley/store';
+import { createDirectory } from './directory.js';
 import { Ingest, WorkflowRunner } from '@parley/ingest';
 import { Fanout } from '@parley/fanout';
 import { AttachmentSweeper, CommandBus, Projector, createHttpApp, createHttpDeps } from '@parley/query';
@@ -173,6 +174,8 @@ async function startOnLockedDataDir(config: SingleNodeConfig, logger: Logger, lo
     clientHeartbeat: config.heartbeat,
     limits: gatewayLimits(config),
     history: createHistoryReader(conversations, messages, new GroupRepository(db)),
+    directory: createDirectory(new ProfileRepository(db), new ReceiptRepository(db), conversations),
+    receiptFlushMs: config.receiptFlushMs,
     awaitProjection: createAwaitProjection(log, writer, partitions),
   });
   gateway.start();

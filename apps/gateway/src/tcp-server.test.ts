@@ -50,6 +50,8 @@ function newGateway(overrides: { limits?: Partial<GatewayLimits>; clientHeartbea
     attachmentHeld: async () => true,
     history: async () => ({ messages: [], lastSeq: 0 }),
     awaitProjection: async () => true,
+    directory: { privacyOf: async () => new Map(), contactsOf: async () => [], isMember: async () => true, memberIds: async () => [] },
+    receiptFlushMs: 20,
     logger: silentLogger,
     heartbeatMs: 60_000,
     clientHeartbeat: overrides.clientHeartbeat ?? { intervalMs: 60_000, timeoutMs: 120_000 },

@@ -7,7 +7,6 @@ import {
   ConversationSettingsBody,
   ConversationsQuery,
   CreateGroupBody,
-  MarkReadBody,
   MembersQuery,
   MessagesQuery,
   OpenDirectBody,
@@ -32,6 +31,7 @@ import { groupRoutes } from './routes/groups.routes.js';
 import { messageActionRoutes } from './routes/message-actions.routes.js';
 import { uploadRoutes } from './routes/uploads.routes.js';
 import { searchRoutes } from './routes/search.routes.js';
+import { receiptsRoutes } from './routes/receipts.routes.js';
 
 export type { HttpAppDeps } from './http-app-deps.js';
 
@@ -45,7 +45,6 @@ const check = {
   group: compile(CreateGroupBody),
   addMembers: compile(AddMembersBody),
   members: compile(MembersQuery),
-  read: compile(MarkReadBody),
   messages: compile(MessagesQuery),
 };
 
@@ -92,6 +91,7 @@ export function createHttpApp(deps: HttpAppDeps): Express {
   v1.use(messageActionRoutes(kit, json));
   v1.use(uploadRoutes(kit, json));
   v1.use(searchRoutes(kit));
+  v1.use(receiptsRoutes(kit, json));
 
   // ---- conversations ----
   v1.route('/conversations')
@@ -201,16 +201,6 @@ export function createHttpApp(deps: HttpAppDeps): Express {
       const id = String(req.params['id']);
       await requireMember(id, res);
       await run(id, actor(res), { type: 'LeaveConversation', reason: '' });
-      res.status(204).end();
-    })
-    .all(methodNotAllowed);
-
-  v1.route('/conversations/:id/read')
-    .post(requireAuth, ...json, async (req, res) => {
-      const id = String(req.params['id']);
-      await requireMember(id, res);
-      const { seq } = validBody(check.read, req.body);
-      await run(id, actor(res), { type: 'MarkRead', seq });
       res.status(204).end();
     })
     .all(methodNotAllowed);

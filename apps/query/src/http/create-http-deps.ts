@@ -13,6 +13,7 @@ import {
   SessionRepository,
   SettingsRepository,
   SearchRepository,
+  ReceiptRepository,
   UploadRepository,
   type ParleyDb,
 } from '@parley/store';
@@ -67,6 +68,7 @@ export function createHttpDeps(
     groups: new GroupRepository(db),
     messages: new MessageRepository(db),
     search: new SearchRepository(db),
+    receipts: new ReceiptRepository(db),
     blobs,
     uploads: new UploadRepository(db),
     attachments: new AttachmentSigner(settings.tokenSecret),

@@ -13,6 +13,7 @@ import type {
   SessionRepository,
   SettingsRepository,
   SearchRepository,
+  ReceiptRepository,
   UploadRepository,
 } from '@parley/store';
 import type { CommandBus } from '../command-bus.js';
@@ -34,6 +35,8 @@ export interface HttpAppDeps {
   readonly messages: MessageRepository;
   /** Message search over what the caller can read now (the message_search projection). */
   readonly search: SearchRepository;
+  /** Members' read and delivered marks, as those who share them show them. */
+  readonly receipts: ReceiptRepository;
   /** Where uploaded bytes go: chunks, files and thumbnails, each a blob named by its SHA-256. */
   readonly blobs: BlobStore;
   /** Uploads in progress and the attachments they became (operational state, not a projection). */
