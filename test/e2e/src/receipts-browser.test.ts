@@ -106,7 +106,9 @@ describe('web client: read receipts, typing and presence (headless Chromium)', (
     await expectExactText(hello.getByTestId('read-count'), 'Read by 1');
     await hello.getByTestId('read-count').click();
     const dialog = b.getByTestId('readers');
-    await expectExactText(dialog.getByTestId('readers-read').getByTestId('reader'), aliceName);
+    const reader = dialog.getByTestId('readers-read').getByTestId('reader');
+    await expectText(reader, aliceName);
+    assert.equal(await reader.getAttribute('data-user-id'), alice.user.id);
     await until('nobody unread', () => dialog.getByTestId('readers-unread-count').innerText({ timeout: 1000 }).catch(() => ''), (t) => t === '0');
     assert.equal(await dialog.getByTestId('readers-unread').getByTestId('reader').count(), 0);
 
