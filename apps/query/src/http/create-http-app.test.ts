@@ -27,6 +27,7 @@ const deps = {
     listForLogin: async (id: string) => [{ id, handle: id.slice(1), displayName: id.slice(1), bio: '', avatar: '', directFrom: 'everyone', createdAt: 1 }],
     byHandle: async (name: string) => (name === 'bob' ? { id: 'ubob', handle: 'bob', loginId: 'ubob', deleted: false } : undefined),
     search: async () => ({ users: [], next: null }),
+    privacyOf: async () => new Map(),
   },
   sessions: { touch: async () => undefined, isRevoked: async () => false },
   logins: { byUsername: async (name: string) => (name === 'bob' ? { id: 'ubob', username: 'bob', passwordHash: 'h', email: null } : undefined), byEmail: async () => undefined, byId: async () => ({ id: 'ualice', username: 'alice', passwordHash: 'h', email: null }) },
@@ -104,7 +105,7 @@ test('a read mark is bounded to MAX_SEQ (the Avro long limit), in the validator'
   assert.equal(top.body.error?.details?.field, 'seq');
   const n = commands.length;
   assert.equal((await call('POST', '/v1/conversations/r.lobby/read', json({ seq: 9007199254740990 }))).status, 204);
-  assert.deepEqual(commands.slice(n), [{ type: 'MarkRead', seq: 9007199254740990 }]);
+  assert.deepEqual(commands.slice(n), [{ type: 'MarkReceipts', marks: [{ userId: 'ualice', readSeq: 9007199254740990, deliveredSeq: 0, shared: true }] }]);
 });
 
 test('text rule and code-point lengths: NUL and lone surrogates are invalid_text; emoji count once', async () => {

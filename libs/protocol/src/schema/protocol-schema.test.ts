@@ -44,10 +44,13 @@ test('the published schema is strict JSON Schema and every example frame in docs
     profile: 'ProfileFrame',
     invitation: 'InvitationFrame',
     join_request: 'JoinRequestFrame',
+    receipts: 'ReceiptsFrame',
+    presence: 'PresenceFrame',
   };
   for (const example of examples) {
     // An example without a `type` is a system entry (the content of a message of kind "system").
-    const name = example.type === undefined ? 'SystemEntry' : names[example.type];
+    // `typing` is both a client frame and a server frame: the server's names the user.
+    const name = example.type === undefined ? 'SystemEntry' : example.type === 'typing' ? ('user' in example ? 'TypingFrame' : 'TypingClientFrame') : names[example.type];
     assert.ok(name, `example of unknown type ${example.type}`);
     const validate = ajv.getSchema(`protocol#/definitions/${name}`);
     assert.ok(validate, name);
@@ -69,7 +72,8 @@ test('the published schema is strict JSON Schema and every example frame in docs
   const kinds = new Set(examples.filter((e) => e.type === 'send').map((e) => (e as { kind?: string }).kind ?? 'text'));
   assert.deepEqual(kinds, new Set(MESSAGE_KINDS), 'every message kind has a send example');
   const frames = examples.filter((e) => e.type !== undefined);
-  assert.deepEqual(new Set(frames.map((e) => e.type)), new Set(Object.keys(names)), 'every frame type has an example');
+  assert.deepEqual(new Set(frames.map((e) => e.type)), new Set([...Object.keys(names), 'typing']), 'every frame type has an example');
+  assert.ok(frames.some((e) => e.type === 'typing' && 'user' in e) && frames.some((e) => e.type === 'typing' && !('user' in e)), 'both typing frames have an example');
   const entries = new Set(examples.filter((e) => e.type === undefined).map((e) => e.event));
   assert.ok(['joined', 'removed', 'updated'].every((e) => entries.has(e)), `system entry examples: ${[...entries].join(', ')}`);
 });
@@ -77,14 +81,19 @@ test('the published schema is strict JSON Schema and every example frame in docs
 test("docs/PROTOCOL.md's frame tables list exactly the declared fields, with the client frames' bounds", async () => {
   const markdown = await readFile(new URL('docs/PROTOCOL.md', root), 'utf8');
   const definitions = protocolSchema()['definitions'] as Record<string, { title?: string; properties?: Record<string, Record<string, unknown>> }>;
+  const clientFrames = ['AuthFrame', 'SendFrame', 'ResumeFrame', 'ReadFrame', 'TypingClientFrame', 'PingFrame'];
+  // `typing` is a client frame and a server frame: each is looked up in its own part of the document.
+  const [before, serverPart = ''] = markdown.split('\n## Server → client frames');
+  const clientPart = before?.split('\n## Client → server frames')[1] ?? '';
   for (const [name, schema] of Object.entries(definitions)) {
     if (!schema.properties || !schema.title) continue;
-    const section = markdown.split(`### \`${schema.title}\``)[1]?.split(/\n##+ /)[0];
+    const part = clientFrames.includes(name) ? clientPart : name.endsWith('Frame') ? serverPart : markdown;
+    const section = part.split(`### \`${schema.title}\``)[1]?.split(/\n##+ /)[0];
     assert.ok(section, `PROTOCOL.md has no section for ${schema.title}`);
     const rows = new Set([...section.matchAll(/^\| `([A-Za-z]+)[.`]/gm)].map((m) => m[1]));
     assert.deepEqual(rows, new Set(Object.keys(schema.properties)), `the ${schema.title} table vs ${name}`);
     // What a client sends: the client frames and the message bodies.
-    if (!['AuthFrame', 'SendFrame', 'ResumeFrame', 'ReadFrame', 'PingFrame'].includes(name) && !name.endsWith('Body')) continue;
+    if (!clientFrames.includes(name) && !name.endsWith('Body')) continue;
     for (const [field, p] of Object.entries(schema.properties)) {
       const nested = (p['additionalProperties'] as Record<string, unknown> | undefined) ?? p;
       for (const bound of [nested['maxLength'], nested['maximum']].filter((b) => typeof b === 'number')) {

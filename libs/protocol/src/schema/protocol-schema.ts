@@ -1,5 +1,5 @@
 import type { TSchema } from '@sinclair/typebox';
-import { AuthFrame, PingFrame, ReadFrame, ResumeFrame, SendFrame } from '../client-frames.js';
+import { AuthFrame, PingFrame, ReadFrame, ResumeFrame, SendFrame, TypingClientFrame } from '../client-frames.js';
 import {
   AckFrame,
   BlockFrame,
@@ -12,7 +12,10 @@ import {
   JoinRequestFrame,
   MessageFrame,
   PongFrame,
+  PresenceFrame,
   ProfileFrame,
+  ReceiptsFrame,
+  TypingFrame,
   ReadyFrame,
   RemarkFrame,
   ResumedFrame,
@@ -27,7 +30,7 @@ import { SystemEntry } from '../system-entry.js';
 export const PROTOCOL_SCHEMA_PATH = 'docs/protocol.schema.json';
 export const PROTOCOL_SCHEMA_COMMAND = 'cd libs/protocol && npm run docs';
 
-const client: Record<string, TSchema> = { AuthFrame, SendFrame, ResumeFrame, ReadFrame, PingFrame };
+const client: Record<string, TSchema> = { AuthFrame, SendFrame, ResumeFrame, ReadFrame, TypingClientFrame, PingFrame };
 const server: Record<string, TSchema> = {
   ReadyFrame,
   AckFrame,
@@ -44,6 +47,9 @@ const server: Record<string, TSchema> = {
   ProfileFrame,
   InvitationFrame,
   JoinRequestFrame,
+  ReceiptsFrame,
+  TypingFrame,
+  PresenceFrame,
   // TCP only (the WebSocket has these in its own protocol: close frames and pings).
   CloseFrame,
   HeartbeatFrame,
