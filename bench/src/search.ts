@@ -9,7 +9,7 @@ import type { PGlite } from '@electric-sql/pglite';
 import pg from 'pg';
 import { startPostgres, type PostgresServer } from '@parley/test-infra';
 import { DEFAULT_SEARCH_LIMIT } from '@parley/protocol';
-import { ProjectionWriter, SearchRepository, WorkerPGlite, migrateToLatest, queryTerms, type Database } from '@parley/store';
+import { ProjectionWriter, SearchRepository, WorkerPGlite, indexTokens, migrateToLatest, queryTerms, type Database } from '@parley/store';
 import type { ParleyEvent } from '@parley/schemas';
 import { percentiles } from './percentiles.js';
 
@@ -221,6 +221,8 @@ function corpus(prefix: string, messageCount: number, conversationCount: number,
 
 interface Opened {
   db: Kysely<Database>;
+  /** PostgreSQL only: the database's URL. */
+  url?: string;
   /** The last query the store sent (for EXPLAIN ANALYZE). */
   last(): CompiledQuery | undefined;
   close(): Promise<void>;
@@ -237,6 +239,7 @@ async function open(keep?: string): Promise<Opened> {
   };
   let db: Kysely<Database>;
   let cleanup = async (): Promise<void> => undefined;
+  let url: string | undefined;
   if (mode === 'single') {
     const dir = keep ?? (await mkdtemp(join(tmpdir(), 'parley-search-bench-')));
     await mkdir(dir, { recursive: true });
@@ -245,12 +248,13 @@ async function open(keep?: string): Promise<Opened> {
     if (keep === undefined) cleanup = () => rm(dir, { recursive: true, force: true });
   } else {
     postgres ??= startPostgres((line) => log(line));
-    const url = await (await postgres).createDatabase(`search_bench_${process.pid}_${++opened}`);
+    url = await (await postgres).createDatabase(`search_bench_${process.pid}_${++opened}`);
     db = new Kysely<Database>({ dialect: new PostgresDialect({ pool: new pg.Pool({ connectionString: url, max: 2 }) }), log: logQuery });
   }
   await migrateToLatest(db as Kysely<unknown>);
   return {
     db,
+    ...(url !== undefined ? { url } : {}),
     last: () => last,
     close: async () => {
       await db.destroy();
@@ -300,6 +304,11 @@ async function throughput(): Promise<Record<string, unknown>> {
       }
     }
   }
+  // The tokenizer alone over the same contents (the projector runs it on its own thread, before the inserts).
+  const t = performance.now();
+  let tokens = 0;
+  for (const events of c.batches()) for (const e of events) if (e.payload.type === 'MessageSent') tokens += indexTokens(e.payload.content).length;
+  const tokenizerSeconds = round((performance.now() - t) / 1000, 2);
   const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
   return {
     messages: sample,
@@ -308,6 +317,8 @@ async function throughput(): Promise<Record<string, unknown>> {
     withoutSearchIndexPerSecond: rates.without,
     withSearchIndexPerSecond: rates.with,
     ratio: round(median(rates.with) / median(rates.without), 3),
+    tokenizerSeconds,
+    tokensPerMessage: round(tokens / sample),
   };
 }
 
@@ -323,6 +334,7 @@ const QUERIES: Array<{ name: string; q: string }> = [
   { name: 'zh, partial word (bigram 据库 of 数据库)', q: '据库' },
   { name: 'zh, rare word', q: ZH[2000]! },
   { name: 'mixed, parley的消息', q: 'parley的消息' },
+  { name: 'mixed, an English and a Chinese word', q: 'bug 修复' },
   { name: 'no match', q: 'zzqxv' },
 ];
 
@@ -394,6 +406,21 @@ async function searchCorpus(): Promise<Record<string, unknown>> {
     const analyzeSeconds = round((performance.now() - a) / 1000, 2);
     log(`queries after VACUUM ANALYZE (${analyzeSeconds} s):`);
     const afterAnalyze = await latencies(o, runs, 120_000, values.plans!);
+    let noParallel: Record<string, unknown> | undefined;
+    if (o.url !== undefined) {
+      // The same queries on connections that plan no parallel workers: starting one cost more than it saved.
+      let last: CompiledQuery | undefined;
+      const db = new Kysely<Database>({
+        dialect: new PostgresDialect({ pool: new pg.Pool({ connectionString: o.url, max: 2, options: '-c max_parallel_workers_per_gather=0' }) }),
+        log: (event) => void (event.level === 'query' && (last = event.query)),
+      });
+      log('queries with max_parallel_workers_per_gather = 0:');
+      try {
+        noParallel = await latencies({ db, last: () => last, close: async () => undefined }, runs, 120_000, values.plans!);
+      } finally {
+        await db.destroy();
+      }
+    }
     const r = performance.now();
     await sql`drop index message_search_tsv`.execute(o.db);
     await sql`create index message_search_tsv on message_search using gin (tsv)`.execute(o.db);
@@ -412,6 +439,7 @@ async function searchCorpus(): Promise<Record<string, unknown>> {
       sizesAfterGinRebuild: await sizes(o.db),
       latencyBeforeAnalyzeMs: beforeAnalyze,
       latencyMs: afterAnalyze,
+      ...(noParallel ? { latencyNoParallelWorkersMs: noParallel } : {}),
     };
   } finally {
     await o.close();
