@@ -258,7 +258,9 @@ export class Social {
     if (!watching || watching.size === 0) return;
     const privacy = (await this.options.directory.privacyOf([userId])).get(userId) ?? DEFAULT_PRIVACY;
     if (privacy.presence === 'nobody') return;
-    const frame: PresenceFrame = { type: 'presence', users: [{ id: userId, online, lastSeen: online ? null : Date.now() }] };
+    // The time the port recorded, so a later snapshot says the same.
+    const lastSeen = online ? null : ((await this.options.presence.lastSeen([userId])).get(userId) ?? Date.now());
+    const frame: PresenceFrame = { type: 'presence', users: [{ id: userId, online, lastSeen }] };
     for (const session of watching) {
       if (privacy.presence === 'contacts' && session.contacts.get(userId) !== true) continue;
       this.write(session, frame);
