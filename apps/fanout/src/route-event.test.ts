@@ -4,7 +4,7 @@ import { StreamState, decide, type DecideContext } from '@parley/domain';
 import type { Delivery } from '@parley/core';
 import type { ConversationFrame, ErrorFrame, JoinRequestFrame, MessageFrame, SystemEntry } from '@parley/protocol';
 import type { Actor, CommandPayload, ParleyEvent } from '@parley/schemas';
-import { priorFacts, routeEvent } from './route-event.js';
+import { priorFacts, routeAll, routeEvent } from './route-event.js';
 
 const cancelled = (reason: string): ParleyEvent => ({
   eventId: `e-${reason}`,
@@ -252,4 +252,29 @@ test('a forwarded message carries forwarded: true; one that is not, or an event 
   assert.equal(sent(1, true).forwarded, true);
   assert.equal('forwarded' in sent(2, false), false);
   assert.equal('forwarded' in sent(3), false);
+});
+
+test("a flush of read marks: each reader's devices get their own read mark; the members get the shared marks in one receipts frame", () => {
+  const state = new StreamState({ dedupeWindow: 0 });
+  let id = 0;
+  const ctx: DecideContext = { now: 1_000, newId: () => `id${++id}`, limits: { maxMembers: 10, maxAdmins: 5, maxNotices: 5, maxInviteLinks: 5, recallWindowMs: 120_000, editWindowMs: 600_000, maxPins: 5, recentMessages: 100 } };
+  const [alice, bob, carol] = [{ userId: 'ua', username: 'alice' }, { userId: 'ub', username: 'bob' }, { userId: 'uc', username: 'carol' }];
+  const run = (actor: Actor | null, payload: CommandPayload) => {
+    const events = decide({ commandId: `c${++id}`, stream: 'g.r', issuedAt: 1, actor, origin: { gatewayId: 'gw', connectionId: 'gw/receipts' }, payload }, state, ctx);
+    for (const e of events) state.apply(e);
+    return events;
+  };
+  run(alice, { type: 'CreateConversation', kind: 'group', name: 'R', members: [alice, bob, carol] });
+  run(alice, { type: 'SendMessage', clientMsgId: 'k1', kind: 'text', content: 'hi' });
+  const [flush] = run(null, { type: 'MarkReceipts', marks: [{ userId: 'ub', readSeq: 1, deliveredSeq: 0, shared: true }, { userId: 'uc', readSeq: 1, deliveredSeq: 0, shared: false }] });
+  const deliveries = routeAll(flush!, state);
+  assert.deepEqual(
+    deliveries.map((d) => [d.frame.type, (d.frame as { event?: string }).event ?? '', [...d.userIds]]),
+    [['conversation', 'read', ['ub']], ['conversation', 'read', ['uc']], ['receipts', '', ['ua', 'ub', 'uc']]],
+  );
+  assert.deepEqual(deliveries[2]!.frame, { type: 'receipts', conversation: 'g.r', marks: [{ user: { id: 'ub' }, readSeq: 1, deliveredSeq: 1 }] }, "carol's mark is not shared");
+  // Nobody shares: only the readers' own devices hear of it.
+  run(alice, { type: 'SendMessage', clientMsgId: 'k2', kind: 'text', content: 'again' });
+  const [hidden] = run(null, { type: 'MarkReceipts', marks: [{ userId: 'uc', readSeq: 2, deliveredSeq: 0, shared: false }] });
+  assert.deepEqual(routeAll(hidden!, state).map((d) => d.frame.type), ['conversation']);
 });

@@ -72,7 +72,7 @@ for (const adapter of adapters) {
     it('migrations run into a fresh database; projections apply idempotently and answer the read queries', async () => {
       const db = await adapter.open();
       try {
-        assert.deepEqual(await migrateToLatest(db as Kysely<unknown>), ['0001_projections', '0002_quarantined_events', '0003_profiles_and_friends', '0004_groups', '0005_message_bodies_replies_mentions', '0006_message_changes', '0007_attachments', '0008_message_search']);
+        assert.deepEqual(await migrateToLatest(db as Kysely<unknown>), ['0001_projections', '0002_quarantined_events', '0003_profiles_and_friends', '0004_groups', '0005_message_bodies_replies_mentions', '0006_message_changes', '0007_attachments', '0008_message_search', '0009_receipts_privacy']);
         assert.deepEqual(await migrateToLatest(db as Kysely<unknown>), []);
         const writer = new ProjectionWriter(db);
         await writer.applyBatch('parley.events', 0, events, 10);
@@ -342,7 +342,7 @@ for (const adapter of adapters) {
       try {
         await migrateTo(migrated as Kysely<unknown>, '0002_quarantined_events');
         await sql`insert into users (id, username, password_hash, created_at) values ('ua', 'alice', 'ha', 1001), ('ub', 'bob.b-2', 'hb', 1002)`.execute(migrated);
-        assert.deepEqual(await migrateToLatest(migrated as Kysely<unknown>), ['0003_profiles_and_friends', '0004_groups', '0005_message_bodies_replies_mentions', '0006_message_changes', '0007_attachments', '0008_message_search']);
+        assert.deepEqual(await migrateToLatest(migrated as Kysely<unknown>), ['0003_profiles_and_friends', '0004_groups', '0005_message_bodies_replies_mentions', '0006_message_changes', '0007_attachments', '0008_message_search', '0009_receipts_privacy']);
         const { rows } = await sql<{ n: number }>`select count(*)::int as n from information_schema.tables where table_name = 'users'`.execute(migrated);
         assert.equal(rows[0]?.n, 0, 'users is dropped');
         assert.deepEqual(await new LoginRepository(migrated).byUsername('bob.b-2'), { id: 'ub', username: 'bob.b-2', passwordHash: 'hb', email: null, createdAt: 1002 });
