@@ -12,7 +12,7 @@ import { MemoryPresence } from '@parley/presence-memory';
 import { Topics } from '@parley/domain';
 import { AttachmentSigner, TokenService, createAuthenticator } from '@parley/auth';
 import { commandCodec } from '@parley/schemas';
-import { CloseCodes, type Attachment, type MessageFrame } from '@parley/protocol';
+import { CloseCodes, type Attachment, type MessageFrame, type ReceiptsFrame } from '@parley/protocol';
 import { Gateway, type GatewayOptions } from './gateway.js';
 import type { ClientSocket } from './socket.js';
 
@@ -25,6 +25,8 @@ const tokens = new TokenService({ secret, ttlSeconds: 600 });
 const signer = new AttachmentSigner(secret);
 const history: MessageFrame[] = [];
 const notMemberOf = new Set<string>();
+/** Profiles' privacy by id (default: receipts shared, presence to everyone). */
+const privacy = new Map<string, { readReceipts: boolean; presence: 'everyone' | 'contacts' | 'nobody' }>();
 let projected = true;
 const msg = (seq: number, conversation = 'g.c'): MessageFrame => ({
   type: 'message', conversation, id: `m${seq}`, seq, ts: seq, sender: { id: 'ub', username: 'bob' }, clientMsgId: `c${seq}`, kind: 'text', content: `#${seq}`,
@@ -49,7 +51,7 @@ const options: GatewayOptions = {
   },
   // Everyone shares receipts and has no contacts; membership is the history's.
   directory: {
-    privacyOf: async () => new Map(),
+    privacyOf: async (ids) => new Map([...privacy].filter(([id]) => ids.includes(id))),
     contactsOf: async () => [],
     isMember: async (conversation) => !notMemberOf.has(conversation),
     memberIds: async () => ['ua', 'ub'],
@@ -398,4 +400,57 @@ test('an auth with resume is followed by resumed, an empty resume too; an auth w
   assert.deepEqual(none.frames.map((f) => f.type), ['ready']);
   gateway.closed(empty.session);
   gateway.closed(none.session);
+});
+
+test('reads and deliveries of a flush become one MarkReceipts per conversation, furthest marks only; receipts reach only those who share theirs', async () => {
+  privacy.set('ue', { readReceipts: false, presence: 'everyone' });
+  const signIn = async (id: string, username: string) => {
+    const c = connect();
+    c.say({ type: 'auth', token: (await tokens.issue({ id, username, loginId: id })).token });
+    await eventually(() => assert.equal(c.frames[0]?.type, 'ready'));
+    return c;
+  };
+  const [bob, carol] = [await signIn('ub', 'bob'), await signIn('ue', 'erin')];
+  const from = await log.endOffset(Topics.commands, 0);
+  const fromAlice = (seq: number): MessageFrame => ({ ...msg(seq, 'd.ua.ub'), sender: { id: 'ua', username: 'alice' } });
+  await gateway.deliver([1, 2, 3].map((seq) => ({ frame: fromAlice(seq), userIds: ['ub'], conversation: 'd.ua.ub', seq })));
+  for (const seq of [1, 3, 2]) bob.say({ type: 'read', conversation: 'd.ua.ub', seq });
+  await eventually(async () => assert.equal(await log.endOffset(Topics.commands, 0), from + 1));
+  await sleep(100);
+  const records = await log.read(Topics.commands, 0, from, 10);
+  assert.deepEqual(records.map((r) => commandCodec.decode(r.value)).map((c) => [c.stream, c.actor, c.payload]), [
+    ['d.ua.ub', null, { type: 'MarkReceipts', marks: [{ userId: 'ub', readSeq: 3, deliveredSeq: 3, shared: true }] }],
+  ]);
+  // Erin shares no receipts: the frame is not written to her.
+  const receipts: ReceiptsFrame = { type: 'receipts', conversation: 'g.c', marks: [{ user: { id: 'ua' }, readSeq: 1, deliveredSeq: 1 }] };
+  await gateway.deliver([{ frame: receipts, userIds: ['ub', 'ue'] }]);
+  assert.equal(bob.frames.filter((f) => f.type === 'receipts').length, 1);
+  assert.equal(carol.frames.filter((f) => f.type === 'receipts').length, 0);
+  // A read or typing for a conversation one is not in is refused here, before anything is written.
+  notMemberOf.add('g.secret');
+  bob.say({ type: 'read', conversation: 'g.secret', seq: 1 });
+  bob.say({ type: 'typing', conversation: 'g.secret' });
+  await eventually(() => assert.deepEqual(bob.frames.filter((f) => f.type === 'error').map((f) => [f.code, f.conversation]), [['not_member', 'g.secret'], ['not_member', 'g.secret']]));
+  notMemberOf.delete('g.secret');
+  privacy.delete('ue');
+});
+
+test("typing goes to the conversation's other members, at most once per 2 s, and stops when the typist sends", async () => {
+  const signIn = async (id: string, username: string) => {
+    const c = connect();
+    c.say({ type: 'auth', token: (await tokens.issue({ id, username, loginId: id })).token });
+    await eventually(() => assert.equal(c.frames[0]?.type, 'ready'));
+    return c;
+  };
+  // The test directory's members of every conversation: ua and ub.
+  const [alice, bob] = [await signIn('ua', 'alice'), await signIn('ub', 'bob')];
+  const typing = (c: ReturnType<typeof connect>) => c.frames.filter((f) => f.type === 'typing').map((f) => [f.conversation, (f.user as { id: string }).id, f.typing]);
+  alice.say({ type: 'typing', conversation: 'g.t' });
+  alice.say({ type: 'typing', conversation: 'g.t', typing: true });
+  await eventually(() => assert.deepEqual(typing(bob), [['g.t', 'ua', true]]));
+  alice.say({ type: 'send', conversation: 'g.t', clientMsgId: 'typed', content: 'hi' });
+  await eventually(() => assert.deepEqual(typing(bob), [['g.t', 'ua', true], ['g.t', 'ua', false]]));
+  await sleep(50);
+  assert.deepEqual(typing(alice), [], 'never to the typist');
+  assert.deepEqual(typing(bob).length, 2, 'the repeat within 2 s was dropped');
 });
