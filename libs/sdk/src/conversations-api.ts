@@ -1,4 +1,4 @@
-import type { ConversationSettings, ConversationSettingsBody, ConversationSummary, JoinPolicy, Member, User } from '@parley/protocol';
+import type { ConversationSettings, ConversationSettingsBody, ConversationSummary, JoinPolicy, Member, UnreadTotals, User } from '@parley/protocol';
 import { AccountApi } from './account-api.js';
 import type { ChatMessage } from './message-state.js';
 import { ParleyClientError } from './http-api.js';
@@ -6,6 +6,11 @@ import { enc, query } from './http-client.js';
 
 /** Conversations: the list, history, direct chats, groups, rooms, members and the caller's private settings. */
 export abstract class ConversationsApi extends AccountApi {
+  /** The unread totals over all of this profile's conversations, for a badge: conversations, messages, mentions. */
+  unreadTotals(): Promise<UnreadTotals> {
+    return this.request<UnreadTotals>('GET', '/v1/unread');
+  }
+
   /**
    * The caller's conversations, pinned first, then by activity. `q` keeps those whose name, remark or
    * (direct) other member's handle, display name or remark contains it; `hidden` includes hidden ones.

@@ -134,6 +134,23 @@ export class ConversationRepository {
     });
   }
 
+  /** The user's unread totals over every conversation they are in (hidden and muted ones too). */
+  async unreadTotals(userId: string): Promise<{ conversations: number; messages: number; mentions: number }> {
+    const rows = await this.db
+      .selectFrom('members as m')
+      .innerJoin('conversations as c', 'c.id', 'm.conversation_id')
+      .select(['c.id', 'c.last_seq', 'm.read_seq'])
+      .where('m.user_id', '=', userId)
+      .whereRef('c.last_seq', '>', 'm.read_seq')
+      .execute();
+    const mentions = await this.unreadMentions(userId, rows.map((r) => r.id));
+    return {
+      conversations: rows.length,
+      messages: rows.reduce((n, r) => n + Number(r.last_seq) - Number(r.read_seq), 0),
+      mentions: [...mentions.values()].reduce((n, m) => n + m, 0),
+    };
+  }
+
   /**
    * Per conversation of `ids` (the user's), how many messages after the user's read mark, not sent by the
    * user, mention the user or "all", counted up to MAX_UNREAD_MENTIONS. Each of the two mention kinds is

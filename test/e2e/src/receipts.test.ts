@@ -53,6 +53,7 @@ describe('read receipts, typing and presence on a started single node', () => {
     // Bob's connections got all three: delivered, not read, on both of alice's devices.
     await receipt(a1, id, bob, (m) => m.deliveredSeq === 3 && m.readSeq === 0);
     await receipt(a2, id, bob, (m) => m.deliveredSeq === 3 && m.readSeq === 0);
+    assert.deepEqual(await expect(bob, 'GET', '/v1/unread', undefined, 200, 'unread totals'), { conversations: 1, messages: 3, mentions: 0 });
 
     const before = marksOf(a1, id, bob).length;
     b1.send({ type: 'read', conversation: id, seq: 1 });
@@ -73,9 +74,11 @@ describe('read receipts, typing and presence on a started single node', () => {
     assert.equal(marks.shared, true);
     assert.deepEqual(marks.marks.find((m) => m.user.id === bob.id), { user: { id: bob.id, username: bob.username }, readSeq: 3, deliveredSeq: 3 });
     assert.equal(marks.marks.find((m) => m.user.id === alice.id)?.readSeq, 3, 'a sender has read their own messages');
-    // The sender's own unread count stays 0; bob's follows his reads.
+    // Bob's unread count follows his reads, from either device.
     const list = (await expect(bob, 'GET', '/v1/conversations', undefined, 200, 'list')) as { conversations: Array<{ id: string; unread: number }> };
     assert.equal(list.conversations.find((c) => c.id === id)?.unread, 0);
+    assert.deepEqual(await expect(bob, 'GET', '/v1/unread', undefined, 200, 'unread totals'), { conversations: 0, messages: 0, mentions: 0 }, 'caught up on another device');
+    assert.deepEqual(await expect(alice, 'GET', '/v1/unread', undefined, 200, 'unread totals'), { conversations: 0, messages: 0, mentions: 0 }, "a sender's own messages are read");
   });
 
   it('group: read by N and who has and has not read, paged; a reader never sees themselves as unread', async () => {

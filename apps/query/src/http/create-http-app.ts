@@ -101,6 +101,12 @@ export function createHttpApp(deps: HttpAppDeps): Express {
     })
     .all(methodNotAllowed);
 
+  v1.route('/unread')
+    .get(requireAuth, async (_req, res) => {
+      res.json(await deps.conversations.unreadTotals(claims(res).userId));
+    })
+    .all(methodNotAllowed);
+
   v1.route('/conversations/direct')
     .post(requireAuth, ...json, async (req, res) => {
       const { username } = validBody(check.direct, req.body);

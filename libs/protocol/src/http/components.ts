@@ -50,6 +50,7 @@ import {
   ConversationSummary,
   ConversationsQuery,
   ConversationsResponse,
+  UnreadTotals,
   CreateGroupBody,
   GroupId,
   OpenDirectBody,

@@ -57,6 +57,17 @@ export type ConversationsQuery = Static<typeof ConversationsQuery>;
 export const ConversationsResponse = Type.Object({ conversations: Type.Array(ConversationSummary) });
 export type ConversationsResponse = Static<typeof ConversationsResponse>;
 
+/** GET /v1/unread: the totals over all of the caller's conversations (hidden and muted ones included). */
+export const UnreadTotals = Type.Object(
+  {
+    conversations: Type.Integer({ minimum: 0, description: 'Conversations with at least one unread message.' }),
+    messages: Type.Integer({ minimum: 0, description: 'Unread messages in all (the sum of each conversation\'s `unread`).' }),
+    mentions: Type.Integer({ minimum: 0, description: `Unread messages that mention the caller or "all", summed over conversations (each counted up to ${MAX_UNREAD_MENTIONS}, as in ConversationSummary).` }),
+  },
+  { description: "What a badge shows: the caller's unread totals, the same on every device once a read from any of them is written." },
+);
+export type UnreadTotals = Static<typeof UnreadTotals>;
+
 /** POST /v1/conversations/direct */
 export const OpenDirectBody = Type.Object({ username: Handle });
 export type OpenDirectBody = Static<typeof OpenDirectBody>;
