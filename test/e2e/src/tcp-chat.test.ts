@@ -211,7 +211,8 @@ describe('TCP and WebSocket clients in the same conversations, on a started sing
     const resumed = await back.next((f) => f.type === 'resumed', 0, 'resumed');
     assert.deepEqual(resumed.conversations, { [conv.id]: 8 });
     const i = back.frames.indexOf(resumed);
-    assert.deepEqual(back.frames.slice(0, i + 1).map((f) => (f.type === 'message' ? f.seq : f.type)), ['ready', 4, 5, 6, 7, 8, 'resumed']);
+    // The presence of a's contact b (online) comes right after ready (PROTOCOL.md "presence").
+    assert.deepEqual(back.frames.slice(0, i + 1).map((f) => (f.type === 'message' ? f.seq : f.type)), ['ready', 'presence', 4, 5, 6, 7, 8, 'resumed']);
     await b.client.send(conv.id, 'live again');
     await eventually(() => assert.deepEqual(back.messageSeqs(conv.id), [4, 5, 6, 7, 8, 9]));
   });
