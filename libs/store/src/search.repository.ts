@@ -66,10 +66,13 @@ export class SearchRepository {
       select mb.conversation_id from members mb where mb.user_id = ${userId}${only !== undefined ? sql` and mb.conversation_id = ${only}` : sql``}
       union all
       select f.conversation_id from former_members f where f.user_id = ${userId}${only !== undefined ? sql` and f.conversation_id = ${only}` : sql``})`;
-    const rows = await this.db
+    // The page is cut from the search rows alone, and only its rows are joined to messages (a common word
+    // matched thousands of rows, each looked up in messages before the sort). Recalled messages have no
+    // search row (their recall deletes it, in the projector's transaction); `recalled` is checked after the
+    // cut as a guard only: were a row left, its page would come out short, never with the message.
+    const matches = this.db
       .selectFrom('message_search as s')
-      .innerJoin('messages as m', (j) => j.onRef('m.conversation_id', '=', 's.conversation_id').onRef('m.seq', '=', 's.seq'))
-      .select(['s.conversation_id', 's.seq', 'm.id', 's.ts', 'm.sender_id', 'm.sender_name', 'm.kind', 'm.content'])
+      .select(['s.conversation_id', 's.seq', 's.ts'])
       .where(sql<boolean>`s.tsv @@ ${tsquery(terms)}::tsquery`)
       .where(sql<boolean>`s.conversation_id = any(${readable})`)
       .where(({ not, exists, selectFrom }) =>
@@ -86,7 +89,6 @@ export class SearchRepository {
           ),
         ),
       )
-      .where('m.recalled', '=', false)
       .$if(filters.sender !== undefined, (q) => q.where('s.sender_id', '=', filters.sender!))
       .$if(filters.kind !== undefined, (q) => q.where('s.kind', '=', filters.kind!))
       .$if(filters.after !== undefined, (q) => q.where('s.ts', '>=', filters.after!))
@@ -95,7 +97,15 @@ export class SearchRepository {
       .orderBy('s.ts', 'desc')
       .orderBy('s.conversation_id', 'desc')
       .orderBy('s.seq', 'desc')
-      .limit(page.limit + 1)
+      .limit(page.limit + 1);
+    const rows = await this.db
+      .selectFrom(matches.as('s'))
+      .innerJoin('messages as m', (j) => j.onRef('m.conversation_id', '=', 's.conversation_id').onRef('m.seq', '=', 's.seq'))
+      .select(['s.conversation_id', 's.seq', 'm.id', 's.ts', 'm.sender_id', 'm.sender_name', 'm.kind', 'm.content'])
+      .where('m.recalled', '=', false)
+      .orderBy('s.ts', 'desc')
+      .orderBy('s.conversation_id', 'desc')
+      .orderBy('s.seq', 'desc')
       .execute();
     const hits = rows.slice(0, page.limit).map((r) => ({
       conversation: r.conversation_id,
