@@ -2,6 +2,7 @@ import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { eventually } from '@parley/core/conformance';
 import type { MessageFrame, ParleyClient } from '@parley/sdk';
+import type { PresenceFrame, ReceiptsFrame, TypingFrame } from '@parley/protocol';
 import { Cluster, clusterClient } from './cluster.js';
 
 let n = 0;
@@ -143,5 +144,40 @@ describe('distributed: 2 gateways, 2 ingest, 2 fanout, 2 query on Kafka, Postgre
     await cluster.restart('gateway', 1);
     await a.client.send(conv.id, 'after');
     await eventually(() => assert.deepEqual(bGot.map((m) => m.content), ['before', 'after']), 30_000);
+  });
+
+  it('receipts and typing cross gateways; a gateway killed takes its users offline to their contacts within the documented bound', async () => {
+    const a = await user(cluster, 0, 0, 'fay');
+    const b = await user(cluster, 1, 1, 'gus');
+    clients.push(a.client, b.client);
+    const receipts: ReceiptsFrame[] = [];
+    const typing: TypingFrame[] = [];
+    const presence: PresenceFrame[] = [];
+    a.client.on('receipts', (f) => receipts.push(f));
+    a.client.on('typing', (f) => typing.push(f));
+    a.client.on('presence', (f) => presence.push(f));
+    const conv = await a.client.openDirect(b.username);
+    await Promise.all([a.client.connect(), b.client.connect()]);
+    const bGot = inbox(b.client);
+    const { seq } = await a.client.send(conv.id, 'read me');
+    const mark = (m: { readSeq: number; deliveredSeq: number }) => [m.readSeq, m.deliveredSeq];
+    const bobs = () => receipts.flatMap((f) => f.marks.filter((m) => m.user.id === b.id).map(mark));
+    // Delivered once it reached b's connection on the other gateway; read once b says so.
+    await eventually(() => assert.deepEqual(bobs().at(-1), [0, seq]), 30_000);
+    await eventually(() => assert.equal(bGot.length, 1));
+    b.client.markRead(conv.id, seq);
+    await eventually(() => assert.deepEqual(bobs().at(-1), [seq, seq]), 30_000);
+    b.client.setTyping(conv.id);
+    await eventually(() => assert.deepEqual(typing.map((t) => [t.user.id, t.typing]), [[b.id, true]]), 30_000);
+    await eventually(() => assert.ok(presence.some((f) => f.users.some((u) => u.id === b.id && u.online))), 30_000);
+
+    // SIGKILL: no close, no disconnect. The other instances' sweep expires the gateway's lease.
+    const killedAt = Date.now();
+    await cluster.kill('gateway', 1);
+    b.client.close();
+    const bound = Number(cluster.instance('gateway', 0).env['PARLEY_PRESENCE_TTL_MS']) * 1.25;
+    await eventually(() => assert.ok(presence.some((f) => f.users.some((u) => u.id === b.id && !u.online && u.lastSeen !== null))), bound + 5000);
+    console.log(`presence: offline ${Date.now() - killedAt} ms after the gateway was killed (documented bound ${bound} ms, PARLEY_PRESENCE_TTL_MS x 1.25)`);
+    await cluster.restart('gateway', 1);
   });
 });
