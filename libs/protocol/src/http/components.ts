@@ -172,6 +172,7 @@ export const HTTP_SCHEMAS: Readonly<Record<string, TSchema>> = Object.freeze({
   ConversationEnvelope,
   ConversationsQuery,
   ConversationsResponse,
+  UnreadTotals,
   OpenDirectBody,
   CreateGroupBody,
   Member,

@@ -247,9 +247,9 @@ export function decideConversation(command: Command, conversation: ConversationS
 /**
  * Read and delivered marks, clamped to the last seq, that move a member's marks forward: one event for all
  * of them, or none when nothing moves (a reader scrolling back, a repeat). With an actor (an HTTP read) the
- * marks must be the actor's own and the actor a member (`not_member`); without one (a gateway's flush of
- * its connections' reads) a mark of someone who is not a member is left out. In a group or room a read is
- * its delivery: `delivered` equals `read` there.
+ * marks must be the actor's own and the actor a member (`not_member`), and an event with no marks answers
+ * one that moves nothing; without one (a gateway's flush of its connections' reads) a mark of someone who
+ * is not a member is left out. In a group or room a read is its delivery: `delivered` equals `read` there.
  */
 function decideReceipts(conversation: ConversationState | undefined, marks: readonly ReceiptMark[], actor: Actor | null): Outcome {
   if (actor) {
@@ -270,7 +270,8 @@ function decideReceipts(conversation: ConversationState | undefined, marks: read
     const now = markOf(conversation, m.userId);
     return m.readSeq > now.readSeq || m.deliveredSeq > now.deliveredSeq;
   });
-  return changed.length === 0 ? accept() : accept({ type: 'ReceiptsMarked', marks: changed });
+  // An HTTP request waits for its outcome: it gets an event even when nothing moved (no marks).
+  return changed.length === 0 && !actor ? accept() : accept({ type: 'ReceiptsMarked', marks: changed });
 }
 
 function markOf(conversation: ConversationState, userId: string): { readSeq: number; deliveredSeq: number } {
