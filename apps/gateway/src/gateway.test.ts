@@ -81,6 +81,13 @@ function connect() {
   const session = gateway.open(socket)!;
   return { session, frames, closes, say: (f: unknown) => gateway.message(session, JSON.stringify(f)) };
 }
+/** A connection signed in as `id` (its `ready` received). */
+async function signIn(id: string, username: string) {
+  const c = connect();
+  c.say({ type: 'auth', token: (await tokens.issue({ id, username, loginId: id })).token });
+  await eventually(() => assert.equal(c.frames[0]?.type, 'ready'));
+  return c;
+}
 const seqs = (frames: Array<Record<string, unknown>>) => frames.filter((f) => f.type === 'message').map((f) => f.seq);
 
 test('auth.resume sends exactly what follows the client position, then live messages in order; gaps are filled, repeats dropped', async () => {
@@ -404,13 +411,7 @@ test('an auth with resume is followed by resumed, an empty resume too; an auth w
 
 test('reads and deliveries of a flush become one MarkReceipts per conversation, furthest marks only; receipts reach only those who share theirs', async () => {
   privacy.set('ue', { readReceipts: false, presence: 'everyone' });
-  const signIn = async (id: string, username: string) => {
-    const c = connect();
-    c.say({ type: 'auth', token: (await tokens.issue({ id, username, loginId: id })).token });
-    await eventually(() => assert.equal(c.frames[0]?.type, 'ready'));
-    return c;
-  };
-  const [bob, carol] = [await signIn('ub', 'bob'), await signIn('ue', 'erin')];
+  const [bob, erin] = [await signIn('ub', 'bob'), await signIn('ue', 'erin')];
   const from = await log.endOffset(Topics.commands, 0);
   const fromAlice = (seq: number): MessageFrame => ({ ...msg(seq, 'd.ua.ub'), sender: { id: 'ua', username: 'alice' } });
   await gateway.deliver([1, 2, 3].map((seq) => ({ frame: fromAlice(seq), userIds: ['ub'], conversation: 'd.ua.ub', seq })));
@@ -425,7 +426,7 @@ test('reads and deliveries of a flush become one MarkReceipts per conversation, 
   const receipts: ReceiptsFrame = { type: 'receipts', conversation: 'g.c', marks: [{ user: { id: 'ua' }, readSeq: 1, deliveredSeq: 1 }] };
   await gateway.deliver([{ frame: receipts, userIds: ['ub', 'ue'] }]);
   assert.equal(bob.frames.filter((f) => f.type === 'receipts').length, 1);
-  assert.equal(carol.frames.filter((f) => f.type === 'receipts').length, 0);
+  assert.equal(erin.frames.filter((f) => f.type === 'receipts').length, 0);
   // A read or typing for a conversation one is not in is refused here, before anything is written.
   notMemberOf.add('g.secret');
   bob.say({ type: 'read', conversation: 'g.secret', seq: 1 });
@@ -436,12 +437,6 @@ test('reads and deliveries of a flush become one MarkReceipts per conversation, 
 });
 
 test("typing goes to the conversation's other members, at most once per 2 s, and stops when the typist sends", async () => {
-  const signIn = async (id: string, username: string) => {
-    const c = connect();
-    c.say({ type: 'auth', token: (await tokens.issue({ id, username, loginId: id })).token });
-    await eventually(() => assert.equal(c.frames[0]?.type, 'ready'));
-    return c;
-  };
   // The test directory's members of every conversation: ua and ub.
   const [alice, bob] = [await signIn('ua', 'alice'), await signIn('ub', 'bob')];
   const typing = (c: ReturnType<typeof connect>) => c.frames.filter((f) => f.type === 'typing').map((f) => [f.conversation, (f.user as { id: string }).id, f.typing]);
