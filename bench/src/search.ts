@@ -26,7 +26,7 @@ import { percentiles } from './percentiles.js';
 //    then the table and index sizes, a rebuild of the GIN index from scratch, and the latency of
 //    SearchRepository.search (first page, DEFAULT_SEARCH_LIMIT) for common, rare, partial-CJK and no-match
 //    queries as a user in 100 of the conversations: --runs runs each after 10 warm-up runs, before and after
-//    VACUUM ANALYZE (PGlite has no autovacuum), with each query's EXPLAIN ANALYZE on stderr.
+//    VACUUM ANALYZE (PGlite has no autovacuum), with each query's EXPLAIN ANALYZE on stderr (--plans).
 // --data-dir DIR (single mode) keeps the PGlite database there, and measures a corpus found there without
 // building it again. One JSON report on stdout; progress on stderr.
 
@@ -400,7 +400,7 @@ async function searchCorpus(): Promise<Record<string, unknown>> {
     const sizesAsBuilt = await sizes(o.db);
     log(`corpus: sizes ${JSON.stringify(sizesAsBuilt)}`);
     log('queries before ANALYZE:');
-    const beforeAnalyze = await latencies(o, Math.min(runs, 30), 20_000, false);
+    const beforeAnalyze = await latencies(o, Math.min(runs, 30), 20_000, values.plans!);
     const a = performance.now();
     await sql`vacuum analyze`.execute(o.db);
     const analyzeSeconds = round((performance.now() - a) / 1000, 2);
