@@ -25,8 +25,9 @@ import { percentiles } from './percentiles.js';
 //    Chinese and mixed text, applied the same way (the realistic path; the time is the index build time),
 //    then the table and index sizes, a rebuild of the GIN index from scratch, and the latency of
 //    SearchRepository.search (first page, DEFAULT_SEARCH_LIMIT) for common, rare, partial-CJK and no-match
-//    queries as a user in 100 of the conversations: --runs runs each after 10 warm-up runs, before and after
-//    VACUUM ANALYZE (PGlite has no autovacuum), with each query's EXPLAIN ANALYZE on stderr (--plans).
+//    queries as a user in 100 of the conversations, after 10 warm-up runs each: 30 runs on the database as
+//    loaded, --runs after VACUUM ANALYZE (PGlite has no autovacuum), and on PostgreSQL --runs again on
+//    connections without parallel workers; each query's EXPLAIN ANALYZE on stderr with --plans.
 // --data-dir DIR (single mode) keeps the PGlite database there, and measures a corpus found there without
 // building it again. One JSON report on stdout; progress on stderr.
 
