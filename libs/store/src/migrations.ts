@@ -464,6 +464,11 @@ async function indexExistingMessages(db: Kysely<unknown>): Promise<void> {
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };
 
+/** The names of the migrations after `name`, in order: what migrateToLatest applies to a schema at `name`. */
+export function migrationsAfter(name: string): string[] {
+  return Object.keys(migrations).sort().filter((m) => m > name);
+}
+
 /** Brings the schema to the state after migration `name` (tests of a data migration start there). */
 export async function migrateTo(db: Kysely<unknown>, name: string): Promise<void> {
   const { error } = await new Migrator({ db, provider }).migrateTo(name);
