@@ -146,7 +146,7 @@ async function accountLog(vault: PersonalDataVault): Promise<ParleyEvent[]> {
     account('u.zoe', { type: 'PasswordChanged', loginId: 'la', credentials: await vault.seal('la', JSON.stringify({ passwordHash: 'hash-2' })) }),
     account('u.zoe', { type: 'EmailVerified', loginId: 'la', email: await vault.seal('la', 'Zoe@Example.com') }),
     account('u.zoe', { type: 'ProfileUpdated', profileId: 'pz', displayName: 'Zoë Ändersson', bio: 'hi', avatar: 'initials:#112233' }),
-    account('u.zoe', { type: 'PrivacyChanged', profileId: 'pz', directFrom: 'friends' }, zoe, { gatewayId: 'g', connectionId: 'g/2' }),
+    account('u.zoe', { type: 'PrivacyChanged', profileId: 'pz', directFrom: 'friends', readReceipts: false, presence: 'contacts' }, zoe, { gatewayId: 'g', connectionId: 'g/2' }),
     // alice and zoe become friends: accepted on zoe's stream, recorded on alice's by the workflow.
     account('u.zoe', { type: 'FriendRequested', requestId: 'r1', fromId: 'ua', fromHandle: 'alice', toId: 'pz', toHandle: 'zoe', note: 'hey' }, alice),
     account('u.zoe', { type: 'FriendRequestAccepted', requestId: 'r1', fromId: 'ua', fromHandle: 'alice', toId: 'pz', toHandle: 'zoe' }),
@@ -228,6 +228,8 @@ for (const adapter of adapters) {
           bio: 'hi',
           avatar: 'initials:#112233',
           directFrom: 'friends',
+          readReceipts: false,
+          presence: 'contacts',
           deleted: false,
           createdAt: log[3]!.ts,
         });
@@ -355,6 +357,8 @@ for (const adapter of adapters) {
           bio: '',
           avatar: '',
           directFrom: 'everyone',
+          readReceipts: true,
+          presence: 'everyone',
           deleted: false,
           createdAt: 1002,
         });
