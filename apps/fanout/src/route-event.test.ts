@@ -259,15 +259,19 @@ test("a flush of read marks: each reader's devices get their own read mark; the 
   let id = 0;
   const ctx: DecideContext = { now: 1_000, newId: () => `id${++id}`, limits: { maxMembers: 10, maxAdmins: 5, maxNotices: 5, maxInviteLinks: 5, recallWindowMs: 120_000, editWindowMs: 600_000, maxPins: 5, recentMessages: 100 } };
   const [alice, bob, carol] = [{ userId: 'ua', username: 'alice' }, { userId: 'ub', username: 'bob' }, { userId: 'uc', username: 'carol' }];
-  const run = (actor: Actor | null, payload: CommandPayload) => {
-    const events = decide({ commandId: `c${++id}`, stream: 'g.r', issuedAt: 1, actor, origin: { gatewayId: 'gw', connectionId: 'gw/receipts' }, payload }, state, ctx);
-    for (const e of events) state.apply(e);
-    return events;
+  /** Decides and folds, returning each event with what fanout routes for it (priorFacts before the fold). */
+  const run = (actor: Actor | null, payload: CommandPayload, stream = 'g.r') => {
+    const events = decide({ commandId: `c${++id}`, stream, issuedAt: 1, actor, origin: { gatewayId: 'gw', connectionId: 'gw/receipts' }, payload }, state, ctx);
+    return events.map((e) => {
+      const prior = priorFacts(e, state);
+      state.apply(e);
+      return { e, routed: routeAll(e, state, prior) };
+    });
   };
   run(alice, { type: 'CreateConversation', kind: 'group', name: 'R', members: [alice, bob, carol] });
   run(alice, { type: 'SendMessage', clientMsgId: 'k1', kind: 'text', content: 'hi' });
   const [flush] = run(null, { type: 'MarkReceipts', marks: [{ userId: 'ub', readSeq: 1, deliveredSeq: 0, shared: true }, { userId: 'uc', readSeq: 1, deliveredSeq: 0, shared: false }] });
-  const deliveries = routeAll(flush!, state);
+  const deliveries = flush!.routed;
   assert.deepEqual(
     deliveries.map((d) => [d.frame.type, (d.frame as { event?: string }).event ?? '', [...d.userIds]]),
     [['conversation', 'read', ['ub']], ['conversation', 'read', ['uc']], ['receipts', '', ['ua', 'ub', 'uc']]],
@@ -276,5 +280,12 @@ test("a flush of read marks: each reader's devices get their own read mark; the 
   // Nobody shares: only the readers' own devices hear of it.
   run(alice, { type: 'SendMessage', clientMsgId: 'k2', kind: 'text', content: 'again' });
   const [hidden] = run(null, { type: 'MarkReceipts', marks: [{ userId: 'uc', readSeq: 2, deliveredSeq: 0, shared: false }] });
-  assert.deepEqual(routeAll(hidden!, state).map((d) => d.frame.type), ['conversation']);
+  assert.deepEqual(hidden!.routed.map((d) => d.frame.type), ['conversation']);
+  // In a direct conversation a delivery alone moves no read mark: no `conversation` read frame.
+  run(alice, { type: 'CreateConversation', kind: 'direct', name: '', members: [alice, bob] }, 'd.ua.ub');
+  run(alice, { type: 'SendMessage', clientMsgId: 'd1', kind: 'text', content: 'one' }, 'd.ua.ub');
+  run(null, { type: 'MarkReceipts', marks: [{ userId: 'ub', readSeq: 1, deliveredSeq: 0, shared: true }] }, 'd.ua.ub');
+  run(alice, { type: 'SendMessage', clientMsgId: 'd2', kind: 'text', content: 'two' }, 'd.ua.ub');
+  const [delivered] = run(null, { type: 'MarkReceipts', marks: [{ userId: 'ub', readSeq: 0, deliveredSeq: 2, shared: true }] }, 'd.ua.ub');
+  assert.deepEqual(delivered!.routed.map((d) => d.frame.type), ['receipts']);
 });

@@ -54,10 +54,16 @@ export const MAX_LISTED_MEMBERS = 200;
  */
 export interface PriorFacts {
   readonly inviter?: { id: string; username: string };
+  /** ReceiptsMarked: each reader's read mark before it (a mark that only moved its delivery is no read). */
+  readonly reads?: ReadonlyMap<string, number>;
 }
 
 /** The facts of `state` that applying `event` is about to drop; call it before `state.apply(event)`. */
 export function priorFacts(event: ParleyEvent, state: StreamState): PriorFacts | undefined {
+  if (event.payload.type === 'ReceiptsMarked') {
+    const reads = state.conversations.get(event.stream)?.reads;
+    return { reads: new Map(event.payload.marks.map((m) => [m.userId, reads?.get(m.userId)?.read ?? 0])) };
+  }
   if (event.payload.type !== 'InvitationAnswered') return undefined;
   const invitation = state.conversations.get(event.stream)?.invitations[event.payload.userId];
   return invitation ? { inviter: { id: invitation.by, username: invitation.byName } } : undefined;
@@ -65,14 +71,15 @@ export function priorFacts(event: ParleyEvent, state: StreamState): PriorFacts |
 
 /**
  * Every delivery of one event: routeEvent's, after the `conversation` frames (event "read") that tell each
- * reader of a ReceiptsMarked their own new mark, whatever their privacy (unread counts on every device).
+ * reader of a ReceiptsMarked whose read mark moved (not only its delivery) their new mark, whatever their
+ * privacy (unread counts on every device).
  */
 export function routeAll(event: ParleyEvent, state: StreamState, prior?: PriorFacts): Delivery[] {
   const p = event.payload;
   const conversation = state.conversations.get(event.stream);
   const own: Delivery[] =
     p.type === 'ReceiptsMarked' && conversation
-      ? p.marks.filter((m) => m.readSeq > 0).map((m) => ({ frame: { ...conversationFrame(conversation, 'read'), readSeq: m.readSeq } satisfies ConversationFrame, userIds: [m.userId] }))
+      ? p.marks.filter((m) => m.readSeq > (prior?.reads?.get(m.userId) ?? 0)).map((m) => ({ frame: { ...conversationFrame(conversation, 'read'), readSeq: m.readSeq } satisfies ConversationFrame, userIds: [m.userId] }))
       : [];
   const routed = routeEvent(event, state, prior);
   return routed ? [...own, routed] : own;

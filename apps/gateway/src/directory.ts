@@ -7,6 +7,7 @@ export function createDirectory(profiles: ProfileRepository, receipts: ReceiptRe
     privacyOf: (ids) => profiles.privacyOf(ids),
     contactsOf: (userId) => receipts.contactsOf(userId),
     isMember: (conversation, userId) => conversations.isMember(conversation, userId),
+    canType: (conversation, userId) => receipts.canType(conversation, userId),
     memberIds: (conversation) => receipts.memberIds(conversation),
   };
 }

@@ -54,6 +54,7 @@ const options: GatewayOptions = {
     privacyOf: async (ids) => new Map([...privacy].filter(([id]) => ids.includes(id))),
     contactsOf: async () => [],
     isMember: async (conversation) => !notMemberOf.has(conversation),
+    canType: async (conversation) => !notMemberOf.has(conversation),
     memberIds: async () => ['ua', 'ub'],
   },
   receiptFlushMs: 20,

@@ -24,6 +24,7 @@ import {
   type MessageFrame,
   type ProfileFrame,
   type ReadyFrame,
+  type RoomPresenceFrame,
   type ServerFrame,
   type SessionRevokedFrame,
 } from '@parley/protocol';
@@ -264,8 +265,9 @@ export class Gateway {
     }
   }
 
+  /** A well-formed read or typing for a conversation the user is not in: an answer, not a bad frame (no count toward closing). */
   private notMember(session: Session, conversation: string): void {
-    this.fail(session, { code: 'not_member', message: 'You are not a member of this conversation', conversation });
+    this.write(session, { type: 'error', code: 'not_member', message: 'You are not a member of this conversation', conversation });
   }
 
   private async auth(session: Session, token: string, resume: Record<string, number> | undefined): Promise<void> {
@@ -524,6 +526,10 @@ export class Gateway {
 
   /** Fanout's hand-off: every delivery of a batch, for the users of this gateway. */
   async deliver(batch: readonly Delivery[]): Promise<void> {
+    // Room presence as its recipients may see it (privacy, read from the store) before anything is written.
+    if (batch.some((d) => d.frame.type === 'room.presence')) {
+      batch = await Promise.all(batch.map(async (d) => (d.frame.type === 'room.presence' ? { ...d, frame: await this.social.roomPresence(d.frame as RoomPresenceFrame) } : d)));
+    }
     this.cork.depth++;
     try {
       for (const d of batch) {
@@ -582,8 +588,16 @@ export class Gateway {
     if (frame.type === 'profile' && frame.event === 'privacy') {
       const p = frame as ProfileFrame;
       for (const userId of d.userIds) if (userId === p.id) this.social.privacyChanged(userId, p.readReceipts, p.presence);
-    } else if (frame.type === 'friend' || (frame.type === 'conversation' && frame.kind === 'direct' && (frame.event === 'created' || frame.event === 'joined'))) {
-      for (const userId of d.userIds) if (this.byUser.has(userId)) this.social.contactsChanged(userId);
+    } else if (frame.type === 'friend' && (frame.event === 'accepted' || frame.event === 'added' || frame.event === 'removed')) {
+      for (const userId of d.userIds) {
+        if (!this.byUser.has(userId)) continue;
+        const other = frame.from.id === userId ? frame.to.id : frame.from.id;
+        this.social.contactGained(userId, other, frame.event === 'removed' ? 'unfriended' : 'friend');
+      }
+    } else if (frame.type === 'conversation' && frame.kind === 'direct' && frame.event === 'created') {
+      // A direct conversation's id names its two members: d.<id>.<id>.
+      const [, a, b] = frame.conversation.split('.');
+      for (const userId of d.userIds) if (this.byUser.has(userId) && a && b) this.social.contactGained(userId, userId === a ? b : a, 'partner');
     }
   }
 

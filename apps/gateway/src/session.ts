@@ -34,7 +34,7 @@ export class Session {
   queued = 0;
   /** Conversations the user was found a member of (read and typing frames check once). */
   readonly memberOf = new Set<string>();
-  /** conversation -> when this connection last passed on `typing: true` there (see Social.typing). */
+  /** conversation -> when this connection last sent `typing: true` there, negative when it was refused (see Social.typing). */
   readonly typingIn = new Map<string, number>();
   /** The user's contacts whose presence this connection shows: id -> whether a friend. */
   readonly contacts = new Map<string, boolean>();

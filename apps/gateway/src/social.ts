@@ -1,7 +1,7 @@
 import type { Logger, LogProducer, Presence, PresenceSignal } from '@parley/core';
 import { commandCodec, type ReceiptMark } from '@parley/schemas';
 import { Topics } from '@parley/domain';
-import type { PresenceEntry, PresenceFrame, TypingFrame } from '@parley/protocol';
+import type { PresenceEntry, PresenceFrame, RoomPresenceFrame, TypingFrame } from '@parley/protocol';
 import type { Session } from './session.js';
 
 /** A profile's privacy settings as the gateway applies them. */
@@ -16,6 +16,8 @@ export interface Directory {
   /** Friends (friend: true) and direct-conversation partners. */
   contactsOf(userId: string): Promise<Array<{ id: string; friend: boolean }>>;
   isMember(conversation: string, userId: string): Promise<boolean>;
+  /** A member, the group not dissolved, and no block between the two of a direct conversation. */
+  canType(conversation: string, userId: string): Promise<boolean>;
   memberIds(conversation: string): Promise<string[]>;
 }
 
@@ -79,7 +81,40 @@ export class Social {
   async joined(session: Session): Promise<void> {
     const userId = session.user!.id;
     if (!this.privacy.has(userId)) this.privacy.set(userId, (await this.options.directory.privacyOf([userId])).get(userId) ?? DEFAULT_PRIVACY);
-    await this.loadContacts(session, true);
+    await this.loadContacts(session);
+  }
+
+  /**
+   * A contact gained (a new friend, a new direct partner) by a user connected here, as a frame told it:
+   * their sessions watch it and get its presence at once (the store may not have the fact yet). A
+   * friendship that ended only stops counting as one (the contact may be a direct partner too); the next
+   * connection loads the contacts afresh.
+   */
+  contactGained(userId: string, contactId: string, relation: 'friend' | 'partner' | 'unfriended'): void {
+    if (contactId === userId) return;
+    for (const session of this.sessionsOf(userId)) {
+      const known = session.contacts.get(contactId);
+      if (relation === 'unfriended') {
+        if (known !== undefined) session.contacts.set(contactId, false);
+        continue;
+      }
+      this.watch(session, contactId, relation === 'friend' || known === true);
+      // A friend may now see what `contacts` hides from a partner: shown again when the relation grew.
+      if (known === undefined || (relation === 'friend' && known === false)) {
+        void this.showPresence(session, [contactId]).catch((error: unknown) => this.options.logger.warn('presence failed', { error }));
+      }
+    }
+  }
+
+  /**
+   * A `room.presence` frame as its recipients may see it: members who do not show their presence to
+   * everyone are neither listed nor counted (of those listed; a room lists at most 100 online members).
+   */
+  async roomPresence(frame: RoomPresenceFrame): Promise<RoomPresenceFrame> {
+    const privacy = await this.options.directory.privacyOf(frame.onlineMembers.map((m) => m.id));
+    const shown = frame.onlineMembers.filter((m) => (privacy.get(m.id)?.presence ?? 'everyone') === 'everyone');
+    if (shown.length === frame.onlineMembers.length) return frame;
+    return { ...frame, online: frame.online - (frame.onlineMembers.length - shown.length), onlineMembers: shown };
   }
 
   /** A session closed: it stops watching, and typing it started stops. */
@@ -102,13 +137,6 @@ export class Social {
       readReceipts: readReceipts ?? before.readReceipts,
       presence: presence === 'contacts' || presence === 'nobody' || presence === 'everyone' ? presence : before.presence,
     });
-  }
-
-  /** Friends or direct conversations of a user changed: their sessions load their contacts again. */
-  contactsChanged(userId: string): void {
-    for (const session of this.sessionsOf(userId)) {
-      void this.loadContacts(session, false).catch((error: unknown) => this.options.logger.warn('loading contacts failed', { error }));
-    }
   }
 
   // --- Read receipts -----------------------------------------------------------------------------
@@ -179,16 +207,25 @@ export class Social {
   async typing(session: Session, conversation: string, typing: boolean): Promise<void> {
     const now = Date.now();
     if (typing) {
-      if (now - (session.typingIn.get(conversation) ?? 0) < TYPING_INTERVAL_MS) return;
-      session.typingIn.set(conversation, now);
-    } else if (!session.typingIn.delete(conversation)) return;
+      if (now - Math.abs(session.typingIn.get(conversation) ?? 0) < TYPING_INTERVAL_MS) return;
+      session.typingIn.set(conversation, now); // before the lookup: a repeat meanwhile is dropped
+      // Nothing to show in a dissolved group, or across a block: remembered as refused (negative), still throttled.
+      if (!(await this.options.directory.canType(conversation, session.user!.id))) return void session.typingIn.set(conversation, -now);
+    } else if (!this.wasTyping(session, conversation)) return;
     await this.signalTyping(session, conversation, typing);
   }
 
   /** The user sent a message here, or the connection closed: typing there stops. */
   async stopTyping(session: Session, conversation: string): Promise<void> {
-    if (!session.typingIn.delete(conversation)) return;
+    if (!this.wasTyping(session, conversation)) return;
     await this.signalTyping(session, conversation, false).catch((error: unknown) => this.options.logger.warn('typing signal failed', { error }));
+  }
+
+  /** Forgets the session's typing in the conversation; whether the others were told it types. */
+  private wasTyping(session: Session, conversation: string): boolean {
+    const at = session.typingIn.get(conversation);
+    session.typingIn.delete(conversation);
+    return at !== undefined && at > 0;
   }
 
   private async signalTyping(session: Session, conversation: string, typing: boolean): Promise<void> {
@@ -219,24 +256,25 @@ export class Social {
 
   // --- Presence ----------------------------------------------------------------------------------
 
-  private async loadContacts(session: Session, snapshot: boolean): Promise<void> {
-    const userId = session.user!.id;
-    const contacts = await this.options.directory.contactsOf(userId);
+  /** The session's contacts from the store, watched from now on; then their presence, in one frame. */
+  private async loadContacts(session: Session): Promise<void> {
+    const contacts = await this.options.directory.contactsOf(session.user!.id);
     if (session.closed) return;
-    const fresh = contacts.filter((c) => !session.contacts.has(c.id));
-    const now = new Map(contacts.map((c) => [c.id, c.friend]));
-    for (const id of session.contacts.keys()) if (!now.has(id)) this.unwatch(id, session);
-    session.contacts.clear();
-    for (const [id, friend] of now) {
-      session.contacts.set(id, friend);
-      let set = this.watchers.get(id);
-      if (!set) this.watchers.set(id, (set = new Set()));
-      set.add(session);
-    }
-    // After auth every visible contact; later only new ones. No frame when there are none.
-    const show = snapshot ? contacts : fresh;
-    if (show.length === 0) return;
-    const visible = await this.visibleTo(session, show.map((c) => c.id));
+    for (const c of contacts) this.watch(session, c.id, c.friend);
+    await this.showPresence(session, contacts.map((c) => c.id));
+  }
+
+  private watch(session: Session, contactId: string, friend: boolean): void {
+    session.contacts.set(contactId, friend);
+    let set = this.watchers.get(contactId);
+    if (!set) this.watchers.set(contactId, (set = new Set()));
+    set.add(session);
+  }
+
+  /** One `presence` frame with those of `ids` the session's user may see (none: no frame). */
+  private async showPresence(session: Session, ids: readonly string[]): Promise<void> {
+    if (ids.length === 0) return;
+    const visible = await this.visibleTo(session, ids);
     const online = await this.options.presence.locate(visible);
     const seen = await this.options.presence.lastSeen(visible.filter((id) => !online.has(id)));
     if (session.closed) return;

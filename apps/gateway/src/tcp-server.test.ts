@@ -50,7 +50,7 @@ function newGateway(overrides: { limits?: Partial<GatewayLimits>; clientHeartbea
     attachmentHeld: async () => true,
     history: async () => ({ messages: [], lastSeq: 0 }),
     awaitProjection: async () => true,
-    directory: { privacyOf: async () => new Map(), contactsOf: async () => [], isMember: async () => true, memberIds: async () => [] },
+    directory: { privacyOf: async () => new Map(), contactsOf: async () => [], isMember: async () => true, canType: async () => true, memberIds: async () => [] },
     receiptFlushMs: 20,
     logger: silentLogger,
     heartbeatMs: 60_000,

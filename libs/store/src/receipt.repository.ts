@@ -62,7 +62,10 @@ export class ReceiptRepository {
     return { count: Number(count), users: rows.slice(0, page.limit).map((r) => ({ id: r.user_id, username: r.username })), more: rows.length > page.limit };
   }
 
-  /** The user's contacts for presence: friends, and the other members of their direct conversations. */
+  /**
+   * The user's contacts for presence: friends, and the other members of their direct conversations; not
+   * those the user blocked or who blocked the user.
+   */
   async contactsOf(userId: string): Promise<Contact[]> {
     const [friends, partners] = await Promise.all([
       this.db.selectFrom('friendships').select('friend_id').where('profile_id', '=', userId).execute(),
@@ -78,7 +81,34 @@ export class ReceiptRepository {
     const contacts = new Map<string, Contact>();
     for (const p of partners) contacts.set(p.user_id, { id: p.user_id, friend: false });
     for (const f of friends) contacts.set(f.friend_id, { id: f.friend_id, friend: true });
+    for (const id of await this.blockedEitherWay(userId)) contacts.delete(id);
     return [...contacts.values()];
+  }
+
+  /** Whether the user may show typing in a conversation: a member, the group not dissolved, no block between the two of a direct one. */
+  async canType(conversationId: string, userId: string): Promise<boolean> {
+    const row = await this.db
+      .selectFrom('members as m')
+      .innerJoin('conversations as c', 'c.id', 'm.conversation_id')
+      .select(['c.kind', 'c.dissolved'])
+      .where('m.conversation_id', '=', conversationId)
+      .where('m.user_id', '=', userId)
+      .executeTakeFirst();
+    if (!row || row.dissolved) return false;
+    if (row.kind !== 'direct') return true;
+    const others = await this.db.selectFrom('members').select('user_id').where('conversation_id', '=', conversationId).where('user_id', '<>', userId).execute();
+    const blocked = await this.blockedEitherWay(userId);
+    return !others.some((o) => blocked.has(o.user_id));
+  }
+
+  /** Who the user blocked and who blocked the user. */
+  private async blockedEitherWay(userId: string): Promise<Set<string>> {
+    const rows = await this.db
+      .selectFrom('blocks')
+      .select(['profile_id', 'blocked_id'])
+      .where((eb) => eb.or([eb('profile_id', '=', userId), eb('blocked_id', '=', userId)]))
+      .execute();
+    return new Set(rows.map((r) => (r.profile_id === userId ? r.blocked_id : r.profile_id)));
   }
 
   /** Whether `viewer` is a friend of each of `ids` (presence "contacts" is friends only). */

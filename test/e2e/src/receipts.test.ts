@@ -126,6 +126,11 @@ describe('read receipts, typing and presence on a started single node', () => {
     assert.deepEqual(await readers(carol, id, seq), { count: 0, users: [] });
     assert.deepEqual((await readers(alice, id, seq)).users.map((u) => u.id), [bob.id]);
     assert.deepEqual((await readers(alice, id, seq, '?state=unread')).users, [], 'carol is in neither list');
+    // The members list shows a read mark only where both share them (one's own always).
+    const marksIn = async (u: TestUser) =>
+      Object.fromEntries(((await expect(u, 'GET', `/v1/conversations/${id}/members`, undefined, 200, 'members')) as { members: Array<{ id: string; readSeq: number | null }> }).members.map((m) => [m.id, m.readSeq]));
+    assert.deepEqual(await marksIn(alice), { [alice.id]: seq, [bob.id]: seq, [carol.id]: null });
+    assert.deepEqual(await marksIn(carol), { [alice.id]: null, [bob.id]: null, [carol.id]: seq });
     // Their own profile shows the setting, and turning it back on shows their marks again.
     const profiles = (await expect(carol, 'GET', '/v1/profiles', undefined, 200, 'profiles')) as { profiles: Array<{ id: string; readReceipts: boolean; presence: string }> };
     assert.deepEqual(profiles.profiles.map((p) => [p.readReceipts, p.presence]), [[false, 'everyone']]);
@@ -216,5 +221,59 @@ describe('read receipts, typing and presence on a started single node', () => {
     }
     await expect(alice, 'PATCH', `/v1/profiles/${alice.id}`, { presence: 'friends' }, 'bad_request', 'presence is everyone, contacts or nobody');
     await expect(alice, 'PATCH', `/v1/profiles/${alice.id}`, { readReceipts: 'no' }, 'bad_request', 'readReceipts is a boolean');
+  });
+
+  it('contacts gained while online show at once; blocks hide presence and typing; rooms list only who shows presence to everyone', async () => {
+    const [alice, bob, carol, dave] = await Promise.all([user('rxal'), user('rxbob'), user('rxcar'), user('rxdav')]);
+    const [a, b, c] = await Promise.all([socket(alice), socket(bob), socket(carol)]);
+    const sees = (s: RawSocket, who: TestUser) => s.next((f) => f['type'] === 'presence' && (f['users'] as Array<{ id: string; online: boolean }>).some((u) => u.id === who.id && u.online));
+    // A new direct conversation: both sides see the other at once.
+    const direct = await openDirect(alice, bob);
+    await Promise.all([sees(a, bob), sees(b, alice)]);
+    // A new friendship: both sides, the requester too.
+    await befriend(carol, alice);
+    await Promise.all([sees(a, carol), sees(c, alice)]);
+
+    // Bob blocks alice: no typing either way in their direct conversation.
+    await expect(bob, 'PUT', `/v1/blocks/${alice.id}`, undefined, 204, 'block');
+    b.send({ type: 'typing', conversation: direct });
+    a.send({ type: 'typing', conversation: direct });
+    await sleep(QUIET_MS);
+    assert.deepEqual([...a.frames, ...b.frames].filter((f) => f['type'] === 'typing'), []);
+    // A new connection of alice's no longer lists bob.
+    const a2 = await socket(alice);
+    const snapshot = await a2.next((f) => f['type'] === 'presence');
+    assert.deepEqual((snapshot['users'] as Array<{ id: string }>).map((u) => u.id), [carol.id]);
+
+    // A dissolved group shows no typing.
+    const group = await createGroup(alice, [carol]);
+    await expect(alice, 'POST', `/v1/conversations/${group}/dissolve`, undefined, 204, 'dissolve');
+    a.send({ type: 'typing', conversation: group });
+    await sleep(QUIET_MS);
+    assert.deepEqual(c.frames.filter((f) => f['type'] === 'typing'), []);
+
+    // A room: dave hides his presence, so carol's room.presence neither lists nor counts him.
+    await setPrivacy(dave, { presence: 'nobody' });
+    const room = `x${Date.now().toString(36)}`;
+    await expect(carol, 'POST', `/v1/rooms/${room}/join`, undefined, 200, 'join');
+    await expect(dave, 'POST', `/v1/rooms/${room}/join`, undefined, 200, 'join');
+    const before = c.frames.length;
+    const d = await socket(dave);
+    assert.ok(d);
+    await sleep(QUIET_MS);
+    const roomFrames = c.frames.slice(before).filter((f) => f['type'] === 'room.presence');
+    assert.ok(roomFrames.length > 0, 'dave coming online updates the room');
+    for (const f of roomFrames) {
+      assert.deepEqual((f['onlineMembers'] as Array<{ id: string }>).map((m) => m.id), [carol.id]);
+      assert.equal(f['online'], 1);
+    }
+  });
+
+  it('the search refuses what its schema does not take: a date past the latest, a cursor of another query', async () => {
+    const alice = await user('rqal');
+    for (const [query, field] of [['after=9223372036854775807', 'after'], ['before=8640000000000001', 'before']] as const) {
+      const res = await api(alice, 'GET', `/v1/search/messages?q=hi&${query}`);
+      assert.deepEqual([res.status, (res.body as { error: { details?: { field?: string } } }).error.details?.field], [400, field], query);
+    }
   });
 });

@@ -97,6 +97,12 @@ test('a bad percent-escape in the path and a NUL in a query value are 400s', asy
   const nul = await call('GET', '/v1/conversations/r.lobby/members?after=a%00b');
   assert.equal(nul.status, 400);
   assert.equal(nul.body.error?.details?.field, 'after');
+  // In the query too: a lone %, a non-hex escape, bytes that are not UTF-8; named by their parameter.
+  for (const [query, field] of [['q=%zz', 'q'], ['q=hi%', 'q'], ['q=%C3', 'q'], ['li%6Dit=%E0%A4%A', 'limit'], ['%zz=1', '%zz']]) {
+    const bad = await call('GET', `/v1/conversations?${query}`);
+    assert.deepEqual([bad.status, bad.body.error?.code, bad.body.error?.details?.field], [400, 'bad_request', field], query);
+  }
+  assert.equal((await call('GET', '/v1/conversations?q=%E6%B6%88+x')).status, 200, 'a well-formed escape and + pass');
 });
 
 test('a read mark is bounded to MAX_SEQ (the Avro long limit), in the validator', async () => {

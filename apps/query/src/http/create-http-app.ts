@@ -22,7 +22,7 @@ import type { HttpAppDeps } from './http-app-deps.js';
 import { errorBody, errorHandler } from './http-errors.js';
 import { validBody, validQuery } from './validate.js';
 import { perMinuteLimit } from './rate-limit.js';
-import { methodNotAllowed, requireJson } from './method-guards.js';
+import { methodNotAllowed, requireJson, requireWellFormedQuery } from './method-guards.js';
 import { createRouteKit } from './routes/route-kit.js';
 import { accountRoutes } from './routes/accounts.routes.js';
 import { profileRoutes } from './routes/profiles.routes.js';
@@ -32,6 +32,7 @@ import { messageActionRoutes } from './routes/message-actions.routes.js';
 import { uploadRoutes } from './routes/uploads.routes.js';
 import { searchRoutes } from './routes/search.routes.js';
 import { receiptsRoutes } from './routes/receipts.routes.js';
+import { withReadPrivacy } from './receipt-privacy.js';
 
 export type { HttpAppDeps } from './http-app-deps.js';
 
@@ -66,6 +67,7 @@ export function createHttpApp(deps: HttpAppDeps): Express {
     .all(methodNotAllowed);
   const v1 = express.Router();
   v1.use(perMinuteLimit(deps.limits.apiPerMinute));
+  v1.use(requireWellFormedQuery);
   // Parsed per route, after the method is known to be served: a PUT with a broken body is a 405, not a 400.
   // strict: false: a body that is JSON but not an object (`null`, `"x"`, `5`) parses, and validBody refuses
   // it as `bad_request` (docs/openapi.yaml BadBody); `invalid_json` is for a body that does not parse.
@@ -186,7 +188,7 @@ export function createHttpApp(deps: HttpAppDeps): Express {
       await requireMember(id, res);
       const { limit = 200, after = '', q, role } = validQuery(check.members, req.query);
       const members = await deps.groups.members(id, { limit, after, q, role });
-      res.json({ members, next: members.length === limit ? members[members.length - 1]!.username : null });
+      res.json({ members: await withReadPrivacy(deps.profiles, claims(res).userId, members), next: members.length === limit ? members[members.length - 1]!.username : null });
     })
     .post(requireAuth, ...json, async (req, res) => {
       const id = String(req.params['id']);

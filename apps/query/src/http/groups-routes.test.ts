@@ -61,6 +61,7 @@ const deps = {
   },
   profiles: {
     byHandle: async (name: string) => (['bob', 'carol'].includes(name) ? { id: `u${name}`, handle: name, loginId: `u${name}`, deleted: false } : undefined),
+    privacyOf: async () => new Map(),
   },
   sessions: { touch: async () => undefined, isRevoked: async () => false },
   conversations: {

@@ -50,3 +50,32 @@ function rawAnswer(socket: Duplex, status: number, reason: string, body: unknown
   const text = JSON.stringify(body);
   socket.end(`HTTP/1.1 ${status} ${reason}\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(text)}\r\nConnection: close\r\n\r\n${text}`);
 }
+
+/**
+ * Before every API route: a query string whose percent-escapes do not decode (a lone `%`, `%zz`, bytes
+ * that are not UTF-8) is `400 bad_request` naming the parameter, rather than taken literally as the query
+ * parser would (docs/openapi.yaml BadQuery).
+ */
+export function requireWellFormedQuery(req: Request, res: Response, next: NextFunction): void {
+  const at = req.originalUrl.indexOf('?');
+  if (at >= 0) {
+    for (const pair of req.originalUrl.slice(at + 1).split('&')) {
+      const eq = pair.indexOf('=');
+      const [key, value] = eq < 0 ? [pair, ''] : [pair.slice(0, eq), pair.slice(eq + 1)];
+      const name = decoded(key);
+      if (name === undefined || decoded(value) === undefined) {
+        const field = name ?? key;
+        return void res.status(400).json(errorBody('bad_request', `The query parameter "${field.slice(0, 64)}" has a malformed percent-escape`, { field: field.slice(0, 64) }));
+      }
+    }
+  }
+  next();
+}
+
+function decoded(text: string): string | undefined {
+  try {
+    return decodeURIComponent(text.replace(/\+/g, ' '));
+  } catch {
+    return undefined;
+  }
+}

@@ -2,7 +2,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import type { SearchResponse, SearchResult } from '@parley/protocol';
 import { openUploadWorld, type UploadWorld } from '../test-upload-world.js';
-import { decodeCursor, encodeCursor } from './routes/search.routes.js';
+import { decodeCursor, encodeCursor, queryScope } from './routes/search.routes.js';
 
 // GET /v1/search/messages over the real store (PGlite) with conversations made by projecting events: what
 // is found, for whom, how it is marked and paged, and every refusal.
@@ -143,15 +143,21 @@ test('refusals: no token 401; a bad q, filter, limit or cursor 400 naming the fi
   await refused(`${q('a')}&limit=0`, 'limit');
   await refused(`${q('a')}&limit=51`, 'limit');
   await refused(`${q('a')}&cursor=abc`, 'cursor');
-  await refused(`${q('a')}&cursor=${encodeCursor({ ts: 1, conversation: GROUP, seq: 1 })}*`, 'cursor');
+  await refused(`${q('a')}&cursor=${encodeCursor({ ts: 1, conversation: GROUP, seq: 1 }, queryScope('a', {}))}*`, 'cursor');
+  // A cursor of another query or other filters is refused.
+  await refused(`${q('a')}&cursor=${encodeCursor({ ts: 1, conversation: GROUP, seq: 1 }, queryScope('b', {}))}`, 'cursor');
+  await refused(`${q('a')}&cursor=${encodeCursor({ ts: 1, conversation: GROUP, seq: 1 }, queryScope('a', { kind: 'text' }))}`, 'cursor');
+  assert.equal((await search('alice', `${q('a')}&cursor=${encodeCursor({ ts: 1, conversation: GROUP, seq: 1 }, queryScope('a', {}))}`)).status, 200);
   assert.equal((await search('alice', `${q('x'.repeat(200))}`)).status, 200, '200 code points is the most');
   assert.equal((await w.call('POST', `/v1/search/messages?${q('a')}`, { as: 'alice' })).status, 405);
 });
 
 test('the cursor round-trips and refuses anything it did not make', () => {
   const p = { ts: 1_700_000_000_000, conversation: GROUP, seq: 42 };
-  assert.deepEqual(decodeCursor(encodeCursor(p)), p);
-  for (const bad of ['', '!!', Buffer.from('[1,"g.x"]').toString('base64url'), Buffer.from('[1,"nope",1]').toString('base64url'), Buffer.from('[-1,"g.x",1]').toString('base64url'), Buffer.from('{"ts":1}').toString('base64url')]) {
-    assert.throws(() => decodeCursor(bad), /cursor/, bad);
+  const scope = queryScope('hello', { kind: 'text' });
+  assert.deepEqual(decodeCursor(encodeCursor(p, scope), scope), p);
+  assert.throws(() => decodeCursor(encodeCursor(p, scope), queryScope('hello', {})), /cursor/, 'another query');
+  for (const bad of ['', '!!', Buffer.from('[1,"g.x"]').toString('base64url'), Buffer.from(`[1,"nope",1,"${scope}"]`).toString('base64url'), Buffer.from(`[-1,"g.x",1,"${scope}"]`).toString('base64url'), Buffer.from('{"ts":1}').toString('base64url')]) {
+    assert.throws(() => decodeCursor(bad, scope), /cursor/, bad);
   }
 });

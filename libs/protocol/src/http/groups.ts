@@ -63,6 +63,11 @@ export const GroupDetails = Type.Object(
 );
 export type GroupDetails = Static<typeof GroupDetails>;
 
+/** A member's read mark as another member sees it: null unless both share read receipts (one's own always shows). */
+export const ReadSeqShown = Type.Union([Type.Integer({ minimum: 0 }), Type.Null()], {
+  description: "The member's read watermark; null when the member or the caller does not share read receipts (the caller's own always shows).",
+});
+
 export const GroupMember = Type.Object(
   {
     id: Type.String(),
@@ -70,7 +75,7 @@ export const GroupMember = Type.Object(
     displayName: Type.String(),
     role: RoleField,
     joinedAt: Millis,
-    readSeq: Type.Integer({ minimum: 0, description: "The member's read watermark." }),
+    readSeq: ReadSeqShown,
     mutedUntil: Type.Integer({ minimum: 0, description: 'Until when an admin muted them (ms since the epoch); 0: not muted.' }),
   },
   { description: 'A member of a conversation, with their role.' },

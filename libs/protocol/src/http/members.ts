@@ -2,13 +2,13 @@ import { Type, type Static } from '@sinclair/typebox';
 import { Millis, Seq } from '../fields.js';
 import { TEXT_PATTERN } from '../text.js';
 import { Handle, User } from './common.js';
-import { GroupMember, RoleField } from './groups.js';
+import { GroupMember, ReadSeqShown, RoleField } from './groups.js';
 
 export const Member = Type.Object({
   id: Type.String(),
   username: Handle,
   joinedAt: Millis,
-  readSeq: Type.Integer({ minimum: 0, description: "The member's read watermark." }),
+  readSeq: ReadSeqShown,
 });
 export type Member = Static<typeof Member>;
 

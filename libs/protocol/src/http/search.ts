@@ -3,6 +3,7 @@ import { ConversationId, MessageSeq, Millis, UserRef } from '../fields.js';
 import { MESSAGE_KINDS, type MessageKind } from '../message-kinds.js';
 import { TEXT_PATTERN } from '../text.js';
 import { ProfileIdParam } from './friends.js';
+import { LATEST_TIME } from './settings.js';
 
 /** Most code points of a search query. */
 export const MAX_SEARCH_QUERY_CHARS = 200;
@@ -26,8 +27,8 @@ export const SearchQuery = Type.Object({
   /** Only messages sent by this profile. */
   sender: Type.Optional(ProfileIdParam),
   kind: Type.Optional(Type.Unsafe<MessageKind>({ type: 'string', enum: [...MESSAGE_KINDS], description: `Only messages of this kind: one of ${MESSAGE_KINDS.join(', ')}.` })),
-  after: Type.Optional(Type.Integer({ minimum: 0, description: 'Only messages sent at or after this time (ms since the epoch, inclusive).' })),
-  before: Type.Optional(Type.Integer({ minimum: 0, description: 'Only messages sent before this time (ms since the epoch, exclusive).' })),
+  after: Type.Optional(Type.Integer({ minimum: 0, maximum: LATEST_TIME, description: 'Only messages sent at or after this time (ms since the epoch, inclusive; at most 8640000000000000, the latest date).' })),
+  before: Type.Optional(Type.Integer({ minimum: 0, maximum: LATEST_TIME, description: 'Only messages sent before this time (ms since the epoch, exclusive; at most 8640000000000000, the latest date).' })),
   cursor: Type.Optional(Type.String({ minLength: 1, maxLength: 200, pattern: TEXT_PATTERN, description: "The previous page's `next`, opaque." })),
   limit: Type.Optional(Type.Integer({ minimum: 1, maximum: MAX_SEARCH_LIMIT, default: DEFAULT_SEARCH_LIMIT })),
 });

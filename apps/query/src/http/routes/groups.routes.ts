@@ -28,6 +28,7 @@ import type { Invitee } from '@parley/schemas';
 import { validBody, validQuery } from '../validate.js';
 import { methodNotAllowed } from '../method-guards.js';
 import { pathId, type RouteKit } from './route-kit.js';
+import { withReadPrivacy } from '../receipt-privacy.js';
 
 const check = {
   groupId: compile(GroupId),
@@ -293,7 +294,8 @@ export function groupRoutes(kit: RouteKit, json: express.RequestHandler[]): expr
       const { role } = validBody(check.role, req.body);
       // conflict: they have that role already.
       await run(id, actor(res), { type: 'SetMemberRole', userId: user, role }, true);
-      res.json({ member: await kit.settled(() => deps.groups.member(id, user), (m) => m.role === role) });
+      const [member] = await withReadPrivacy(deps.profiles, claims(res).userId, [await kit.settled(() => deps.groups.member(id, user), (m) => m.role === role)]);
+      res.json({ member });
     })
     .all(methodNotAllowed);
 
@@ -306,7 +308,9 @@ export function groupRoutes(kit: RouteKit, json: express.RequestHandler[]): expr
       // conflict: unmuting someone who is not muted.
       await run(id, actor(res), { type: 'MuteMember', userId: user, until }, true);
       // The decider stores a time already past as 0 (unmuted).
-      res.json({ member: await kit.settled(() => deps.groups.member(id, user), (m) => m.mutedUntil === until || (m.mutedUntil <= Date.now() && until <= Date.now())) });
+      const settled = await kit.settled(() => deps.groups.member(id, user), (m) => m.mutedUntil === until || (m.mutedUntil <= Date.now() && until <= Date.now()));
+      const [member] = await withReadPrivacy(deps.profiles, claims(res).userId, [settled]);
+      res.json({ member });
     })
     .all(methodNotAllowed);
 

@@ -55,11 +55,13 @@ export function receiptsRoutes(kit: RouteKit, json: express.RequestHandler[]): e
       const query = validQuery(check.readers, req.query);
       const { shared } = await viewer(id, res);
       if (!shared) return void res.json({ count: 0, users: [] } satisfies ReadersResponse);
-      const after = query.cursor === undefined ? undefined : decodeCursor(query.cursor);
+      const state = query.state ?? 'read';
+      const scope = `${id} ${seq} ${state}`;
+      const after = query.cursor === undefined ? undefined : decodeCursor(query.cursor, scope);
       const limit = query.limit ?? DEFAULT_READERS_LIMIT;
-      const page = await deps.receipts.readers(id, seq, { state: query.state ?? 'read', limit, ...(after !== undefined ? { after } : {}) });
+      const page = await deps.receipts.readers(id, seq, { state, limit, ...(after !== undefined ? { after } : {}) });
       const last = page.users[page.users.length - 1];
-      const body: ReadersResponse = { count: page.count, users: page.users, ...(page.more && last ? { next: Buffer.from(last.id).toString('base64url') } : {}) };
+      const body: ReadersResponse = { count: page.count, users: page.users, ...(page.more && last ? { next: Buffer.from(`${scope} ${last.id}`).toString('base64url') } : {}) };
       res.json(body);
     })
     .all(methodNotAllowed);
@@ -67,9 +69,13 @@ export function receiptsRoutes(kit: RouteKit, json: express.RequestHandler[]): e
   return router;
 }
 
-/** The cursor is base64url of the previous page's last user id; anything else is 400 naming `cursor`. */
-function decodeCursor(cursor: string): string {
-  const id = /^[A-Za-z0-9_-]+$/.test(cursor) ? Buffer.from(cursor, 'base64url').toString('utf8') : '';
-  if (!/^[A-Za-z0-9._-]{1,64}$/.test(id)) throw new ParleyError('bad_request', '"cursor" is not a cursor this list answered', { details: { field: 'cursor' } });
+/**
+ * The cursor is base64url of `<conversation> <seq> <state> <last user id>`: it resumes only the list it
+ * came from; anything else is 400 naming `cursor`.
+ */
+function decodeCursor(cursor: string, scope: string): string {
+  const text = /^[A-Za-z0-9_-]+$/.test(cursor) ? Buffer.from(cursor, 'base64url').toString('utf8') : '';
+  const id = text.startsWith(`${scope} `) ? text.slice(scope.length + 1) : '';
+  if (!/^[A-Za-z0-9._-]{1,64}$/.test(id)) throw new ParleyError('bad_request', '"cursor" is not a cursor this list answered (the same message and state)', { details: { field: 'cursor' } });
   return id;
 }

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import express from 'express';
 import { ParleyError } from '@parley/core';
 import { CONVERSATION_ID, DEFAULT_SEARCH_LIMIT, SearchQuery, compile, type SearchResponse } from '@parley/protocol';
@@ -23,7 +24,6 @@ export function searchRoutes(kit: RouteKit): express.Router {
       const query = validQuery(check.search, req.query);
       const terms = queryTerms(query.q);
       if (terms.length === 0) throw new ParleyError('bad_request', '"q" has no word to look for (only spaces, punctuation or emoji)', { details: { field: 'q' } });
-      const after = query.cursor === undefined ? undefined : decodeCursor(query.cursor);
       const filters = {
         ...(query.conversation !== undefined ? { conversation: query.conversation } : {}),
         ...(query.sender !== undefined ? { sender: query.sender } : {}),
@@ -31,12 +31,15 @@ export function searchRoutes(kit: RouteKit): express.Router {
         ...(query.after !== undefined ? { after: query.after } : {}),
         ...(query.before !== undefined ? { before: query.before } : {}),
       };
+      // A cursor answers one query: the same q and filters (not limit).
+      const scope = queryScope(query.q, filters);
+      const after = query.cursor === undefined ? undefined : decodeCursor(query.cursor, scope);
       const limit = query.limit ?? DEFAULT_SEARCH_LIMIT;
       const { hits, more } = await deps.search.search(claims(res).userId, terms, filters, { limit, ...(after ? { after } : {}) });
       const last = hits[hits.length - 1];
       const body: SearchResponse = {
         results: hits.map((h) => ({ ...h, highlights: highlightRanges(h.content, terms) })),
-        ...(more && last ? { next: encodeCursor({ ts: last.ts, conversation: last.conversation, seq: last.seq }) } : {}),
+        ...(more && last ? { next: encodeCursor({ ts: last.ts, conversation: last.conversation, seq: last.seq }, scope) } : {}),
       };
       res.json(body);
     })
@@ -45,27 +48,33 @@ export function searchRoutes(kit: RouteKit): express.Router {
   return router;
 }
 
-/**
- * The cursor: base64url of the JSON array [ts, conversation, seq] of the previous page's last result.
- * Opaque to clients; the only promise is that it resumes the same query after that result.
- */
-export function encodeCursor(p: SearchPosition): string {
-  return Buffer.from(JSON.stringify([p.ts, p.conversation, p.seq])).toString('base64url');
+/** What a cursor is bound to: a short hash of the query and its filters. */
+export function queryScope(q: string, filters: object): string {
+  return createHash('sha256').update(JSON.stringify([q, filters])).digest('base64url').slice(0, 12);
 }
 
-/** A cursor encodeCursor made; anything else is 400 `bad_request` naming the field `cursor`. */
-export function decodeCursor(cursor: string): SearchPosition {
+/**
+ * The cursor: base64url of the JSON array [ts, conversation, seq, scope] of the previous page's last
+ * result and the query it answered (queryScope). Opaque to clients; the only promise is that it resumes
+ * the same query after that result.
+ */
+export function encodeCursor(p: SearchPosition, scope: string): string {
+  return Buffer.from(JSON.stringify([p.ts, p.conversation, p.seq, scope])).toString('base64url');
+}
+
+/** A cursor encodeCursor made for this query (`scope`); anything else is 400 `bad_request` naming the field `cursor`. */
+export function decodeCursor(cursor: string, scope: string): SearchPosition {
   let value: unknown;
   try {
     value = /^[A-Za-z0-9_-]+$/.test(cursor) ? JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) : undefined;
   } catch {
     value = undefined;
   }
-  if (Array.isArray(value) && value.length === 3) {
+  if (Array.isArray(value) && value.length === 4 && value[3] === scope) {
     const [ts, conversation, seq] = value as unknown[];
     if (Number.isSafeInteger(ts) && (ts as number) >= 0 && typeof conversation === 'string' && CONVERSATION_ID.test(conversation) && Number.isSafeInteger(seq) && (seq as number) >= 1) {
       return { ts: ts as number, conversation, seq: seq as number };
     }
   }
-  throw new ParleyError('bad_request', '"cursor" is not a cursor this search answered', { details: { field: 'cursor' } });
+  throw new ParleyError('bad_request', '"cursor" is not a cursor this search answered (the same q and filters)', { details: { field: 'cursor' } });
 }
