@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { PGlite } from '@electric-sql/pglite';
-import { Kysely } from 'kysely';
+import { Kysely, sql } from 'kysely';
 import { PGliteDialect } from 'kysely-pglite-dialect';
 import { ParleyError, healthReport, type HealthReport, type Logger } from '@parley/core';
 import { EmbeddedLog } from '@parley/log-embedded';
@@ -101,6 +101,20 @@ async function startOnLockedDataDir(config: SingleNodeConfig, logger: Logger, lo
   const db = new Kysely<Database>({ dialect: new PGliteDialect(pglite as unknown as PGlite) });
   const applied = await migrateToLatest(db as Kysely<unknown>);
   if (applied.length) step('database migrated', { migrations: applied });
+  // PGlite has no autovacuum. Without statistics the planner reads a common search word's whole posting
+  // list, and every search reads the GIN index's pending list until something merges it (docs/BENCHMARKS.md
+  // 9). So: VACUUM ANALYZE at start (seconds on a store of millions of messages), then every
+  // PARLEY_ANALYZE_INTERVAL_MS fresh statistics and the pending list merged, which are quick.
+  step('vacuuming and analyzing the database');
+  await sql`vacuum analyze`.execute(db);
+  const maintain = async (): Promise<void> => {
+    const started = Date.now();
+    await sql`analyze`.execute(db);
+    await sql`select gin_clean_pending_list('message_search_tsv')`.execute(db);
+    logger.debug('database analyzed', { ms: Date.now() - started });
+  };
+  const analyzer = setInterval(() => void maintain().catch((error: unknown) => logger.warn('analyzing the database failed', { error })), config.analyzeIntervalMs);
+  analyzer.unref();
 
   step('opening the blob store', describeBlobConfig(config.blobs));
   const blobs = await openBlobStore(config.blobs);
@@ -209,6 +223,7 @@ async function startOnLockedDataDir(config: SingleNodeConfig, logger: Logger, lo
         await presence.close();
         await log.close();
         await blobs.close();
+        clearInterval(analyzer);
         await db.destroy();
         await lock.release();
         logger.info('Parley stopped');
