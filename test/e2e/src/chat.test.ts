@@ -96,7 +96,10 @@ describe('chat through the public API of a started single node', () => {
     const conv = await a.client.openDirect(b.username);
     for (let i = 1; i <= 3; i++) await a.client.send(conv.id, `before ${i}`);
     await eventually(() => assert.equal(bGot.length, 3));
+    // Reads are gathered for up to PARLEY_RECEIPT_FLUSH_MS before they are written: wait for it.
+    const read = new Promise<void>((resolve) => b.client.on('conversation', (f) => f.event === 'read' && f.readSeq === 3 && resolve()));
     b.client.markRead(conv.id, 3);
+    await read;
     const positions = b.client.lastSeqs();
     b.client.close();
     for (let i = 4; i <= 8; i++) await a.client.send(conv.id, `while away ${i}`);
