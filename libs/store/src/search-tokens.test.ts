@@ -1,6 +1,6 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { MAX_TOKEN_CHARS, highlightRanges, indexTokens, queryTerms } from './search-tokens.js';
+import { MAX_TOKEN_CHARS, asciiWords, highlightRanges, indexTokens, queryTerms, segmenterWords } from './search-tokens.js';
 
 /** Whether every term of `q` is a token of `text` (what the tsquery AND asks of the tsvector). */
 const finds = (q: string, text: string): boolean => {
@@ -119,5 +119,28 @@ describe('highlightRanges', () => {
     assert.deepEqual(highlightRanges('hello', []), []);
     assert.deepEqual(highlightRanges('', ['hello']), []);
     assert.deepEqual(highlightRanges('helloworld', ['hello']), []);
+  });
+});
+
+describe('the ASCII fast path', () => {
+  it('finds exactly the words Intl.Segmenter finds, on 60,000 seeded random ASCII strings and the edge cases', () => {
+    const cases = ['_', '__', 'a_', '_a', 'x.y.z', '3.14.15', "don't", 'e.g.', 'a..b', '1,,2', "a'b'c", 'a:b', '1:2', 'a.1', '1.a', '1,000;5', "rock'n'roll", 'a_b.c_d', '', ' \t\n'];
+    // A seeded generator (xorshift), so a failure repeats; alphabets weighted toward what joins words.
+    let state = 0x2545f491;
+    const next = (n: number): number => {
+      state ^= state << 13;
+      state ^= state >>> 17;
+      state ^= state << 5;
+      return (state >>> 0) % n;
+    };
+    const alphabets = ["abz019_.,;:' ", "aaaa1111____....::::'''',,,;;;   ", ` !"#$%&'()*+,-./0123456789:;<=>?@[\\]^_\`abcdefghijklmnopqrstuvwxyz{|}~\t\n\x01\x7f`];
+    for (const alphabet of alphabets) {
+      for (let i = 0; i < 20_000; i++) {
+        let text = '';
+        for (let j = next(40); j > 0; j--) text += alphabet[next(alphabet.length)];
+        cases.push(text);
+      }
+    }
+    for (const text of cases) assert.deepEqual(asciiWords(text), segmenterWords(text), JSON.stringify(text));
   });
 });
