@@ -11,8 +11,8 @@ export interface Workload {
   connections: number;
 }
 
-/** Deterministic pseudo-random numbers (mulberry32), so a scenario's topology is the same every run. */
-function random(seed: number): () => number {
+/** Deterministic pseudo-random numbers (mulberry32), so a scenario's topology (or search.ts's corpus) is the same every run. */
+export function random(seed: number): () => number {
   let a = seed >>> 0;
   return () => {
     a = (a + 0x6d2b79f5) >>> 0;

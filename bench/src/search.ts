@@ -12,6 +12,7 @@ import { DEFAULT_SEARCH_LIMIT } from '@parley/protocol';
 import { ProjectionWriter, SearchRepository, WorkerPGlite, indexTokens, migrateToLatest, queryTerms, type Database } from '@parley/store';
 import type { ParleyEvent } from '@parley/schemas';
 import { percentiles } from './percentiles.js';
+import { random } from './scenarios.js';
 
 // `node bench/dist/search.js --mode single|distributed [--messages 1000000] [--conversations 10000]`: message
 // search at scale (issue 13, "Speed"), straight on the store (no HTTP, no log): what the single node runs
@@ -63,18 +64,6 @@ if (conversations % 100 !== 0 || sample % 10_000 !== 0) throw new Error('--conve
 
 const log = (line: string): void => void process.stderr.write(`${new Date().toISOString().slice(11, 19)} ${line}\n`);
 const round = (x: number, digits = 1): number => Math.round(x * 10 ** digits) / 10 ** digits;
-
-/** Deterministic pseudo-random numbers (mulberry32), so every run indexes the same corpus. */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 // ---- The corpus -------------------------------------------------------------------------------------------
 

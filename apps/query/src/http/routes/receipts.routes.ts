@@ -28,11 +28,9 @@ export function receiptsRoutes(kit: RouteKit, json: express.RequestHandler[]): e
     .route('/conversations/:id/read')
     .post(requireAuth, ...json, async (req, res) => {
       const id = conversationParam(req.params['id']);
-      const userId = claims(res).userId;
-      if (!(await deps.conversations.isMember(id, userId))) throw new ParleyError('not_member', 'You are not a member of this conversation');
+      const { shared } = await viewer(id, res);
       const { seq } = validBody(check.read, req.body);
-      const shared = (await deps.profiles.privacyOf([userId])).get(userId)?.readReceipts ?? true;
-      await run(id, actor(res), { type: 'MarkReceipts', marks: [{ userId, readSeq: seq, deliveredSeq: 0, shared }] });
+      await run(id, actor(res), { type: 'MarkReceipts', marks: [{ userId: claims(res).userId, readSeq: seq, deliveredSeq: 0, shared }] });
       res.status(204).end();
     })
     .all(methodNotAllowed);
