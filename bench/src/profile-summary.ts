@@ -4,7 +4,9 @@ import { readFileSync } from 'node:fs';
 /*
  * Summarises a V8 .cpuprofile (written with PARLEY_BENCH_PROFILE=<dir>): the share of samples by where the
  * code lives (package or Parley workspace) and the top functions by self time.
- *   node bench/dist/profile-summary.js <file.cpuprofile> [--top 15]
+ *   node bench/dist/profile-summary.js <file.cpuprofile> [--top 15] [--last S]
+ * `--last S` counts only the last S seconds of the profile: a process writes it when it stops, so that is
+ * the sending phase and the drain of a run, without the start-up and registration before them.
  */
 interface Node { id: number; callFrame: { functionName: string; url: string; lineNumber: number }; children?: number[] }
 interface Profile { nodes: Node[]; samples: number[]; timeDeltas: number[] }
@@ -16,10 +18,17 @@ if (!file) {
 }
 const topIndex = process.argv.indexOf('--top');
 const top = topIndex > 0 ? Number(process.argv[topIndex + 1]) : 15;
+const lastIndex = process.argv.indexOf('--last');
+const lastSeconds = lastIndex > 0 ? Number(process.argv[lastIndex + 1]) : Infinity;
 const profile = JSON.parse(readFileSync(file, 'utf8')) as Profile;
 const byId = new Map(profile.nodes.map((n) => [n.id, n]));
 const selfTime = new Map<number, number>();
-profile.samples.forEach((id, i) => selfTime.set(id, (selfTime.get(id) ?? 0) + (profile.timeDeltas[i] ?? 0)));
+const span = profile.timeDeltas.reduce((a, b) => a + b, 0);
+let at = 0;
+profile.samples.forEach((id, i) => {
+  at += profile.timeDeltas[i] ?? 0;
+  if (span - at <= lastSeconds * 1e6) selfTime.set(id, (selfTime.get(id) ?? 0) + (profile.timeDeltas[i] ?? 0));
+});
 const total = [...selfTime.values()].reduce((a, b) => a + b, 0);
 
 /** Where a function lives: an npm package, a Parley workspace, node's internals, or V8's own entries. */
@@ -46,7 +55,7 @@ for (const [id, t] of selfTime) {
 }
 const idle = byPlace.get('(idle)') ?? 0;
 const pct = (t: number, of: number) => `${((100 * t) / of).toFixed(1)}%`.padStart(6);
-process.stdout.write(`${file}: ${(total / 1e6).toFixed(1)} s sampled, ${pct(total - idle, total)} busy (over the process's life, set-up included)\n\nshare of busy time by place:\n`);
+process.stdout.write(`${file}: ${(total / 1e6).toFixed(1)} s sampled, ${pct(total - idle, total)} busy (${Number.isFinite(lastSeconds) ? `the last ${lastSeconds} s` : "over the process's life, set-up included"})\n\nshare of busy time by place:\n`);
 for (const [p, t] of [...byPlace].filter(([p]) => p !== '(idle)').sort((a, b) => b[1] - a[1]).slice(0, top)) process.stdout.write(`  ${pct(t, total - idle)}  ${p}\n`);
 process.stdout.write('\ntop functions by self time (share of busy time):\n');
 for (const [f, t] of [...byFunction].filter(([f]) => !f.startsWith('(idle)')).sort((a, b) => b[1] - a[1]).slice(0, top)) process.stdout.write(`  ${pct(t, total - idle)}  ${f}\n`);

@@ -1,4 +1,6 @@
 #!/usr/bin/env node
+import { loadavg } from 'node:os';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
 import type { Plan, PlanEntry } from './plan.js';
 import { provisionBare, provisionParley, type Provisioned } from './provision.js';
@@ -7,7 +9,8 @@ import { startBare, startDistributed, startSingle, type Target } from './targets
 import { runPlanWithNode } from './drive.js';
 import { findK6, runK6 } from './k6.js';
 import { measureIdle, openFileLimit } from './idle.js';
-import { mainThreadCpuSeconds, pidsNamed, sampleProcesses, type ProcessStats } from './process-stats.js';
+import { mainThreadCpuSeconds, pidsNamed, rssMb, sampleProcesses, type ProcessStats } from './process-stats.js';
+import { summarize } from './rounds.js';
 
 const USAGE = `usage: node bench/dist/run.js <room|pairs|mixed|idle> [options]
   --mode single|distributed   single node (one process, embedded log, PGlite) or every app as its own
@@ -19,6 +22,9 @@ const USAGE = `usage: node bench/dist/run.js <room|pairs|mixed|idle> [options]
   --ceiling yes|no            also run the bare uWebSockets.js server with the same load (default yes;
                               over WebSocket, whatever --transport says)
   --duration S --drain S      seconds of sending (20), most seconds to wait for the rest (30)
+  --rounds N                  run everything N times, each on fresh servers, and report the median
+                              and spread of every figure (default 3); the load average is recorded
+                              at the start of each round
   room:   --members 500 --senders 4 --rate 25        (rate: messages/s per sender)
   pairs:  --pairs 100 --rate 10                      (both ends send)
   mixed:  --users 300 --groups 3x30,10x10,50x3,150x1 --pairs 100 --rate 0.5
@@ -54,6 +60,7 @@ const { values: a, positionals } = parseArgs({
     query: { type: 'string', default: '1' },
     partitions: { type: 'string', default: '4' },
     fsync: { type: 'string', default: 'always' },
+    rounds: { type: 'string', default: '3' },
     help: { type: 'boolean', default: false },
   },
 });
@@ -194,25 +201,46 @@ async function measure(target: Target, bare: boolean, transport: 'ws' | 'tcp' = 
   };
 }
 
-const report: Record<string, unknown> = { scenario, mode, driver, options: { ...a }, workload: { users: workload.topology.users, conversations: workload.topology.conversations.length, connections: workload.connections }, date: new Date().toISOString() };
-const tcp = transports.includes('tcp');
-const parley = mode === 'single'
-  ? await startSingle({ fsync, tcp })
-  : await startDistributed({ gateway: num('gateways', a.gateways, 1, 1), ingest: num('ingest', a.ingest, 1, 1), fanout: num('fanout', a.fanout, 1, 1), query: num('query', a.query, 1, 1) }, num('partitions', a.partitions, 4, 1), tcp);
-try {
-  // One server for every transport asked for, each with users of its own, in the order given.
-  for (const transport of transports) report[transport === 'ws' ? 'parley' : 'parleyTcp'] = await measure(parley, false, transport);
-} finally {
-  process.stderr.write('stopping Parley...\n');
-  await parley.stop();
+/** Resident memory of a server at rest: read `settleMs` after it said it was ready, before any client. */
+async function restRss(target: Target, settleMs = 3000): Promise<Record<string, number>> {
+  await sleep(settleMs);
+  return Object.fromEntries(target.processes.map((p) => [p.name, Math.round(rssMb(p.pid))]));
 }
-if (ceiling) {
-  const bare = await startBare();
+
+/** One round: a fresh Parley (and a fresh bare server for the ceiling), each driven with the same load. */
+async function round(index: number, of: number): Promise<Record<string, unknown>> {
+  const loadAverage = loadavg().map((l) => Math.round(l * 100) / 100);
+  process.stderr.write(`round ${index + 1} of ${of} (load average ${loadAverage.join(' ')})\n`);
+  const out: Record<string, unknown> = { loadAverage };
+  const parley = mode === 'single'
+    ? await startSingle({ fsync, tcp })
+    : await startDistributed({ gateway: num('gateways', a.gateways, 1, 1), ingest: num('ingest', a.ingest, 1, 1), fanout: num('fanout', a.fanout, 1, 1), query: num('query', a.query, 1, 1) }, num('partitions', a.partitions, 4, 1), tcp);
   try {
-    report['bareUws'] = await measure(bare, true);
+    out['restRssMb'] = await restRss(parley);
+    // One server for every transport asked for, each with users of its own, in the order given.
+    for (const transport of transports) out[transport === 'ws' ? 'parley' : 'parleyTcp'] = await measure(parley, false, transport);
   } finally {
-    await bare.stop();
+    process.stderr.write('stopping Parley...\n');
+    await parley.stop();
   }
+  if (ceiling) {
+    const bare = await startBare();
+    try {
+      out['bareRestRssMb'] = await restRss(bare, 1000);
+      out['bareUws'] = await measure(bare, true);
+    } finally {
+      await bare.stop();
+    }
+  }
+  return out;
 }
+
+const rounds = num('rounds', a.rounds, 3, 1);
+const tcp = transports.includes('tcp');
+const report: Record<string, unknown> = { scenario, mode, driver, options: { ...a }, workload: { users: workload.topology.users, conversations: workload.topology.conversations.length, connections: workload.connections }, date: new Date().toISOString() };
+const results: Record<string, unknown>[] = [];
+for (let i = 0; i < rounds; i++) results.push(await round(i, rounds));
+report['summary'] = summarize(results);
+report['rounds'] = results;
 process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
 process.exit(0);
