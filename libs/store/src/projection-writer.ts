@@ -227,7 +227,7 @@ async function apply(tx: Transaction<Database>, vault: PersonalDataVault, event:
  */
 async function applyMessages(tx: Transaction<Database>, run: ReadonlyArray<ParleyEvent & { payload: { type: 'MessageSent' } }>, searchIndex = true): Promise<void> {
   if (run.length === 0) return;
-  await insertNew(
+  const inserted = await insertNew(
     tx,
     'messages',
     run.map((e) => ({
@@ -247,13 +247,16 @@ async function applyMessages(tx: Transaction<Database>, run: ReadonlyArray<Parle
       forwarded: e.payload.forwarded ?? false,
     })),
   );
+  // Every messages row new: nothing in the run is applied again, so none of it can have been recalled
+  // before, and the clean-ups below (for a replay past a recall) have nothing to find.
+  const again = inserted < run.length;
   await applyMessageAttachments(tx, run);
-  if (searchIndex) await applyMessageSearch(tx, run);
+  if (searchIndex) await applyMessageSearch(tx, run, again);
   const mentions = run.flatMap((e) =>
     [...new Set(e.payload.mentions ?? [])].map((userId) => ({ conversation_id: e.stream, user_id: userId, seq: e.seq, sender_id: e.payload.senderId })),
   );
   await insertNew(tx, 'mentions', mentions);
-  if (mentions.length > 0) {
+  if (mentions.length > 0 && again) {
     // A message applied again after its recall (whose row stayed, blanked) gets no mention rows back.
     const seqs = run.filter((e) => e.payload.mentions?.length).map((e) => e.seq);
     await tx
@@ -273,15 +276,15 @@ async function applyMessages(tx: Transaction<Database>, run: ReadonlyArray<Parle
     const key = `${e.stream}\u0000${e.payload.senderId}`;
     if ((senders.get(key)?.seq ?? -1) < e.seq) senders.set(key, { conversation: e.stream, senderId: e.payload.senderId, seq: e.seq });
   }
-  for (const e of newest.values()) {
-    await tx
-      .updateTable('conversations')
-      .set({ last_seq: e.seq, last_message_at: e.ts, last_message_preview: preview(e.payload), last_sender_name: e.payload.kind === SYSTEM_KIND ? '' : e.payload.senderName })
-      .where('id', '=', e.stream)
-      .where('last_seq', '<', e.seq)
-      .execute();
-  }
-  for (const s of senders.values()) await raiseReadSeq(tx, s.conversation, s.senderId, s.seq);
+  // One statement for every conversation of the run, and one for every sender's read mark: a statement is
+  // most of what a row costs on PGlite (docs/BENCHMARKS.md 11).
+  const heads = [...newest.values()].map(
+    (e) => sql`(${e.stream}::text, ${e.seq}::bigint, ${e.ts}::bigint, ${preview(e.payload)}::text, ${e.payload.kind === SYSTEM_KIND ? '' : e.payload.senderName}::text)`,
+  );
+  await sql`update conversations as c set last_seq = v.seq, last_message_at = v.ts, last_message_preview = v.preview, last_sender_name = v.sender
+    from (values ${sql.join(heads)}) as v(id, seq, ts, preview, sender)
+    where c.id = v.id and c.last_seq < v.seq`.execute(tx);
+  await raiseReadSeqs(tx, [...senders.values()].map((s) => ({ conversation: s.conversation, userId: s.senderId, seq: s.seq })));
 }
 
 /** A message's preview: the start of its content, or for a system entry the change in words. */
@@ -293,13 +296,16 @@ function preview(p: { kind: string; content: string }): string {
 
 /** A member's read mark only moves forward (events may be re-applied after a crash); delivered follows it. */
 async function raiseReadSeq(tx: Transaction<Database>, conversation: string, userId: string, seq: number): Promise<void> {
-  await tx
-    .updateTable('members')
-    .set({ read_seq: seq, delivered_seq: sql<number>`greatest(delivered_seq, ${seq})` })
-    .where('conversation_id', '=', conversation)
-    .where('user_id', '=', userId)
-    .where('read_seq', '<', seq)
-    .execute();
+  await raiseReadSeqs(tx, [{ conversation, userId, seq }]);
+}
+
+/** raiseReadSeq for many members in one statement. */
+async function raiseReadSeqs(tx: Transaction<Database>, marks: ReadonlyArray<{ conversation: string; userId: string; seq: number }>): Promise<void> {
+  if (marks.length === 0) return;
+  const values = marks.map((m) => sql`(${m.conversation}::text, ${m.userId}::text, ${m.seq}::bigint)`);
+  await sql`update members as m set read_seq = v.seq, delivered_seq = greatest(m.delivered_seq, v.seq)
+    from (values ${sql.join(values)}) as v(conversation_id, user_id, seq)
+    where m.conversation_id = v.conversation_id and m.user_id = v.user_id and m.read_seq < v.seq`.execute(tx);
 }
 
 /** A member's delivered mark only moves forward. */
