@@ -1,4 +1,4 @@
-import { ConsumerHealth, type EventLog, type LogBatch, type LogConsumer, type LogRecord, type Logger, type OutgoingRecord } from '@parley/core';
+import { ConsumerHealth, type EventLog, type LogBatch, type LogConsumer, type LogRecord, type Logger, type OutgoingRecord, pooledRandom } from '@parley/core';
 import { commandCodec, eventCodec, type Command, type ParleyEvent } from '@parley/schemas';
 import { PartitionStates, Topics, type StreamState } from '@parley/domain';
 import { monotonicFactory } from 'ulid';
@@ -50,7 +50,7 @@ export class Ingest {
   private readonly states: PartitionStates;
   /** Last command offset handled per partition; a batch at or before it is a redelivery. */
   private readonly handled = new Map<number, number>();
-  private readonly newId = monotonicFactory();
+  private readonly newId = monotonicFactory(pooledRandom());
   private stopLag: (() => void) | undefined;
   readonly health = new ConsumerHealth(GROUP);
 

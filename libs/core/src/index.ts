@@ -7,3 +7,4 @@ export * from './ports/presence.js';
 export * from './ports/delivery.js';
 export * from './ports/blob-store.js';
 export * from './consumer-health.js';
+export * from './random-bytes.js';
