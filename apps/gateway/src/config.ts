@@ -27,6 +27,8 @@ export interface SingleNodeConfig {
   readonly receiptFlushMs: number;
   /** How often the embedded database's statistics are refreshed (PARLEY_ANALYZE_INTERVAL_MS; PGlite has no autovacuum). */
   readonly analyzeIntervalMs: number;
+  /** At most one projector transaction per partition per this many ms, unless full (PARLEY_PROJECTOR_BATCH_MS; 0: none). */
+  readonly projectorBatchMs: number;
   /** Unacknowledged sends over all connections of this process (PARLEY_GATEWAY_MAX_PENDING_SENDS). */
   readonly maxGatewayPendingSends: number;
   readonly maxGroupMembers: number;
@@ -74,6 +76,7 @@ export function loadSingleNodeConfig(env: Env): SingleNodeConfig {
     framesPerSecond: readInt(env, 'PARLEY_FRAMES_PER_SECOND', 100, { min: 1, max: 1_000_000 }),
     receiptFlushMs: readInt(env, 'PARLEY_RECEIPT_FLUSH_MS', 1000, { min: 10, max: 60_000 }),
     analyzeIntervalMs: readInt(env, 'PARLEY_ANALYZE_INTERVAL_MS', 600_000, { min: 10_000, max: 86_400_000 }),
+    projectorBatchMs: readInt(env, 'PARLEY_PROJECTOR_BATCH_MS', 50, { min: 0, max: 1000 }),
     dedupeWindow: readInt(env, 'PARLEY_DEDUPE_WINDOW', 10_000, { min: 0, max: 1_000_000 }),
     healthBounds: readHealthBounds(env),
     mail: readMailConfig(env),

@@ -129,7 +129,7 @@ async function startOnLockedDataDir(config: SingleNodeConfig, logger: Logger, lo
   const { conversations, messages, authenticate } = store;
   const sweeper = new AttachmentSweeper({ uploads: store.uploads, blobs: blobs.store, logger: logger.child({ component: 'attachment-sweeper' }), limits: config.uploads });
 
-  const projector = new Projector({ log, writer, logger: logger.child({ component: 'projector' }) });
+  const projector = new Projector({ log, writer, logger: logger.child({ component: 'projector' }), batchIntervalMs: config.projectorBatchMs });
   const ingest = new Ingest({
     log,
     logger: logger.child({ component: 'ingest' }),

@@ -184,3 +184,54 @@ test('a transient store failure is retried, not quarantined, and health reports 
     await rm(dir, { recursive: true, force: true });
   }
 });
+
+test('batches of several partitions share one transaction; when one of them holds a refused event, each is applied on its own and the others go on', async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'parley-projector-group-'));
+  const log = await EmbeddedLog.open({ dir });
+  const db = await database();
+  const calls: number[] = [];
+  class CountingWriter extends ProjectionWriter {
+    override async applyBatches(...args: Parameters<ProjectionWriter['applyBatches']>): Promise<void> {
+      calls.push(args[1].length);
+      return super.applyBatches(...args);
+    }
+  }
+  try {
+    await log.createTopics([{ name: Topics.events, partitions: 3 }]);
+    const producer = log.producer();
+    const put = (e: ParleyEvent, partition: number) => producer.send(Topics.events, [{ key: e.stream, value: eventCodec.encode(e), partition }]);
+    const message = (g: string, seq: number, content: string) => ev(g, seq, { type: 'MessageSent', id: `${g}-${seq}`, senderId: 'ua', senderName: 'a', clientMsgId: `${g}-k${seq}`, kind: 'text', content });
+    for (const p of [0, 1, 2]) {
+      await put(ev(`g.${p}`, 0, { type: 'ConversationCreated', kind: 'group', name: `G${p}`, createdBy: 'ua', members: [a] }), p);
+      await put(message(`g.${p}`, 1, `one ${p}`), p);
+    }
+    const projector = new Projector({ log, writer: new CountingWriter(db), logger: silentLogger, batchIntervalMs: 200 });
+    await projector.start();
+    await eventually(async () => assert.equal((await dump(db)).messages.length, 3));
+    assert.deepEqual(calls, [3], 'the three partitions in one transaction');
+
+    // A refused event in partition 1 and good ones in 0 and 2, written together: the group fails as a
+    // whole, then each batch goes alone.
+    calls.length = 0;
+    const record = (e: ParleyEvent, partition: number) => ({ key: e.stream, value: eventCodec.encode(e), partition });
+    await producer.send(Topics.events, [
+      record(message('g.0', 2, 'two 0'), 0),
+      record(message('g.1', 2, 'nul \u0000 inside'), 1),
+      record(message('g.1', 3, 'three 1'), 1),
+      record(message('g.2', 2, 'two 2'), 2),
+    ]);
+    await eventually(async () => assert.equal((await dump(db)).messages.length, 6));
+    assert.deepEqual(
+      (await dump(db)).messages.map((m) => m.content),
+      ['one 0', 'two 0', 'one 1', 'three 1', 'one 2', 'two 2'],
+      'every event but the refused one',
+    );
+    assert.equal(calls[0], 3, 'tried together first');
+    assert.equal((await sql`select * from quarantined_events`.execute(db)).rows.length, 1);
+    await projector.close();
+  } finally {
+    await db.destroy();
+    await log.close();
+    await rm(dir, { recursive: true, force: true });
+  }
+});

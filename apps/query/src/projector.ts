@@ -13,6 +13,19 @@ export interface ProjectorOptions {
   readonly groupId?: string;
   /** How often the lag of each partition held is measured for readiness (default 5 s). */
   readonly lagSampleMs?: number;
+  /**
+   * At most one transaction per this many ms (default 0): the batches its partitions bring in meanwhile
+   * wait and go together, in one transaction. The first batch after a quiet spell goes at once.
+   */
+  readonly batchIntervalMs?: number;
+}
+
+/** Batches waiting for the next group transaction, each with what to tell its handler. */
+interface Waiting {
+  readonly batch: LogBatch;
+  readonly items: readonly Item[];
+  resolve(events: ParleyEvent[]): void;
+  reject(error: unknown): void;
 }
 
 /** A record of a batch: its event, or why it cannot be one. */
@@ -36,6 +49,10 @@ export class Projector extends EventEmitter<{ applied: [{ partition: number; nex
   private stopLag: (() => void) | undefined;
   /** Offset this instance stored last per partition: records below it are applied already (a redelivery after a failure part-way). */
   private readonly stored = new Map<number, number>();
+  /** Batches waiting for the next group transaction, and whether one is due or running. */
+  private waiting: Waiting[] = [];
+  private scheduled = false;
+  private lastCommitAt = 0;
 
   constructor(private readonly options: ProjectorOptions) {
     super();
@@ -53,6 +70,8 @@ export class Projector extends EventEmitter<{ applied: [{ partition: number; nex
       groupId: this.groupId,
       topics: [Topics.events],
       maxBatchRecords: 500,
+      // Every partition at once, so that their batches can share one transaction (see gather()).
+      partitionsConsumedConcurrently: 64,
       startOffset: (topic, partition) => writer.nextOffset(topic, partition),
     }));
     await consumer.start((batch) => this.handle(batch));
@@ -67,7 +86,7 @@ export class Projector extends EventEmitter<{ applied: [{ partition: number; nex
     const spans = items.map((i) => startSpanFrom('projector.apply', i.record.headers));
     let applied: ParleyEvent[];
     try {
-      applied = await this.applyRange(batch, items, batch.nextOffset);
+      applied = await this.gather(batch, items);
     } catch (error) {
       // Where the partition stands now: bisection may have stored part of the batch before the failure.
       const at = Math.max(this.stored.get(partition) ?? -1, items[0]?.record.offset ?? batch.nextOffset);
@@ -80,6 +99,75 @@ export class Projector extends EventEmitter<{ applied: [{ partition: number; nex
     const newest = applied[applied.length - 1];
     if (newest) Metrics.projectorLag.record(Math.max(0, Date.now() - newest.ts) / 1000, { partition });
     this.emit('applied', { partition, nextOffset: batch.nextOffset, events: applied.length });
+  }
+
+  /**
+   * Applies a batch together with the batches of other partitions that come in before the next group
+   * transaction: one transaction for all, at most one per batchIntervalMs. If that transaction fails, each
+   * batch is applied on its own (applyRange: a poison event is found and quarantined, a transient failure
+   * is thrown to its handler, and the log redelivers that batch).
+   */
+  private gather(batch: LogBatch, items: readonly Item[]): Promise<ParleyEvent[]> {
+    return new Promise<ParleyEvent[]>((resolve, reject) => {
+      this.waiting.push({ batch, items, resolve, reject });
+      if (this.scheduled) return;
+      this.scheduled = true;
+      const wait = Math.max(0, this.lastCommitAt + (this.options.batchIntervalMs ?? 0) - Date.now());
+      // Even without an interval, the batches the consumer hands over in the same turn go together.
+      const run = () => void this.commitWaiting();
+      if (wait > 0) setTimeout(run, wait);
+      else setImmediate(run);
+    });
+  }
+
+  private async commitWaiting(): Promise<void> {
+    const group = this.waiting;
+    this.waiting = [];
+    try {
+      if (group.length === 1) {
+        const only = group[0]!;
+        await this.applyRange(only.batch, only.items, only.batch.nextOffset).then(only.resolve, only.reject);
+        return;
+      }
+      const topic = group[0]!.batch.topic;
+      const now = Date.now();
+      const parts = group.map(({ batch, items }) => ({
+        partition: batch.partition,
+        events: items.flatMap((i) => (i.event ? [i.event] : [])),
+        nextOffset: batch.nextOffset,
+        quarantined: items.flatMap((i) => (i.poison === undefined ? [] : [{ consumer: this.groupId, offset: i.record.offset, key: i.record.key, value: i.record.value, error: i.poison, at: now }])),
+      }));
+      let together = true;
+      try {
+        await this.options.writer.applyBatches(topic, parts);
+      } catch {
+        together = false;
+      }
+      for (const w of group) {
+        if (together) {
+          this.stored.set(w.batch.partition, w.batch.nextOffset);
+          this.reportQuarantine(w.batch, parts.find((p) => p.partition === w.batch.partition)!.quarantined);
+          w.resolve(parts.find((p) => p.partition === w.batch.partition)!.events as ParleyEvent[]);
+        } else {
+          await this.applyRange(w.batch, w.items, w.batch.nextOffset).then(w.resolve, w.reject);
+        }
+      }
+    } finally {
+      this.lastCommitAt = Date.now();
+      this.scheduled = false;
+      if (this.waiting.length > 0) {
+        this.scheduled = true;
+        const wait = Math.max(0, this.lastCommitAt + (this.options.batchIntervalMs ?? 0) - Date.now());
+        setTimeout(() => void this.commitWaiting(), wait);
+      }
+    }
+  }
+
+  private reportQuarantine(batch: LogBatch, rows: readonly QuarantineRow[]): void {
+    for (const row of rows) {
+      const q = { consumer: this.groupId, topic: batch.topic, partition: batch.partition, offset: row.offset, key: row.key, error: row.error, at: row.at };
+      reportQuarantined(q, this.health, this.options.logger, 'projector quarantined an event it can never apply; the partition goes on');
+    }
   }
 
   /**
@@ -105,10 +193,7 @@ export class Projector extends EventEmitter<{ applied: [{ partition: number; nex
       return [...(await this.applyRange(batch, left, right[0]!.record.offset)), ...(await this.applyRange(batch, right, nextOffset))];
     }
     this.stored.set(batch.partition, nextOffset);
-    for (const row of rows) {
-      const q = { consumer: this.groupId, topic: batch.topic, partition: batch.partition, offset: row.offset, key: row.key, error: row.error, at: row.at };
-      reportQuarantined(q, this.health, this.options.logger, 'projector quarantined an event it can never apply; the partition goes on');
-    }
+    this.reportQuarantine(batch, rows);
     return events;
   }
 

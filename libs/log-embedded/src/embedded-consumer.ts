@@ -55,19 +55,32 @@ export class EmbeddedConsumer implements LogConsumer {
         }
       }
       let worked = false;
+      const concurrency = Math.max(1, this.config.partitionsConsumedConcurrently ?? 1);
+      const running: Promise<boolean>[] = [];
       for (const { topic, partition } of this.group.assignmentFor(this)) {
         if (this.closing || this.group.generation !== this.generationSeen) break;
         const key = `${topic}\u0000${partition}`;
-        if (this.group.busy.has(key)) continue;
+        if (this.group.busy.has(key) || !this.hasRecords(topic, partition, key)) continue;
         this.group.busy.add(key);
-        try {
-          worked = (await this.poll(topic, partition, key, handler)) || worked;
-        } finally {
-          this.group.busy.delete(key);
-        }
+        running.push(
+          this.poll(topic, partition, key, handler).finally(() => {
+            this.group.busy.delete(key);
+          }),
+        );
+        if (running.length >= concurrency) worked = (await Promise.all(running.splice(0))).includes(true) || worked;
       }
+      worked = (await Promise.all(running)).includes(true) || worked;
       if (!worked && !this.closing) await this.log.waitForChange(IDLE_WAIT_MS);
     }
+  }
+
+  /**
+   * Whether a partition may have records past this member's position: false only when the position is
+   * known and the partition ends there (a cheap test before a poll, since every append wakes every consumer).
+   */
+  private hasRecords(topic: string, partition: number, key: string): boolean {
+    const known = this.positions.get(key);
+    return known === undefined || this.log.visibleEnd(topic, partition) > known;
   }
 
   private async position(topic: string, partition: number, key: string): Promise<number> {

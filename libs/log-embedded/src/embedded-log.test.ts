@@ -93,3 +93,31 @@ test('reads older than the in-memory tail come from disk', () =>
     assert.deepEqual(all.map((r) => r.offset), Array.from({ length: 50 }, (_, i) => i));
     await log.close();
   }));
+
+test('partitionsConsumedConcurrently: batches of several partitions are in the handler at once, never two of one partition', () =>
+  withDir(async (dir) => {
+    const log = await EmbeddedLog.open({ dir });
+    await log.createTopics([{ name: 't', partitions: 4 }]);
+    const producer = log.producer();
+    for (let p = 0; p < 4; p++) await producer.send('t', [{ key: 'k', value: Buffer.from(String(p)), partition: p }]);
+    const inside = new Set<number>();
+    let most = 0;
+    let overlapped = false;
+    const seen: number[] = [];
+    const consumer = log.consumer({ groupId: 'g', topics: ['t'], partitionsConsumedConcurrently: 3 });
+    await consumer.start(async (b) => {
+      if (inside.has(b.partition)) overlapped = true;
+      inside.add(b.partition);
+      most = Math.max(most, inside.size);
+      await new Promise((r) => setTimeout(r, 50));
+      seen.push(...b.records.map((r) => Number(Buffer.from(r.value).toString())));
+      inside.delete(b.partition);
+    });
+    await producer.send('t', [{ key: 'k', value: Buffer.from('10'), partition: 0 }]);
+    while (seen.length < 5) await new Promise((r) => setTimeout(r, 10));
+    assert.equal(most, 3, 'three partitions at once, as configured');
+    assert.equal(overlapped, false);
+    assert.deepEqual(seen.filter((v) => v === 0 || v === 10), [0, 10], "partition 0's records in order");
+    await consumer.close();
+    await log.close();
+  }));

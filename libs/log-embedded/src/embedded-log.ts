@@ -33,6 +33,8 @@ export interface EmbeddedLogOptions {
 
 const TOPIC_NAME = /^[a-zA-Z0-9._-]{1,249}$/;
 const MAX_PARTITIONS = 1024;
+/** Longest a non-transactional offset commit waits for a journal write (commitAsync). */
+const COMMIT_INTERVAL_MS = 1000;
 
 /**
  * The single-node event log: Kafka's semantics (topics, partitions, offsets, consumer groups, atomic
@@ -43,6 +45,9 @@ export class EmbeddedLog implements EventLog {
   private readonly topics = new Map<string, PartitionIndex[]>();
   private readonly groups = new Map<string, ConsumerGroup<EmbeddedConsumer>>();
   private readonly committed = new Map<string, number>();
+  /** commitAsync's commits not yet in the journal, latest per group/topic/partition. */
+  private readonly unwritten = new Map<string, JournalCommit>();
+  private commitTimer: NodeJS.Timeout | undefined;
   private waiters: Array<() => void> = [];
   private closed = false;
   private readonly consumers = new Set<EmbeddedConsumer>();
@@ -132,6 +137,11 @@ export class EmbeddedLog implements EventLog {
     return this.index(topic, partition).visible;
   }
 
+  /** @internal endOffset without a promise, for the consumers' test before a poll. */
+  visibleEnd(topic: string, partition: number): number {
+    return this.index(topic, partition).visible;
+  }
+
   /** @internal Appends records and offset commits as one atomic journal frame; resolves once durable. */
   async append(
     sends: ReadonlyArray<{ topic: string; records: readonly OutgoingRecord[] }>,
@@ -156,7 +166,9 @@ export class EmbeddedLog implements EventLog {
         positions.push({ topic, partition, offset: targets[targets.length - 1]!.offset });
       }
     }
-    await this.journal.append(records, commits, (spans) => {
+    // Commits waiting for a write (commitAsync) go first in the same frame; only this append's own are
+    // applied when it is durable (a waiting one may have been overtaken in memory meanwhile).
+    await this.journal.append(records, [...this.takeCommits(), ...commits], (spans) => {
       records.forEach((record, i) => {
         const { index, offset } = targets[i]!;
         const span = spans[i]!;
@@ -189,10 +201,32 @@ export class EmbeddedLog implements EventLog {
     return this.committed.get(commitKey(group, topic, partition));
   }
 
-  /** @internal Records a non-transactional commit: visible at once, durable with the next journal write. */
+  /** @internal Records a non-transactional commit: visible at once, durable with the next journal write (at most COMMIT_INTERVAL_MS later). */
   commitAsync(commit: JournalCommit): void {
-    this.committed.set(commitKey(commit.group, commit.topic, commit.partition), commit.offset);
-    this.journal.append([], [commit], () => undefined).catch((error: unknown) => {
+    const key = commitKey(commit.group, commit.topic, commit.partition);
+    this.committed.set(key, commit.offset);
+    // Written with the next append, or within COMMIT_INTERVAL_MS (like Kafka's auto-commit interval):
+    // one journal write for many batches instead of one each.
+    this.unwritten.set(key, commit);
+    if (!this.commitTimer) {
+      this.commitTimer = setTimeout(() => this.writeCommits(), COMMIT_INTERVAL_MS);
+      this.commitTimer.unref();
+    }
+  }
+
+  /** The non-transactional commits not yet in the journal, taken to be written now. */
+  private takeCommits(): JournalCommit[] {
+    if (this.commitTimer) clearTimeout(this.commitTimer);
+    this.commitTimer = undefined;
+    const commits = [...this.unwritten.values()];
+    this.unwritten.clear();
+    return commits;
+  }
+
+  private writeCommits(): Promise<void> {
+    const commits = this.takeCommits();
+    if (commits.length === 0 || this.closed) return Promise.resolve();
+    return this.journal.append([], commits, () => undefined).catch((error: unknown) => {
       this.logger.warn('offset commit failed to reach the journal; the batch will be redelivered after a restart', { error });
     });
   }
@@ -230,6 +264,7 @@ export class EmbeddedLog implements EventLog {
   async close(): Promise<void> {
     if (this.closed) return;
     await Promise.all([...this.consumers].map((c) => c.close()));
+    await this.writeCommits();
     this.closed = true;
     this.notify();
     await this.journal.close();

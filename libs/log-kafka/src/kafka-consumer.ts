@@ -84,6 +84,7 @@ export class KafkaLogConsumer implements LogConsumer {
     await consumer.run({
       autoCommit: false,
       eachBatchAutoResolve: false,
+      partitionsConsumedConcurrently: Math.max(1, this.config.partitionsConsumedConcurrently ?? 1),
       eachBatch: (payload) => this.eachBatch(payload, handler),
     });
   }

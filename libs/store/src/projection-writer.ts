@@ -8,7 +8,7 @@ import { addMembers, applyGroupEvent } from './group-projection.js';
 import { applyMessageChange } from './message-changes-projection.js';
 import { applyMessageAttachments } from './message-attachments-projection.js';
 import { applyMessageSearch } from './message-search-projection.js';
-import { insertNew } from './insert-rows.js';
+import { ROWS_PER_INSERT, insertNew } from './insert-rows.js';
 
 /** A preview holds at most this many code points, cut on a grapheme boundary (docs/PROTOCOL.md "Text"). */
 const PREVIEW_CODE_POINTS = 140;
@@ -46,32 +46,43 @@ export class ProjectionWriter {
    * the projector quarantined: a quarantine row exists exactly when the offset has moved past its record.
    */
   async applyBatch(topic: string, partition: number, events: readonly ParleyEvent[], nextOffset: number, quarantined: readonly QuarantineRow[] = []): Promise<void> {
+    await this.applyBatches(topic, [{ partition, events, nextOffset, quarantined }]);
+  }
+
+  /**
+   * applyBatch for batches of several partitions of `topic` in one transaction (the projector gathers
+   * what its partitions bring in together: a transaction is most of what a small batch costs). All or
+   * nothing: on a failure no partition's offset moves.
+   */
+  async applyBatches(topic: string, parts: ReadonlyArray<{ partition: number; events: readonly ParleyEvent[]; nextOffset: number; quarantined?: readonly QuarantineRow[] }>): Promise<void> {
+    if (parts.length === 0) return;
     await this.db.transaction().execute(async (tx) => {
-      if (quarantined.length > 0) {
-        await tx
-          .insertInto('quarantined_events')
-          .values(quarantined.map((q) => ({ consumer: q.consumer, topic, partition, offset: q.offset, key: q.key, value: q.value, error: q.error, quarantined_at: q.at })))
-          .onConflict((oc) => oc.doNothing())
-          .execute();
-      }
       // Runs of messages (the bulk of the log) are written together; anything else is applied one by one,
-      // after the run before it, so the order of effects is the log's.
+      // after the run before it, so the order of effects is the log's within each partition. Partitions are
+      // independent streams, so one run gathers the messages of every partition of the transaction.
       let run: Array<ParleyEvent & { payload: { type: 'MessageSent' } }> = [];
-      for (const event of events) {
-        if (event.payload.type === 'MessageSent' && event.origin !== null) {
-          run.push(event as ParleyEvent & { payload: { type: 'MessageSent' } });
-          continue;
+      for (const { partition, events, quarantined = [] } of parts) {
+        if (quarantined.length > 0) {
+          await tx
+            .insertInto('quarantined_events')
+            .values(quarantined.map((q) => ({ consumer: q.consumer, topic, partition, offset: q.offset, key: q.key, value: q.value, error: q.error, quarantined_at: q.at })))
+            .onConflict((oc) => oc.doNothing())
+            .execute();
         }
-        await applyMessages(tx, run, this.options.searchIndex ?? true);
-        run = [];
-        await apply(tx, this.vault, event);
+        for (const event of events) {
+          if (event.payload.type === 'MessageSent' && event.origin !== null) {
+            run.push(event as ParleyEvent & { payload: { type: 'MessageSent' } });
+            continue;
+          }
+          await applyMessages(tx, run, this.options.searchIndex ?? true);
+          run = [];
+          await apply(tx, this.vault, event);
+        }
       }
       await applyMessages(tx, run, this.options.searchIndex ?? true);
-      await tx
-        .insertInto('projector_offsets')
-        .values({ topic, partition, next_offset: nextOffset })
-        .onConflict((oc) => oc.columns(['topic', 'partition']).doUpdateSet({ next_offset: nextOffset }))
-        .execute();
+      const offsets = parts.map((p) => sql`(${topic}::text, ${p.partition}::int, ${p.nextOffset}::bigint)`);
+      await sql`insert into projector_offsets (topic, partition, next_offset) values ${sql.join(offsets)}
+        on conflict (topic, partition) do update set next_offset = excluded.next_offset`.execute(tx);
     });
   }
 
@@ -281,9 +292,11 @@ async function applyMessages(tx: Transaction<Database>, run: ReadonlyArray<Parle
   const heads = [...newest.values()].map(
     (e) => sql`(${e.stream}::text, ${e.seq}::bigint, ${e.ts}::bigint, ${preview(e.payload)}::text, ${e.payload.kind === SYSTEM_KIND ? '' : e.payload.senderName}::text)`,
   );
-  await sql`update conversations as c set last_seq = v.seq, last_message_at = v.ts, last_message_preview = v.preview, last_sender_name = v.sender
-    from (values ${sql.join(heads)}) as v(id, seq, ts, preview, sender)
-    where c.id = v.id and c.last_seq < v.seq`.execute(tx);
+  for (let i = 0; i < heads.length; i += ROWS_PER_INSERT) {
+    await sql`update conversations as c set last_seq = v.seq, last_message_at = v.ts, last_message_preview = v.preview, last_sender_name = v.sender
+      from (values ${sql.join(heads.slice(i, i + ROWS_PER_INSERT))}) as v(id, seq, ts, preview, sender)
+      where c.id = v.id and c.last_seq < v.seq`.execute(tx);
+  }
   await raiseReadSeqs(tx, [...senders.values()].map((s) => ({ conversation: s.conversation, userId: s.senderId, seq: s.seq })));
 }
 
@@ -301,11 +314,12 @@ async function raiseReadSeq(tx: Transaction<Database>, conversation: string, use
 
 /** raiseReadSeq for many members in one statement. */
 async function raiseReadSeqs(tx: Transaction<Database>, marks: ReadonlyArray<{ conversation: string; userId: string; seq: number }>): Promise<void> {
-  if (marks.length === 0) return;
   const values = marks.map((m) => sql`(${m.conversation}::text, ${m.userId}::text, ${m.seq}::bigint)`);
-  await sql`update members as m set read_seq = v.seq, delivered_seq = greatest(m.delivered_seq, v.seq)
-    from (values ${sql.join(values)}) as v(conversation_id, user_id, seq)
-    where m.conversation_id = v.conversation_id and m.user_id = v.user_id and m.read_seq < v.seq`.execute(tx);
+  for (let i = 0; i < values.length; i += ROWS_PER_INSERT) {
+    await sql`update members as m set read_seq = v.seq, delivered_seq = greatest(m.delivered_seq, v.seq)
+      from (values ${sql.join(values.slice(i, i + ROWS_PER_INSERT))}) as v(conversation_id, user_id, seq)
+      where m.conversation_id = v.conversation_id and m.user_id = v.user_id and m.read_seq < v.seq`.execute(tx);
+  }
 }
 
 /** A member's delivered mark only moves forward. */

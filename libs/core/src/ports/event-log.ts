@@ -76,6 +76,13 @@ export interface ConsumerConfig {
   /** Largest batch handed to the handler. */
   readonly maxBatchRecords?: number;
   /**
+   * How many of this member's partitions may be in the handler at once (Kafka's
+   * partitionsConsumedConcurrently; default 1: one batch at a time). Batches of one partition are never
+   * handled concurrently, and each keeps its order. A handler that gathers the batches it is given into
+   * one piece of work (the projector: one database transaction) sees several at once.
+   */
+  readonly partitionsConsumedConcurrently?: number;
+  /**
    * Overrides the committed offset when a partition is assigned: a sink that stores its own offsets
    * atomically with its side effects (the projector) answers from its store; `undefined` keeps the group's.
    */
