@@ -11,7 +11,7 @@ import { EmbeddedLog } from '@parley/log-embedded';
 import { MemoryPresence } from '@parley/presence-memory';
 import { Topics, topicSpecs } from '@parley/domain';
 import { AttachmentSigner, TokenService } from '@parley/auth';
-import { GroupRepository, OutcomeRepository, ProfileRepository, ProjectionWriter, ReceiptRepository, UploadRepository, migrateToLatest, type Database, WorkerPGlite } from '@parley/store';
+import { GroupRepository, OutcomeRepository, ProfileRepository, ReceiptRepository, WorkerProjectionWriter, UploadRepository, migrateToLatest, type Database, WorkerPGlite } from '@parley/store';
 import { createDirectory } from './directory.js';
 import { Ingest, WorkflowRunner } from '@parley/ingest';
 import { Fanout } from '@parley/fanout';
@@ -119,7 +119,7 @@ async function startOnLockedDataDir(config: SingleNodeConfig, logger: Logger, lo
   step('opening the blob store', describeBlobConfig(config.blobs));
   const blobs = await openBlobStore(config.blobs);
 
-  const writer = new ProjectionWriter(db);
+  const writer = new WorkerProjectionWriter(db, pglite);
   const presence = new MemoryPresence({ ttlMs: 30_000 });
   const secret = await tokenSecret(config);
   const tokens = new TokenService({ secret, ttlSeconds: config.tokenTtlSeconds });

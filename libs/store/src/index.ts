@@ -32,4 +32,4 @@ export { ProjectionWriter, type QuarantineRow } from './projection-writer.js';
 export { PersonalDataVault } from './personal-data-vault.js';
 export { storeFailureKind } from './store-failure.js';
 export { projectionChecksums, projectionsEmpty, PROJECTED_TABLES } from './checksum.js';
-export { WorkerPGlite } from './pglite-in-worker.js';
+export { WorkerPGlite, WorkerProjectionWriter } from './pglite-in-worker.js';

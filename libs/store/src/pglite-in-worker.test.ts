@@ -49,3 +49,43 @@ test('PGlite in a worker: a worker that dies fails every query and is reported o
   await assert.rejects(db.query('select 1'), /database worker exited/);
   assert.equal(failures.length, 1);
 });
+
+test('WorkerProjectionWriter: transactions run inside the worker give the tables the main-thread writer gives, refused events fail the transaction whole with their code, and no main-thread query falls inside one', async () => {
+  const { PGlite: Main } = await import('@electric-sql/pglite');
+  const { migrateToLatest } = await import('./migrations.js');
+  const { ProjectionWriter } = await import('./projection-writer.js');
+  const { WorkerProjectionWriter } = await import('./pglite-in-worker.js');
+  const { projectionChecksums } = await import('./checksum.js');
+  type Db = import('kysely').Kysely<import('./database.js').Database>;
+  const worker = await WorkerPGlite.open();
+  const inWorker: Db = new Kysely({ dialect: new PGliteDialect(worker as unknown as PGlite) });
+  const onMain: Db = new Kysely({ dialect: new PGliteDialect(new Main()) });
+  try {
+    for (const db of [inWorker, onMain]) await migrateToLatest(db as Kysely<unknown>);
+    const a = { userId: 'ua', username: 'a' };
+    let n = 0;
+    const ev = (stream: string, seq: number, payload: import('@parley/schemas').ParleyEvent['payload']): import('@parley/schemas').ParleyEvent =>
+      ({ eventId: `e${++n}`, stream, seq, ts: n, commandId: `c${n}`, actor: a, origin: null, payload });
+    const message = (g: string, seq: number, content: string) => ev(g, seq, { type: 'MessageSent', id: `${g}-${seq}`, senderId: 'ua', senderName: 'a', clientMsgId: `${g}-${seq}`, kind: 'text', content, mentions: ['ub'] });
+    const parts = [
+      { partition: 0, events: [ev('g.1', 0, { type: 'ConversationCreated', kind: 'group', name: 'one', createdBy: 'ua', members: [a, { userId: 'ub', username: 'b' }] }), message('g.1', 1, 'hello world'), message('g.1', 2, 'again')], nextOffset: 3 },
+      { partition: 1, events: [ev('g.2', 0, { type: 'ConversationCreated', kind: 'group', name: 'two', createdBy: 'ua', members: [a] }), message('g.2', 1, 'over there')], nextOffset: 2 },
+    ];
+    const writer = new WorkerProjectionWriter(inWorker, worker);
+    // A main-thread query sent while the transaction is in the worker waits for it (the one connection).
+    await Promise.all([writer.applyBatches('parley.events', parts), inWorker.selectFrom('messages').selectAll().execute()]);
+    await new ProjectionWriter(onMain).applyBatches('parley.events', parts);
+    assert.deepEqual(await projectionChecksums(inWorker), await projectionChecksums(onMain));
+    assert.equal(await writer.nextOffset('parley.events', 0), 3);
+    assert.equal(await writer.nextOffset('parley.events', 1), 2);
+
+    await assert.rejects(
+      writer.applyBatches('parley.events', [{ partition: 0, events: [message('g.1', 3, 'nul \u0000')], nextOffset: 4 }]),
+      (e: Error & { code?: string }) => e.code === '22021',
+    );
+    assert.equal(await writer.nextOffset('parley.events', 0), 3, 'nothing of a failed transaction stays');
+  } finally {
+    await inWorker.destroy();
+    await onMain.destroy();
+  }
+});

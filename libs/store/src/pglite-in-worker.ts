@@ -1,4 +1,8 @@
 import { Worker } from 'node:worker_threads';
+import type { Kysely } from 'kysely';
+import type { ParleyEvent } from '@parley/schemas';
+import type { Database } from './database.js';
+import { ProjectionWriter, type QuarantineRow } from './projection-writer.js';
 
 interface Reply { id: number; rows?: unknown[]; affectedRows?: number; error?: { name: string; message: string; code?: string; detail?: string; constraint?: string } }
 
@@ -56,6 +60,16 @@ export class WorkerPGlite {
     return { rows: (reply.rows ?? []) as T[], ...(reply.affectedRows !== undefined ? { affectedRows: reply.affectedRows } : {}) };
   }
 
+  /**
+   * ProjectionWriter.applyBatches run inside the worker: one message for the whole transaction. Only while
+   * holding the kysely connection over this database (see WorkerProjectionWriter), so that no query of
+   * the main thread's can fall inside the transaction.
+   */
+  async project(topic: string, parts: ReadonlyArray<{ partition: number; events: readonly ParleyEvent[]; nextOffset: number; quarantined?: readonly QuarantineRow[] }>): Promise<void> {
+    const reply = await this.call({ project: { topic, parts } });
+    if (reply.error) throw Object.assign(new Error(reply.error.message), reply.error);
+  }
+
   /** Closes the database (flushing it to disk), then the worker. */
   async close(): Promise<void> {
     if (this.failure) return;
@@ -64,12 +78,33 @@ export class WorkerPGlite {
     await this.worker.terminate();
   }
 
-  private call(request: { sql?: string; params?: unknown[]; close?: boolean }): Promise<Reply> {
+  private call(request: { sql?: string; params?: unknown[]; close?: boolean; project?: unknown }): Promise<Reply> {
     if (this.failure) return Promise.reject(this.failure);
     const id = ++this.nextId;
     return new Promise<Reply>((resolve, reject) => {
       this.pending.set(id, { resolve, reject });
       this.worker.postMessage({ id, ...request });
     });
+  }
+}
+
+/**
+ * A ProjectionWriter whose transactions run inside the database worker (WorkerPGlite.project): the
+ * single node's projector sends each group transaction as one message, instead of one message and one
+ * reply per statement, and the statements are built there too, off the main thread (docs/adr/0012).
+ * Reads (nextOffset, quarantinedCounts) go through kysely as usual.
+ */
+export class WorkerProjectionWriter extends ProjectionWriter {
+  constructor(
+    private readonly kysely: Kysely<Database>,
+    private readonly pglite: WorkerPGlite,
+  ) {
+    super(kysely);
+  }
+
+  override async applyBatches(topic: string, parts: ReadonlyArray<{ partition: number; events: readonly ParleyEvent[]; nextOffset: number; quarantined?: readonly QuarantineRow[] }>): Promise<void> {
+    if (parts.length === 0) return;
+    // Holding kysely's only connection: no main-thread query or transaction is in flight meanwhile.
+    await this.kysely.connection().execute(() => this.pglite.project(topic, parts));
   }
 }

@@ -1,32 +1,69 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { PGlite } from '@electric-sql/pglite';
+import { Kysely } from 'kysely';
+import { PGliteDialect } from 'kysely-pglite-dialect';
+import type { ParleyEvent } from '@parley/schemas';
+import type { Database } from './database.js';
+import { ProjectionWriter, type QuarantineRow } from './projection-writer.js';
 
 /*
  * The worker side of WorkerPGlite (pglite-in-worker.ts): PGlite (Postgres compiled to WASM) runs here, so
- * its CPU time does not block the main thread's event loop. Messages: { id, sql, params } -> { id, rows,
- * affectedRows } or { id, error }; { id, close: true } closes the database.
+ * its CPU time does not block the main thread's event loop. Messages:
+ * - { id, sql, params } -> { id, rows, affectedRows } or { id, error }
+ * - { id, project: { topic, parts } } -> { id } or { id, error }: ProjectionWriter.applyBatches, run here
+ *   whole (one message for the transaction instead of one per statement; docs/adr/0012)
+ * - { id, close: true } closes the database.
+ * Requests run one at a time, in the order they came: a projection's transaction never has a query of
+ * the main thread inside it (the main thread sends `project` while it holds kysely's only connection).
  */
-interface Request { id: number; sql?: string; params?: unknown[]; close?: boolean }
+interface Request {
+  id: number;
+  sql?: string;
+  params?: unknown[];
+  project?: { topic: string; parts: Array<{ partition: number; events: ParleyEvent[]; nextOffset: number; quarantined?: QuarantineRow[] }> };
+  close?: boolean;
+}
 
 const port = parentPort;
 if (!port) throw new Error('pglite-worker.js runs as a worker thread (see WorkerPGlite)');
 const { dataDir } = workerData as { dataDir?: string };
 const db = new PGlite(dataDir);
 await db.waitReady;
-port.on('message', (m: Request) => {
-  void (async () => {
-    try {
-      if (m.close) {
-        await db.close();
-        port.postMessage({ id: m.id });
-        return;
-      }
-      const result = await db.query(m.sql!, m.params ?? []);
-      port.postMessage({ id: m.id, rows: result.rows, affectedRows: result.affectedRows });
-    } catch (error) {
-      const e = error as Error & { code?: string; detail?: string; constraint?: string };
-      port.postMessage({ id: m.id, error: { name: e.name, message: e.message, code: e.code, detail: e.detail, constraint: e.constraint } });
+const writer = new ProjectionWriter(new Kysely<Database>({ dialect: new PGliteDialect(db) }));
+
+/** Structured cloning turns a Buffer into a plain Uint8Array: the events' bytes become Buffers again, as decoded. */
+function asBuffers(value: unknown): unknown {
+  if (value instanceof Uint8Array) return Buffer.isBuffer(value) ? value : Buffer.from(value.buffer, value.byteOffset, value.byteLength);
+  if (Array.isArray(value)) return value.map(asBuffers);
+  if (value === null || typeof value !== 'object') return value;
+  const out: Record<string, unknown> = {};
+  for (const key of Object.keys(value)) out[key] = asBuffers((value as Record<string, unknown>)[key]);
+  return out;
+}
+
+async function handle(m: Request): Promise<void> {
+  try {
+    if (m.close) {
+      await db.close();
+      port!.postMessage({ id: m.id });
+      return;
     }
-  })();
+    if (m.project) {
+      const parts = m.project.parts.map((p) => ({ ...p, events: p.events.map((e) => asBuffers(e) as ParleyEvent) }));
+      await writer.applyBatches(m.project.topic, parts);
+      port!.postMessage({ id: m.id });
+      return;
+    }
+    const result = await db.query(m.sql!, m.params ?? []);
+    port!.postMessage({ id: m.id, rows: result.rows, affectedRows: result.affectedRows });
+  } catch (error) {
+    const e = error as Error & { code?: string; detail?: string; constraint?: string };
+    port!.postMessage({ id: m.id, error: { name: e.name, message: e.message, code: e.code, detail: e.detail, constraint: e.constraint } });
+  }
+}
+
+let queue: Promise<void> = Promise.resolve();
+port.on('message', (m: Request) => {
+  queue = queue.then(() => handle(m));
 });
 port.postMessage({ ready: true });
