@@ -450,3 +450,72 @@ test("typing goes to the conversation's other members, at most once per 2 s, and
   assert.deepEqual(typing(alice), [], 'never to the typist');
   assert.deepEqual(typing(bob).length, 2, 'the repeat within 2 s was dropped');
 });
+
+test('group and room messages reach current connections by one publish to a topic, in order with their own frames; a gap, a resume or leaving the recipients takes a connection off it', async () => {
+  // A transport with topics as uWS has them: a publish is written to every subscriber (but the publisher
+  // with exceptSelf) in order with the subscriber's own sends.
+  const subscribers = new Map<string, Set<{ frames: Array<Record<string, unknown>> }>>();
+  let publishes = 0;
+  function connectWithTopics() {
+    const frames: Array<Record<string, unknown>> = [];
+    const me = { frames };
+    const socket: ClientSocket = {
+      send: (t) => (frames.push(JSON.parse(t) as Record<string, unknown>), true),
+      bufferedAmount: () => 0,
+      ping: () => undefined,
+      close: () => undefined,
+      topics: {
+        subscribe: (topic) => void (subscribers.get(topic) ?? subscribers.set(topic, new Set()).get(topic)!).add(me),
+        unsubscribe: (topic) => void subscribers.get(topic)?.delete(me),
+        publish: (topic, text, exceptSelf) => {
+          publishes++;
+          for (const s of subscribers.get(topic) ?? []) if (!exceptSelf || s !== me) s.frames.push(JSON.parse(text) as Record<string, unknown>);
+        },
+      },
+    };
+    const session = gateway.open(socket)!;
+    return { session, frames, say: (f: unknown) => gateway.message(session, JSON.stringify(f)) };
+  }
+  const room = 'r.topics';
+  const m = (seq: number) => msg(seq, room);
+  const tokenFor = async (id: string) => (await tokens.issue({ id, username: id, loginId: id })).token;
+  const a = connectWithTopics();
+  const b = connectWithTopics();
+  const plain = await signIn('uc', 'carol'); // a transport without topics gets every message by send
+  a.say({ type: 'auth', token: await tokenFor('ua') });
+  b.say({ type: 'auth', token: await tokenFor('ud') });
+  await eventually(() => assert.ok(a.frames[0]?.type === 'ready' && b.frames[0]?.type === 'ready'));
+  const users = ['ua', 'ud', 'uc'];
+  const deliver = (frames: MessageFrame[], to = users) => gateway.deliver(frames.map((f) => ({ frame: f, userIds: to, conversation: room, seq: f.seq })));
+  const rseqs = (frames: Array<Record<string, unknown>>) => frames.filter((f) => f.type === 'message' && f.conversation === room).map((f) => f.seq);
+
+  await deliver([m(1)]); // by send: nobody's cursor was known; then a and b are current and join the topic
+  assert.equal(publishes, 0);
+  await deliver([m(2), m(3)]);
+  assert.equal(publishes, 2, 'one publish a message');
+  for (const c of [a, b, plain]) assert.deepEqual(rseqs(c.frames), [1, 2, 3]);
+
+  // A gap: the topic's subscribers leave it, and the per-connection path fills from history.
+  history.push(m(1), m(2), m(3), m(4), m(5));
+  await deliver([m(5)]);
+  await eventually(() => {
+    for (const c of [a, b, plain]) assert.deepEqual(rseqs(c.frames), [1, 2, 3, 4, 5]);
+  });
+  const before = publishes;
+  await deliver([m(6)]); // after the fill: a and b joined again when current
+  await deliver([m(7)]);
+  assert.equal(publishes - before, 1, 'sent by send while rejoining, then published');
+
+  // No longer a recipient (left the room): off the topic, nothing more reaches it.
+  await deliver([m(8)], ['ua', 'uc']);
+  assert.deepEqual(rseqs(b.frames), [1, 2, 3, 4, 5, 6, 7]);
+  assert.deepEqual(rseqs(a.frames), [1, 2, 3, 4, 5, 6, 7, 8]);
+
+  // A resume mid-session goes back in history and comes forward without a repeat or a gap.
+  history.push(m(6), m(7), m(8));
+  a.say({ type: 'resume', conversations: { [room]: 6 } });
+  await eventually(() => assert.ok(a.frames.some((f) => f.type === 'resumed')));
+  await deliver([m(9), m(10)], ['ua', 'uc']);
+  assert.deepEqual(rseqs(a.frames), [1, 2, 3, 4, 5, 6, 7, 8, 7, 8, 9, 10], 'history after 6, then live');
+  assert.deepEqual(rseqs(plain.frames), [1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
+});

@@ -81,6 +81,8 @@ export interface GatewayOptions {
   readonly directory: Directory;
   /** How long reads and deliveries are gathered into one command per conversation (PARLEY_RECEIPT_FLUSH_MS). */
   readonly receiptFlushMs: number;
+  /** Group and room messages to connections that are current through the transport's topics (default true; see deliverMessage). */
+  readonly topicFanout?: boolean;
 }
 
 const HISTORY_PAGE = 200;
@@ -107,8 +109,13 @@ export class Gateway {
   private readonly sweep: HeartbeatSweep;
   private accepting = true;
   private readonly social: Social;
+  /** Sessions subscribed to each conversation's topic (see deliverMessage). */
+  private readonly topicMembers = new Map<string, Set<Session>>();
+  /** Whether group and room messages go through the transport's topics (GatewayOptions.topicFanout). */
+  private readonly topicFanout: boolean;
 
   constructor(private readonly options: GatewayOptions) {
+    this.topicFanout = options.topicFanout ?? true;
     this.producer = options.log.producer();
     this.social = new Social(
       { gatewayId: options.gatewayId, presence: options.presence, directory: options.directory, producer: this.producer, logger: options.logger, receiptFlushMs: options.receiptFlushMs },
@@ -201,6 +208,7 @@ export class Gateway {
   closed(session: Session): void {
     if (!this.sessions.delete(session.id)) return;
     session.closed = true;
+    for (const c of [...session.live]) this.leaveTopic(session, c);
     session.pending.clear(); // no ack can reach it now: its sends no longer count against the gateway's bound
     Metrics.connections.add(-1);
     for (const t of session.timers) clearTimeout(t);
@@ -435,6 +443,7 @@ export class Gateway {
   /** Mid-session resume: restarts each conversation's cursor at the client's seq and catches up. */
   private async resume(session: Session, conversations: Record<string, number>): Promise<void> {
     for (const [id, seq] of Object.entries(conversations)) {
+      this.leaveTopic(session, id);
       session.cursors.set(id, seq);
       session.filling.add(id);
     }
@@ -568,6 +577,12 @@ export class Gateway {
       for (const userId of d.userIds)
         for (let i = this.byUser.get(userId)?.size ?? 0; i > 0; i--) Metrics.e2eLatency.record(seconds);
     }
+    if (d.frame.type === 'message' && conversationKind((d.frame as MessageFrame).conversation) !== 'direct') {
+      // Groups and rooms: through the transport's topic (the origin's own cursor moves with it, so first).
+      this.deliverMessage(d, d.frame as MessageFrame, text, originSession);
+      if (originSession && d.origin) this.deliverToOrigin(originSession, d, d.origin.frame as ServerFrame);
+      return;
+    }
     if (originSession && d.origin) this.deliverToOrigin(originSession, d, d.origin.frame as ServerFrame);
     this.noteSocial(d);
     for (const userId of d.userIds) {
@@ -580,6 +595,78 @@ export class Gateway {
         this.checkBackpressure(session);
       }
     }
+  }
+
+  /**
+   * A group or room message to every connection of its recipients here. A connection whose cursor in the
+   * conversation is current (nothing held ahead, no gap being filled) is subscribed to the conversation's
+   * topic, and one publish writes the message to all of them (the fan-out in uWS's C++, one copy of the
+   * text); the others take the per-connection path (writeInOrder: in order, gaps filled from history),
+   * and join the topic once they are current. Before each publish, a subscriber that is no longer a
+   * recipient or no longer exactly one message behind leaves it, so the topic never writes a repeat, a
+   * gap, or to someone who may not read the conversation. uWS keeps a subscriber's published messages
+   * in order with its own sends; frames held for it by the cork go out before the publish.
+   */
+  private deliverMessage(d: Delivery, m: MessageFrame, text: string, origin: Session | undefined): void {
+    const c = m.conversation;
+    const topic = `m/${c}`;
+    const members = this.topicMembers.get(c);
+    let publishVia: Session | undefined;
+    let reached = 0;
+    if (members && members.size > 0) {
+      const users = new Set(d.userIds);
+      for (const s of [...members]) {
+        if (s.closed || !s.user || !users.has(s.user.id) || s.cursors.get(c) !== m.seq - 1 || s.filling.has(c) || s.ahead.has(c)) {
+          this.leaveTopic(s, c);
+          continue;
+        }
+        if (s.holding) s.flush();
+        s.cursors.set(c, m.seq);
+        this.cork.held.add(s); // its send buffer is checked when the batch ends
+        if (s !== origin) reached++;
+        publishVia ??= s;
+      }
+      if (publishVia && reached > 0) {
+        const exceptOrigin = origin !== undefined && members.has(origin);
+        (exceptOrigin ? origin : publishVia).socket.topics!.publish(topic, text, exceptOrigin);
+        Metrics.framesOut.add(reached);
+        Metrics.messagesDelivered.add(reached);
+      }
+    }
+    for (const userId of d.userIds) {
+      for (const session of this.byUser.get(userId) ?? []) {
+        if (session === origin || members?.has(session)) continue;
+        this.writeInOrder(session, m, text, false);
+        this.checkBackpressure(session);
+        if (
+          this.topicFanout &&
+          session.socket.topics &&
+          !session.closed &&
+          session.cursors.get(c) === m.seq &&
+          !session.filling.has(c) &&
+          !session.ahead.has(c)
+        ) {
+          this.joinTopic(session, c);
+        }
+      }
+    }
+  }
+
+  private joinTopic(session: Session, conversation: string): void {
+    if (session.holding) session.flush(); // what it holds goes out before anything published
+    session.socket.topics!.subscribe(`m/${conversation}`);
+    session.live.add(conversation);
+    let members = this.topicMembers.get(conversation);
+    if (!members) this.topicMembers.set(conversation, (members = new Set()));
+    members.add(session);
+  }
+
+  private leaveTopic(session: Session, conversation: string): void {
+    if (!session.live.delete(conversation)) return;
+    session.socket.topics?.unsubscribe(`m/${conversation}`);
+    const members = this.topicMembers.get(conversation);
+    members?.delete(session);
+    if (members?.size === 0) this.topicMembers.delete(conversation);
   }
 
   /** What a hand-off tells the receipts and presence of the users here: privacy, friends, direct partners. */

@@ -23,6 +23,8 @@ export class Session {
   readonly ahead = new Map<string, Map<number, MessageFrame>>();
   /** Conversations being resumed or gap-filled right now. */
   readonly filling = new Set<string>();
+  /** Conversations whose messages reach this connection by the transport's topic (see Gateway.deliverMessage). */
+  readonly live = new Set<string>();
   /** Sends not yet acked or rejected: clientMsgId -> conversation (counted in the gateway's total). */
   readonly pending: Map<string, string>;
   readonly timers: NodeJS.Timeout[] = [];
@@ -63,6 +65,11 @@ export class Session {
       return true;
     }
     return this.socket.send(text);
+  }
+
+  /** Whether frames written while corked are waiting for flush(). */
+  get holding(): boolean {
+    return this.outbox !== undefined;
   }
 
   /** Sends what was written while corked, in order, as one write. */

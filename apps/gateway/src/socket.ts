@@ -12,6 +12,16 @@ export interface ClientSocket {
    * system call each; returns false when the socket is closed. Optional: `send` per frame otherwise.
    */
   sendMany?(texts: readonly string[]): boolean;
+  /**
+   * Publish/subscribe in the transport (uWS topics: one publish, written to every subscriber in C++, in
+   * order with each subscriber's own sends). Optional: a transport without it gets every frame by `send`.
+   */
+  readonly topics?: {
+    subscribe(topic: string): void;
+    unsubscribe(topic: string): void;
+    /** Writes `text` to every subscriber of `topic`; with `exceptSelf`, not to this socket. */
+    publish(topic: string, text: string, exceptSelf: boolean): void;
+  };
   /** Bytes queued but not yet written to the network. */
   bufferedAmount(): number;
   /**

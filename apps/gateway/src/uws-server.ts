@@ -53,6 +53,7 @@ const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'transfer-encoding', 'up
 export class UwsServer {
   private listenSocket: uWS.us_listen_socket | undefined;
   private boundPort = 0;
+  private sockets = 0;
 
   constructor(private readonly options: UwsServerOptions) {}
 
@@ -67,7 +68,9 @@ export class UwsServer {
       compression: uWS.DISABLED,
       maxPayloadLength: this.options.maxPayloadBytes,
       maxBackpressure: this.options.maxBackpressureBytes,
-      closeOnBackpressureLimit: 0,
+      // Past the limit uWS would skip a subscriber's published message: close it instead (it resumes).
+      // The gateway closes slow connections well before (GatewayLimits.maxBufferedBytes).
+      closeOnBackpressureLimit: 1,
       idleTimeout: this.options.idleTimeoutSeconds,
       sendPingsAutomatically: false,
       upgrade: (res, req, context) => {
@@ -87,6 +90,9 @@ export class UwsServer {
         const data = ws.getUserData();
         const gateway = this.options.gateway();
         if (!gateway) return void ws.end(CloseCodes.tryAgainLater, 'starting');
+        // Every socket keeps a topic of its own: uWS frees a socket's subscriber, with the published
+        // messages not yet written to it, when it leaves its last topic.
+        ws.subscribe(`socket/${++this.sockets}`);
         data.session = gateway.open({
           send: (text) => {
             if (data.closed) return false;
@@ -99,6 +105,18 @@ export class UwsServer {
               for (const text of texts) ok = ws.send(text, false, false) !== 2 && ok;
             });
             return ok;
+          },
+          topics: {
+            subscribe: (topic) => {
+              if (!data.closed) ws.subscribe(topic);
+            },
+            unsubscribe: (topic) => {
+              if (!data.closed) ws.unsubscribe(topic);
+            },
+            publish: (topic, text, exceptSelf) => {
+              if (exceptSelf && !data.closed) ws.publish(topic, text, false, false);
+              else app.publish(topic, text, false, false);
+            },
           },
           bufferedAmount: () => (data.closed ? 0 : ws.getBufferedAmount()),
           ping: () => {
