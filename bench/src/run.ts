@@ -11,6 +11,7 @@ import { findK6, runK6 } from './k6.js';
 import { measureIdle, openFileLimit } from './idle.js';
 import { mainThreadCpuSeconds, pidsNamed, rssMb, sampleProcesses, type ProcessStats } from './process-stats.js';
 import { summarize } from './rounds.js';
+import { runLogCeiling } from './log-ceiling.js';
 
 const USAGE = `usage: node bench/dist/run.js <room|pairs|mixed|idle> [options]
   --mode single|distributed   single node (one process, embedded log, PGlite) or every app as its own
@@ -19,8 +20,12 @@ const USAGE = `usage: node bench/dist/run.js <room|pairs|mixed|idle> [options]
                               k6 you installed: on PATH or PARLEY_K6; idle is node only)
   --transport ws|tcp|ws,tcp   WebSocket, raw TCP (length-prefixed frames, node driver only), or each in
                               turn against the same server, in the order given (default ws)
-  --ceiling yes|no            also run the bare uWebSockets.js server with the same load (default yes;
-                              over WebSocket, whatever --transport says)
+  --ceiling yes|no            also run the ceilings with the same load (default yes): the bare
+                              uWebSockets.js server (over WebSocket, whatever --transport says); in
+                              distributed mode instead the log path's, a bare kafkajs produce ->
+                              consume -> produce -> consume loop on Parley's broker, with an exactly-once
+                              middle stage and a plain one (bench/src/log-ceiling.ts)
+  --ceiling-in-flight N       records the kafkajs loop keeps unacknowledged (default 2000)
   --duration S --drain S      seconds of sending (20), most seconds to wait for the rest (30)
   --rounds N                  run everything N times, each on fresh servers, and report the median
                               and spread of every figure (default 3); the load average is recorded
@@ -61,6 +66,7 @@ const { values: a, positionals } = parseArgs({
     partitions: { type: 'string', default: '4' },
     fsync: { type: 'string', default: 'always' },
     rounds: { type: 'string', default: '3' },
+    'ceiling-in-flight': { type: 'string', default: '2000' },
     help: { type: 'boolean', default: false },
   },
 });
@@ -219,11 +225,24 @@ async function round(index: number, of: number): Promise<Record<string, unknown>
     out['restRssMb'] = await restRss(parley);
     // One server for every transport asked for, each with users of its own, in the order given.
     for (const transport of transports) out[transport === 'ws' ? 'parley' : 'parleyTcp'] = await measure(parley, false, transport);
+    if (ceiling && parley.kafkaBrokers) {
+      // The log path's ceiling on the same broker, right after Parley's run (its apps idle meanwhile).
+      for (const transactional of [true, false]) {
+        process.stderr.write(`log ceiling (${transactional ? 'exactly-once' : 'plain'} middle stage) for ${duration} s...\n`);
+        out[transactional ? 'logCeilingExactlyOnce' : 'logCeilingPlain'] = await runLogCeiling({
+          brokers: parley.kafkaBrokers,
+          partitions: num('partitions', a.partitions, 4, 1),
+          durationSeconds: duration,
+          inFlight: num('ceiling-in-flight', a['ceiling-in-flight'], 2000, 1),
+          transactional,
+        });
+      }
+    }
   } finally {
     process.stderr.write('stopping Parley...\n');
     await parley.stop();
   }
-  if (ceiling) {
+  if (ceiling && mode === 'single') {
     const bare = await startBare();
     try {
       out['bareRestRssMb'] = await restRss(bare, 1000);

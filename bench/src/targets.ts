@@ -16,6 +16,8 @@ export interface Target {
   tcpUrls: string[];
   /** The processes whose CPU and memory a run reports. */
   processes: { name: string; pid: number }[];
+  /** Distributed: the Kafka broker Parley runs on (the log path's ceiling runs on it too). */
+  kafkaBrokers?: string[];
   stop(): Promise<void>;
 }
 
@@ -115,6 +117,7 @@ export async function startDistributed(counts: Record<AppName, number>, partitio
     wsUrls: cluster.urls('gateway').map(ws),
     tcpUrls,
     processes: cluster.instances.map((i) => ({ name: `${i.app}-${i.index}`, pid: cluster.pid(i.app, i.index) })),
+    kafkaBrokers: [...cluster.kafka.brokers],
     stop: () => cluster.stop(true),
   };
 }
