@@ -5,8 +5,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Kysely, sql } from 'kysely';
 import { PGliteDialect } from 'kysely-pglite-dialect';
-import type { PGlite } from '@electric-sql/pglite';
-import { WorkerPGlite } from './pglite-in-worker.js';
+import { PGlite as MainPGlite, type PGlite } from '@electric-sql/pglite';
+import type { ParleyEvent } from '@parley/schemas';
+import { WorkerPGlite, WorkerProjectionWriter } from './pglite-in-worker.js';
+import { migrateToLatest } from './migrations.js';
+import { ProjectionWriter } from './projection-writer.js';
+import { projectionChecksums } from './checksum.js';
+import type { Database } from './database.js';
 
 test('PGlite in a worker: parameters, rows and affected rows; Postgres errors keep their code; data survives a reopen', async () => {
   const dir = await mkdtemp(join(tmpdir(), 'parley-pgw-'));
@@ -51,20 +56,15 @@ test('PGlite in a worker: a worker that dies fails every query and is reported o
 });
 
 test('WorkerProjectionWriter: transactions run inside the worker give the tables the main-thread writer gives, refused events fail the transaction whole with their code, and no main-thread query falls inside one', async () => {
-  const { PGlite: Main } = await import('@electric-sql/pglite');
-  const { migrateToLatest } = await import('./migrations.js');
-  const { ProjectionWriter } = await import('./projection-writer.js');
-  const { WorkerProjectionWriter } = await import('./pglite-in-worker.js');
-  const { projectionChecksums } = await import('./checksum.js');
-  type Db = import('kysely').Kysely<import('./database.js').Database>;
+  type Db = Kysely<Database>;
   const worker = await WorkerPGlite.open();
   const inWorker: Db = new Kysely({ dialect: new PGliteDialect(worker as unknown as PGlite) });
-  const onMain: Db = new Kysely({ dialect: new PGliteDialect(new Main()) });
+  const onMain: Db = new Kysely({ dialect: new PGliteDialect(new MainPGlite()) });
   try {
     for (const db of [inWorker, onMain]) await migrateToLatest(db as Kysely<unknown>);
     const a = { userId: 'ua', username: 'a' };
     let n = 0;
-    const ev = (stream: string, seq: number, payload: import('@parley/schemas').ParleyEvent['payload']): import('@parley/schemas').ParleyEvent =>
+    const ev = (stream: string, seq: number, payload: ParleyEvent['payload']): ParleyEvent =>
       ({ eventId: `e${++n}`, stream, seq, ts: n, commandId: `c${n}`, actor: a, origin: null, payload });
     const message = (g: string, seq: number, content: string) => ev(g, seq, { type: 'MessageSent', id: `${g}-${seq}`, senderId: 'ua', senderName: 'a', clientMsgId: `${g}-${seq}`, kind: 'text', content, mentions: ['ub'] });
     const parts = [
