@@ -129,7 +129,7 @@ async function startOnLockedDataDir(config: SingleNodeConfig, logger: Logger, lo
   const { conversations, messages, authenticate } = store;
   const sweeper = new AttachmentSweeper({ uploads: store.uploads, blobs: blobs.store, logger: logger.child({ component: 'attachment-sweeper' }), limits: config.uploads });
 
-  const projector = new Projector({ log, writer, logger: logger.child({ component: 'projector' }), batchIntervalMs: config.projectorBatchMs });
+  const projector = new Projector({ log, writer, logger: logger.child({ component: 'projector' }), batchIntervalMs: config.projectorBatchMs, allPartitionsAtOnce: true });
   const ingest = new Ingest({
     log,
     logger: logger.child({ component: 'ingest' }),
@@ -166,6 +166,7 @@ async function startOnLockedDataDir(config: SingleNodeConfig, logger: Logger, lo
     ...store,
     commands,
     staticDir: webRoot,
+    readBarrier: (maxWaitMs) => projector.caughtUp(maxWaitMs),
     ready: () => ready,
     health: () => health(),
   });

@@ -205,7 +205,7 @@ test('batches of several partitions share one transaction; when one of them hold
       await put(ev(`g.${p}`, 0, { type: 'ConversationCreated', kind: 'group', name: `G${p}`, createdBy: 'ua', members: [a] }), p);
       await put(message(`g.${p}`, 1, `one ${p}`), p);
     }
-    const projector = new Projector({ log, writer: new CountingWriter(db), logger: silentLogger, batchIntervalMs: 200 });
+    const projector = new Projector({ log, writer: new CountingWriter(db), logger: silentLogger, batchIntervalMs: 200, allPartitionsAtOnce: true });
     await projector.start();
     await eventually(async () => assert.equal((await dump(db)).messages.length, 3));
     assert.deepEqual(calls, [3], 'the three partitions in one transaction');
@@ -228,6 +228,32 @@ test('batches of several partitions share one transaction; when one of them hold
     );
     assert.equal(calls[0], 3, 'tried together first');
     assert.equal((await sql`select * from quarantined_events`.execute(db)).rows.length, 1);
+    await projector.close();
+  } finally {
+    await db.destroy();
+    await log.close();
+    await rm(dir, { recursive: true, force: true });
+  }
+});
+
+test('caughtUp resolves once every event the log held when asked is in the database, even while batches are gathered; false when it takes longer than asked', async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'parley-projector-caught-'));
+  const log = await EmbeddedLog.open({ dir });
+  const db = await database();
+  try {
+    await log.createTopics([{ name: Topics.events, partitions: 2 }]);
+    const producer = log.producer();
+    const put = (e: ParleyEvent) => producer.send(Topics.events, [{ key: e.stream, value: eventCodec.encode(e) }]);
+    const projector = new Projector({ log, writer: new ProjectionWriter(db), logger: silentLogger, batchIntervalMs: 300, allPartitionsAtOnce: true });
+    await projector.start();
+    assert.equal(await projector.caughtUp(1000), true, 'nothing to wait for');
+    await put(ev('g.1', 0, { type: 'ConversationCreated', kind: 'group', name: 'G', createdBy: 'ua', members: [a] }));
+    await eventually(async () => assert.equal((await dump(db)).conversations.length, 1));
+    // Within the interval after that transaction: these wait for the next one.
+    for (let seq = 1; seq <= 3; seq++) await put(ev('g.1', seq, { type: 'MessageSent', id: `m${seq}`, senderId: 'ua', senderName: 'a', clientMsgId: `k${seq}`, kind: 'text', content: `c${seq}` }));
+    assert.equal(await projector.caughtUp(10), false, 'not within 10 ms: the batch waits for its interval');
+    assert.equal(await projector.caughtUp(2000), true);
+    assert.equal((await dump(db)).messages.length, 3, 'every message acknowledged before the call is there');
     await projector.close();
   } finally {
     await db.destroy();

@@ -18,6 +18,12 @@ export interface ProjectorOptions {
    * wait and go together, in one transaction. The first batch after a quiet spell goes at once.
    */
   readonly batchIntervalMs?: number;
+  /**
+   * Hand every partition's batches to the projector at once, so that they share transactions (the
+   * embedded log; default false: one partition at a time, as on Kafka, where kafkajs with concurrent
+   * partitions stopped consuming after a broker restart in the fault test).
+   */
+  readonly allPartitionsAtOnce?: boolean;
 }
 
 /** Batches waiting for the next group transaction, each with what to tell its handler. */
@@ -53,6 +59,8 @@ export class Projector extends EventEmitter<{ applied: [{ partition: number; nex
   private waiting: Waiting[] = [];
   private scheduled = false;
   private lastCommitAt = 0;
+  /** Told after every batch applied (see caughtUp). */
+  private readonly appliedWaiters = new Set<() => void>();
 
   constructor(private readonly options: ProjectorOptions) {
     super();
@@ -71,8 +79,12 @@ export class Projector extends EventEmitter<{ applied: [{ partition: number; nex
       topics: [Topics.events],
       maxBatchRecords: 500,
       // Every partition at once, so that their batches can share one transaction (see gather()).
-      partitionsConsumedConcurrently: 64,
-      startOffset: (topic, partition) => writer.nextOffset(topic, partition),
+      ...(this.options.allPartitionsAtOnce ? { partitionsConsumedConcurrently: 1024 } : {}),
+      startOffset: async (topic, partition) => {
+        const offset = await writer.nextOffset(topic, partition);
+        if (offset !== undefined && offset > (this.stored.get(partition) ?? -1)) this.stored.set(partition, offset);
+        return offset;
+      },
     }));
     await consumer.start((batch) => this.handle(batch));
     this.stopLag = this.health.watchLag(log, () => consumer.assignment(), (error) => this.options.logger.warn('measuring projector lag failed', { error }), this.options.lagSampleMs);
@@ -99,6 +111,30 @@ export class Projector extends EventEmitter<{ applied: [{ partition: number; nex
     const newest = applied[applied.length - 1];
     if (newest) Metrics.projectorLag.record(Math.max(0, Date.now() - newest.ts) / 1000, { partition });
     this.emit('applied', { partition, nextOffset: batch.nextOffset, events: applied.length });
+    for (const waiter of [...this.appliedWaiters]) waiter();
+  }
+
+  /**
+   * Resolves true once this projector has applied every event its partitions held in the log when it was
+   * called (a read then sees every write acknowledged before it), or false after `maxWaitMs`.
+   */
+  async caughtUp(maxWaitMs: number): Promise<boolean> {
+    const held = this.consumer?.assignment() ?? [];
+    const ends = await Promise.all(held.map((a) => this.options.log.endOffset(a.topic, a.partition)));
+    const behind = (): boolean => held.some((a, i) => (this.stored.get(a.partition) ?? 0) < ends[i]!);
+    if (!behind()) return true;
+    return new Promise<boolean>((resolve) => {
+      const done = (result: boolean): void => {
+        clearTimeout(timer);
+        this.appliedWaiters.delete(check);
+        resolve(result);
+      };
+      const check = (): void => {
+        if (!behind()) done(true);
+      };
+      const timer = setTimeout(() => done(false), maxWaitMs);
+      this.appliedWaiters.add(check);
+    });
   }
 
   /**

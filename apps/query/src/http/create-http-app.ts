@@ -53,6 +53,9 @@ const check = {
  * The HTTP API (docs/openapi.yaml): accounts, conversations, members and history. Every route ends in
  * methodNotAllowed, so a method it does not serve is 405 with `Allow`; a body route takes only JSON (415).
  */
+/** Longest a read waits for the projection to reach what was acknowledged before it (then it reads what there is). */
+const READ_BARRIER_MS = 2000;
+
 export function createHttpApp(deps: HttpAppDeps): Express {
   const app = express();
   app.disable('x-powered-by');
@@ -68,6 +71,17 @@ export function createHttpApp(deps: HttpAppDeps): Express {
   const v1 = express.Router();
   v1.use(perMinuteLimit(deps.limits.apiPerMinute));
   v1.use(requireWellFormedQuery);
+  const { readBarrier } = deps;
+  if (readBarrier) {
+    // Reads see every write acknowledged before them (single node; see HttpAppDeps.readBarrier).
+    v1.use((req, _res, next) => {
+      if (req.method !== 'GET' && req.method !== 'HEAD') return next();
+      readBarrier(READ_BARRIER_MS).then(
+        () => next(),
+        () => next(),
+      );
+    });
+  }
   // Parsed per route, after the method is known to be served: a PUT with a broken body is a 405, not a 400.
   // strict: false: a body that is JSON but not an object (`null`, `"x"`, `5`) parses, and validBody refuses
   // it as `bad_request` (docs/openapi.yaml BadBody); `invalid_json` is for a body that does not parse.

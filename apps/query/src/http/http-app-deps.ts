@@ -66,6 +66,12 @@ export interface HttpAppDeps {
   readonly staticDir?: string;
   /** Express's `trust proxy`: which hops' X-Forwarded-For to believe for client IPs (rate limits). */
   readonly trustProxy?: string;
+  /**
+   * Single node: resolves once the projector has applied everything acknowledged so far (true), or after
+   * `maxWaitMs` (false). Every GET under /v1 waits for it, so a read sees every write acknowledged before
+   * it, over the WebSocket too (the projector gathers writes for up to PARLEY_PROJECTOR_BATCH_MS).
+   */
+  readonly readBarrier?: (maxWaitMs: number) => Promise<boolean>;
   /** Whether the whole node is ready, for GET /healthz. */
   readonly ready: () => boolean;
   /** The consumers' health for GET /healthz once ready: a stuck or lagging consumer answers 503 (docs/OPERATIONS.md). */
