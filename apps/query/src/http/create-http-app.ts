@@ -73,9 +73,9 @@ export function createHttpApp(deps: HttpAppDeps): Express {
   v1.use(requireWellFormedQuery);
   const { readBarrier } = deps;
   if (readBarrier) {
-    // Reads see every write acknowledged before them (single node; see HttpAppDeps.readBarrier).
-    v1.use((req, _res, next) => {
-      if (req.method !== 'GET' && req.method !== 'HEAD') return next();
+    // Requests see every write acknowledged before them (single node; see HttpAppDeps.readBarrier): a
+    // write's own checks read the store too (a forward looks the message up).
+    v1.use((_req, _res, next) => {
       readBarrier(READ_BARRIER_MS).then(
         () => next(),
         () => next(),

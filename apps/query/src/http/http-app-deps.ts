@@ -68,7 +68,7 @@ export interface HttpAppDeps {
   readonly trustProxy?: string;
   /**
    * Single node: resolves once the projector has applied everything acknowledged so far (true), or after
-   * `maxWaitMs` (false). Every GET under /v1 waits for it, so a read sees every write acknowledged before
+   * `maxWaitMs` (false). Every request under /v1 waits for it, so it sees every write acknowledged before
    * it, over the WebSocket too (the projector gathers writes for up to PARLEY_PROJECTOR_BATCH_MS).
    */
   readonly readBarrier?: (maxWaitMs: number) => Promise<boolean>;
