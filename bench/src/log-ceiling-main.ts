@@ -3,6 +3,7 @@ import { loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
 import { startKafka, type KafkaServer } from '@parley/test-infra';
 import { runLogCeiling, spread, type LogCeilingResult } from './log-ceiling.js';
+import { cliArgs } from './cli-args.js';
 
 const USAGE = `usage: node bench/dist/log-ceiling-main.js [options]
 The ceiling of the log path (issue 14): a bare kafkajs produce -> consume -> produce -> consume loop.
@@ -26,19 +27,7 @@ const { values: a } = parseArgs({
   },
 });
 
-function fail(message: string): never {
-  process.stderr.write(`${message}\n\n${USAGE}\n`);
-  process.exit(2);
-}
-function num(name: string, value: string | undefined, fallback: number, min = 0, integer = false): number {
-  const n = value === undefined ? fallback : Number(value);
-  if (!Number.isFinite(n) || n < min || (integer && !Number.isInteger(n))) fail(`--${name} must be ${integer ? 'an integer' : 'a number'} >= ${min}, got "${value}"`);
-  return n;
-}
-function oneOf<T extends string>(name: string, value: string | undefined, allowed: readonly T[]): T {
-  if (!allowed.includes(value as T)) fail(`--${name} must be one of ${allowed.join(', ')}, got "${value}"`);
-  return value as T;
-}
+const { fail, num, oneOf } = cliArgs(USAGE);
 
 if (a.help) {
   process.stdout.write(`${USAGE}\n`);

@@ -12,6 +12,7 @@ import { measureIdle, openFileLimit } from './idle.js';
 import { mainThreadCpuSeconds, pidsNamed, rssMb, sampleProcesses, type ProcessStats } from './process-stats.js';
 import { summarize } from './rounds.js';
 import { runLogCeiling } from './log-ceiling.js';
+import { cliArgs } from './cli-args.js';
 
 const USAGE = `usage: node bench/dist/run.js <room|pairs|mixed|idle> [options]
   --mode single|distributed   single node (one process, embedded log, PGlite) or every app as its own
@@ -71,19 +72,7 @@ const { values: a, positionals } = parseArgs({
   },
 });
 
-function fail(message: string): never {
-  process.stderr.write(`${message}\n\n${USAGE}\n`);
-  process.exit(2);
-}
-function num(name: string, value: string | undefined, fallback: number, min = 0): number {
-  const n = value === undefined ? fallback : Number(value);
-  if (!Number.isFinite(n) || n < min) fail(`--${name} must be a number >= ${min}, got "${value}"`);
-  return n;
-}
-function oneOf<T extends string>(name: string, value: string | undefined, allowed: readonly T[]): T {
-  if (!allowed.includes(value as T)) fail(`--${name} must be one of ${allowed.join(', ')}, got "${value}"`);
-  return value as T;
-}
+const { fail, num, oneOf } = cliArgs(USAGE);
 
 if (a.help) {
   process.stdout.write(`${USAGE}\n`);

@@ -102,8 +102,11 @@ function createCodec<T extends { payload: { type: string } }>(name: 'command' | 
   };
 }
 
-/** avsc takes Avro `bytes` only as Buffer: a plain Uint8Array (e.g. from WebCrypto) is wrapped, not copied. */
-function asBuffers(value: unknown): unknown {
+/**
+ * avsc takes Avro `bytes` only as Buffer: a plain Uint8Array (e.g. from WebCrypto, or a decoded event that
+ * crossed to a worker thread, where structured cloning makes Buffers plain) is wrapped, not copied.
+ */
+export function asBuffers(value: unknown): unknown {
   if (value instanceof Uint8Array) return Buffer.isBuffer(value) ? value : Buffer.from(value.buffer, value.byteOffset, value.byteLength);
   if (Array.isArray(value)) return value.map(asBuffers);
   if (value === null || typeof value !== 'object') return value;

@@ -1,3 +1,3 @@
 export * from './types.js';
-export { commandCodec, eventCodec, SchemaError, schemaVersions, fingerprintOf, type Codec } from './codec.js';
+export { commandCodec, eventCodec, SchemaError, schemaVersions, fingerprintOf, asBuffers, type Codec } from './codec.js';
 export { rabinFingerprint } from './rabin.js';

@@ -2,7 +2,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { PGlite } from '@electric-sql/pglite';
 import { Kysely } from 'kysely';
 import { PGliteDialect } from 'kysely-pglite-dialect';
-import type { ParleyEvent } from '@parley/schemas';
+import { asBuffers, type ParleyEvent } from '@parley/schemas';
 import type { Database } from './database.js';
 import { ProjectionWriter, type QuarantineRow } from './projection-writer.js';
 
@@ -31,16 +31,6 @@ const db = new PGlite(dataDir);
 await db.waitReady;
 const writer = new ProjectionWriter(new Kysely<Database>({ dialect: new PGliteDialect(db) }));
 
-/** Structured cloning turns a Buffer into a plain Uint8Array: the events' bytes become Buffers again, as decoded. */
-function asBuffers(value: unknown): unknown {
-  if (value instanceof Uint8Array) return Buffer.isBuffer(value) ? value : Buffer.from(value.buffer, value.byteOffset, value.byteLength);
-  if (Array.isArray(value)) return value.map(asBuffers);
-  if (value === null || typeof value !== 'object') return value;
-  const out: Record<string, unknown> = {};
-  for (const key of Object.keys(value)) out[key] = asBuffers((value as Record<string, unknown>)[key]);
-  return out;
-}
-
 async function handle(m: Request): Promise<void> {
   try {
     if (m.close) {
@@ -49,6 +39,7 @@ async function handle(m: Request): Promise<void> {
       return;
     }
     if (m.project) {
+      // Structured cloning made the events' Buffers plain Uint8Arrays: Buffers again, as decoded.
       const parts = m.project.parts.map((p) => ({ ...p, events: p.events.map((e) => asBuffers(e) as ParleyEvent) }));
       await writer.applyBatches(m.project.topic, parts);
       port!.postMessage({ id: m.id });
