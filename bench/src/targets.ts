@@ -64,9 +64,13 @@ function profileArgs(): string[] {
   return dir ? ['--cpu-prof', `--cpu-prof-dir=${dir}`] : [];
 }
 
-/** The single-node server (`npm start`'s process) on a free port with fresh data; raw TCP too with `tcp`. */
-export async function startSingle(options: { fsync: string; tcp: boolean; env?: Record<string, string> }): Promise<Target> {
-  const dataDir = await mkdtemp(join(tmpdir(), 'parley-bench-'));
+/**
+ * The single-node server (`npm start`'s process) on a free port with fresh data; raw TCP too with `tcp`.
+ * With `dataDir` it runs on that directory and leaves it in place when stopped (a restart measures it).
+ */
+export async function startSingle(options: { fsync: string; tcp: boolean; env?: Record<string, string>; dataDir?: string; timeoutMs?: number }): Promise<Target> {
+  const dataDir = options.dataDir ?? (await mkdtemp(join(tmpdir(), 'parley-bench-')));
+  const keep = options.dataDir !== undefined;
   const port = await freePort();
   const node = await startNodeProcess({
     main: SINGLE_MAIN,
@@ -74,12 +78,13 @@ export async function startSingle(options: { fsync: string; tcp: boolean; env?: 
     nodeArgs: profileArgs(),
     env: { PORT: String(port), PARLEY_TCP_PORT: options.tcp ? '0' : 'off', PARLEY_DATA_DIR: dataDir, PARLEY_LOG_FSYNC: options.fsync, ...BENCH_ENV, ...options.env },
     keepLines: 1000,
+    ...(options.timeoutMs ? { timeoutMs: options.timeoutMs } : {}),
   });
   const url = `http://127.0.0.1:${port}`;
   const tcpUrls = options.tcp
     ? [await tcpUrl(node.logs, 'the single node').catch(async (error: unknown) => {
         await node.kill();
-        await rm(dataDir, { recursive: true, force: true });
+        if (!keep) await rm(dataDir, { recursive: true, force: true });
         throw error;
       })]
     : [];
@@ -91,7 +96,7 @@ export async function startSingle(options: { fsync: string; tcp: boolean; env?: 
     processes: [{ name: 'parley', pid: node.process.pid! }],
     async stop() {
       await node.stop();
-      await rm(dataDir, { recursive: true, force: true });
+      if (!keep) await rm(dataDir, { recursive: true, force: true });
     },
   };
 }
