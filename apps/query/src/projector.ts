@@ -146,14 +146,29 @@ export class Projector extends EventEmitter<{ applied: [{ partition: number; nex
   private gather(batch: LogBatch, items: readonly Item[]): Promise<ParleyEvent[]> {
     return new Promise<ParleyEvent[]>((resolve, reject) => {
       this.waiting.push({ batch, items, resolve, reject });
-      if (this.scheduled) return;
-      this.scheduled = true;
-      const wait = Math.max(0, this.lastCommitAt + (this.options.batchIntervalMs ?? 0) - Date.now());
-      // Even without an interval, the batches the consumer hands over in the same turn go together.
-      const run = () => void this.commitWaiting();
-      if (wait > 0) setTimeout(run, wait);
-      else setImmediate(run);
+      if (!this.scheduled) this.schedule();
     });
+  }
+
+  /** Runs the next group transaction batchIntervalMs after the last one ended (or at once). */
+  private schedule(): void {
+    this.scheduled = true;
+    const wait = Math.max(0, this.lastCommitAt + (this.options.batchIntervalMs ?? 0) - Date.now());
+    // Even without an interval, the batches the consumer hands over in the same turn go together.
+    const run = () => void this.commitWaiting();
+    if (wait > 0) setTimeout(run, wait);
+    else setImmediate(run);
+  }
+
+  /** A batch's events, and a quarantine row for each record that is not one (it did not decode). */
+  private split(items: readonly Item[]): { events: ParleyEvent[]; quarantined: QuarantineRow[] } {
+    const now = Date.now();
+    return {
+      events: items.flatMap((i) => (i.event ? [i.event] : [])),
+      quarantined: items.flatMap((i) =>
+        i.poison === undefined ? [] : [{ consumer: this.groupId, offset: i.record.offset, key: i.record.key, value: i.record.value, error: i.poison, at: now }],
+      ),
+    };
   }
 
   private async commitWaiting(): Promise<void> {
@@ -165,25 +180,18 @@ export class Projector extends EventEmitter<{ applied: [{ partition: number; nex
         await this.applyRange(only.batch, only.items, only.batch.nextOffset).then(only.resolve, only.reject);
         return;
       }
-      const topic = group[0]!.batch.topic;
-      const now = Date.now();
-      const parts = group.map(({ batch, items }) => ({
-        partition: batch.partition,
-        events: items.flatMap((i) => (i.event ? [i.event] : [])),
-        nextOffset: batch.nextOffset,
-        quarantined: items.flatMap((i) => (i.poison === undefined ? [] : [{ consumer: this.groupId, offset: i.record.offset, key: i.record.key, value: i.record.value, error: i.poison, at: now }])),
-      }));
+      const parts = group.map(({ batch, items }) => ({ partition: batch.partition, nextOffset: batch.nextOffset, ...this.split(items) }));
       let together = true;
       try {
-        await this.options.writer.applyBatches(topic, parts);
+        await this.options.writer.applyBatches(group[0]!.batch.topic, parts);
       } catch {
         together = false;
       }
-      for (const w of group) {
+      for (const [i, w] of group.entries()) {
         if (together) {
           this.stored.set(w.batch.partition, w.batch.nextOffset);
-          this.reportQuarantine(w.batch, parts.find((p) => p.partition === w.batch.partition)!.quarantined);
-          w.resolve(parts.find((p) => p.partition === w.batch.partition)!.events as ParleyEvent[]);
+          this.reportQuarantine(w.batch, parts[i]!.quarantined);
+          w.resolve(parts[i]!.events);
         } else {
           await this.applyRange(w.batch, w.items, w.batch.nextOffset).then(w.resolve, w.reject);
         }
@@ -191,11 +199,7 @@ export class Projector extends EventEmitter<{ applied: [{ partition: number; nex
     } finally {
       this.lastCommitAt = Date.now();
       this.scheduled = false;
-      if (this.waiting.length > 0) {
-        this.scheduled = true;
-        const wait = Math.max(0, this.lastCommitAt + (this.options.batchIntervalMs ?? 0) - Date.now());
-        setTimeout(() => void this.commitWaiting(), wait);
-      }
+      if (this.waiting.length > 0) this.schedule();
     }
   }
 
@@ -211,11 +215,7 @@ export class Projector extends EventEmitter<{ applied: [{ partition: number; nex
    * applies each half on its own, so that only the refused event is quarantined. Returns the events applied.
    */
   private async applyRange(batch: LogBatch, items: readonly Item[], nextOffset: number): Promise<ParleyEvent[]> {
-    const events = items.flatMap((i) => (i.event ? [i.event] : []));
-    const now = Date.now();
-    const rows: QuarantineRow[] = items.flatMap((i) =>
-      i.poison === undefined ? [] : [{ consumer: this.groupId, offset: i.record.offset, key: i.record.key, value: i.record.value, error: i.poison, at: now }],
-    );
+    const { events, quarantined: rows } = this.split(items);
     try {
       await this.options.writer.applyBatch(batch.topic, batch.partition, events, nextOffset, rows);
     } catch (error) {
