@@ -1,9 +1,11 @@
-import { deepFreeze, readHealthBounds, readInt, readString, type Env, type HealthBounds } from '@parley/core';
+import { deepFreeze, readHealthBounds, readSnapshotSettings, type SnapshotSettings, readInt, readString, type Env, type HealthBounds } from '@parley/core';
 import { readCommonConfig, readInternalToken, type CommonConfig } from '@parley/runtime';
 
 export interface FanoutConfig extends CommonConfig {
   /** When /healthz calls a consumer stuck or lagging (PARLEY_HEALTH_STUCK_MS, PARLEY_HEALTH_MAX_LAG). */
   readonly healthBounds: HealthBounds;
+  /** When partition state is snapshotted (PARLEY_SNAPSHOT_EVERY, PARLEY_SNAPSHOT_INTERVAL_MS). */
+  readonly snapshots: SnapshotSettings;
   readonly redisUrl: string;
   readonly internalToken: string;
   readonly deliveryTimeoutMs: number;
@@ -14,6 +16,7 @@ export function loadFanoutConfig(env: Env): FanoutConfig {
   return deepFreeze({
     ...readCommonConfig(env),
     healthBounds: readHealthBounds(env),
+    snapshots: readSnapshotSettings(env),
     redisUrl: readString(env, 'REDIS_URL'),
     internalToken: readInternalToken(env),
     deliveryTimeoutMs: readInt(env, 'PARLEY_DELIVERY_TIMEOUT_MS', 5000, { min: 100, max: 120_000 }),

@@ -1,4 +1,4 @@
-import { ConsumerHealth, type DeliverToGateway, type Delivery, type EventLog, type LogBatch, type LogConsumer, type LogRecord, type Logger, type Presence } from '@parley/core';
+import { ConsumerHealth, type SnapshotStore, type DeliverToGateway, type Delivery, type EventLog, type LogBatch, type LogConsumer, type LogRecord, type Logger, type Presence } from '@parley/core';
 import { eventCodec } from '@parley/schemas';
 import { PartitionStates, Topics, type ConversationState } from '@parley/domain';
 import type { RoomPresenceFrame } from '@parley/protocol';
@@ -14,6 +14,12 @@ export interface FanoutOptions {
   readonly roomPresenceDelayMs?: number;
   /** How often the lag of each partition held is measured for readiness (default 5 s). */
   readonly lagSampleMs?: number;
+  /**
+   * Where the routing state of each partition is snapshotted (after a batch once `everyEvents` were folded
+   * since the last, or `intervalMs` passed with at least one; and on close). Without it a partition taken
+   * on is folded from offset 0.
+   */
+  readonly snapshots?: { readonly store: SnapshotStore; readonly everyEvents: number; readonly intervalMs: number };
 }
 
 const GROUP = 'parley-fanout';
@@ -39,11 +45,18 @@ export class Fanout {
   private unsubscribe: (() => void) | undefined;
   private closed = false;
   private stopLag: (() => void) | undefined;
+  /** When each partition was last snapshotted (or first folded). */
+  private readonly snapshotAt = new Map<number, number>();
   readonly health = new ConsumerHealth(GROUP);
 
   constructor(private readonly options: FanoutOptions) {
     // Routing reads neither the dedupe window nor the recent messages (ingest's, for recall and edit): keep none.
-    this.states = new PartitionStates(options.log, { dedupeWindow: 0, recentMessages: 0 }, (record, error) => this.quarantine(record, error));
+    const snapshots = options.snapshots && {
+      store: options.snapshots.store,
+      owner: 'fanout',
+      onProblem: (partition: number, problem: string) => options.logger.warn(problem, { partition }),
+    };
+    this.states = new PartitionStates(options.log, { dedupeWindow: 0, recentMessages: 0 }, (record, error) => this.quarantine(record, error), snapshots);
   }
 
   async start(): Promise<void> {
@@ -73,6 +86,20 @@ export class Fanout {
       throw error;
     }
     this.health.succeeded(topic, partition, batch.nextOffset);
+    await this.snapshotIfDue(partition);
+  }
+
+  /** After a batch the state covers exactly the events folded so far: snapshot it when due (a failure is only logged). */
+  private async snapshotIfDue(partition: number): Promise<void> {
+    const policy = this.options.snapshots;
+    const since = this.states.sinceSnapshot(partition);
+    if (!policy || since === 0) return;
+    const now = Date.now();
+    const at = this.snapshotAt.get(partition);
+    if (at === undefined) this.snapshotAt.set(partition, now);
+    if (since < policy.everyEvents && now - (at ?? now) < policy.intervalMs) return;
+    this.snapshotAt.set(partition, now);
+    await this.states.snapshot(partition);
   }
 
   private async fanOut(batch: LogBatch): Promise<void> {
@@ -81,7 +108,12 @@ export class Fanout {
     // While this member holds the partition, batches follow each other: offsets skipped between them are
     // transaction markers, and a redelivered batch folds again harmlessly (folding is idempotent in order).
     // Only a partition without state (just assigned) is rebuilt from the log up to the batch.
-    const state = this.states.get(partition) ?? (await this.states.catchUp(partition, first));
+    let state = this.states.get(partition);
+    if (!state) {
+      this.health.rebuilding(batch.topic, partition);
+      state = await this.states.catchUp(partition, first);
+      this.health.recovered(batch.topic, partition);
+    }
     const deliveries: Delivery[] = [];
     for (const record of records) {
       let event;
@@ -100,7 +132,7 @@ export class Fanout {
         this.quarantine(record, error);
         continue;
       } finally {
-        this.states.advance(partition, record.offset + 1);
+        this.states.advance(partition, record.offset + 1, record.value);
       }
       const conversation = state.conversations.get(event.stream);
       if (conversation?.kind === 'room' && ['ConversationCreated', 'MembersJoined', 'MemberLeft', 'MemberRemoved'].includes(event.payload.type)) {
@@ -204,5 +236,7 @@ export class Fanout {
     if (this.roomTimer) clearTimeout(this.roomTimer);
     this.stopLag?.();
     await this.consumer?.close();
+    for (const partition of this.states.partitions()) await this.states.snapshot(partition);
+    this.states.partitions().forEach((p) => this.states.reset(p));
   }
 }

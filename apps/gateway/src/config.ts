@@ -4,7 +4,7 @@ import { readHeartbeatConfig, readTcpConfig, type HeartbeatConfig, type TcpConfi
 import { readMailConfig, type MailConfig } from '@parley/mail';
 import { readBlobConfig, type BlobConfig } from '@parley/runtime';
 import { readUploadLimits, type UploadLimits } from '@parley/query';
-import { deepFreeze, readEnum, readHealthBounds, readInt, readOptionalString, readString, type Env, type HealthBounds, type LogLevel } from '@parley/core';
+import { deepFreeze, readEnum, readHealthBounds, readSnapshotSettings, type SnapshotSettings, readInt, readOptionalString, readString, type Env, type HealthBounds, type LogLevel } from '@parley/core';
 
 /** Single-node configuration: the only place that reads the environment (see the README's configuration table). */
 export interface SingleNodeConfig {
@@ -40,6 +40,8 @@ export interface SingleNodeConfig {
   readonly dedupeWindow: number;
   /** When /healthz calls a consumer stuck or lagging (PARLEY_HEALTH_STUCK_MS, PARLEY_HEALTH_MAX_LAG). */
   readonly healthBounds: HealthBounds;
+  /** When partition state is snapshotted (PARLEY_SNAPSHOT_EVERY, PARLEY_SNAPSHOT_INTERVAL_MS). */
+  readonly snapshots: SnapshotSettings;
   /** Mailing codes (PARLEY_SMTP_URL; unset: to the log), their lifetime, profiles per login. */
   readonly mail: MailConfig;
   /** Where attachments' bytes go: PARLEY_BLOB_DIR (default `<dataDir>/blobs`), or an S3 bucket (PARLEY_S3_*). */
@@ -79,6 +81,7 @@ export function loadSingleNodeConfig(env: Env): SingleNodeConfig {
     projectorBatchMs: readInt(env, 'PARLEY_PROJECTOR_BATCH_MS', 50, { min: 0, max: 1000 }),
     dedupeWindow: readInt(env, 'PARLEY_DEDUPE_WINDOW', 10_000, { min: 0, max: 1_000_000 }),
     healthBounds: readHealthBounds(env),
+    snapshots: readSnapshotSettings(env),
     mail: readMailConfig(env),
     blobs: readBlobConfig(env, join(dataDir, 'blobs')),
     uploads: readUploadLimits(env),

@@ -7,7 +7,7 @@ import type { PGlite } from '@electric-sql/pglite';
 import { Kysely, sql } from 'kysely';
 import { PGliteDialect } from 'kysely-pglite-dialect';
 import { ParleyError, healthReport, type HealthReport, type Logger } from '@parley/core';
-import { EmbeddedLog } from '@parley/log-embedded';
+import { EmbeddedLog, FileSnapshotStore } from '@parley/log-embedded';
 import { MemoryPresence } from '@parley/presence-memory';
 import { Topics, topicSpecs } from '@parley/domain';
 import { AttachmentSigner, TokenService } from '@parley/auth';
@@ -130,12 +130,16 @@ async function startOnLockedDataDir(config: SingleNodeConfig, logger: Logger, lo
   const sweeper = new AttachmentSweeper({ uploads: store.uploads, blobs: blobs.store, logger: logger.child({ component: 'attachment-sweeper' }), limits: config.uploads });
 
   const projector = new Projector({ log, writer, logger: logger.child({ component: 'projector' }), batchIntervalMs: config.projectorBatchMs, allPartitionsAtOnce: true });
+  // Beside the log: ingest's decider state and fanout's routing state per partition, so a restart folds only the tail.
+  const snapshotStore = new FileSnapshotStore(join(config.dataDir, 'log', 'snapshots'));
+  const snapshots = config.snapshots.everyEvents > 0 ? { store: snapshotStore, ...config.snapshots } : undefined;
   const ingest = new Ingest({
     log,
     logger: logger.child({ component: 'ingest' }),
     instanceId: 'single-node',
     limits: config.groupLimits,
     dedupeWindow: config.dedupeWindow,
+    snapshots,
   });
   const workflows = new WorkflowRunner({ log, logger: logger.child({ component: 'workflows' }), instanceId: 'single-node' });
   const gatewayId = `gw-${randomBytes(4).toString('hex')}`;
@@ -143,6 +147,7 @@ async function startOnLockedDataDir(config: SingleNodeConfig, logger: Logger, lo
     log,
     presence,
     logger: logger.child({ component: 'fanout' }),
+    snapshots,
     deliver: async (id, batch) => {
       if (id !== gatewayId || !gateway) throw new ParleyError('unavailable', `No gateway ${id} in this process`);
       await gateway.deliver(batch);
@@ -161,6 +166,8 @@ async function startOnLockedDataDir(config: SingleNodeConfig, logger: Logger, lo
   await ingest.start();
   await workflows.start();
   await fanout.start();
+  // Ready only once every partition's decider state is rebuilt: a command sent then is decided at once.
+  await ingest.recovered;
 
   const http = createHttpApp({
     ...store,

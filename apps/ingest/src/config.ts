@@ -1,10 +1,12 @@
-import { deepFreeze, readHealthBounds, readInt, type Env, type HealthBounds } from '@parley/core';
+import { deepFreeze, readHealthBounds, readSnapshotSettings, type SnapshotSettings, readInt, type Env, type HealthBounds } from '@parley/core';
 import { readCommonConfig, type CommonConfig } from '@parley/runtime';
 import { readConversationLimits, type ConversationLimits } from '@parley/domain';
 
 export interface IngestConfig extends CommonConfig {
   /** When /healthz calls a consumer stuck or lagging (PARLEY_HEALTH_STUCK_MS, PARLEY_HEALTH_MAX_LAG). */
   readonly healthBounds: HealthBounds;
+  /** When partition state is snapshotted (PARLEY_SNAPSHOT_EVERY, PARLEY_SNAPSHOT_INTERVAL_MS). */
+  readonly snapshots: SnapshotSettings;
   /** Group limits (PARLEY_MAX_GROUP_MEMBERS, _ADMINS, _NOTICES, PARLEY_MAX_INVITE_LINKS). */
   readonly groupLimits: ConversationLimits;
   readonly dedupeWindow: number;
@@ -14,6 +16,7 @@ export function loadIngestConfig(env: Env): IngestConfig {
   return deepFreeze({
     ...readCommonConfig(env),
     healthBounds: readHealthBounds(env),
+    snapshots: readSnapshotSettings(env),
     groupLimits: readConversationLimits(env),
     dedupeWindow: readInt(env, 'PARLEY_DEDUPE_WINDOW', 10_000, { min: 0, max: 1_000_000 }),
   });

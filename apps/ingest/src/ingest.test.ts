@@ -5,7 +5,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { healthReport, silentLogger } from '@parley/core';
 import { eventually } from '@parley/core/conformance';
-import { EmbeddedLog } from '@parley/log-embedded';
+import { readdir } from 'node:fs/promises';
+import { EmbeddedLog, FileSnapshotStore } from '@parley/log-embedded';
 import { Topics } from '@parley/domain';
 import { commandCodec, eventCodec, type CommandPayload, type ParleyEvent } from '@parley/schemas';
 import { DEADLETTER_TOPIC, Ingest } from './ingest.js';
@@ -132,6 +133,48 @@ test('ingest retries, and does not dead-letter, while it cannot read the events 
   } finally {
     await ingest.close();
     await real.close();
+    await rm(dir, { recursive: true, force: true });
+  }
+});
+
+test('ingest snapshots its partitions (when due and on close); a restart folds only the tail and still drops duplicates', async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'parley-ingest-snap-'));
+  const store = new FileSnapshotStore(join(dir, 'snapshots'));
+  const open = async () => {
+    const log = await EmbeddedLog.open({ dir: join(dir, 'log') });
+    await log.createTopics([{ name: Topics.commands, partitions: 1 }, { name: Topics.events, partitions: 1 }]);
+    const reads: number[] = [];
+    const watched = Object.assign(Object.create(log) as EmbeddedLog, { read: (t: string, p: number, from: number, max: number) => (t === Topics.events && reads.push(from), log.read(t, p, from, max)) });
+    const ingest = new Ingest({ log: watched, logger: silentLogger, instanceId: 't', limits: readConversationLimits({}), dedupeWindow: 100, snapshots: { store, everyEvents: 5, intervalMs: 60_000 } });
+    await ingest.start();
+    await ingest.recovered;
+    return { log, ingest, reads };
+  };
+  const submit = (log: EmbeddedLog, payload: CommandPayload, i: number) =>
+    log.producer().send(Topics.commands, [{ key: 'g.s', value: commandCodec.encode({ commandId: `c${i}`, stream: 'g.s', issuedAt: 0, actor: alice, origin: null, payload }) }]);
+  try {
+    let { log, ingest, reads } = await open();
+    assert.deepEqual(reads, [], 'an empty log: nothing to fold');
+    await submit(log, { type: 'CreateConversation', kind: 'group', name: 'S', members: [alice] }, 0);
+    for (let i = 1; i <= 12; i++) {
+      await submit(log, { type: 'SendMessage', clientMsgId: `m${i}`, kind: 'text', content: String(i) }, i);
+      await eventually(async () => assert.equal((await readEvents(log)).length, i + 1));
+    }
+    assert.deepEqual(await readdir(join(dir, 'snapshots')), ['ingest.parley.events.0.snap'], 'written when due, before the close');
+    await ingest.close();
+    await log.close();
+
+    ({ log, ingest, reads } = await open());
+    assert.deepEqual(reads, [12], 'the close wrote a snapshot covering all 13 events: only its last one is read back, to check it');
+    assert.deepEqual(ingest.health.report({ stuckMs: 30_000, maxLag: 100 }).problems, []);
+    await submit(log, { type: 'SendMessage', clientMsgId: 'm3', kind: 'text', content: '3' }, 20);
+    await submit(log, { type: 'SendMessage', clientMsgId: 'm13', kind: 'text', content: '13' }, 21);
+    await eventually(async () => assert.equal((await readEvents(log)).length, 15));
+    const events = (await readEvents(log)).slice(13);
+    assert.deepEqual(events.map((e) => [e.payload.type, e.seq]), [['CommandDuplicate', 12], ['MessageSent', 13]]);
+    await ingest.close();
+    await log.close();
+  } finally {
     await rm(dir, { recursive: true, force: true });
   }
 });

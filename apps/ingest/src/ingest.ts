@@ -1,4 +1,4 @@
-import { ConsumerHealth, type EventLog, type LogBatch, type LogConsumer, type LogRecord, type Logger, type OutgoingRecord, pooledRandom } from '@parley/core';
+import { ConsumerHealth, type EventLog, type SnapshotStore, type LogBatch, type LogConsumer, type LogRecord, type Logger, type OutgoingRecord, pooledRandom } from '@parley/core';
 import { commandCodec, eventCodec, type Command, type ParleyEvent } from '@parley/schemas';
 import { PartitionStates, Topics, type StreamState } from '@parley/domain';
 import { monotonicFactory } from 'ulid';
@@ -18,6 +18,18 @@ export interface IngestOptions {
   readonly decide?: typeof decide;
   /** How often the lag of each partition held is measured for readiness (default 5 s). */
   readonly lagSampleMs?: number;
+  /** Where the decider state of each partition is snapshotted; without it every takeover folds from offset 0. */
+  readonly snapshots?: SnapshotPolicy;
+}
+
+/**
+ * When a consumer snapshots a partition's state: before a batch once `everyEvents` events were applied
+ * since the last snapshot, or `intervalMs` passed with at least one; and on a clean close.
+ */
+export interface SnapshotPolicy {
+  readonly store: SnapshotStore;
+  readonly everyEvents: number;
+  readonly intervalMs: number;
 }
 
 const GROUP = 'parley-ingest';
@@ -52,14 +64,29 @@ export class Ingest {
   private readonly handled = new Map<number, number>();
   private readonly newId = monotonicFactory(pooledRandom());
   private stopLag: (() => void) | undefined;
+  /** When each partition was last snapshotted (or taken on). */
+  private readonly snapshotAt = new Map<number, number>();
+  private assignedOnce!: () => void;
+  /** Resolves once the partitions first assigned are rebuilt (the process can decide commands). */
+  readonly recovered = new Promise<void>((resolve) => (this.assignedOnce = resolve));
   readonly health = new ConsumerHealth(GROUP);
 
   constructor(private readonly options: IngestOptions) {
     // An event that cannot be folded was quarantined by the projector and fanout too: skip it, visibly.
-    this.states = new PartitionStates(options.log, { dedupeWindow: options.dedupeWindow, recentMessages: options.limits.recentMessages }, (record, error) => {
-      const q = { consumer: GROUP, topic: record.topic, partition: record.partition, offset: record.offset, key: record.key, error: message(error), at: Date.now() };
-      reportQuarantined(q, this.health, this.options.logger, 'ingest skipped an event it cannot fold while rebuilding a partition');
-    });
+    const snapshots = options.snapshots && {
+      store: options.snapshots.store,
+      owner: 'ingest',
+      onProblem: (partition: number, problem: string) => options.logger.warn(problem, { partition }),
+    };
+    this.states = new PartitionStates(
+      options.log,
+      { dedupeWindow: options.dedupeWindow, recentMessages: options.limits.recentMessages },
+      (record, error) => {
+        const q = { consumer: GROUP, topic: record.topic, partition: record.partition, offset: record.offset, key: record.key, error: message(error), at: Date.now() };
+        reportQuarantined(q, this.health, this.options.logger, 'ingest skipped an event it cannot fold while rebuilding a partition');
+      },
+      snapshots,
+    );
   }
 
   async start(): Promise<void> {
@@ -76,19 +103,24 @@ export class Ingest {
       maxBatchRecords: 500,
       // Whoever held a partition before may have written events since we last saw it: rebuild from the log.
       onAssign: async (partitions) => {
+        const started = Date.now();
         await Promise.all(
           partitions.map(async ({ topic, partition }) => {
             this.states.reset(partition);
             this.handled.delete(partition);
+            this.health.rebuilding(topic, partition);
             try {
               await this.states.catchUp(partition);
             } catch (error) {
               this.health.failed(topic, partition, undefined, error);
               throw error;
             }
+            this.snapshotAt.set(partition, Date.now());
             this.health.recovered(topic, partition);
           }),
         );
+        this.options.logger.info('ingest partitions rebuilt', { partitions: partitions.length, ms: Date.now() - started });
+        this.assignedOnce();
       },
     }));
     await consumer.start((batch) => this.handle(batch));
@@ -101,6 +133,7 @@ export class Ingest {
     if (records.length === 0) return { produce: [] };
     const first = records[0]!.offset;
     if (first <= (this.handled.get(partition) ?? -1)) this.states.reset(partition);
+    else await this.snapshotIfDue(partition);
     this.health.started(topic, partition, first);
     let result;
     try {
@@ -150,6 +183,7 @@ export class Ingest {
         // A fold that throws is a bug every reader of the events would hit: it fails the batch (retried, and reported stuck).
         for (const { event, value } of decided) {
           state.apply(event);
+          this.states.appliedOwn(partition, value);
           if (event.payload.type === 'MessageSent') Metrics.messagesAccepted.add(1);
           out.push({ key: event.stream, value, partition, headers });
         }
@@ -201,10 +235,31 @@ export class Ingest {
     }
   }
 
-  /** Stops after the batch in flight is committed. Idempotent. */
+  /**
+   * Between batches (the previous one committed, this instance the partition's only writer) the state
+   * covers the whole log: snapshot it when due. A failed snapshot is logged and costs only time at the
+   * next takeover.
+   */
+  private async snapshotIfDue(partition: number): Promise<void> {
+    const policy = this.options.snapshots;
+    const since = this.states.sinceSnapshot(partition);
+    if (!policy || since === 0) return;
+    const now = Date.now();
+    if (since < policy.everyEvents && now - (this.snapshotAt.get(partition) ?? now) < policy.intervalMs) return;
+    this.snapshotAt.set(partition, now);
+    await this.states.snapshot(partition, { atEnd: true });
+  }
+
+  /** Stops after the batch in flight is committed, then snapshots the partitions it held. Idempotent. */
   async close(): Promise<void> {
     this.stopLag?.();
     await this.consumer?.close();
+    if (this.options.snapshots) {
+      // Another instance may have taken a partition and written since: `snapshot` checks the log's last
+      // event is this state's, and writes nothing otherwise.
+      for (const partition of this.states.partitions()) await this.states.snapshot(partition, { atEnd: true });
+      this.states.partitions().forEach((p) => this.states.reset(p));
+    }
   }
 }
 

@@ -53,3 +53,16 @@ test('the bounds are read from the environment and validated', () => {
   assert.deepEqual(readHealthBounds({ PARLEY_HEALTH_STUCK_MS: '5000', PARLEY_HEALTH_MAX_LAG: '10' }), { stuckMs: 5000, maxLag: 10 });
   assert.throws(() => readHealthBounds({ PARLEY_HEALTH_STUCK_MS: '10' }), /PARLEY_HEALTH_STUCK_MS must be between 1000/);
 });
+
+test('a partition whose state is being rebuilt is unready (recovering) at once, until it is rebuilt', () => {
+  let now = 1_000;
+  const health = new ConsumerHealth('parley-ingest', () => now);
+  const bounds = { stuckMs: 30_000, maxLag: 100 };
+  health.rebuilding('parley.commands', 2);
+  now += 2_000;
+  const report = healthReport([health], bounds, now);
+  assert.equal(report.healthy, false);
+  assert.deepEqual(report.problems, [{ consumer: 'parley-ingest', topic: 'parley.commands', partition: 2, reason: 'recovering', offset: undefined, detail: 'rebuilding its state from the log for 2 s' }]);
+  health.recovered('parley.commands', 2);
+  assert.equal(healthReport([health], bounds, now).healthy, true);
+});

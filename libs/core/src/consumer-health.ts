@@ -34,7 +34,7 @@ export interface ConsumerProblem {
   readonly consumer: string;
   readonly topic: string;
   readonly partition: number;
-  readonly reason: 'stuck' | 'lagging';
+  readonly reason: 'stuck' | 'lagging' | 'recovering';
   readonly detail: string;
   /** Offset the partition is stuck at, or its position when lagging. */
   readonly offset: number | undefined;
@@ -72,6 +72,8 @@ interface PartitionState {
   lag: number | undefined;
   quarantined: number;
   lastQuarantined: QuarantinedRecord | undefined;
+  /** Since when the partition's state is being rebuilt (snapshot and log tail) before its first batch. */
+  rebuildingSince: number | undefined;
 }
 
 const RECENT = 100;
@@ -115,10 +117,16 @@ export class ConsumerHealth {
     if (offset !== undefined) p.position ??= offset;
   }
 
-  /** What failed before any record (preparing the partition) works now. */
+  /** The partition was just assigned and its state is being rebuilt: it cannot handle records yet (unready). */
+  rebuilding(topic: string, partition: number): void {
+    this.entry(topic, partition).rebuildingSince ??= this.now();
+  }
+
+  /** What failed before any record (preparing the partition) works now; the partition's state is rebuilt. */
   recovered(topic: string, partition: number): void {
     const p = this.entry(topic, partition);
     if (p.failingOffset === undefined) p.failingSince = undefined;
+    p.rebuildingSince = undefined;
   }
 
   quarantined(record: QuarantinedRecord): void {
@@ -173,6 +181,7 @@ export class ConsumerHealth {
     const quarantined: QuarantineSummary[] = [];
     for (const p of this.partitions.values()) {
       const where = { consumer: this.consumer, topic: p.topic, partition: p.partition };
+      const before = problems.length;
       if (p.failingSince !== undefined && now - p.failingSince >= bounds.stuckMs) {
         const seconds = Math.round((now - p.failingSince) / 1000);
         const what = p.failingOffset === undefined ? 'preparing the partition' : `offset ${p.failingOffset}`;
@@ -180,6 +189,11 @@ export class ConsumerHealth {
       } else if (p.inFlightSince !== undefined && now - p.inFlightSince >= bounds.stuckMs) {
         const seconds = Math.round((now - p.inFlightSince) / 1000);
         problems.push({ ...where, reason: 'stuck', offset: p.inFlightOffset, detail: `one batch from offset ${p.inFlightOffset} in flight for ${seconds} s` });
+      }
+      if (p.rebuildingSince !== undefined && problems.length === before) {
+        // Not yet stuck (that says more): rebuilding its state, it cannot handle a record yet.
+        const seconds = Math.round((now - p.rebuildingSince) / 1000);
+        problems.push({ ...where, reason: 'recovering', offset: undefined, detail: `rebuilding its state from the log for ${seconds} s` });
       }
       if (p.lag !== undefined && p.lag > bounds.maxLag) {
         problems.push({ ...where, reason: 'lagging', offset: p.position, detail: `${p.lag} records behind (bound ${bounds.maxLag})` });
@@ -193,7 +207,7 @@ export class ConsumerHealth {
     const k = key(topic, partition);
     let p = this.partitions.get(k);
     if (!p) {
-      p = { topic, partition, position: undefined, inFlightSince: undefined, inFlightOffset: undefined, failingSince: undefined, failingOffset: undefined, failures: 0, lastError: undefined, lag: undefined, quarantined: 0, lastQuarantined: undefined };
+      p = { topic, partition, position: undefined, inFlightSince: undefined, inFlightOffset: undefined, failingSince: undefined, failingOffset: undefined, failures: 0, lastError: undefined, lag: undefined, quarantined: 0, lastQuarantined: undefined, rebuildingSince: undefined };
       this.partitions.set(k, p);
     }
     return p;
@@ -221,4 +235,20 @@ export function healthReport(consumers: readonly ConsumerHealth[], bounds: Healt
  */
 export function healthBody(report: HealthReport): { status: 'ok' | 'unhealthy'; problems: readonly ConsumerProblem[]; quarantined: readonly QuarantineSummary[] } {
   return { status: report.healthy ? 'ok' : 'unhealthy', problems: report.problems, quarantined: report.quarantined };
+}
+
+/** When ingest and fanout snapshot a partition's state (docs/OPERATIONS.md "Snapshots"). */
+export interface SnapshotSettings {
+  /** Events applied to a partition since its last snapshot that make the next one due (0: never snapshot). */
+  readonly everyEvents: number;
+  /** Time since a partition's last snapshot that makes the next one due, if anything changed (ms). */
+  readonly intervalMs: number;
+}
+
+/** The settings from PARLEY_SNAPSHOT_EVERY and PARLEY_SNAPSHOT_INTERVAL_MS; ingest and fanout read them. */
+export function readSnapshotSettings(env: Env): SnapshotSettings {
+  return {
+    everyEvents: readInt(env, 'PARLEY_SNAPSHOT_EVERY', 10_000, { min: 0, max: 100_000_000 }),
+    intervalMs: readInt(env, 'PARLEY_SNAPSHOT_INTERVAL_MS', 60_000, { min: 1000, max: 86_400_000 }),
+  };
 }

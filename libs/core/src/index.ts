@@ -6,5 +6,6 @@ export * from './ports/event-log.js';
 export * from './ports/presence.js';
 export * from './ports/delivery.js';
 export * from './ports/blob-store.js';
+export * from './ports/snapshot-store.js';
 export * from './consumer-health.js';
 export * from './random-bytes.js';

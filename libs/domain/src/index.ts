@@ -11,3 +11,4 @@ export * from './deciders/account/evolve-account.js';
 export * from './deciders/account/decide-login.js';
 export * from './deciders/account/decide-profile.js';
 export * from './workflows/friends-workflow.js';
+export * from './state-snapshot.js';

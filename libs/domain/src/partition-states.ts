@@ -1,18 +1,47 @@
-import type { EventLog, LogRecord } from '@parley/core';
+import { crc32 } from 'node:zlib';
+import type { EventLog, LogRecord, SnapshotStore } from '@parley/core';
 import { eventCodec } from '@parley/schemas';
 import { StreamState, type StreamStateOptions } from './stream-state.js';
 import { Topics } from './streams.js';
+import { SnapshotRejected, decodeStateSnapshot, encodeStateSnapshot } from './state-snapshot.js';
 
 /** Records per read while catching up; each read may cost a consumer session on Kafka, so read a lot at once. */
 const READ_CHUNK = 50_000;
+/** How far back from the end `snapshot` looks for the last event (past Kafka's transaction markers). */
+const TAIL_LOOKBACK = 64;
+
+/** Where a consumer keeps its partitions' snapshots, and whose they are. */
+export interface PartitionSnapshots {
+  readonly store: SnapshotStore;
+  /** Whose state ('ingest', 'fanout'): part of each snapshot's name, `<owner>.<topic>.<partition>`. */
+  readonly owner: string;
+  /** Told why a snapshot was not used or not written; the partition is folded from the log instead. */
+  readonly onProblem?: (partition: number, problem: string) => void;
+}
+
+interface Entry {
+  state: StreamState;
+  /** The events offset folded up to (exclusive), when known; unknown after the caller applied events it wrote. */
+  next: number;
+  /** The last event folded: its offset (when known) and the crc32 of its value. */
+  lastOffset: number | undefined;
+  lastCrc: number | undefined;
+  /** Events applied since the last snapshot written or loaded. */
+  sinceSnapshot: number;
+}
 
 /**
  * StreamState per partition of the events topic, caught up from the log on demand. `next` is the events
  * offset the state has folded up to; `catchUp` reads and applies whatever is beyond it, so a consumer that
  * just got a partition (or restarted) starts from the truth, not from memory.
+ *
+ * With `snapshots`, a partition without state starts from its newest snapshot when that passes every
+ * check (format, checksum, state version, options, and the log still holding its last event with the same
+ * crc), and folds only the events after it; any failed check is reported and the partition is folded
+ * from offset 0, so a snapshot can make recovery faster but never different.
  */
 export class PartitionStates {
-  private readonly states = new Map<number, { state: StreamState; next: number }>();
+  private readonly states = new Map<number, Entry>();
 
   /**
    * @param onUnreadable called for an event that cannot be decoded or folded while catching up: it is
@@ -23,13 +52,19 @@ export class PartitionStates {
     private readonly log: EventLog,
     private readonly options: StreamStateOptions,
     private readonly onUnreadable?: (record: LogRecord, error: unknown) => void,
+    private readonly snapshots?: PartitionSnapshots,
   ) {}
 
-  /** Folds events of `partition` from the last applied offset up to `until` (default: the end). */
+  /**
+   * Folds events of `partition` from the last applied offset up to `until` (default: the end). A state
+   * restored from a snapshot ahead of `until` (taken after a batch whose offset commit was lost in a crash)
+   * is returned as it is: folding is idempotent in order, and the consumer handles those events again as
+   * redeliveries.
+   */
   async catchUp(partition: number, until?: number): Promise<StreamState> {
-    let entry = this.states.get(partition);
-    if (!entry) this.states.set(partition, (entry = { state: new StreamState(this.options), next: 0 }));
     const end = until ?? (await this.log.endOffset(Topics.events, partition));
+    let entry = this.states.get(partition);
+    if (!entry) this.states.set(partition, (entry = await this.restore(partition, end)));
     while (entry.next < end) {
       const records = await this.log.read(Topics.events, partition, entry.next, Math.min(READ_CHUNK, end - entry.next));
       let applied = 0;
@@ -42,6 +77,9 @@ export class PartitionStates {
           this.onUnreadable(record, error);
         }
         entry.next = record.offset + 1;
+        entry.lastOffset = record.offset;
+        entry.lastCrc = crc32(record.value);
+        entry.sinceSnapshot++;
         applied++;
       }
       if (applied === 0) {
@@ -53,10 +91,116 @@ export class PartitionStates {
     return entry.state;
   }
 
-  /** Marks events up to `next` as already applied by the caller (which applied them as it wrote them). */
-  advance(partition: number, next: number): void {
+  /** The newest usable snapshot of `partition`, or an empty state at offset 0. */
+  private async restore(partition: number, end: number): Promise<Entry> {
+    const empty = (): Entry => ({ state: new StreamState(this.options), next: 0, lastOffset: undefined, lastCrc: undefined, sinceSnapshot: 0 });
+    const snapshots = this.snapshots;
+    if (!snapshots) return empty();
+    const problem = (what: string): Entry => {
+      snapshots.onProblem?.(partition, `snapshot ${this.name(partition)} not used, folding the partition from the log: ${what}`);
+      return empty();
+    };
+    let bytes: Uint8Array | undefined;
+    try {
+      bytes = await snapshots.store.load(this.name(partition));
+    } catch (error) {
+      return problem(`cannot load it (${error instanceof Error ? error.message : String(error)})`);
+    }
+    if (!bytes) return empty();
+    let snapshot;
+    try {
+      snapshot = decodeStateSnapshot(bytes, { options: this.options, topic: Topics.events, partition });
+    } catch (error) {
+      if (error instanceof SnapshotRejected) return problem(error.message);
+      throw error;
+    }
+    if (snapshot.last) {
+      const [record] = await this.log.read(Topics.events, partition, snapshot.last.offset, 1);
+      if (record?.offset !== snapshot.last.offset || crc32(record.value) !== snapshot.last.crc) {
+        return problem(`the log does not hold its last event (offset ${snapshot.last.offset}, crc ${snapshot.last.crc}): it belongs to another log, or the log was cut`);
+      }
+    } else if (end < snapshot.next) {
+      return problem(`it covers offsets up to ${snapshot.next}, past the log's end ${end}`);
+    }
+    return { state: snapshot.state, next: snapshot.next, lastOffset: snapshot.last?.offset, lastCrc: snapshot.last?.crc, sinceSnapshot: 0 };
+  }
+
+  /** Marks events up to `next` as already applied by the caller (which applied them as it read them). */
+  advance(partition: number, next: number, value?: Uint8Array): void {
     const entry = this.states.get(partition);
-    if (entry && next > entry.next) entry.next = next;
+    if (!entry || next <= entry.next) return;
+    entry.next = next;
+    entry.sinceSnapshot++;
+    if (value) {
+      entry.lastOffset = next - 1;
+      entry.lastCrc = crc32(value);
+    }
+  }
+
+  /**
+   * Records that the caller applied an event it wrote itself, whose offset it does not know yet (ingest):
+   * `snapshot(partition, { atEnd: true })` later finds it at the end of the log.
+   */
+  appliedOwn(partition: number, value: Uint8Array): void {
+    const entry = this.states.get(partition);
+    if (!entry) return;
+    entry.lastOffset = undefined;
+    entry.lastCrc = crc32(value);
+    entry.sinceSnapshot++;
+  }
+
+  /** Events applied to `partition` since its last snapshot (0 without state). */
+  sinceSnapshot(partition: number): number {
+    return this.states.get(partition)?.sinceSnapshot ?? 0;
+  }
+
+  /**
+   * Writes a snapshot of `partition` when it has state that changed since the last one. `atEnd`: the state
+   * covers the whole log (the caller is its only writer and nothing of its own is in flight); the offset
+   * it covers is the log's end, checked by finding the caller's last event there. Resolves true when written;
+   * false (and `onProblem`) when the log has moved past this state, as after losing the partition.
+   */
+  async snapshot(partition: number, options: { atEnd?: boolean } = {}): Promise<boolean> {
+    const snapshots = this.snapshots;
+    const entry = this.states.get(partition);
+    if (!snapshots || !entry || entry.sinceSnapshot === 0) return false;
+    const state = entry.state;
+    let next = entry.next;
+    let lastOffset = entry.lastOffset;
+    const lastCrc = entry.lastCrc;
+    if (options.atEnd) {
+      next = await this.log.endOffset(Topics.events, partition);
+      const tail = await this.log.read(Topics.events, partition, Math.max(0, next - TAIL_LOOKBACK), TAIL_LOOKBACK);
+      const last = tail.filter((r) => r.offset < next).pop();
+      if (!last || crc32(last.value) !== lastCrc) {
+        snapshots.onProblem?.(partition, `snapshot ${this.name(partition)} not written: the log's last event is not this state's last`);
+        return false;
+      }
+      lastOffset = last.offset;
+    }
+    if (this.states.get(partition) !== entry) return false;
+    const written = entry.sinceSnapshot;
+    const bytes = encodeStateSnapshot({
+      state,
+      topic: Topics.events,
+      partition,
+      next,
+      last: lastOffset !== undefined && lastCrc !== undefined ? { offset: lastOffset, crc: lastCrc } : null,
+      takenAt: Date.now(),
+    });
+    entry.sinceSnapshot -= written;
+    try {
+      await snapshots.store.save(this.name(partition), bytes);
+    } catch (error) {
+      entry.sinceSnapshot += written;
+      snapshots.onProblem?.(partition, `snapshot ${this.name(partition)} not written: ${error instanceof Error ? error.message : String(error)}`);
+      return false;
+    }
+    return true;
+  }
+
+  private name(partition: number): string {
+    return `${this.snapshots?.owner ?? 'state'}.${Topics.events}.${partition}`;
   }
 
   position(partition: number): number {

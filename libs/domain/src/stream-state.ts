@@ -12,6 +12,22 @@ export interface StreamStateOptions {
 }
 
 /**
+ * The shape and meaning of StreamState's data, as snapshots hold it (state-snapshot.ts). Bump it whenever
+ * a field is added, removed or changes meaning, or `apply` folds an event differently: a snapshot of
+ * another version is then ignored and the partition folded from the log. The test "a snapshot of a known
+ * history has this digest" fails when the data changes, to remind whoever changed it.
+ */
+export const STREAM_STATE_VERSION = 1;
+
+/** StreamState's data, as a snapshot holds it. */
+export interface StreamStateData {
+  conversations: Map<string, ConversationState>;
+  accounts: Map<string, AccountState>;
+  directBlocks: DirectBlocks;
+  roomsByUser: Map<string, Set<string>>;
+}
+
+/**
  * The state of every stream of one partition, folded from its events in log order. Ingest decides
  * commands against it; fanout resolves recipients from it. Both rebuild it by replaying the events topic,
  * so it is never stored anywhere else.
@@ -25,7 +41,33 @@ export class StreamState {
   /** userId -> ids of the rooms the user is in (for room presence). */
   readonly roomsByUser = new Map<string, Set<string>>();
 
-  constructor(private readonly options: StreamStateOptions) {}
+  constructor(readonly options: StreamStateOptions) {}
+
+  /** The data, for a snapshot (shared, not copied: encode it before the next `apply`). */
+  data(): StreamStateData {
+    return { conversations: this.conversations, accounts: this.accounts, directBlocks: this.directBlocks, roomsByUser: this.roomsByUser };
+  }
+
+  /** A state holding `data` (from a snapshot), folded with `options`. */
+  static fromData(data: StreamStateData, options: StreamStateOptions): StreamState {
+    const state = new StreamState(options);
+    for (const [name, into] of [
+      ['conversations', state.conversations],
+      ['accounts', state.accounts],
+      ['directBlocks', state.directBlocks],
+      ['roomsByUser', state.roomsByUser],
+    ] as const) {
+      const from = data[name];
+      if (!(from instanceof Map)) throw new Error(`${name} is not a map`);
+      for (const [key, value] of from as Map<string, never>) (into as Map<string, unknown>).set(key, value);
+    }
+    for (const c of state.conversations.values()) {
+      for (const field of ['members', 'sent', 'recent', 'reads'] as const) {
+        if (!(c[field] instanceof Map)) throw new Error(`conversation ${c.id}: ${field} is not a map`);
+      }
+    }
+    return state;
+  }
 
   apply(event: ParleyEvent): void {
     const p = event.payload;

@@ -2,3 +2,4 @@ export { eventLogConformance, type EventLogHarness } from './event-log.conforman
 export { presenceConformance, type PresenceHarness } from './presence.conformance.js';
 export { blobStoreConformance, type BlobStoreHarness } from './blob-store.conformance.js';
 export { eventually } from './eventually.js';
+export { snapshotStoreConformance, type SnapshotStoreHarness } from './snapshot-store.conformance.js';

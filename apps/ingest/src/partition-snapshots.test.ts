@@ -1,0 +1,136 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { EventLog } from '@parley/core';
+import { EmbeddedLog, FileSnapshotStore } from '@parley/log-embedded';
+import { PartitionStates, Topics, type StreamState } from '@parley/domain';
+import { eventCodec, type ParleyEvent } from '@parley/schemas';
+
+// PartitionStates with snapshots, on the real embedded log and snapshot files: a snapshot makes recovery
+// read only the log's tail, and any snapshot that fails a check is reported and ignored, never trusted.
+
+const a = { userId: 'ua', username: 'a' };
+const options = { dedupeWindow: 100, recentMessages: 50 };
+let n = 0;
+const ev = (stream: string, seq: number, payload: ParleyEvent['payload']): ParleyEvent => ({ eventId: `e${++n}`, stream, seq, ts: n, commandId: `c${n}`, actor: a, origin: null, payload });
+const message = (stream: string, seq: number): ParleyEvent => ev(stream, seq, { type: 'MessageSent', id: `m${n}`, senderId: 'ua', senderName: 'a', clientMsgId: `k${n}`, kind: 'text', content: String(seq) });
+
+async function append(log: EventLog, events: readonly ParleyEvent[]): Promise<void> {
+  await log.producer().send(Topics.events, events.map((e) => ({ key: e.stream, partition: 0, value: eventCodec.encode(e) })));
+}
+
+const plain = (s: StreamState): string => JSON.stringify(s.data(), (_k, v: unknown) => (v instanceof Map ? ['Map', ...v] : v instanceof Set ? ['Set', ...v] : v));
+
+/** The log with every read's starting offset recorded (the real log underneath). */
+function counting(log: EventLog): { log: EventLog; reads: number[] } {
+  const reads: number[] = [];
+  return { reads, log: Object.assign(Object.create(log) as EventLog, { read: (t: string, p: number, from: number, max: number) => (reads.push(from), log.read(t, p, from, max)) }) };
+}
+
+async function withLog(fn: (log: EmbeddedLog, dir: string) => Promise<void>): Promise<void> {
+  const dir = await mkdtemp(join(tmpdir(), 'parley-snapshots-'));
+  const log = await EmbeddedLog.open({ dir: join(dir, 'log') });
+  try {
+    await log.createTopics([{ name: Topics.events, partitions: 1 }]);
+    await append(log, [ev('g.a', 0, { type: 'ConversationCreated', kind: 'group', name: 'A', createdBy: 'ua', members: [a] }), ...Array.from({ length: 200 }, (_, i) => message('g.a', i + 1))]);
+    await fn(log, dir);
+  } finally {
+    await log.close();
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+test('a partition starts from its snapshot and folds only the tail; without snapshots it folds everything, to the same state', async () => {
+  await withLog(async (log, dir) => {
+    const store = new FileSnapshotStore(join(dir, 'snapshots'));
+    const first = new PartitionStates(log, options, undefined, { store, owner: 'ingest' });
+    await first.catchUp(0);
+    assert.equal(await first.snapshot(0), true);
+    assert.equal(await first.snapshot(0), false, 'nothing new: nothing written');
+    await append(log, Array.from({ length: 30 }, (_, i) => message('g.a', 201 + i)));
+
+    const problems: string[] = [];
+    const { log: watched, reads } = counting(log);
+    const restored = new PartitionStates(watched, options, undefined, { store, owner: 'ingest', onProblem: (_p, why) => problems.push(why) });
+    const state = await restored.catchUp(0);
+    assert.deepEqual(problems, []);
+    assert.deepEqual(reads, [200, 201], 'one read of the last event the snapshot folded, then the tail from 201');
+    assert.equal(state.conversations.get('g.a')!.lastSeq, 230);
+
+    const full = new PartitionStates(log, options);
+    assert.equal(plain(state), plain(await full.catchUp(0)));
+
+    await rm(join(dir, 'snapshots'), { recursive: true });
+    const again = counting(log);
+    const rebuilt = await new PartitionStates(again.log, options, undefined, { store, owner: 'ingest' }).catchUp(0);
+    assert.deepEqual(again.reads, [0], 'no snapshot: folded from offset 0');
+    assert.equal(plain(rebuilt), plain(state));
+  });
+});
+
+test('a corrupt snapshot, or one of another log, is reported and the partition is folded from offset 0', async () => {
+  await withLog(async (log, dir) => {
+    const store = new FileSnapshotStore(join(dir, 'snapshots'));
+    const states = new PartitionStates(log, options, undefined, { store, owner: 'fanout' });
+    await states.catchUp(0);
+    await states.snapshot(0);
+    const file = join(dir, 'snapshots', 'fanout.parley.events.0.snap');
+    const good = await readFile(file);
+    const truth = plain(await new PartitionStates(log, options).catchUp(0));
+
+    const cases: Array<[string, Buffer, RegExp]> = [
+      ['corrupt', Buffer.concat([good.subarray(0, 100), Buffer.from([good[100]! ^ 1]), good.subarray(101)]), /checksum/],
+      ['truncated', good.subarray(0, good.length >> 1), /checksum/],
+    ];
+    // A snapshot of another log: same shape, but its last event is not this log's.
+    const otherDir = await mkdtemp(join(tmpdir(), 'parley-snapshots-other-'));
+    const other = await EmbeddedLog.open({ dir: otherDir });
+    try {
+      await other.createTopics([{ name: Topics.events, partitions: 1 }]);
+      await append(other, [ev('g.b', 0, { type: 'ConversationCreated', kind: 'group', name: 'B', createdBy: 'ua', members: [a] }), ...Array.from({ length: 10 }, (_, i) => message('g.b', i + 1))]);
+      const foreign = new PartitionStates(other, options, undefined, { store: new FileSnapshotStore(otherDir), owner: 'fanout' });
+      await foreign.catchUp(0);
+      await foreign.snapshot(0);
+      cases.push(['of another log', await readFile(join(otherDir, 'fanout.parley.events.0.snap')), /does not hold its last event/]);
+    } finally {
+      await other.close();
+      await rm(otherDir, { recursive: true, force: true });
+    }
+
+    for (const [what, bytes, why] of cases) {
+      await writeFile(file, bytes);
+      const problems: string[] = [];
+      const { log: watched, reads } = counting(log);
+      const state = await new PartitionStates(watched, options, undefined, { store, owner: 'fanout', onProblem: (_p, problem) => problems.push(problem) }).catchUp(0);
+      assert.equal(problems.length, 1, what);
+      assert.match(problems[0]!, why, what);
+      assert.equal(reads.at(-1), 0, `${what}: folded from offset 0`);
+      assert.equal(plain(state), truth, what);
+    }
+  });
+});
+
+test('a state its owner wrote to (ingest) is snapshotted at the log end only while the log ends with its own last event', async () => {
+  await withLog(async (log, dir) => {
+    const store = new FileSnapshotStore(join(dir, 'snapshots'));
+    const states = new PartitionStates(log, options, undefined, { store, owner: 'ingest' });
+    const state = await states.catchUp(0);
+    const mine = message('g.a', 201);
+    state.apply(mine);
+    states.appliedOwn(0, eventCodec.encode(mine));
+    await append(log, [mine]);
+    assert.equal(await states.snapshot(0, { atEnd: true }), true);
+
+    const theirs = message('g.a', 202);
+    state.apply(message('g.a', 999));
+    states.appliedOwn(0, eventCodec.encode(message('g.a', 999)));
+    await append(log, [theirs]);
+    const problems: string[] = [];
+    const lost = new PartitionStates(log, options, undefined, { store, owner: 'ingest', onProblem: (_p, why) => problems.push(why) });
+    await lost.catchUp(0);
+    assert.equal((await lost.catchUp(0)).conversations.get('g.a')!.lastSeq, 202, 'restored at 202 from the snapshot at 201 and the tail');
+    assert.equal(await states.snapshot(0, { atEnd: true }), false, 'another writer appended: no snapshot');
+  });
+});
