@@ -15,8 +15,9 @@ import {
   type TopicSpec,
 } from '@parley/core';
 import { Journal, type FsyncPolicy } from './journal.js';
-import { decodeRecord, type JournalCommit, type JournalRecord } from './journal-codec.js';
+import type { JournalCommit, JournalRecord } from './journal-codec.js';
 import { PartitionIndex } from './partition-index.js';
+import { commitsOf, encodeCheckpoint, misfit, readCheckpoint, writeCheckpoint, type Checkpoint } from './checkpoint.js';
 import { EmbeddedConsumer } from './embedded-consumer.js';
 import { ConsumerGroup } from './consumer-group.js';
 
@@ -35,6 +36,8 @@ const TOPIC_NAME = /^[a-zA-Z0-9._-]{1,249}$/;
 const MAX_PARTITIONS = 1024;
 /** Longest a non-transactional offset commit waits for a journal write (commitAsync). */
 const COMMIT_INTERVAL_MS = 1000;
+/** A checkpoint is written after this many journal bytes since the last one (and on close). */
+const CHECKPOINT_BYTES = 64 << 20;
 
 /**
  * The single-node event log: Kafka's semantics (topics, partitions, offsets, consumer groups, atomic
@@ -51,6 +54,9 @@ export class EmbeddedLog implements EventLog {
   private waiters: Array<() => void> = [];
   private closed = false;
   private readonly consumers = new Set<EmbeddedConsumer>();
+  /** Journal length the newest checkpoint covers, and the checkpoint being written, if any. */
+  private checkpointedBytes: number;
+  private checkpointing: Promise<void> | undefined;
 
   private constructor(
     private readonly dir: string,
@@ -60,30 +66,68 @@ export class EmbeddedLog implements EventLog {
     readonly logger: Logger,
     topics: Map<string, PartitionIndex[]>,
     committed: Map<string, number>,
+    checkpointedBytes: number,
   ) {
     this.topics = topics;
     this.committed = committed;
+    this.checkpointedBytes = checkpointedBytes;
   }
 
+  /**
+   * Opens the log: loads the checkpoint (`index.checkpoint`, see checkpoint.ts) when it fits the journal,
+   * and replays only the journal's frames after it; without one that fits, replays the whole journal.
+   */
   static async open(options: EmbeddedLogOptions): Promise<EmbeddedLog> {
     const logger = options.logger ?? silentLogger;
     const tailRecords = options.tailRecords ?? 4096;
     await mkdir(options.dir, { recursive: true });
-    const topics = new Map<string, PartitionIndex[]>();
     const spec = await readTopics(join(options.dir, 'topics.json'));
-    for (const [name, partitions] of Object.entries(spec)) {
-      topics.set(name, Array.from({ length: partitions }, () => new PartitionIndex(tailRecords)));
-    }
+    const counts = new Map(Object.entries(spec));
+    const topics = new Map<string, PartitionIndex[]>();
     const committed = new Map<string, number>();
-    const journal = await Journal.open(join(options.dir, 'journal.log'), options.fsync ?? { mode: 'always' }, logger, (frame, framePos) => {
-      for (const { record, start, length } of frame.records) {
-        const index = topics.get(record.topic)?.[record.partition];
-        if (!index) throw new ParleyError('corrupt', `journal names ${record.topic}/${record.partition}, which topics.json does not have`);
-        index.add(toLogRecord(record, index.visible), framePos + start, length, false);
-      }
-      for (const c of frame.commits) committed.set(commitKey(c.group, c.topic, c.partition), c.offset);
-    });
-    return new EmbeddedLog(options.dir, journal, tailRecords, options.maxRecordBytes ?? 1 << 20, logger, topics, committed);
+    const fresh = (): void => {
+      topics.clear();
+      committed.clear();
+      for (const [name, partitions] of counts) topics.set(name, Array.from({ length: partitions }, () => new PartitionIndex(tailRecords)));
+    };
+    fresh();
+    const checkpointPath = join(options.dir, CHECKPOINT_FILE);
+    const checkpoint = await readCheckpoint(checkpointPath);
+    if (typeof checkpoint === 'string') logger.warn('log checkpoint not used, replaying the whole journal', { path: checkpointPath, reason: checkpoint });
+    const from =
+      typeof checkpoint === 'object'
+        ? {
+            position: checkpoint.journalBytes,
+            last: checkpoint.lastFrame ?? undefined,
+            accept: (file: Parameters<typeof misfit>[1]) => {
+              const why = misfit(checkpoint, file, counts);
+              if (why) {
+                logger.warn('log checkpoint not used, replaying the whole journal', { path: checkpointPath, reason: why });
+                return false;
+              }
+              for (const [name, parts] of Object.entries(checkpoint.topics)) topics.set(name, parts.map((data) => PartitionIndex.fromData(data, tailRecords)));
+              for (const c of commitsOf(checkpoint)) committed.set(commitKey(c.group, c.topic, c.partition), c.offset);
+              return true;
+            },
+            onRestart: fresh,
+          }
+        : undefined;
+    let covered = 0;
+    const journal = await Journal.open(
+      join(options.dir, 'journal.log'),
+      options.fsync ?? { mode: 'always' },
+      logger,
+      (frame, framePos) => {
+        for (const { record } of frame.records) {
+          const index = topics.get(record.topic)?.[record.partition];
+          if (!index) throw new ParleyError('corrupt', `journal names ${record.topic}/${record.partition}, which topics.json does not have`);
+          index.add(toLogRecord(record, index.visible), framePos, false);
+        }
+        for (const c of frame.commits) committed.set(commitKey(c.group, c.topic, c.partition), c.offset);
+      },
+      from && { ...from, accept: (file) => (from.accept(file) ? ((covered = from.position), true) : false) },
+    );
+    return new EmbeddedLog(options.dir, journal, tailRecords, options.maxRecordBytes ?? 1 << 20, logger, topics, committed, covered);
   }
 
   async createTopics(specs: readonly TopicSpec[]): Promise<void> {
@@ -168,32 +212,77 @@ export class EmbeddedLog implements EventLog {
     }
     // Commits waiting for a write (commitAsync) go first in the same frame; only this append's own are
     // applied when it is durable (a waiting one may have been overtaken in memory meanwhile).
-    await this.journal.append(records, [...this.takeCommits(), ...commits], (spans) => {
+    await this.journal.append(records, [...this.takeCommits(), ...commits], (framePos) => {
       records.forEach((record, i) => {
         const { index, offset } = targets[i]!;
-        const span = spans[i]!;
-        index.add(toLogRecord(record, offset), span[0], span[1], true);
+        index.add(toLogRecord(record, offset), framePos, true);
       });
       for (const c of commits) this.committed.set(commitKey(c.group, c.topic, c.partition), c.offset);
       this.notify();
+      // After the whole group commit's onDurable calls: the checkpoint must index every frame it covers.
+      if (this.journal.bytes - this.checkpointedBytes >= CHECKPOINT_BYTES) queueMicrotask(() => void this.checkpoint());
     });
     return positions;
   }
 
-  /** @internal */
+  /** @internal Reads from the decoded tail where it can, else scans the journal from the sparse index's entry. */
   readSync(topic: string, partition: number, fromOffset: number, maxRecords: number): LogRecord[] {
     const index = this.index(topic, partition);
     const out: LogRecord[] = [];
-    for (let offset = Math.max(0, fromOffset); offset < index.visible && out.length < maxRecords; offset++) {
-      let record = index.cached(offset);
-      if (!record) {
-        const [position, length] = index.span(offset);
-        const [decoded] = decodeRecord(this.journal.readAt(position, length), 0);
-        record = toLogRecord(decoded, offset);
+    let offset = Math.max(0, fromOffset);
+    while (offset < index.visible && out.length < maxRecords) {
+      const cached = index.cached(offset);
+      if (cached) {
+        out.push(cached);
+        offset++;
+        continue;
       }
-      out.push(record);
+      const start = index.seek(offset);
+      const before = out.length;
+      let next = start.offset;
+      this.journal.scan(start.pos, (frame, framePos) => {
+        let first = true;
+        for (const { record } of frame.records) {
+          if (record.partition !== partition || record.topic !== topic) continue;
+          if (first) {
+            index.remember(next, framePos);
+            first = false;
+          }
+          if (next === offset && out.length < maxRecords && next < index.visible) {
+            out.push(toLogRecord(record, next));
+            offset++;
+          }
+          next++;
+        }
+        return out.length < maxRecords && offset < index.visible && !index.cached(offset);
+      });
+      if (out.length === before) {
+        throw new ParleyError('corrupt', `the journal holds ${next} records of ${topic}/${partition}, its index ${index.visible}`);
+      }
     }
     return out;
+  }
+
+  /**
+   * Writes a checkpoint of what the journal holds now (index and committed offsets), unless one is being
+   * written. A failure is logged: the next open replays more of the journal, nothing else.
+   */
+  private checkpoint(): Promise<void> {
+    if (this.checkpointing) return this.checkpointing;
+    const checkpoint: Checkpoint = {
+      journalBytes: this.journal.bytes,
+      lastFrame: this.journal.lastFrame ?? null,
+      topics: Object.fromEntries([...this.topics].map(([name, parts]) => [name, parts.map((p) => p.data())])),
+      committed: [...this.committed].map(([key, offset]) => {
+        const [group, topic, partition] = key.split('\u0000');
+        return [group!, topic!, Number(partition), offset];
+      }),
+    };
+    this.checkpointedBytes = checkpoint.journalBytes;
+    this.checkpointing = writeCheckpoint(join(this.dir, CHECKPOINT_FILE), encodeCheckpoint(checkpoint))
+      .catch((error: unknown) => this.logger.warn('log checkpoint not written; the next start replays more of the journal', { error }))
+      .finally(() => (this.checkpointing = undefined));
+    return this.checkpointing;
   }
 
   /** @internal The group's committed offset for a partition, if any. */
@@ -268,6 +357,9 @@ export class EmbeddedLog implements EventLog {
     this.closed = true;
     this.notify();
     await this.journal.close();
+    await this.checkpointing;
+    // Everything is on disk now: the next open replays nothing.
+    await this.checkpoint();
   }
 
   private partitions(topic: string): PartitionIndex[] {
@@ -282,6 +374,9 @@ export class EmbeddedLog implements EventLog {
     return index;
   }
 }
+
+/** The checkpoint's file, beside journal.log. */
+const CHECKPOINT_FILE = 'index.checkpoint';
 
 function toLogRecord(r: JournalRecord, offset: number): LogRecord {
   return { topic: r.topic, partition: r.partition, offset, key: r.key, value: r.value, headers: r.headers, timestamp: r.timestamp };

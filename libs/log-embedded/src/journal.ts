@@ -25,9 +25,18 @@ export type FsyncPolicy = { mode: 'always' } | { mode: 'interval'; intervalMs: n
 interface Pending {
   records: readonly JournalRecord[];
   commits: readonly JournalCommit[];
-  onDurable: (spans: Array<[number, number]>) => void;
+  onDurable: (framePosition: number) => void;
   resolve: () => void;
   reject: (error: unknown) => void;
+}
+
+/** Bytes read at once when scanning frames for a read older than the decoded tail. */
+const SCAN_CHUNK = 4 << 20;
+
+/** What a checkpoint can test of the file before the replay: its size, and the frame header at a position. */
+export interface FrameCheck {
+  readonly size: number;
+  frameAt(position: number): { end: number; crc: number } | undefined;
 }
 
 /** The append-only file under the embedded log, with group commit: appends queued while a write is in flight go out together, under one fsync. */
@@ -44,6 +53,8 @@ export class Journal {
     private readonly fh: FileHandle,
     private size: number,
     private readonly policy: FsyncPolicy,
+    /** The newest frame: its position and its body's crc32 (a checkpoint names it to prove it fits this file). */
+    private last: { pos: number; crc: number } | undefined,
   ) {
     if (policy.mode === 'interval') {
       this.timer = setInterval(() => void this.fh.datasync().catch((e: unknown) => this.fail(e)), policy.intervalMs);
@@ -52,18 +63,22 @@ export class Journal {
   }
 
   /**
-   * Opens (or creates) the journal and replays every intact frame through `onFrame`, in order. A torn or
-   * corrupt tail is truncated, with a warning saying how many bytes were cut.
+   * Opens (or creates) the journal and replays every intact frame from `from` (a checkpoint's end; default
+   * 0) through `onFrame`, in order. A torn or corrupt tail is truncated, with a warning saying how many
+   * bytes were cut. `accept(size, frameAt)`, called first, may refuse the checkpoint (returns false): the
+   * replay then starts at 0, after `onRestart`.
    */
   static async open(
     path: string,
     policy: FsyncPolicy,
     logger: Logger,
     onFrame: (frame: DecodedFrame, framePosition: number) => void,
+    from?: { position: number; last: { pos: number; crc: number } | undefined; accept: (check: FrameCheck) => boolean; onRestart: () => void },
   ): Promise<Journal> {
     const fh = await open(path, 'a+');
     const size = (await fh.stat()).size;
     let pos = 0;
+    let last: { pos: number; crc: number } | undefined;
     let chunk = Buffer.alloc(0);
     let chunkStart = 0;
     const slice = (from: number, length: number): Buffer | undefined => {
@@ -76,6 +91,18 @@ export class Journal {
       }
       return chunk.subarray(from - chunkStart, from - chunkStart + length);
     };
+    if (from) {
+      const frameAt = (at: number): { end: number; crc: number } | undefined => {
+        const header = at + FRAME_HEADER <= size ? Buffer.alloc(FRAME_HEADER) : undefined;
+        if (!header || readSync(fh.fd, header, 0, FRAME_HEADER, at) !== FRAME_HEADER) return undefined;
+        return { end: at + FRAME_HEADER + header.readUInt32LE(0), crc: header.readUInt32LE(4) };
+      };
+      if (from.accept({ size, frameAt })) {
+        pos = from.position;
+        last = from.last;
+      } else from.onRestart();
+    }
+    const start = pos;
     let frames = 0;
     while (pos < size) {
       const header = slice(pos, FRAME_HEADER);
@@ -83,6 +110,7 @@ export class Journal {
       const bodyLength = header.readUInt32LE(0);
       const body = slice(pos + FRAME_HEADER, bodyLength);
       if (!body || !checkFrame(header, body)) break;
+      last = { pos, crc: header.readUInt32LE(4) };
       let frame: DecodedFrame;
       try {
         frame = decodeFrameBody(body);
@@ -102,18 +130,18 @@ export class Journal {
       await fh.truncate(pos);
       await fh.datasync();
     }
-    logger.info('journal replayed', { path, frames, bytes: pos });
-    return new Journal(fh, pos, policy);
+    logger.info('journal replayed', { path, frames, bytes: pos, fromByte: start });
+    return new Journal(fh, pos, policy, last);
   }
 
   /**
-   * Appends one atomic frame. `onDurable` runs with each record's absolute [position, length] once the frame
-   * is durable under the policy, before the promise resolves and before any later append's `onDurable`.
+   * Appends one atomic frame. `onDurable` runs with the frame's position once it is durable under the
+   * policy, before the promise resolves and before any later append's `onDurable`.
    */
   append(
     records: readonly JournalRecord[],
     commits: readonly JournalCommit[],
-    onDurable: (spans: Array<[number, number]>) => void,
+    onDurable: (framePosition: number) => void,
   ): Promise<void> {
     if (this.failed !== undefined) {
       return Promise.reject(new ParleyError('unavailable', 'The embedded log failed to write earlier; restart Parley', { cause: this.failed }));
@@ -134,12 +162,11 @@ export class Journal {
       const batch = this.queue;
       this.queue = [];
       const frames: Buffer[] = [];
-      const spans: Array<Array<[number, number]>> = [];
+      const starts: number[] = [];
       let at = this.size;
       for (const entry of batch) {
-        const local: Array<[number, number]> = [];
-        const frame = encodeFrame(entry.records, entry.commits, local);
-        spans.push(local.map(([start, length]) => [at + start, length]));
+        const frame = encodeFrame(entry.records, entry.commits, []);
+        starts.push(at);
         at += frame.length;
         frames.push(frame);
       }
@@ -157,7 +184,9 @@ export class Journal {
         continue;
       }
       this.size += data.length;
-      batch.forEach((entry, i) => entry.onDurable(spans[i]!));
+      const lastFrame = frames[frames.length - 1]!;
+      this.last = { pos: starts[starts.length - 1]!, crc: lastFrame.readUInt32LE(4) };
+      batch.forEach((entry, i) => entry.onDurable(starts[i]!));
       for (const entry of batch) entry.resolve();
     }
     this.flushing = false;
@@ -169,20 +198,48 @@ export class Journal {
     for (const entry of this.queue.splice(0)) entry.reject(new ParleyError('unavailable', 'The embedded log could not write to disk', { cause: error }));
   }
 
-  /** Reads bytes written earlier (a record span). */
-  readAt(position: number, length: number): Buffer {
-    const buf = Buffer.allocUnsafe(length);
-    let done = 0;
-    while (done < length) {
-      const n = readSync(this.fh.fd, buf, done, length - done, position + done);
-      if (n === 0) throw new ParleyError('corrupt', `journal ends before position ${position + length}`);
-      done += n;
+  /**
+   * Decodes the frames written earlier from `position` (a frame's start) on, in order, calling `visit`
+   * with each and its position until it returns false or the durable end is reached. Reads the file in
+   * chunks of SCAN_CHUNK bytes; a frame that fails its crc here is corruption after the start-up check.
+   */
+  scan(position: number, visit: (frame: DecodedFrame, framePosition: number) => boolean): void {
+    let chunk = Buffer.alloc(0);
+    let chunkStart = position;
+    const slice = (from: number, length: number): Buffer => {
+      if (from + length > this.size) throw new ParleyError('corrupt', `journal frame at ${from} runs past the end (${this.size})`);
+      if (from < chunkStart || from + length > chunkStart + chunk.length) {
+        chunk = Buffer.allocUnsafe(Math.max(SCAN_CHUNK, length));
+        let n = 0;
+        const want = Math.min(chunk.length, this.size - from);
+        while (n < want) {
+          const got = readSync(this.fh.fd, chunk, n, want - n, from + n);
+          if (got === 0) throw new ParleyError('corrupt', `journal ends before position ${from + want}`);
+          n += got;
+        }
+        chunk = chunk.subarray(0, n);
+        chunkStart = from;
+      }
+      return chunk.subarray(from - chunkStart, from - chunkStart + length);
+    };
+    let pos = position;
+    while (pos < this.size) {
+      const header = slice(pos, FRAME_HEADER);
+      const bodyLength = header.readUInt32LE(0);
+      const body = slice(pos + FRAME_HEADER, bodyLength);
+      if (!checkFrame(header, body)) throw new ParleyError('corrupt', `journal frame at ${pos} fails its checksum`);
+      if (!visit(decodeFrameBody(body), pos)) return;
+      pos += FRAME_HEADER + bodyLength;
     }
-    return buf;
   }
 
   get bytes(): number {
     return this.size;
+  }
+
+  /** The newest frame's position and crc32, if any. */
+  get lastFrame(): { pos: number; crc: number } | undefined {
+    return this.last;
   }
 
   /** Waits for queued appends, syncs and closes the file. Idempotent. */

@@ -1,25 +1,53 @@
 import type { LogRecord } from '@parley/core';
 
+/** A sparse index entry is added every this many records of a partition... */
+export const INDEX_EVERY_RECORDS = 256;
+/** ...or when this many journal bytes lie between a partition's record and its previous one. */
+export const INDEX_GAP_BYTES = 256 * 1024;
+
+/** What a checkpoint keeps of one partition (checkpoint.ts). */
+export interface PartitionIndexData {
+  /** Records in the partition: the next offset. */
+  count: number;
+  /** Sparse entries [offset, frame position]: the frame at `position` holds the record at `offset` as its first of this partition. */
+  entries: Array<[number, number]>;
+  /** Frame position of the partition's newest record (-1: none). */
+  lastFrame: number;
+}
+
 /**
- * Where one partition's records live in the journal, plus a window of the newest records kept decoded in
- * memory (consumers usually read the tail, so most reads never touch the disk).
+ * Where one partition's records live in the journal, kept sparse as Kafka's offset index is: an entry
+ * (offset -> position of the frame holding it) every INDEX_EVERY_RECORDS records, and wherever the
+ * partition's records are more than INDEX_GAP_BYTES apart, so that reaching any offset scans at most
+ * about INDEX_EVERY_RECORDS of its records and never a long stretch of other partitions' frames. Memory
+ * is a few numbers per 256 records, not per record. A window of the newest records is kept decoded
+ * (consumers usually read the tail, so most reads never touch the disk).
  */
 export class PartitionIndex {
   /** Offsets below this are durable and readable. */
   visible = 0;
   /** Offsets reserved by appends in flight; the next append gets this one. */
   reserved = 0;
-  private readonly positions: number[] = [];
-  private readonly lengths: number[] = [];
+  private offsets: number[] = [];
+  private positions: number[] = [];
+  private lastFrame = -1;
   private tail: LogRecord[] = [];
   private tailBase = 0;
+  /** Where the last disk read stopped: the first offset of this partition in the frame at `pos`. */
+  private hint: { offset: number; pos: number } | undefined;
 
   constructor(private readonly tailSize: number) {}
 
-  add(record: LogRecord, position: number, length: number, keepDecoded: boolean): void {
-    this.positions.push(position);
-    this.lengths.push(length);
-    this.visible = this.positions.length;
+  /** A record of this partition, the next offset, was made durable in the frame at `framePosition`. */
+  add(record: LogRecord, framePosition: number, keepDecoded: boolean): void {
+    const offset = this.visible;
+    const last = this.offsets.length - 1;
+    if (framePosition !== this.lastFrame && (last < 0 || offset - this.offsets[last]! >= INDEX_EVERY_RECORDS || framePosition - this.lastFrame >= INDEX_GAP_BYTES)) {
+      this.offsets.push(offset);
+      this.positions.push(framePosition);
+    }
+    this.lastFrame = framePosition;
+    this.visible = offset + 1;
     if (this.reserved < this.visible) this.reserved = this.visible;
     if (!keepDecoded) return;
     if (this.tailBase + this.tail.length !== record.offset) {
@@ -37,7 +65,36 @@ export class PartitionIndex {
     return offset >= this.tailBase ? this.tail[offset - this.tailBase] : undefined;
   }
 
-  span(offset: number): [number, number] {
-    return [this.positions[offset]!, this.lengths[offset]!];
+  /** The frame to start scanning from to reach `offset`, and the offset of that frame's first record here. */
+  seek(offset: number): { offset: number; pos: number } {
+    let lo = 0;
+    let hi = this.offsets.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >> 1;
+      if (this.offsets[mid]! <= offset) lo = mid;
+      else hi = mid - 1;
+    }
+    const entry = { offset: this.offsets[lo] ?? 0, pos: this.positions[lo] ?? 0 };
+    const hint = this.hint;
+    return hint && hint.offset <= offset && hint.offset > entry.offset ? hint : entry;
+  }
+
+  /** Remembers where a disk read stopped, so that the next read from there does not scan again. */
+  remember(offset: number, pos: number): void {
+    this.hint = { offset, pos };
+  }
+
+  data(): PartitionIndexData {
+    return { count: this.visible, entries: this.offsets.map((o, i) => [o, this.positions[i]!]), lastFrame: this.lastFrame };
+  }
+
+  static fromData(data: PartitionIndexData, tailSize: number): PartitionIndex {
+    const index = new PartitionIndex(tailSize);
+    index.visible = index.reserved = data.count;
+    index.offsets = data.entries.map(([o]) => o);
+    index.positions = data.entries.map(([, p]) => p);
+    index.lastFrame = data.lastFrame;
+    index.tailBase = data.count;
+    return index;
   }
 }

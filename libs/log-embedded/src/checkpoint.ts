@@ -1,0 +1,106 @@
+import { crc32 } from 'node:zlib';
+import { open, readFile, rename, rm } from 'node:fs/promises';
+import { dirname } from 'node:path';
+import type { JournalCommit } from './journal-codec.js';
+import type { FrameCheck } from './journal.js';
+import type { PartitionIndexData } from './partition-index.js';
+
+/**
+ * Wire format of the log's checkpoint, `index.checkpoint` beside the journal: what a replay of the journal
+ * up to `journalBytes` would rebuild, so that opening the log reads only the frames after it.
+ *
+ *   "PLCP" | u8 format (1) | u32 LE crc32(body) | body
+ *   body = JSON (utf8) {
+ *     journalBytes,                 the journal length it covers (a frame boundary)
+ *     lastFrame: {pos, crc} | null, the last frame it covers: its position and its body's crc32
+ *     topics: { name: [{count, entries: [[offset, framePosition], ...], lastFrame}, ...] },  per partition
+ *     committed: [[group, topic, partition, nextOffset], ...]
+ *   }
+ *
+ * It is written (to a .tmp, fsync'd, renamed) every CHECKPOINT_BYTES of journal and on close. It is used
+ * only when its crc holds, the journal is at least `journalBytes` long and holds a frame ending exactly
+ * there with the same crc, and every topic it names is in topics.json with the same partition count;
+ * otherwise the journal is replayed from its first byte, as before checkpoints existed.
+ */
+export interface Checkpoint {
+  journalBytes: number;
+  lastFrame: { pos: number; crc: number } | null;
+  topics: Record<string, PartitionIndexData[]>;
+  committed: Array<[string, string, number, number]>;
+}
+
+const MAGIC = Buffer.from('PLCP', 'latin1');
+const FORMAT = 1;
+const HEADER = 9;
+
+export function encodeCheckpoint(checkpoint: Checkpoint): Buffer {
+  const body = Buffer.from(JSON.stringify(checkpoint), 'utf8');
+  const header = Buffer.alloc(HEADER);
+  MAGIC.copy(header, 0);
+  header.writeUInt8(FORMAT, 4);
+  header.writeUInt32LE(crc32(body), 5);
+  return Buffer.concat([header, body]);
+}
+
+/** The checkpoint at `path`, or why it cannot be used (undefined: there is none). */
+export async function readCheckpoint(path: string): Promise<Checkpoint | string | undefined> {
+  let bytes: Buffer;
+  try {
+    bytes = await readFile(path);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    return `cannot read it: ${(error as Error).message}`;
+  }
+  if (bytes.length < HEADER || !bytes.subarray(0, 4).equals(MAGIC)) return 'not a checkpoint (bad magic or truncated)';
+  if (bytes.readUInt8(4) !== FORMAT) return `format ${bytes.readUInt8(4)} is not ${FORMAT}`;
+  const body = bytes.subarray(HEADER);
+  if (crc32(body) !== bytes.readUInt32LE(5)) return 'checksum mismatch (truncated or corrupt)';
+  try {
+    const c = JSON.parse(body.toString('utf8')) as Checkpoint;
+    if (!Number.isSafeInteger(c.journalBytes) || c.journalBytes < 0 || typeof c.topics !== 'object' || !Array.isArray(c.committed)) return 'malformed';
+    return c;
+  } catch {
+    return 'body is not JSON';
+  }
+}
+
+/** Why `checkpoint` does not fit this journal and these topics, or undefined when it does. */
+export function misfit(checkpoint: Checkpoint, file: FrameCheck, partitionCounts: ReadonlyMap<string, number>): string | undefined {
+  if (file.size < checkpoint.journalBytes) return `it covers ${checkpoint.journalBytes} bytes, the journal has ${file.size}`;
+  if (checkpoint.lastFrame === null) {
+    if (checkpoint.journalBytes !== 0) return 'it names no last frame';
+  } else {
+    const frame = file.frameAt(checkpoint.lastFrame.pos);
+    if (!frame || frame.end !== checkpoint.journalBytes || frame.crc !== checkpoint.lastFrame.crc) return 'the journal does not hold its last frame: it belongs to another journal';
+  }
+  for (const [topic, parts] of Object.entries(checkpoint.topics)) {
+    if (partitionCounts.get(topic) !== parts.length) return `it has ${parts.length} partitions of ${topic}, topics.json ${partitionCounts.get(topic) ?? 'none'}`;
+  }
+  return undefined;
+}
+
+export function commitsOf(checkpoint: Checkpoint): JournalCommit[] {
+  return checkpoint.committed.map(([group, topic, partition, offset]) => ({ group, topic, partition, offset }));
+}
+
+/** Replaces the checkpoint at `path` atomically (tmp, fsync, rename, fsync of the directory). */
+export async function writeCheckpoint(path: string, bytes: Buffer): Promise<void> {
+  const tmp = `${path}.tmp`;
+  const file = await open(tmp, 'w');
+  try {
+    for (let offset = 0; offset < bytes.length; ) offset += (await file.write(bytes, offset, bytes.length - offset)).bytesWritten;
+    await file.sync();
+  } catch (error) {
+    await file.close();
+    await rm(tmp, { force: true });
+    throw error;
+  }
+  await file.close();
+  await rename(tmp, path);
+  const dir = await open(dirname(path), 'r');
+  try {
+    await dir.sync();
+  } finally {
+    await dir.close();
+  }
+}
