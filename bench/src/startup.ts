@@ -1,26 +1,29 @@
 #!/usr/bin/env node
-import { mkdtemp, rm, stat } from 'node:fs/promises';
+import { mkdtemp, readdir, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
 import { cliArgs } from './cli-args.js';
-import { openSocket, runPlanWithNode } from './drive.js';
+import { openSocket } from './drive.js';
+import { fillPairs } from './fill.js';
 import { provisionParley } from './provision.js';
 import { rssMb } from './process-stats.js';
 import { pairsWorkload } from './scenarios.js';
 import { startSingle } from './targets.js';
 
 /*
- * Start-up with history (issue 14): fill a single node's log with --messages 1:1 messages through its
- * WebSocket API, let the projector catch up, stop it (SIGTERM), start it again on the same data and report
- * the time to "Parley is ready", to /healthz 200, and to the first acknowledged send in the oldest
- * conversation; the journal's size and the resident memory at rest after the restart.
+ * Recovery with history (issues 14 and 15; `npm run bench -- recovery`): measure an empty node's resident
+ * memory at rest, fill a single node's log with --messages 1:1 messages through its WebSocket API, let the
+ * projector catch up, stop it (SIGTERM), start it again on the same data and report the time to "Parley is
+ * ready", to /healthz 200, to the first acknowledged send and to the history of a random old conversation;
+ * the disk used per message and the resident memory at rest after the restart.
  *   node bench/dist/startup.js [--messages 1000000] [--pairs 100] [--rate 40] [--fsync always]
  */
-const USAGE = `usage: node bench/dist/startup.js [--messages 1000000] [--pairs 100] [--rate 40] [--fsync always|interval|never]
-  fills a single node with 1:1 messages (pairs x 2 connections, each sending --rate msg/s), restarts it,
-  and reports time to ready, to /healthz 200, to the first acknowledged send, journal size and RSS at rest`;
+const USAGE = `usage: npm run bench -- recovery [--messages 1000000] [--pairs 100] [--rate 40] [--fsync always|interval|never]
+  (or node bench/dist/startup.js ...) fills a single node with 1:1 messages (pairs x 2 connections, each
+  sending --rate msg/s), restarts it, and reports time to ready, to /healthz 200, to the first acknowledged
+  send and history read in a random old conversation, disk per message, and RSS at rest (also when empty)`;
 const { values: a } = parseArgs({
   options: {
     messages: { type: 'string', default: '1000000' },
@@ -51,26 +54,29 @@ async function healthy(url: string): Promise<boolean> {
 
 const dataDir = await mkdtemp(join(tmpdir(), 'parley-startup-'));
 const report: Record<string, unknown> = { date: new Date().toISOString(), messages, pairs, rate, fsync };
+/** Bytes under `dir`, recursively. */
+async function du(dir: string): Promise<number> {
+  let total = 0;
+  for (const entry of await readdir(dir, { withFileTypes: true, recursive: true })) {
+    if (entry.isFile()) total += (await stat(join(entry.parentPath, entry.name))).size;
+  }
+  return total;
+}
+
 try {
   const workload = pairsWorkload(pairs, rate);
+  say('empty: starting a node on an empty data directory, to measure its memory at rest...');
+  const emptyDir = await mkdtemp(join(tmpdir(), 'parley-startup-empty-'));
+  const empty = await startSingle({ fsync, tcp: false, dataDir: emptyDir });
+  await sleep(5000);
+  report['empty'] = { rssAtRestMb: Math.round(rssMb(empty.processes[0]!.pid)) };
+  await empty.stop();
+  await rm(emptyDir, { recursive: true, force: true });
   let target = await startSingle({ fsync, tcp: false, dataDir });
   say(`filling: provisioning ${pairs * 2} users...`);
   const provisioned = await provisionParley(target, workload.topology);
-  const entries = Array.from({ length: workload.connections }, (_, i) => ({
-    wsUrl: target.wsUrls[0]!,
-    token: provisioned.tokens[i]!,
-    conversations: [{ id: provisioned.conversationIds[Math.floor(i / 2)]!, members: 2 }],
-    rate,
-    reconnectEverySeconds: 0,
-  }));
-  let acked = 0;
   const fillStarted = Date.now();
-  while (acked < messages) {
-    const seconds = Math.max(5, Math.min(120, Math.ceil((messages - acked) / (pairs * 2 * rate))));
-    say(`filling: ${acked} of ${messages} acknowledged; sending for ${seconds} s...`);
-    const result = await runPlanWithNode({ scenario: 'pairs', entries: entries.map((e) => ({ ...e, wsUrl: target.wsUrls[0]! })), startAt: 0, durationSeconds: seconds, drainSeconds: 30 });
-    acked += Math.round((result.acceptedPerSecond ?? 0) * (result.acceptedOverSeconds ?? seconds));
-  }
+  const acked = await fillPairs(target, provisioned, pairs, rate, messages, say);
   report['filled'] = { acked, seconds: Math.round((Date.now() - fillStarted) / 1000) };
   say('filling: waiting for the projector to catch up (/healthz 200)...');
   while (!(await healthy(target.httpUrl))) await sleep(1000);
@@ -80,6 +86,10 @@ try {
   const journal = await stat(join(dataDir, 'log', 'journal.log')).catch(() => undefined);
   report['journalBytes'] = journal?.size;
   report['journalBytesPerMessage'] = journal ? Math.round(journal.size / acked) : undefined;
+  const logBytes = await du(join(dataDir, 'log'));
+  const snapshotBytes = await du(join(dataDir, 'log', 'snapshots')).catch(() => 0);
+  const storeBytes = await du(join(dataDir, 'pg')).catch(() => 0);
+  report['disk'] = { logBytes, snapshotBytes, storeBytes, bytesPerMessage: Math.round((logBytes + storeBytes) / acked) };
 
   say('starting again on the same data...');
   const started = Date.now();
@@ -87,11 +97,12 @@ try {
   const ready = Date.now() - started;
   while (!(await healthy(target.httpUrl))) await sleep(50);
   const healthz = Date.now() - started;
-  // The first acknowledged send in the oldest conversation, over a fresh connection.
-  const conversation = provisioned.conversationIds[0]!;
+  // The first acknowledged send in a random old conversation, over a fresh connection, then its history.
+  const pick = Math.floor(Math.random() * provisioned.conversationIds.length);
+  const conversation = provisioned.conversationIds[pick]!;
   const acknowledged = await new Promise<number>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error('no ack in 60 s')), 60_000);
-    void openSocket(target.wsUrls[0]!, { type: 'auth', token: provisioned.tokens[0] }, (text) => {
+    void openSocket(target.wsUrls[0]!, { type: 'auth', token: provisioned.tokens[pick * 2] }, (text) => {
       const frame = JSON.parse(text) as { type: string; clientMsgId?: string };
       if (frame.type === 'ack' && frame.clientMsgId === 'startup-probe') {
         clearTimeout(timer);
@@ -99,8 +110,12 @@ try {
       }
     }).then((ws) => ws.send(JSON.stringify({ type: 'send', conversation, clientMsgId: 'startup-probe', content: 'after the restart' })), reject);
   });
+  const history = await fetch(`${target.httpUrl}/v1/conversations/${encodeURIComponent(conversation)}/messages?limit=50`, { headers: { authorization: `Bearer ${provisioned.tokens[pick * 2]}` } });
+  const historyMs = Date.now() - started;
+  if (history.status !== 200) throw new Error(`history of ${conversation} answered ${history.status}: ${await history.text()}`);
   await sleep(5000);
-  report['restart'] = { readyMs: ready, healthzMs: healthz, firstAckMs: acknowledged, rssAtRestMb: Math.round(rssMb(target.processes[0]!.pid)) };
+  const rest = Math.round(rssMb(target.processes[0]!.pid));
+  report['restart'] = { readyMs: ready, healthzMs: healthz, firstAckMs: acknowledged, historyMs, conversation: pick, rssAtRestMb: rest, overEmptyMb: rest - (report['empty'] as { rssAtRestMb: number }).rssAtRestMb };
   await target.stop();
 } finally {
   await rm(dataDir, { recursive: true, force: true });

@@ -25,7 +25,7 @@ const SINGLE_MAIN = fileURLToPath(new URL('../../apps/gateway/dist/single-node-m
 const BARE_MAIN = fileURLToPath(new URL('./bare-uws-main.js', import.meta.url));
 
 /** Limits raised so that the load generator, not a per-client rate limit, decides the load. */
-const BENCH_ENV = {
+export const BENCH_ENV = {
   PARLEY_AUTH_RATE_PER_MIN: '1000000',
   PARLEY_API_RATE_PER_MIN: '10000000',
   PARLEY_FRAMES_PER_SECOND: '1000000',

@@ -17,7 +17,7 @@ test('a command round-trips through single-object encoding', () => {
     issuedAt: 1_700_000_000_000,
     actor: { userId: 'u1', username: 'alice' },
     origin: { gatewayId: 'gw1', connectionId: 'c1' },
-    payload: { type: 'SendMessage', clientMsgId: 'm1', kind: 'text', content: 'héllo 你好', body: '', replyTo: 0, mentions: [], forwarded: false },
+    payload: { type: 'SendMessage', clientMsgId: 'm1', kind: 'text', content: 'héllo 你好', body: '', replyTo: 0, mentions: [], forwarded: false, seenSeq: -1 },
   };
   const bytes = commandCodec.encode(command);
   assert.equal(bytes[0], 0xc3);
@@ -86,7 +86,7 @@ const eventPayloads: { [K in EventType]: Extract<EventPayload, { type: K }> } = 
 
 /** One payload of every command type: a type added to CommandPayload and not here fails to compile. */
 const commandPayloads: { [K in CommandType]: Extract<CommandPayload, { type: K }> } = {
-  SendMessage: { type: 'SendMessage', clientMsgId: 'c', kind: 'location', content: '[Location] Köln', body: '{"latitude":50.9,"longitude":6.9}', replyTo: 3, mentions: ['u2', 'all'], forwarded: true },
+  SendMessage: { type: 'SendMessage', clientMsgId: 'c', kind: 'location', content: '[Location] Köln', body: '{"latitude":50.9,"longitude":6.9}', replyTo: 3, mentions: ['u2', 'all'], forwarded: true, seenSeq: 17 },
   RegisterUser: { type: 'RegisterUser', userId: 'u', username: 'n', passwordHash: 'h' },
   RevokeToken: { type: 'RevokeToken', tokenId: 't', expiresAt: 9 },
   CreateConversation: { type: 'CreateConversation', kind: 'direct', name: '', members: [member, { userId: 'v', username: 'm' }], joinPolicy: 'open' },

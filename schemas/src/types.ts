@@ -49,7 +49,7 @@ export interface MessageFields {
 }
 
 export type CommandPayload =
-  | ({ type: 'SendMessage' } & MessageFields)
+  | ({ type: 'SendMessage'; /** the newest seq the client had seen when it first sent this clientMsgId; -1 or absent: not given */ seenSeq?: number } & MessageFields)
   | { type: 'RegisterUser'; userId: string; username: string; passwordHash: string }
   | { type: 'RevokeToken'; tokenId: string; expiresAt: number }
   | { type: 'CreateConversation'; kind: ConversationKind; name: string; members: Member[]; /** default "open" */ joinPolicy?: string }

@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 import '@parley/core/require-node'; // first: one clear line and exit 2 on a Node.js too old for Parley
-import { KafkaEventLog } from '@parley/log-kafka';
+import { KafkaEventLog, TopicSnapshotStore, snapshotTopicSpec } from '@parley/log-kafka';
 import { RedisPresence } from '@parley/presence-redis';
 import { createHttpDelivery } from '@parley/delivery-http';
 import { healthReport, type ConsumerHealth } from '@parley/core';
@@ -19,11 +19,13 @@ try {
   const ops = await startOpsServer({ port: config.opsPort, ready: () => ready, health: () => healthReport(consumers, config.healthBounds) });
   const kafka = createKafkaClient(`parley-fanout-${config.instanceId}`, config.kafkaBrokers, logger);
   const log = new KafkaEventLog({ kafka, logger, replicationFactor: config.replicationFactor });
-  await log.createTopics(topicSpecs(config.partitions));
+  // The snapshots topic (compacted) keeps each partition's state for whichever instance takes it over next.
+  await log.createTopics([...topicSpecs(config.partitions), snapshotTopicSpec('parley.snapshots', config.partitions)]);
+  const snapshots = config.snapshots.everyEvents > 0 ? { store: new TopicSnapshotStore(log), ...config.snapshots } : undefined;
   const redis = createRedisClient(config.redisUrl, logger);
   const presence = new RedisPresence({ redis, ttlMs: config.presenceTtlMs });
   await presence.ready();
-  const fanout = new Fanout({ log, presence, logger, deliver: createHttpDelivery({ token: config.internalToken, timeoutMs: config.deliveryTimeoutMs }) });
+  const fanout = new Fanout({ log, presence, logger, deliver: createHttpDelivery({ token: config.internalToken, timeoutMs: config.deliveryTimeoutMs }), snapshots });
   consumers.push(fanout.health);
   await fanout.start();
   ready = true;

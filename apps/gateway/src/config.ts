@@ -38,6 +38,8 @@ export interface SingleNodeConfig {
   readonly apiPerMinute: number;
   readonly framesPerSecond: number;
   readonly dedupeWindow: number;
+  /** How long a client message id is remembered at most, ms (PARLEY_DEDUPE_WINDOW_SECONDS; 0: no limit). */
+  readonly dedupeWindowMs: number;
   /** When /healthz calls a consumer stuck or lagging (PARLEY_HEALTH_STUCK_MS, PARLEY_HEALTH_MAX_LAG). */
   readonly healthBounds: HealthBounds;
   /** When partition state is snapshotted (PARLEY_SNAPSHOT_EVERY, PARLEY_SNAPSHOT_INTERVAL_MS). */
@@ -80,6 +82,7 @@ export function loadSingleNodeConfig(env: Env): SingleNodeConfig {
     analyzeIntervalMs: readInt(env, 'PARLEY_ANALYZE_INTERVAL_MS', 600_000, { min: 10_000, max: 86_400_000 }),
     projectorBatchMs: readInt(env, 'PARLEY_PROJECTOR_BATCH_MS', 50, { min: 0, max: 1000 }),
     dedupeWindow: readInt(env, 'PARLEY_DEDUPE_WINDOW', 10_000, { min: 0, max: 1_000_000 }),
+    dedupeWindowMs: readInt(env, 'PARLEY_DEDUPE_WINDOW_SECONDS', 86_400, { min: 0, max: 31_536_000 }) * 1000,
     healthBounds: readHealthBounds(env),
     snapshots: readSnapshotSettings(env),
     mail: readMailConfig(env),

@@ -161,7 +161,7 @@ test('a send becomes a command on the log stamped with the authenticated sender;
   const command = commandCodec.decode(record!.value);
   assert.deepEqual(command.actor, { userId: 'ua', username: 'alice' });
   assert.equal(command.origin?.connectionId, c.session.id);
-  assert.deepEqual(command.payload, { type: 'SendMessage', clientMsgId: 'x1', kind: 'text', content: 'hello', body: '', replyTo: 0, mentions: [], forwarded: false }, 'no body, reply or mentions: the defaults');
+  assert.deepEqual(command.payload, { type: 'SendMessage', clientMsgId: 'x1', kind: 'text', content: 'hello', body: '', replyTo: 0, mentions: [], forwarded: false, seenSeq: -1 }, 'no body, reply, mentions or seenSeq: the defaults');
   const m = msg(1, 'g.d');
   const ack = { type: 'ack', conversation: 'g.d', clientMsgId: 'x1', id: 'm1', seq: 1, ts: 1 };
   await gateway.deliver([{ frame: m, userIds: ['ua'], conversation: 'g.d', seq: 1, origin: { connectionId: c.session.id, frame: ack } }]);
@@ -177,11 +177,11 @@ test("a send's kind, body, reply and mentions reach the command: the body as JSO
   await eventually(() => assert.equal(c.frames[0]?.type, 'ready'));
   const body = { url: 'https://example.com/a', title: 'Ä 😀' };
   const start = await log.endOffset(Topics.commands, 0);
-  c.say({ type: 'send', conversation: 'g.rich', clientMsgId: 'r1', content: 'see this', kind: 'link', body, replyTo: 4, mentions: ['ub', 'all'], forwarded: false });
+  c.say({ type: 'send', conversation: 'g.rich', clientMsgId: 'r1', content: 'see this', kind: 'link', body, replyTo: 4, mentions: ['ub', 'all'], forwarded: false, seenSeq: 7 });
   await eventually(async () => assert.equal(await log.endOffset(Topics.commands, 0), start + 1));
   const [record] = await log.read(Topics.commands, 0, start, 1);
   const command = commandCodec.decode(record!.value);
-  assert.deepEqual(command.payload, { type: 'SendMessage', clientMsgId: 'r1', kind: 'link', content: 'see this', body: JSON.stringify(body), replyTo: 4, mentions: ['ub', 'all'], forwarded: false });
+  assert.deepEqual(command.payload, { type: 'SendMessage', clientMsgId: 'r1', kind: 'link', content: 'see this', body: JSON.stringify(body), replyTo: 4, mentions: ['ub', 'all'], forwarded: false, seenSeq: 7 });
   // A body that does not fit its kind never reaches the log.
   c.say({ type: 'send', conversation: 'g.rich', clientMsgId: 'r2', content: 'x', kind: 'link', body: { url: 'nope' } });
   await eventually(() => assert.deepEqual([c.frames.at(-1)?.code, c.frames.at(-1)?.ref], ['invalid_frame', 'r2']));

@@ -351,6 +351,7 @@ export class Gateway {
       body: body === undefined ? '' : JSON.stringify(body),
       replyTo: frame.replyTo ?? 0,
       mentions: frame.mentions ?? [],
+      seenSeq: frame.seenSeq ?? -1,
     });
   }
 

@@ -139,6 +139,7 @@ async function startOnLockedDataDir(config: SingleNodeConfig, logger: Logger, lo
     instanceId: 'single-node',
     limits: config.groupLimits,
     dedupeWindow: config.dedupeWindow,
+    dedupeWindowMs: config.dedupeWindowMs,
     snapshots,
   });
   const workflows = new WorkflowRunner({ log, logger: logger.child({ component: 'workflows' }), instanceId: 'single-node' });

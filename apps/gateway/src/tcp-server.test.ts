@@ -129,7 +129,7 @@ test('auth, send becomes a command on the log, ack to the origin, message to the
   const command = commandCodec.decode(record!.value);
   assert.deepEqual(command.actor, { userId: 'ua', username: 'alice' });
   assert.equal(command.origin?.connectionId, alice.connectionId);
-  assert.deepEqual(command.payload, { type: 'SendMessage', clientMsgId: 't1', kind: 'text', content: 'hello over tcp', body: '', replyTo: 0, mentions: [], forwarded: false });
+  assert.deepEqual(command.payload, { type: 'SendMessage', clientMsgId: 't1', kind: 'text', content: 'hello over tcp', body: '', replyTo: 0, mentions: [], forwarded: false, seenSeq: -1 });
   const m: MessageFrame = { type: 'message', conversation: 'g.tcp', id: 'm1', seq: 1, ts: 1, sender: { id: 'ua', username: 'alice' }, clientMsgId: 't1', kind: 'text', content: 'hello over tcp' };
   const ack = { type: 'ack', conversation: 'g.tcp', clientMsgId: 't1', id: 'm1', seq: 1, ts: 1 };
   await gateway.deliver([{ frame: m, userIds: ['ua', 'ub'], conversation: 'g.tcp', seq: 1, origin: { connectionId: alice.connectionId, frame: ack } }]);

@@ -10,6 +10,8 @@ export interface IngestConfig extends CommonConfig {
   /** Group limits (PARLEY_MAX_GROUP_MEMBERS, _ADMINS, _NOTICES, PARLEY_MAX_INVITE_LINKS). */
   readonly groupLimits: ConversationLimits;
   readonly dedupeWindow: number;
+  /** How long a client message id is remembered at most, ms (PARLEY_DEDUPE_WINDOW_SECONDS; 0: no limit). */
+  readonly dedupeWindowMs: number;
 }
 
 export function loadIngestConfig(env: Env): IngestConfig {
@@ -19,5 +21,6 @@ export function loadIngestConfig(env: Env): IngestConfig {
     snapshots: readSnapshotSettings(env),
     groupLimits: readConversationLimits(env),
     dedupeWindow: readInt(env, 'PARLEY_DEDUPE_WINDOW', 10_000, { min: 0, max: 1_000_000 }),
+    dedupeWindowMs: readInt(env, 'PARLEY_DEDUPE_WINDOW_SECONDS', 86_400, { min: 0, max: 31_536_000 }) * 1000,
   });
 }

@@ -13,6 +13,8 @@ export interface IngestOptions {
   readonly limits: DecideLimits;
   /** Recent client message ids remembered per conversation to drop duplicates. */
   readonly dedupeWindow: number;
+  /** ...and for at most this long (ms, by the events' time; 0 or absent: no limit). */
+  readonly dedupeWindowMs?: number;
   readonly now?: () => number;
   /** @internal the rules; tests put in one that throws */
   readonly decide?: typeof decide;
@@ -80,7 +82,7 @@ export class Ingest {
     };
     this.states = new PartitionStates(
       options.log,
-      { dedupeWindow: options.dedupeWindow, recentMessages: options.limits.recentMessages },
+      { dedupeWindow: options.dedupeWindow, dedupeWindowMs: options.dedupeWindowMs ?? 0, recentMessages: options.limits.recentMessages },
       (record, error) => {
         const q = { consumer: GROUP, topic: record.topic, partition: record.partition, offset: record.offset, key: record.key, error: message(error), at: Date.now() };
         reportQuarantined(q, this.health, this.options.logger, 'ingest skipped an event it cannot fold while rebuilding a partition');

@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 import '@parley/core/require-node'; // first: one clear line and exit 2 on a Node.js too old for Parley
-import { KafkaEventLog } from '@parley/log-kafka';
+import { KafkaEventLog, TopicSnapshotStore, snapshotTopicSpec } from '@parley/log-kafka';
 import { healthReport, type ConsumerHealth } from '@parley/core';
 import { bootApp, createKafkaClient, loadConfigOrExit, startOpsServer, stopOnSignals } from '@parley/runtime';
 import { topicSpecs } from '@parley/domain';
@@ -18,8 +18,10 @@ try {
   const ops = await startOpsServer({ port: config.opsPort, ready: () => ready, health: () => healthReport(consumers, config.healthBounds) });
   const kafka = createKafkaClient(`parley-ingest-${config.instanceId}`, config.kafkaBrokers, logger);
   const log = new KafkaEventLog({ kafka, logger, replicationFactor: config.replicationFactor });
-  await log.createTopics(topicSpecs(config.partitions));
-  const ingest = new Ingest({ log, logger, instanceId: config.instanceId, limits: config.groupLimits, dedupeWindow: config.dedupeWindow });
+  // The snapshots topic (compacted) keeps each partition's state for whichever instance takes it over next.
+  await log.createTopics([...topicSpecs(config.partitions), snapshotTopicSpec('parley.snapshots', config.partitions)]);
+  const snapshots = config.snapshots.everyEvents > 0 ? { store: new TopicSnapshotStore(log), ...config.snapshots } : undefined;
+  const ingest = new Ingest({ log, logger, instanceId: config.instanceId, limits: config.groupLimits, dedupeWindow: config.dedupeWindow, dedupeWindowMs: config.dedupeWindowMs, snapshots });
   // The process managers (two-stream changes: friendships, blocks, direct conversations) run beside ingest.
   const workflows = new WorkflowRunner({ log, logger: logger.child({ component: 'workflows' }), instanceId: config.instanceId });
   consumers.push(ingest.health, workflows.health);

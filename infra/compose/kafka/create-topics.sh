@@ -49,6 +49,12 @@ topics --create --if-not-exists --topic parley.commands \
 topics --create --if-not-exists --topic parley.deadletter \
   --partitions "$PARLEY_PARTITIONS" --replication-factor "$RF" \
   --config retention.ms=-1 --config retention.bytes=-1 --config min.insync.replicas="$MIN_ISR"
+# Snapshots of ingest's and fanout's partition state (docs/OPERATIONS.md, Snapshots): compacted, so about
+# one snapshot per partition and app is kept; losing them costs only a longer takeover.
+topics --create --if-not-exists --topic parley.snapshots \
+  --partitions "$PARLEY_PARTITIONS" --replication-factor "$RF" \
+  --config cleanup.policy=compact --config segment.ms=3600000 --config min.cleanable.dirty.ratio=0.1 \
+  --config min.insync.replicas="$MIN_ISR"
 
 # Topics that existed before (created by an app, or by an older version of this job) get the same settings.
 configs() { "$BIN/kafka-configs.sh" --bootstrap-server "$KAFKA_BROKERS" --alter --entity-type topics "$@"; }

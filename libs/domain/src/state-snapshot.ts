@@ -111,6 +111,6 @@ export function decodeStateSnapshot(bytes: Uint8Array, expected: { options: Stre
   return { state, topic: expected.topic, partition: expected.partition, next, last, takenAt: Number(doc.takenAt) };
 }
 
-function normalized(options: StreamStateOptions): { dedupeWindow: number; recentMessages: number } {
-  return { dedupeWindow: options.dedupeWindow, recentMessages: options.recentMessages ?? 1000 };
+function normalized(options: StreamStateOptions): { dedupeWindow: number; dedupeWindowMs: number; recentMessages: number } {
+  return { dedupeWindow: options.dedupeWindow, dedupeWindowMs: options.dedupeWindowMs ?? 0, recentMessages: options.recentMessages ?? 1000 };
 }

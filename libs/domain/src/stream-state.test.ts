@@ -36,3 +36,18 @@ test('re-applying a suffix already applied leaves the same state (consumers may 
     assert.deepEqual(snapshot(twice), snapshot(once), `suffix from ${from}`);
   }
 });
+
+test('the dedupe memory keeps the newest ids by count and by time, and remembers the highest seq it forgot', () => {
+  const s = new StreamState({ dedupeWindow: 3, dedupeWindowMs: 1000 });
+  s.apply(ev('g.t', 0, { type: 'ConversationCreated', kind: 'group', name: 't', createdBy: 'ua', members: [a] }));
+  const sent = (seq: number, ts: number): ParleyEvent => ({ ...ev('g.t', seq, { type: 'MessageSent', id: `m${seq}`, senderId: 'ua', senderName: 'a', clientMsgId: `k${seq}`, kind: 'text', content: '' }), ts });
+  const c = () => s.conversations.get('g.t')!;
+  for (const [seq, ts] of [[1, 0], [2, 100], [3, 200]] as const) s.apply(sent(seq, ts));
+  assert.deepEqual([...c().sent.values()].map((v) => v.seq), [1, 2, 3]);
+  s.apply(sent(4, 300));
+  assert.deepEqual([[...c().sent.values()].map((v) => v.seq), c().dedupeHorizon], [[2, 3, 4], 1], 'by count');
+  s.apply(sent(5, 1250));
+  assert.deepEqual([[...c().sent.values()].map((v) => v.seq), c().dedupeHorizon], [[4, 5], 3], 'by time: older than 1 s before the newest');
+  s.apply(sent(2, 100));
+  assert.deepEqual([...c().sent.values()].map((v) => v.seq), [4, 5], 'an event folded again after it was forgotten is not remembered again');
+});

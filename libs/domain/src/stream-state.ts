@@ -7,6 +7,8 @@ import { isUserStream } from './streams.js';
 export interface StreamStateOptions {
   /** How many recent client message ids per conversation are remembered for duplicate detection (0: none). */
   readonly dedupeWindow: number;
+  /** How long (ms, by the events' time) a client message id is remembered at most (0 or absent: no limit). */
+  readonly dedupeWindowMs?: number;
   /** How many of the newest messages per conversation are remembered for recall and edit (default 1000; 0: none). */
   readonly recentMessages?: number;
 }
@@ -17,7 +19,7 @@ export interface StreamStateOptions {
  * another version is then ignored and the partition folded from the log. The test "a snapshot of a known
  * history has this digest" fails when the data changes, to remind whoever changed it.
  */
-export const STREAM_STATE_VERSION = 1;
+export const STREAM_STATE_VERSION = 2;
 
 /** StreamState's data, as a snapshot holds it. */
 export interface StreamStateData {
@@ -127,12 +129,15 @@ export class StreamState {
             if (!oldest.done) c.recent.delete(oldest.value);
           }
         }
-        // System entries have no client id to repeat.
-        if (this.options.dedupeWindow > 0 && p.kind !== 'system') {
+        // System entries have no client id to repeat. One already forgotten (folded again) is not remembered again.
+        if (this.options.dedupeWindow > 0 && p.kind !== 'system' && event.seq > c.dedupeHorizon) {
           c.sent.set(dedupeKey(p.senderId, p.clientMsgId), { id: p.id, seq: event.seq, ts: event.ts });
-          if (c.sent.size > this.options.dedupeWindow) {
-            const oldest = c.sent.keys().next();
-            if (!oldest.done) c.sent.delete(oldest.value);
+          const windowMs = this.options.dedupeWindowMs ?? 0;
+          // Oldest first: past the count, or older than the window by this event's time.
+          for (const [key, sent] of c.sent) {
+            if (c.sent.size <= this.options.dedupeWindow && (windowMs <= 0 || sent.ts >= event.ts - windowMs)) break;
+            c.sent.delete(key);
+            c.dedupeHorizon = Math.max(c.dedupeHorizon, sent.seq);
           }
         }
         return;

@@ -53,6 +53,13 @@ export const SendFrame = Type.Object(
         description: `at most ${MAX_MENTIONS} different profile ids of members, or "${MENTION_ALL}"`,
       }),
     ),
+    seenSeq: Type.Optional(
+      Type.Integer({
+        minimum: 0,
+        maximum: MAX_SEQ,
+        description: `the newest seq of this conversation the client had seen when it first sent this clientMsgId (0 for none), an integer from 0 to ${MAX_SEQ}: the same value on every re-send. With it, a re-send the server can no longer match is refused (dedupe_expired) instead of stored twice`,
+      }),
+    ),
   },
   { title: 'send', description: 'Posts a message; answered by an ack or an error whose ref is the clientMsgId.' },
 );

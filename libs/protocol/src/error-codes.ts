@@ -54,6 +54,7 @@ export const ERROR_CODES = [
   'invite_expired',
   'invite_revoked',
   'too_late',
+  'dedupe_expired',
   'recalled',
   'invalid_attachment',
   'url_expired',

@@ -22,6 +22,7 @@ export const WS_ERROR_CODES = [
   'blocked',
   'muted',
   'dissolved',
+  'dedupe_expired',
   'invalid_attachment',
   'resume_ahead',
   'rate_limited',

@@ -68,6 +68,7 @@ test('the SDK emits each message once in order, re-sends unacked messages with t
     await until(() => server.sockets.length === 2 && server.received.filter((f) => f.clientMsgId === 'own-1').length === 2);
     const auth = server.received.filter((f) => f.type === 'auth');
     assert.deepEqual(auth[1]?.resume, { 'g.c': 2 }, 'reconnect resumes from the last seq seen');
+    assert.deepEqual(server.received.filter((f) => f.clientMsgId === 'own-1').map((f) => f.seenSeq), [2, 2], 'the re-send says what the client had seen when it first sent');
     const second = server.sockets[1]!;
     // The ack for our message (seq 4) arrives before message 3: ours waits for 3.
     second.send(JSON.stringify({ type: 'ack', conversation: 'g.c', clientMsgId: 'own-1', id: 'm4', seq: 4, ts: 4 }));
@@ -194,8 +195,8 @@ test('send puts kind, body, replyTo and mentions on the wire, and the own messag
     const plain = client.send('g.c', 'plain', { clientMsgId: 'txt-1' });
     await until(() => server.received.filter((f) => f.type === 'send').length === 2);
     const [first, second] = server.received.filter((f) => f.type === 'send');
-    assert.deepEqual(first, { type: 'send', conversation: 'g.c', clientMsgId: 'loc-1', content: '[Location] Berlin', kind: 'location', body, replyTo: 3, mentions: ['ub', 'all'] });
-    assert.deepEqual(second, { type: 'send', conversation: 'g.c', clientMsgId: 'txt-1', content: 'plain', kind: 'text' }, 'nothing extra when none is given');
+    assert.deepEqual(first, { type: 'send', conversation: 'g.c', clientMsgId: 'loc-1', content: '[Location] Berlin', kind: 'location', body, replyTo: 3, mentions: ['ub', 'all'], seenSeq: 0 });
+    assert.deepEqual(second, { type: 'send', conversation: 'g.c', clientMsgId: 'txt-1', content: 'plain', kind: 'text', seenSeq: 0 }, 'nothing extra when none is given, but what it had seen');
     server.sockets[0]!.send(JSON.stringify({ type: 'ack', conversation: 'g.c', clientMsgId: 'loc-1', id: 'm1', seq: 1, ts: 1 }));
     server.sockets[0]!.send(JSON.stringify({ type: 'ack', conversation: 'g.c', clientMsgId: 'txt-1', id: 'm2', seq: 2, ts: 2 }));
     await Promise.all([sent, plain]);
@@ -227,7 +228,7 @@ test('an uploaded file goes out as its ref, and the own message emitted on the a
     const sent = client.send('g.c', '[Image] cat.png', { clientMsgId: 'img-1', kind: 'image', body: { attachment: ref } });
     const foreign = client.send('g.c', '[File] x', { clientMsgId: 'file-1', kind: 'file', body: { attachment: 'ref.elsewhere' } });
     await until(() => server.received.filter((f) => f.type === 'send').length === 2);
-    assert.deepEqual(server.received.find((f) => f.type === 'send'), { type: 'send', conversation: 'g.c', clientMsgId: 'img-1', content: '[Image] cat.png', kind: 'image', body: { attachment: ref } });
+    assert.deepEqual(server.received.find((f) => f.type === 'send'), { type: 'send', conversation: 'g.c', clientMsgId: 'img-1', content: '[Image] cat.png', kind: 'image', body: { attachment: ref }, seenSeq: 0 });
     server.sockets[0]!.send(JSON.stringify({ type: 'ack', conversation: 'g.c', clientMsgId: 'img-1', id: 'm1', seq: 1, ts: 1 }));
     server.sockets[0]!.send(JSON.stringify({ type: 'ack', conversation: 'g.c', clientMsgId: 'file-1', id: 'm2', seq: 2, ts: 2 }));
     await Promise.all([sent, foreign]);

@@ -54,7 +54,7 @@ interface Outgoing {
   content: string;
   kind: string;
   /** body, replyTo and mentions as they go on the wire (left out when not given). */
-  extra: { body?: unknown; replyTo?: number; mentions?: string[] };
+  extra: { body?: unknown; replyTo?: number; mentions?: string[]; seenSeq?: number };
   lastSentAt: number;
   deadline: number;
   resolve: (ack: Ack) => void;
@@ -179,6 +179,9 @@ export class ParleyClient extends MessagesApi {
           ...(options.body !== undefined ? { body: options.body } : {}),
           ...(options.replyTo ? { replyTo: options.replyTo } : {}),
           ...(options.mentions?.length ? { mentions: [...new Set(options.mentions)] } : {}),
+          // What this client had seen when it first sent: a re-send after the server's dedupe window is then
+          // refused (dedupe_expired) instead of stored twice.
+          seenSeq: this.positions.get(conversation) ?? 0,
         },
         lastSentAt: 0,
         deadline: now + (this.options.sendTimeoutMs ?? 60_000),
@@ -374,7 +377,7 @@ export class ParleyClient extends MessagesApi {
       clientMsgId: ack.clientMsgId,
       kind: entry.kind,
       content: entry.content,
-      ...(entry.extra as Pick<MessageFrame, 'body' | 'replyTo' | 'mentions'>),
+      ...(({ seenSeq: _seen, ...fields }) => fields)(entry.extra as Pick<MessageFrame, 'body' | 'replyTo' | 'mentions'> & { seenSeq?: number }),
     };
     // An attachment goes out as its upload's ref; the server delivers the file's description instead, and so do we.
     const ref = isAttachmentKind(entry.kind) ? own.body?.['attachment'] : undefined;

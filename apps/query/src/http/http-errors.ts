@@ -53,6 +53,7 @@ export const HTTP_STATUS: Record<HttpErrorCode, number> = {
   invite_expired: 410,
   invite_revoked: 410,
   too_late: 409,
+  dedupe_expired: 409,
   recalled: 410,
   invalid_attachment: 400,
   url_expired: 403,

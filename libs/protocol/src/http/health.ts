@@ -7,7 +7,7 @@ import { Type, type Static } from '@sinclair/typebox';
 export const Health = Type.Object({
   status: Type.Unsafe<'ok' | 'starting' | 'unhealthy'>({ type: 'string', enum: ['ok', 'starting', 'unhealthy'] }),
   connections: Type.Optional(Type.Integer({ minimum: 0, description: 'Open WebSocket connections (single-node gateway only).' })),
-  problems: Type.Optional(Type.Array(Type.Object({}, { additionalProperties: true }), { description: 'Stuck or lagging consumers: { consumer, topic, partition, reason, detail, offset }.' })),
+  problems: Type.Optional(Type.Array(Type.Object({}, { additionalProperties: true }), { description: 'Stuck, lagging or recovering consumers: { consumer, topic, partition, reason, detail, offset }.' })),
   quarantined: Type.Optional(Type.Array(Type.Object({}, { additionalProperties: true }), { description: 'Quarantined records per consumer partition: { consumer, topic, partition, count, last }.' })),
 });
 export type Health = Static<typeof Health>;

@@ -48,8 +48,13 @@ export interface ConversationState {
   readonly members: Map<string, string>;
   /** The last timeline seq (messages and system entries are numbered 1, 2, 3, ...). */
   lastSeq: number;
-  /** `${senderId}\u0000${clientMsgId}` -> the message it produced; the newest `dedupeWindow` per conversation. */
+  /**
+   * `${senderId}\u0000${clientMsgId}` -> the message it produced: the newest `dedupeWindow` per
+   * conversation, none older than `dedupeWindowMs`, oldest first.
+   */
   readonly sent: Map<string, { id: string; seq: number; ts: number }>;
+  /** The highest seq dropped from `sent` (0: none): every message after it is still there. */
+  dedupeHorizon: number;
   /** The owner (groups and rooms; the creator until a transfer). */
   ownerId: string;
   /** admin userId -> true */
@@ -99,6 +104,7 @@ export function newConversation(id: string, kind: ConversationKind, name: string
     members: new Map(),
     lastSeq: 0,
     sent: new Map(),
+    dedupeHorizon: 0,
     ownerId: kind === 'direct' ? '' : createdBy,
     admins: {},
     avatar: '',

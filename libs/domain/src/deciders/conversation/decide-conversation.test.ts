@@ -167,3 +167,21 @@ test('a forwarded message is marked so on its event; a plain one is not', () => 
   const [plain] = run(state, 'g.f', alice, send('p1'));
   assert.deepEqual([forwarded?.payload.type === 'MessageSent' && forwarded.payload.forwarded, plain?.payload.type === 'MessageSent' && plain.payload.forwarded], [true, false]);
 });
+
+test('a re-send the dedupe window no longer covers is refused (dedupe_expired) when it says what it had seen, never stored twice', () => {
+  const state = new StreamState({ dedupeWindow: 3 });
+  const id = 'g.dedupe';
+  run(state, id, alice, { type: 'CreateConversation', kind: 'group', name: 'D', members: [alice, bob] });
+  for (const m of ['m1', 'm2', 'm3', 'm4', 'm5']) run(state, id, alice, send(m));
+  // m1 and m2 (seqs 1 and 2) fell out of the window of 3.
+  assert.equal(state.conversations.get(id)!.dedupeHorizon, 2);
+  const resend = (clientMsgId: string, seenSeq: number): CommandPayload => ({ type: 'SendMessage', clientMsgId, kind: 'text', content: 'x', seenSeq });
+  then(when(state, { stream: id, actor: alice, payload: resend('m1', 0) }), rejected('dedupe_expired'));
+  then(when(state, { stream: id, actor: alice, payload: resend('lost', 1) }), rejected('dedupe_expired'));
+  // Still remembered: answered with the original, whatever it says it had seen.
+  then(when(state, { stream: id, actor: alice, payload: resend('m4', 0) }), [{ type: 'CommandDuplicate', clientMsgId: 'm4', messageSeq: 4 }]);
+  // Had seen seq 2: every message after it is remembered, so absence proves it was never stored.
+  then(when(state, { stream: id, actor: alice, payload: resend('lost', 2) }), [{ type: 'MessageSent', clientMsgId: 'lost' }]);
+  // Without seenSeq (older clients) it is stored as new, as documented.
+  then(when(state, { stream: id, actor: bob, payload: send('m1') }), [{ type: 'MessageSent', clientMsgId: 'm1' }]);
+});

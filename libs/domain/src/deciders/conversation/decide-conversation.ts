@@ -112,6 +112,12 @@ export function decideConversation(command: Command, conversation: ConversationS
       if (!conversation || !role) return reject('not_member', 'You are not a member of this conversation');
       const earlier = conversation.sent.get(dedupeKey(actor.userId, p.clientMsgId));
       if (earlier) return accept({ type: 'CommandDuplicate', clientMsgId: p.clientMsgId, messageId: earlier.id, messageSeq: earlier.seq, messageTs: earlier.ts });
+      // The client had seen up to seenSeq when it first sent this id, so a stored original has a seq above it;
+      // if some of those were forgotten, absence proves nothing: refuse rather than risk storing it twice.
+      const seen = p.seenSeq ?? -1;
+      if (seen >= 0 && conversation.dedupeHorizon > seen) {
+        return reject('dedupe_expired', `The server no longer remembers which messages after seq ${seen} it stored: look for clientMsgId ${p.clientMsgId} in the history after seq ${seen}, and send it again with a new clientMsgId if it is not there`);
+      }
       if (p.kind === SYSTEM_KIND) return reject('bad_request', 'Messages of kind "system" are written by the server only');
       if (conversation.dissolved) return reject('dissolved', 'The group is dissolved; nobody can send to it');
       if (blockers.length > 0) return blocked();
