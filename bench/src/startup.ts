@@ -115,6 +115,17 @@ try {
   if (history.status !== 200) throw new Error(`history of ${conversation} answered ${history.status}: ${await history.text()}`);
   await sleep(5000);
   const rest = Math.round(rssMb(target.processes[0]!.pid));
+  // Where the start went: each step the node logged, in ms after its first line.
+  const lines = (target.logs ?? []).map((l) => { try { return JSON.parse(l) as Record<string, unknown>; } catch { return undefined; } }).filter((l) => l !== undefined);
+  const first = Date.parse(String(lines[0]?.['time']));
+  const readyAt = lines.findIndex((l) => l['msg'] === 'Parley is ready');
+  report['restartSteps'] = lines.slice(0, readyAt + 1).map((l) => ({
+    ms: Date.parse(String(l['time'])) - first,
+    msg: l['msg'],
+    ...(l['ms'] !== undefined ? { took: l['ms'], fromSnapshots: l['fromSnapshots'], eventsFolded: l['eventsFolded'] } : {}),
+    ...(l['fromByte'] !== undefined ? { fromByte: l['fromByte'], bytes: l['bytes'] } : {}),
+    ...(l['reason'] !== undefined ? { reason: l['reason'] } : {}),
+  }));
   report['restart'] = { readyMs: ready, healthzMs: healthz, firstAckMs: acknowledged, historyMs, conversation: pick, rssAtRestMb: rest, overEmptyMb: rest - (report['empty'] as { rssAtRestMb: number }).rssAtRestMb };
   await target.stop();
 } finally {

@@ -18,6 +18,8 @@ export interface Target {
   processes: { name: string; pid: number }[];
   /** Distributed: the Kafka broker Parley runs on (the log path's ceiling runs on it too). */
   kafkaBrokers?: string[];
+  /** Single node: its newest log lines (JSON). */
+  logs?: readonly string[];
   stop(): Promise<void>;
 }
 
@@ -90,6 +92,7 @@ export async function startSingle(options: { fsync: string; tcp: boolean; env?: 
     : [];
   return {
     name: 'parley single node',
+    logs: node.logs,
     httpUrl: url,
     wsUrls: [ws(url)],
     tcpUrls,

@@ -103,16 +103,19 @@ async function startOnLockedDataDir(config: SingleNodeConfig, logger: Logger, lo
   if (applied.length) step('database migrated', { migrations: applied });
   // PGlite has no autovacuum. Without statistics the planner reads a common search word's whole posting
   // list, and every search reads the GIN index's pending list until something merges it (docs/BENCHMARKS.md
-  // 9). So: VACUUM ANALYZE at start (seconds on a store of millions of messages), then every
-  // PARLEY_ANALYZE_INTERVAL_MS fresh statistics and the pending list merged, which are quick.
-  step('vacuuming and analyzing the database');
-  await sql`vacuum analyze`.execute(db);
+  // 9). So: at start and every PARLEY_ANALYZE_INTERVAL_MS, fresh statistics (ANALYZE samples a bounded
+  // number of rows) and the pending list merged. Not a whole-database VACUUM at start: it reads every table
+  // and took seconds on millions of messages (docs/BENCHMARKS.md 12); the tables the projector updates on
+  // every message (conversation heads, read marks, offsets) are vacuumed with each pass instead.
   const maintain = async (): Promise<void> => {
     const started = Date.now();
+    await sql`vacuum conversations, members, projector_offsets`.execute(db);
     await sql`analyze`.execute(db);
     await sql`select gin_clean_pending_list('message_search_tsv')`.execute(db);
     logger.debug('database analyzed', { ms: Date.now() - started });
   };
+  step('analyzing the database');
+  await maintain();
   const analyzer = setInterval(() => void maintain().catch((error: unknown) => logger.warn('analyzing the database failed', { error })), config.analyzeIntervalMs);
   analyzer.unref();
 

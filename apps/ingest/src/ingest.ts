@@ -121,7 +121,13 @@ export class Ingest {
             this.health.recovered(topic, partition);
           }),
         );
-        this.options.logger.info('ingest partitions rebuilt', { partitions: partitions.length, ms: Date.now() - started });
+        const rebuilt = partitions.map(({ partition }) => this.states.rebuilt(partition));
+        this.options.logger.info('ingest partitions rebuilt', {
+          partitions: partitions.length,
+          fromSnapshots: rebuilt.filter((r) => r?.fromSnapshot !== undefined).length,
+          eventsFolded: rebuilt.reduce((n, r) => n + (r?.folded ?? 0), 0),
+          ms: Date.now() - started,
+        });
         this.assignedOnce();
       },
     }));

@@ -28,6 +28,8 @@ interface Entry {
   lastCrc: number | undefined;
   /** Events applied since the last snapshot written or loaded. */
   sinceSnapshot: number;
+  /** How the state was rebuilt: the snapshot's offset it started from (undefined: offset 0) and the events folded from the log. */
+  rebuilt: { fromSnapshot: number | undefined; folded: number };
 }
 
 /**
@@ -80,6 +82,7 @@ export class PartitionStates {
         entry.lastOffset = record.offset;
         entry.lastCrc = crc32(record.value);
         entry.sinceSnapshot++;
+        entry.rebuilt.folded++;
         applied++;
       }
       if (applied === 0) {
@@ -93,7 +96,7 @@ export class PartitionStates {
 
   /** The newest usable snapshot of `partition`, or an empty state at offset 0. */
   private async restore(partition: number, end: number): Promise<Entry> {
-    const empty = (): Entry => ({ state: new StreamState(this.options), next: 0, lastOffset: undefined, lastCrc: undefined, sinceSnapshot: 0 });
+    const empty = (): Entry => ({ state: new StreamState(this.options), next: 0, lastOffset: undefined, lastCrc: undefined, sinceSnapshot: 0, rebuilt: { fromSnapshot: undefined, folded: 0 } });
     const snapshots = this.snapshots;
     if (!snapshots) return empty();
     const problem = (what: string): Entry => {
@@ -122,7 +125,7 @@ export class PartitionStates {
     } else if (end < snapshot.next) {
       return problem(`it covers offsets up to ${snapshot.next}, past the log's end ${end}`);
     }
-    return { state: snapshot.state, next: snapshot.next, lastOffset: snapshot.last?.offset, lastCrc: snapshot.last?.crc, sinceSnapshot: 0 };
+    return { state: snapshot.state, next: snapshot.next, lastOffset: snapshot.last?.offset, lastCrc: snapshot.last?.crc, sinceSnapshot: 0, rebuilt: { fromSnapshot: snapshot.next, folded: 0 } };
   }
 
   /** Marks events up to `next` as already applied by the caller (which applied them as it read them). */
@@ -147,6 +150,11 @@ export class PartitionStates {
     entry.lastOffset = undefined;
     entry.lastCrc = crc32(value);
     entry.sinceSnapshot++;
+  }
+
+  /** How `partition`'s state was rebuilt: from which snapshot offset (undefined: from offset 0), and how many events were folded since. */
+  rebuilt(partition: number): { fromSnapshot: number | undefined; folded: number } | undefined {
+    return this.states.get(partition)?.rebuilt;
   }
 
   /** Events applied to `partition` since its last snapshot (0 without state). */

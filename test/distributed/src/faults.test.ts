@@ -14,7 +14,8 @@ after(async () => {
 });
 
 it('under continuous sending, killing each kind of process, Redis and the Kafka broker loses nothing and duplicates nothing', async () => {
-  cluster = await Cluster.start({ gateway: 2, ingest: 2, fanout: 2, query: 2 });
+  // Snapshots every 50 events: the instances that take partitions over start from them (and the log after).
+  cluster = await Cluster.start({ gateway: 2, ingest: 2, fanout: 2, query: 2 }, { PARLEY_SNAPSHOT_EVERY: '50' });
   const c = cluster;
   const join = async (gateway: number, name: string) => {
     const client = clusterClient(c, gateway, 1);
@@ -73,6 +74,9 @@ it('under continuous sending, killing each kind of process, Redis and the Kafka 
   await senders;
 
   assert.deepEqual(failed, [], 'every send was eventually acknowledged');
+  // The instance that took ingest-0's partitions over (and ingest-0 after its restart) started from snapshots.
+  const rebuilds = c.instances.filter((i) => i.app === 'ingest').flatMap((i) => i.logs).filter((l) => l.includes('"ingest partitions rebuilt"'));
+  assert.ok(rebuilds.some((l) => (JSON.parse(l) as { fromSnapshots: number }).fromSnapshots > 0), `a takeover started from a snapshot: ${rebuilds.join('\n')}`);
   const ids = new Map<string, Ack>();
   for (const ack of acked) ids.set(ack.clientMsgId, ack);
   assert.equal(ids.size, acked.length, 'one ack per send');
