@@ -95,8 +95,8 @@ for (const run of runs) {
     const rebuilt = survivor.logs
       .slice(logged)
       .filter((l) => l.includes('"ingest partitions rebuilt"'))
-      .map((l) => (JSON.parse(l) as { ms: number; partitions: number }))
-      .map(({ ms, partitions: count }) => ({ ms, partitions: count }));
+      .map((l) => JSON.parse(l) as { ms: number; partitions: number; fromSnapshots: number; eventsFolded: number })
+      .map(({ ms, partitions: count, fromSnapshots, eventsFolded }) => ({ ms, partitions: count, fromSnapshots, eventsFolded }));
     const sorted = [...acks].sort((x, y) => x - y);
     report[run] = { acked, everyConversationAckedMs: sorted.at(-1), medianConversationAckedMs: sorted[sorted.length >> 1], survivorRebuilt: rebuilt };
     say(`${run}: every conversation accepted a send ${sorted.at(-1)} ms after the kill; survivor rebuilt ${JSON.stringify(rebuilt)}`);

@@ -108,12 +108,9 @@ export class Fanout {
     // While this member holds the partition, batches follow each other: offsets skipped between them are
     // transaction markers, and a redelivered batch folds again harmlessly (folding is idempotent in order).
     // Only a partition without state (just assigned) is rebuilt from the log up to the batch.
-    let state = this.states.get(partition);
-    if (!state) {
-      this.health.rebuilding(batch.topic, partition);
-      state = await this.states.catchUp(partition, first);
-      this.health.recovered(batch.topic, partition);
-    }
+    // (Not reported as `recovering`: it happens on a batch, after the app said it was ready, and takes as
+    // long as loading a snapshot; a long one shows as a batch in flight.)
+    const state = this.states.get(partition) ?? (await this.states.catchUp(partition, first));
     const deliveries: Delivery[] = [];
     for (const record of records) {
       let event;

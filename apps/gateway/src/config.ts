@@ -81,7 +81,7 @@ export function loadSingleNodeConfig(env: Env): SingleNodeConfig {
     receiptFlushMs: readInt(env, 'PARLEY_RECEIPT_FLUSH_MS', 1000, { min: 10, max: 60_000 }),
     analyzeIntervalMs: readInt(env, 'PARLEY_ANALYZE_INTERVAL_MS', 600_000, { min: 10_000, max: 86_400_000 }),
     projectorBatchMs: readInt(env, 'PARLEY_PROJECTOR_BATCH_MS', 50, { min: 0, max: 1000 }),
-    dedupeWindow: readInt(env, 'PARLEY_DEDUPE_WINDOW', 10_000, { min: 0, max: 1_000_000 }),
+    dedupeWindow: readInt(env, 'PARLEY_DEDUPE_WINDOW', 1000, { min: 0, max: 1_000_000 }),
     dedupeWindowMs: readInt(env, 'PARLEY_DEDUPE_WINDOW_SECONDS', 86_400, { min: 0, max: 31_536_000 }) * 1000,
     healthBounds: readHealthBounds(env),
     snapshots: readSnapshotSettings(env),

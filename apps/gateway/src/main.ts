@@ -37,7 +37,7 @@ try {
   tcp = await TcpServer.fromConfig(config, () => gateway, logger);
   await tcp?.start();
   const kafka = createKafkaClient(`parley-gateway-${config.instanceId}`, config.kafkaBrokers, logger);
-  const log = new KafkaEventLog({ kafka, logger, replicationFactor: config.replicationFactor });
+  const log = new KafkaEventLog({ kafka, logger, replicationFactor: config.replicationFactor, sessionTimeoutMs: config.kafkaSessionTimeoutMs });
   await log.createTopics(topicSpecs(config.partitions));
   const partitions = await log.partitionCount(Topics.events);
   const db = createPostgres<Database>(config.databaseUrl, 10);

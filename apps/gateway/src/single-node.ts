@@ -103,7 +103,7 @@ async function startOnLockedDataDir(config: SingleNodeConfig, logger: Logger, lo
   if (applied.length) step('database migrated', { migrations: applied });
   // PGlite has no autovacuum. Without statistics the planner reads a common search word's whole posting
   // list, and every search reads the GIN index's pending list until something merges it (docs/BENCHMARKS.md
-  // 9). So: at start and every PARLEY_ANALYZE_INTERVAL_MS, fresh statistics (ANALYZE samples a bounded
+  // 9). So: right after start and every PARLEY_ANALYZE_INTERVAL_MS, fresh statistics (ANALYZE samples a bounded
   // number of rows) and the pending list merged. Not a whole-database VACUUM at start: it reads every table
   // and took seconds on millions of messages (docs/BENCHMARKS.md 12); the tables the projector updates on
   // every message (conversation heads, read marks, offsets) are vacuumed with each pass instead.
@@ -114,8 +114,6 @@ async function startOnLockedDataDir(config: SingleNodeConfig, logger: Logger, lo
     await sql`select gin_clean_pending_list('message_search_tsv')`.execute(db);
     logger.debug('database analyzed', { ms: Date.now() - started });
   };
-  step('analyzing the database');
-  await maintain();
   const analyzer = setInterval(() => void maintain().catch((error: unknown) => logger.warn('analyzing the database failed', { error })), config.analyzeIntervalMs);
   analyzer.unref();
 
@@ -206,6 +204,9 @@ async function startOnLockedDataDir(config: SingleNodeConfig, logger: Logger, lo
   });
   gateway.start();
   sweeper.start();
+  // The first maintenance pass runs once ready (about a second on millions of messages): sends do not
+  // wait for it, reads and projections queue behind it in the database worker meanwhile.
+  void maintain().catch((error: unknown) => logger.warn('analyzing the database failed', { error }));
   ready = true;
   logger.info('Parley is ready', {
     url: `http://${config.host === '0.0.0.0' ? 'localhost' : config.host}:${server.port}`,

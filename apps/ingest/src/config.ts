@@ -20,7 +20,7 @@ export function loadIngestConfig(env: Env): IngestConfig {
     healthBounds: readHealthBounds(env),
     snapshots: readSnapshotSettings(env),
     groupLimits: readConversationLimits(env),
-    dedupeWindow: readInt(env, 'PARLEY_DEDUPE_WINDOW', 10_000, { min: 0, max: 1_000_000 }),
+    dedupeWindow: readInt(env, 'PARLEY_DEDUPE_WINDOW', 1000, { min: 0, max: 1_000_000 }),
     dedupeWindowMs: readInt(env, 'PARLEY_DEDUPE_WINDOW_SECONDS', 86_400, { min: 0, max: 31_536_000 }) * 1000,
   });
 }

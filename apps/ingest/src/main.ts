@@ -17,7 +17,7 @@ const consumers: ConsumerHealth[] = [];
 try {
   const ops = await startOpsServer({ port: config.opsPort, ready: () => ready, health: () => healthReport(consumers, config.healthBounds) });
   const kafka = createKafkaClient(`parley-ingest-${config.instanceId}`, config.kafkaBrokers, logger);
-  const log = new KafkaEventLog({ kafka, logger, replicationFactor: config.replicationFactor });
+  const log = new KafkaEventLog({ kafka, logger, replicationFactor: config.replicationFactor, sessionTimeoutMs: config.kafkaSessionTimeoutMs });
   // The snapshots topic (compacted) keeps each partition's state for whichever instance takes it over next.
   await log.createTopics([...topicSpecs(config.partitions), snapshotTopicSpec('parley.snapshots', config.partitions)]);
   const snapshots = config.snapshots.everyEvents > 0 ? { store: new TopicSnapshotStore(log), ...config.snapshots } : undefined;

@@ -24,7 +24,7 @@ const { logger, telemetry } = bootApp('query', config);
 let ready = false;
 try {
   const kafka = createKafkaClient(`parley-query-${config.instanceId}`, config.kafkaBrokers, logger);
-  const log = new KafkaEventLog({ kafka, logger, replicationFactor: config.replicationFactor });
+  const log = new KafkaEventLog({ kafka, logger, replicationFactor: config.replicationFactor, sessionTimeoutMs: config.kafkaSessionTimeoutMs });
   await log.createTopics(topicSpecs(config.partitions));
   const db = createPostgres<Database>(config.databaseUrl, 20);
   const applied = await migrateToLatest(db as Kysely<unknown>); // kysely's migration lock makes concurrent starts safe

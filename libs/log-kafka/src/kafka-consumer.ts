@@ -29,6 +29,7 @@ export class KafkaLogConsumer implements LogConsumer {
     private readonly config: ConsumerConfig,
     private readonly logger: Logger,
     private readonly partitionsOf: (topic: string) => Promise<number>,
+    private readonly sessionTimeoutMs = 10_000,
   ) {}
 
   assignment(): ReadonlyArray<{ topic: string; partition: number }> {
@@ -41,8 +42,8 @@ export class KafkaLogConsumer implements LogConsumer {
       groupId: this.config.groupId,
       readUncommitted: false,
       allowAutoTopicCreation: false,
-      sessionTimeout: 10_000,
-      heartbeatInterval: 500,
+      sessionTimeout: this.sessionTimeoutMs,
+      heartbeatInterval: Math.min(500, Math.floor(this.sessionTimeoutMs / 3)),
       maxWaitTimeInMs: 100,
       retry: { retries: 10 },
     });

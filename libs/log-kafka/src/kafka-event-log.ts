@@ -35,6 +35,11 @@ export interface KafkaEventLogOptions {
   readonly replicationFactor?: number;
   /** How long a group-less read may take before it fails. */
   readonly readTimeoutMs?: number;
+  /**
+   * Consumer groups' session timeout (ms, default 10000): how long after a member dies its partitions are
+   * given to another. The broker refuses values under its group.min.session.timeout.ms (6000 by default).
+   */
+  readonly sessionTimeoutMs?: number;
 }
 
 /**
@@ -164,7 +169,7 @@ export class KafkaEventLog implements EventLog {
   }
 
   consumer(config: ConsumerConfig): LogConsumer {
-    const consumer = new KafkaLogConsumer(this.options.kafka, config, this.options.logger, (t) => this.partitionCount(t));
+    const consumer = new KafkaLogConsumer(this.options.kafka, config, this.options.logger, (t) => this.partitionCount(t), this.options.sessionTimeoutMs);
     this.consumers.add(consumer);
     return consumer;
   }

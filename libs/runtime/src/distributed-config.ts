@@ -7,6 +7,8 @@ export interface CommonConfig {
   /** Stable per instance: Kafka's transactional.id for ingest, the name in a gateway's id. */
   readonly instanceId: string;
   readonly kafkaBrokers: readonly string[];
+  /** Consumer groups' session timeout (PARLEY_KAFKA_SESSION_TIMEOUT_MS): how soon a dead member's partitions move. */
+  readonly kafkaSessionTimeoutMs: number;
   /** Partitions of the commands and events topics when this app has to create them. */
   readonly partitions: number;
   readonly replicationFactor: number;
@@ -25,6 +27,7 @@ export function readCommonConfig(env: Env): CommonConfig {
     logLevel: readEnum(env, 'PARLEY_LOG_LEVEL', ['debug', 'info', 'warn', 'error', 'silent'] as const, 'info'),
     instanceId: readString(env, 'PARLEY_INSTANCE_ID', hostname()).replace(/[^A-Za-z0-9_.-]/g, '-').slice(0, 64),
     kafkaBrokers: brokers,
+    kafkaSessionTimeoutMs: readInt(env, 'PARLEY_KAFKA_SESSION_TIMEOUT_MS', 10_000, { min: 1000, max: 300_000 }),
     partitions: readInt(env, 'PARLEY_PARTITIONS', 12, { min: 1, max: 1024 }),
     replicationFactor: readInt(env, 'PARLEY_REPLICATION_FACTOR', -1, { min: -1, max: 16 }),
     opsPort: readInt(env, 'PARLEY_OPS_PORT', 9465, { min: 0, max: 65535 }),

@@ -162,7 +162,9 @@ export class ParleyClient extends MessagesApi {
    * Sends a message; resolves with its ack. Survives reconnects: it is re-sent with the same clientMsgId.
    * `options` gives its kind with the body that kind declares, the message it replies to and whom it
    * mentions (see SendOptions); the server's refusals reject with its code (`invalid_frame`, `bad_request`,
-   * `forbidden`, ...).
+   * `forbidden`, ...). Every re-send carries the seq this client had seen when it first sent
+   * (`seenSeq`): a re-send that comes after the server's dedupe window rejects with `dedupe_expired`
+   * instead of storing the message twice; look for its clientMsgId in `history` then (docs/PROTOCOL.md).
    */
   send<K extends MessageKind = 'text'>(conversation: string, content: string, options: SendOptions<K> = {}): Promise<Ack> {
     const clientMsgId = options.clientMsgId ?? randomId();

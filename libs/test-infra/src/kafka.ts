@@ -89,6 +89,8 @@ export async function startKafka(log: (line: string) => void = () => undefined):
       'transaction.state.log.min.isr=1',
       'transaction.state.log.num.partitions=4',
       'group.initial.rebalance.delay.ms=0',
+      // Lets a test (or the takeover benchmark) set PARLEY_KAFKA_SESSION_TIMEOUT_MS under Kafka's default minimum of 6 s.
+      'group.min.session.timeout.ms=1000',
       'num.network.threads=2',
       'num.io.threads=2',
       'log.segment.bytes=67108864',
