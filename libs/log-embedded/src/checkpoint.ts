@@ -1,6 +1,6 @@
 import { crc32 } from 'node:zlib';
-import { open, readFile, rename, rm } from 'node:fs/promises';
-import { dirname } from 'node:path';
+import { readFile } from 'node:fs/promises';
+import { replaceFileDurably } from './durable-file.js';
 import type { JournalCommit } from './journal-codec.js';
 import type { FrameCheck } from './journal.js';
 import type { PartitionIndexData } from './partition-index.js';
@@ -84,23 +84,6 @@ export function commitsOf(checkpoint: Checkpoint): JournalCommit[] {
 }
 
 /** Replaces the checkpoint at `path` atomically (tmp, fsync, rename, fsync of the directory). */
-export async function writeCheckpoint(path: string, bytes: Buffer): Promise<void> {
-  const tmp = `${path}.tmp`;
-  const file = await open(tmp, 'w');
-  try {
-    for (let offset = 0; offset < bytes.length; ) offset += (await file.write(bytes, offset, bytes.length - offset)).bytesWritten;
-    await file.sync();
-  } catch (error) {
-    await file.close();
-    await rm(tmp, { force: true });
-    throw error;
-  }
-  await file.close();
-  await rename(tmp, path);
-  const dir = await open(dirname(path), 'r');
-  try {
-    await dir.sync();
-  } finally {
-    await dir.close();
-  }
+export function writeCheckpoint(path: string, bytes: Buffer): Promise<void> {
+  return replaceFileDurably(path, bytes);
 }

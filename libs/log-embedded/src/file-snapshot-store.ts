@@ -1,4 +1,5 @@
-import { mkdir, open, readFile, rename, rm } from 'node:fs/promises';
+import { mkdir, readFile } from 'node:fs/promises';
+import { replaceFileDurably } from './durable-file.js';
 import { join } from 'node:path';
 import { assertSnapshotName, type SnapshotStore } from '@parley/core';
 
@@ -23,25 +24,7 @@ export class FileSnapshotStore implements SnapshotStore {
   async save(name: string, data: Uint8Array): Promise<void> {
     assertSnapshotName(name);
     await mkdir(this.dir, { recursive: true });
-    const path = this.path(name);
-    const tmp = `${path}.tmp`;
-    const file = await open(tmp, 'w');
-    try {
-      for (let offset = 0; offset < data.byteLength; ) offset += (await file.write(data, offset, data.byteLength - offset)).bytesWritten;
-      await file.sync();
-    } catch (error) {
-      await file.close();
-      await rm(tmp, { force: true });
-      throw error;
-    }
-    await file.close();
-    await rename(tmp, path);
-    const dir = await open(this.dir, 'r');
-    try {
-      await dir.sync();
-    } finally {
-      await dir.close();
-    }
+    await replaceFileDurably(this.path(name), data);
   }
 
   private path(name: string): string {
