@@ -10,9 +10,10 @@ import { uploadTestServer } from './upload-test-server.js';
 import type { MessageFrame } from '@parley/protocol';
 
 /** A scripted server on a real socket: it records frames and lets the test answer. */
-async function scriptedServer() {
+async function scriptedServer(history: Record<string, unknown> = {}) {
   const http = createServer((req, res) => {
     res.setHeader('content-type', 'application/json');
+    if (req.url && history[req.url]) return void res.end(JSON.stringify(history[req.url]));
     if (req.url === '/v1/auth/login') return void res.end(JSON.stringify({ token: 'tok', expiresAt: 0, user: { id: 'ua', username: 'alice' } }));
     if (req.url === '/v1/auth/switch') return void res.end(JSON.stringify({ token: 'tok-work', expiresAt: 0, user: { id: 'uw', username: 'work' } }));
     res.statusCode = 403;
@@ -255,3 +256,30 @@ export function sendIsTypedByKind(client: ParleyClient): void {
   // @ts-expect-error not a kind
   void client.send('g.c', 'x', { kind: 'audio' });
 }
+
+test('a re-send refused with dedupe_expired is looked up in the history: found, the send resolves with it; not found, it goes again under a new id', async () => {
+  const message = (seq: number, clientMsgId: string) => ({ conversation: 'g.c', id: `m${seq}`, seq, ts: seq, sender: { id: 'ua', username: 'alice' }, clientMsgId, kind: 'text', content: 'x' });
+  const server = await scriptedServer({
+    '/v1/conversations/g.c/messages?after=0&limit=200': { messages: [message(1, 'other'), message(2, 'stored-1')], hasMore: true },
+    '/v1/conversations/g.c/messages?after=2&limit=200': { messages: [message(3, 'other-2')], hasMore: false },
+  });
+  const client = new ParleyClient({ url: server.url, WebSocket: WebSocket as unknown as WebSocketConstructor, minReconnectDelayMs: 10 });
+  try {
+    await client.login('alice', 'pw');
+    await client.connect();
+    const stored = client.send('g.c', 'x', { clientMsgId: 'stored-1' });
+    const lost = client.send('g.c', 'y', { clientMsgId: 'lost-1' });
+    await until(() => server.received.filter((f) => f.type === 'send').length === 2);
+    for (const ref of ['stored-1', 'lost-1']) server.sockets[0]!.send(JSON.stringify({ type: 'error', code: 'dedupe_expired', message: 'forgotten', ref }));
+    assert.deepEqual(await stored, { conversation: 'g.c', clientMsgId: 'stored-1', id: 'm2', seq: 2, ts: 2 }, 'found on the first page');
+    await until(() => server.received.filter((f) => f.type === 'send').length === 3);
+    const again = server.received.filter((f) => f.type === 'send')[2]!;
+    assert.notEqual(again.clientMsgId, 'lost-1', 'not in the history: sent again under a new id');
+    assert.equal(again.content, 'y');
+    server.sockets[0]!.send(JSON.stringify({ type: 'ack', conversation: 'g.c', clientMsgId: again.clientMsgId, id: 'm4', seq: 4, ts: 4 }));
+    assert.deepEqual(await lost, { conversation: 'g.c', clientMsgId: again.clientMsgId, id: 'm4', seq: 4, ts: 4 });
+  } finally {
+    client.close();
+    await server.close();
+  }
+});

@@ -64,6 +64,8 @@ interface Outgoing {
 /** Conversations named in one auth frame's resume (the server accepts 2000). */
 const MAX_RESUME = 1000;
 const RETRYABLE = new Set(['unavailable', 'rate_limited', 'too_many_pending', 'internal', 'timeout']);
+/** Pages of history (200 messages each) a `dedupe_expired` send looks through for itself. */
+const EXPIRED_LOOKUP_PAGES = 50;
 const STOP_CODES = new Set<number>([CloseCodes.unauthorized, CloseCodes.loggedOut, CloseCodes.authTimeout]);
 
 /**
@@ -163,8 +165,10 @@ export class ParleyClient extends MessagesApi {
    * `options` gives its kind with the body that kind declares, the message it replies to and whom it
    * mentions (see SendOptions); the server's refusals reject with its code (`invalid_frame`, `bad_request`,
    * `forbidden`, ...). Every re-send carries the seq this client had seen when it first sent
-   * (`seenSeq`): a re-send that comes after the server's dedupe window rejects with `dedupe_expired`
-   * instead of storing the message twice; look for its clientMsgId in `history` then (docs/PROTOCOL.md).
+   * (`seenSeq`): a re-send that comes after the server's dedupe window is refused (`dedupe_expired`)
+   * instead of stored twice, and the SDK then looks for the message in the history after that seq: found,
+   * the send resolves with it; not found, it is sent again under a new clientMsgId (the ack's), so it is
+   * stored once either way (docs/PROTOCOL.md).
    */
   send<K extends MessageKind = 'text'>(conversation: string, content: string, options: SendOptions<K> = {}): Promise<Ack> {
     const clientMsgId = options.clientMsgId ?? randomId();
@@ -314,6 +318,7 @@ export class ParleyClient extends MessagesApi {
           return;
         }
         this.outbox.delete(frame.ref!);
+        if (frame.code === 'dedupe_expired') return void this.settleExpired(entry);
         entry.reject(new ParleyClientError(frame.code, frame.message));
         return;
       }
@@ -390,6 +395,31 @@ export class ParleyClient extends MessagesApi {
     if (last === undefined || ack.seq === last + 1) this.onMessage(own);
     else if (ack.seq > last + 1) this.ownAhead.set(`${ack.conversation}\u0000${ack.seq}`, own);
     entry.resolve({ conversation: ack.conversation, clientMsgId: ack.clientMsgId, id: ack.id, seq: ack.seq, ts: ack.ts });
+  }
+
+  /**
+   * A re-send the server could no longer match (`dedupe_expired`): the history after what this client had
+   * seen when it first sent tells whether the message was stored. Found: the send resolves with it. Not
+   * found: it is sent again as a new message (a new clientMsgId, which its ack then carries). The history
+   * cannot be read, or is longer than EXPIRED_LOOKUP_PAGES pages: the send rejects with `dedupe_expired`.
+   */
+  private async settleExpired(entry: Outgoing): Promise<void> {
+    try {
+      for (let after = entry.extra.seenSeq ?? 0, pages = 0; pages < EXPIRED_LOOKUP_PAGES; pages++) {
+        const page = await this.history(entry.conversation, { after, limit: 200 });
+        const mine = page.messages.find((m) => m.clientMsgId === entry.clientMsgId && m.sender.id === this.user?.id);
+        if (mine) return entry.resolve({ conversation: entry.conversation, clientMsgId: entry.clientMsgId, id: mine.id, seq: mine.seq, ts: mine.ts });
+        if (!page.hasMore || page.messages.length === 0) {
+          const fresh: Outgoing = { ...entry, clientMsgId: randomId(), extra: { ...entry.extra, seenSeq: this.positions.get(entry.conversation) ?? 0 }, lastSentAt: 0 };
+          this.outbox.set(fresh.clientMsgId, fresh);
+          return this.transmit(fresh);
+        }
+        after = page.messages[page.messages.length - 1]!.seq;
+      }
+    } catch (error) {
+      return entry.reject(new ParleyClientError('dedupe_expired', `The server no longer remembers this message and its history could not be read: ${error instanceof Error ? error.message : String(error)}`));
+    }
+    entry.reject(new ParleyClientError('dedupe_expired', `The server no longer remembers this message; look for clientMsgId ${entry.clientMsgId} in the history`));
   }
 
   private transmit(entry: Outgoing): void {
