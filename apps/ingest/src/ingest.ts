@@ -79,6 +79,7 @@ export class Ingest {
       store: options.snapshots.store,
       owner: 'ingest',
       onProblem: (partition: number, problem: string) => options.logger.warn(problem, { partition }),
+      onSkipped: (partition: number, why: string) => options.logger.debug(why, { partition }),
     };
     this.states = new PartitionStates(
       options.log,

@@ -112,7 +112,7 @@ test('a corrupt snapshot, or one of another log, is reported and the partition i
   });
 });
 
-test('a state its owner wrote to (ingest) is snapshotted at the log end only while the log ends with its own last event', async () => {
+test('a state its owner wrote to (ingest) is snapshotted up to its own last event, found in the log; never when the log lacks it', async () => {
   await withLog(async (log, dir) => {
     const store = new FileSnapshotStore(join(dir, 'snapshots'));
     const states = new PartitionStates(log, options, undefined, { store, owner: 'ingest' });
@@ -123,14 +123,27 @@ test('a state its owner wrote to (ingest) is snapshotted at the log end only whi
     await append(log, [mine]);
     assert.equal(await states.snapshot(0, { atEnd: true }), true);
 
-    const theirs = message('g.a', 202);
-    state.apply(message('g.a', 999));
-    states.appliedOwn(0, eventCodec.encode(message('g.a', 999)));
-    await append(log, [theirs]);
+    // Another event after ours (not yet readable to us as ours, or another writer's): the snapshot stops at ours.
+    const mine2 = message('g.a', 202);
+    state.apply(mine2);
+    states.appliedOwn(0, eventCodec.encode(mine2));
+    await append(log, [mine2, message('g.a', 203)]);
+    assert.equal(await states.snapshot(0, { atEnd: true }), true);
     const problems: string[] = [];
-    const lost = new PartitionStates(log, options, undefined, { store, owner: 'ingest', onProblem: (_p, why) => problems.push(why) });
-    await lost.catchUp(0);
-    assert.equal((await lost.catchUp(0)).conversations.get('g.a')!.lastSeq, 202, 'restored at 202 from the snapshot at 201 and the tail');
-    assert.equal(await states.snapshot(0, { atEnd: true }), false, 'another writer appended: no snapshot');
+    const { log: watched, reads } = counting(log);
+    const restored = new PartitionStates(watched, options, undefined, { store, owner: 'ingest', onProblem: (_p, why) => problems.push(why) });
+    assert.equal((await restored.catchUp(0)).conversations.get('g.a')!.lastSeq, 203, 'from the snapshot at 202, then the event after it');
+    assert.deepEqual([problems, reads], [[], [202, 203]]);
+
+    const unwritten = message('g.a', 999);
+    state.apply(unwritten);
+    states.appliedOwn(0, eventCodec.encode(unwritten));
+    const said: string[] = [];
+    const mute = new PartitionStates(log, options, undefined, { store, owner: 'ingest', onSkipped: (_p, why) => said.push(why) });
+    const own = await mute.catchUp(0);
+    own.apply(unwritten);
+    mute.appliedOwn(0, eventCodec.encode(unwritten));
+    assert.equal(await mute.snapshot(0, { atEnd: true }), false, 'its last event is not in the log: no snapshot');
+    assert.match(said[0] ?? '', /not taken: .* not among the newest readable events/);
   });
 });

@@ -15,8 +15,10 @@ export interface PartitionSnapshots {
   readonly store: SnapshotStore;
   /** Whose state ('ingest', 'fanout'): part of each snapshot's name, `<owner>.<topic>.<partition>`. */
   readonly owner: string;
-  /** Told why a snapshot was not used or not written; the partition is folded from the log instead. */
+  /** Told why a snapshot was not used or could not be written; the partition is folded from the log instead. */
   readonly onProblem?: (partition: number, problem: string) => void;
+  /** Told why a snapshot was not taken this time, in the normal course (its last event not readable yet); it is tried again later. */
+  readonly onSkipped?: (partition: number, why: string) => void;
 }
 
 interface Entry {
@@ -163,10 +165,12 @@ export class PartitionStates {
   }
 
   /**
-   * Writes a snapshot of `partition` when it has state that changed since the last one. `atEnd`: the state
-   * covers the whole log (the caller is its only writer and nothing of its own is in flight); the offset
-   * it covers is the log's end, checked by finding the caller's last event there. Resolves true when written;
-   * false (and `onProblem`) when the log has moved past this state, as after losing the partition.
+   * Writes a snapshot of `partition` when it has state that changed since the last one. `atEnd`: the caller
+   * applied events it wrote itself without knowing their offsets (ingest, the partition's only writer, with
+   * nothing of its own in flight): the snapshot covers the log up to the caller's last event, found near
+   * the log's end by its crc. On Kafka the newest records may not be readable yet (a transaction's markers
+   * are written after its commit returns); the caller's last event is then not found, and nothing is
+   * written this time. Resolves true when written; false (and `onProblem`) when not.
    */
   async snapshot(partition: number, options: { atEnd?: boolean } = {}): Promise<boolean> {
     const snapshots = this.snapshots;
@@ -177,14 +181,15 @@ export class PartitionStates {
     let lastOffset = entry.lastOffset;
     const lastCrc = entry.lastCrc;
     if (options.atEnd) {
-      next = await this.log.endOffset(Topics.events, partition);
-      const tail = await this.log.read(Topics.events, partition, Math.max(0, next - TAIL_LOOKBACK), TAIL_LOOKBACK);
-      const last = tail.filter((r) => r.offset < next).pop();
-      if (!last || crc32(last.value) !== lastCrc) {
-        snapshots.onProblem?.(partition, `snapshot ${this.name(partition)} not written: the log's last event is not this state's last`);
+      const end = await this.log.endOffset(Topics.events, partition);
+      const tail = await this.log.read(Topics.events, partition, Math.max(0, end - TAIL_LOOKBACK), TAIL_LOOKBACK);
+      const last = tail.filter((r) => r.offset < end && crc32(r.value) === lastCrc).pop();
+      if (!last) {
+        snapshots.onSkipped?.(partition, `snapshot ${this.name(partition)} not taken: this state's last event is not among the newest readable events of the log`);
         return false;
       }
       lastOffset = last.offset;
+      next = last.offset + 1;
     }
     if (this.states.get(partition) !== entry) return false;
     const written = entry.sinceSnapshot;

@@ -13,9 +13,9 @@ after(async () => {
   await cluster?.stop();
 });
 
-it('under continuous sending, killing each kind of process, Redis and the Kafka broker loses nothing and duplicates nothing', async () => {
-  // Snapshots every 50 events: the instances that take partitions over start from them (and the log after).
-  cluster = await Cluster.start({ gateway: 2, ingest: 2, fanout: 2, query: 2 }, { PARLEY_SNAPSHOT_EVERY: '50' });
+it('under continuous sending, killing each kind of process (both ingest instances), Redis and the Kafka broker loses nothing and duplicates nothing', async () => {
+  // Snapshots every 10 events: the instances that take partitions over start from them (and the log after).
+  cluster = await Cluster.start({ gateway: 2, ingest: 2, fanout: 2, query: 2 }, { PARLEY_SNAPSHOT_EVERY: '10' });
   const c = cluster;
   const join = async (gateway: number, name: string) => {
     const client = clusterClient(c, gateway, 1);
@@ -60,11 +60,12 @@ it('under continuous sending, killing each kind of process, Redis and the Kafka 
   };
 
   await progress('start');
-  for (const app of ['ingest', 'fanout', 'query', 'gateway'] as AppName[]) {
-    await c.kill(app, 0);
+  // Both ingest instances in turn: whichever held the conversation's partition, the other takes it over.
+  for (const [app, index] of [['ingest', 0], ['fanout', 0], ['query', 0], ['gateway', 0], ['ingest', 1]] as Array<[AppName, number]>) {
+    await c.kill(app, index);
     await sleep(1000);
-    await c.restart(app, 0);
-    await progress(`killing ${app}-0`);
+    await c.restart(app, index);
+    await progress(`killing ${app}-${index}`);
   }
   await c.redis.restart();
   await progress('restarting Redis');
@@ -74,14 +75,14 @@ it('under continuous sending, killing each kind of process, Redis and the Kafka 
   await senders;
 
   assert.deepEqual(failed, [], 'every send was eventually acknowledged');
-  // The instance that took ingest-0's partitions over (and ingest-0 after its restart) started from snapshots.
+  // The instance that took the conversation's partition over started from a snapshot.
   const rebuilds = c.instances.filter((i) => i.app === 'ingest').flatMap((i) => i.logs).filter((l) => l.includes('"ingest partitions rebuilt"'));
   assert.ok(rebuilds.some((l) => (JSON.parse(l) as { fromSnapshots: number }).fromSnapshots > 0), `a takeover started from a snapshot: ${rebuilds.join('\n')}`);
   const ids = new Map<string, Ack>();
   for (const ack of acked) ids.set(ack.clientMsgId, ack);
   assert.equal(ids.size, acked.length, 'one ack per send');
   const total = acked.length;
-  console.log(`faults: ${total} messages acknowledged across 4 process kills, a Redis restart and a broker restart`);
+  console.log(`faults: ${total} messages acknowledged across 5 process kills, a Redis restart and a broker restart`);
   // Stored exactly once, dense, and each ack names the stored message.
   await eventually(async () => {
     const history: MessageFrame[] = [];
