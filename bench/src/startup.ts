@@ -83,9 +83,9 @@ try {
   await sleep(2000);
   say('stopping...');
   await target.stop();
-  const journal = await stat(join(dataDir, 'log', 'journal.log')).catch(() => undefined);
-  report['journalBytes'] = journal?.size;
-  report['journalBytesPerMessage'] = journal ? Math.round(journal.size / acked) : undefined;
+  const journal = await du(join(dataDir, 'log', 'segments')).catch(() => 0);
+  report['journalBytes'] = journal;
+  report['journalBytesPerMessage'] = Math.round(journal / acked);
   const logBytes = await du(join(dataDir, 'log'));
   const snapshotBytes = await du(join(dataDir, 'log', 'snapshots')).catch(() => 0);
   const storeBytes = await du(join(dataDir, 'pg')).catch(() => 0);

@@ -8,17 +8,35 @@ import { EmbeddedLog } from './embedded-log.js';
 import { INDEX_EVERY_RECORDS } from './partition-index.js';
 
 /** A logger that keeps what was said. */
-function recording(): { logger: Logger; lines: Array<{ level: string; message: string; fields: Record<string, unknown> }> } {
+function recording(): {
+  logger: Logger;
+  lines: Array<{ level: string; message: string; fields: Record<string, unknown> }>;
+} {
   const lines: Array<{ level: string; message: string; fields: Record<string, unknown> }> = [];
   const at =
     (level: string) =>
     (message: string, fields: Record<string, unknown> = {}): void =>
       void lines.push({ level, message, fields });
-  const logger: Logger = { debug: at('debug'), info: at('info'), warn: at('warn'), error: at('error'), child: () => logger };
+  const logger: Logger = {
+    debug: at('debug'),
+    info: at('info'),
+    warn: at('warn'),
+    error: at('error'),
+    child: () => logger,
+  };
   return { logger, lines };
 }
 
-const replayedFrom = (lines: ReturnType<typeof recording>['lines']): unknown => lines.find((l) => l.message === 'journal replayed')?.fields.fromByte;
+const SEG0 = '00000000000000000000.seg';
+
+/** Bytes of a segment's header (its frames' positions start after them). */
+async function headerBytes(path: string): Promise<number> {
+  const bytes = await readFile(path);
+  return 13 + bytes.readUInt32LE(9);
+}
+
+const replayedFrom = (lines: ReturnType<typeof recording>['lines']): unknown =>
+  lines.find((l) => l.message === 'journal replayed')?.fields.fromByte;
 
 async function withDir(fn: (dir: string) => Promise<void>): Promise<void> {
   const dir = await mkdtemp(join(tmpdir(), 'parley-checkpoint-'));
@@ -31,7 +49,10 @@ async function withDir(fn: (dir: string) => Promise<void>): Promise<void> {
 
 /** Fills topic t (3 partitions, unevenly: partition 2 rarely, with a long gap) and returns what each holds. */
 async function fill(log: EmbeddedLog, records: number): Promise<string[][]> {
-  await log.createTopics([{ name: 't', partitions: 3 }, { name: 'big', partitions: 1 }]);
+  await log.createTopics([
+    { name: 't', partitions: 3 },
+    { name: 'big', partitions: 1 },
+  ]);
   const expected: string[][] = [[], [], []];
   const producer = log.producer();
   for (let i = 0; i < records; i += 10) {
@@ -43,17 +64,24 @@ async function fill(log: EmbeddedLog, records: number): Promise<string[][]> {
     });
     await producer.send('t', batch);
     // A stretch of large records of another topic: partition 2's next record lies past the gap bound.
-    if (i === 500) await producer.send('big', Array.from({ length: 5 }, () => ({ key: 'k', value: Buffer.alloc(100_000) })));
+    if (i === 500)
+      await producer.send(
+        'big',
+        Array.from({ length: 5 }, () => ({ key: 'k', value: Buffer.alloc(100_000) })),
+      );
   }
   return expected;
 }
 
 async function readAll(log: EmbeddedLog, partition: number, from: number, step: number): Promise<string[]> {
   const out: string[] = [];
-  for (let offset = from; ; ) {
+  for (let offset = from; ;) {
     const records = await log.read('t', partition, offset, step);
     if (records.length === 0) return out;
-    assert.deepEqual(records.map((r) => r.offset), records.map((_, i) => offset + i));
+    assert.deepEqual(
+      records.map((r) => r.offset),
+      records.map((_, i) => offset + i),
+    );
     out.push(...records.map((r) => Buffer.from(r.value).toString()));
     offset += records.length;
   }
@@ -66,18 +94,36 @@ test('a clean close leaves a checkpoint: the next open replays nothing and reads
     await log.close();
     const { logger, lines } = recording();
     const reopened = await EmbeddedLog.open({ dir, tailRecords: 8, logger });
-    assert.equal(replayedFrom(lines), (await stat(join(dir, 'journal.log'))).size, 'the replay started at the end of the journal');
+    assert.equal(
+      replayedFrom(lines),
+      (await stat(join(dir, 'segments', SEG0))).size - (await headerBytes(join(dir, 'segments', SEG0))),
+      'the replay started at the end of the journal',
+    );
     for (let p = 0; p < 3; p++) {
       assert.equal(await reopened.endOffset('t', p), expected[p]!.length);
       assert.deepEqual(await readAll(reopened, p, 0, 100), expected[p], `partition ${p} in steps of 100`);
-      for (const from of [0, 1, INDEX_EVERY_RECORDS - 1, INDEX_EVERY_RECORDS, INDEX_EVERY_RECORDS + 1, expected[p]!.length - 1]) {
+      for (const from of [
+        0,
+        1,
+        INDEX_EVERY_RECORDS - 1,
+        INDEX_EVERY_RECORDS,
+        INDEX_EVERY_RECORDS + 1,
+        expected[p]!.length - 1,
+      ]) {
         if (from < 0 || from >= expected[p]!.length) continue;
         const [record] = await reopened.read('t', p, from, 1);
-        assert.equal(Buffer.from(record!.value).toString(), expected[p]![from], `partition ${p} offset ${from}`);
+        assert.equal(
+          Buffer.from(record!.value).toString(),
+          expected[p]![from],
+          `partition ${p} offset ${from}`,
+        );
       }
     }
     await reopened.producer().send('t', [{ key: 'k', partition: 2, value: Buffer.from('after') }]);
-    assert.deepEqual((await reopened.read('t', 2, expected[2]!.length - 1, 5)).map((r) => Buffer.from(r.value).toString()), [expected[2]!.at(-1), 'after']);
+    assert.deepEqual(
+      (await reopened.read('t', 2, expected[2]!.length - 1, 5)).map((r) => Buffer.from(r.value).toString()),
+      [expected[2]!.at(-1), 'after'],
+    );
     await reopened.close();
   }));
 
@@ -93,12 +139,20 @@ test('after a crash the open replays only the frames after the last checkpoint, 
     const crash = join(dir, 'crash');
     await rm(crash, { recursive: true, force: true });
     await mkdir(crash);
-    for (const f of ['journal.log', 'topics.json', 'index.checkpoint']) await copyFile(join(dir, f), join(crash, f));
+    await mkdir(join(crash, 'segments'));
+    for (const f of [join('segments', SEG0), 'topics.json', 'index.checkpoint'])
+      await copyFile(join(dir, f), join(crash, f));
     await live.close();
     const { logger, lines } = recording();
     const reopened = await EmbeddedLog.open({ dir: crash, logger });
     const from = replayedFrom(lines) as number;
-    assert.ok(from > 0 && from < (await stat(join(crash, 'journal.log'))).size, `replayed from byte ${from}`);
+    assert.ok(
+      from > 0 &&
+        from <
+          (await stat(join(crash, 'segments', SEG0))).size -
+            (await headerBytes(join(crash, 'segments', SEG0))),
+      `replayed from byte ${from}`,
+    );
     const end = await reopened.endOffset('t', 0);
     assert.equal(Buffer.from((await reopened.read('t', 0, end - 1, 1))[0]!.value).toString(), 'since');
     assert.equal(reopened.committedOffset('g', 't', 0), 7);
@@ -119,7 +173,11 @@ test('a corrupt checkpoint, or one of another journal, is reported and the whole
     await small.close();
 
     const cases: Array<[string, Buffer, RegExp]> = [
-      ['corrupt', Buffer.concat([good.subarray(0, 40), Buffer.from([good[40]! ^ 1]), good.subarray(41)]), /checksum/],
+      [
+        'corrupt',
+        Buffer.concat([good.subarray(0, 40), Buffer.from([good[40]! ^ 1]), good.subarray(41)]),
+        /checksum/,
+      ],
       ['truncated', good.subarray(0, 20), /checksum|magic/],
       ['of another journal', await readFile(join(other, 'index.checkpoint')), /another journal/],
     ];
@@ -130,7 +188,8 @@ test('a corrupt checkpoint, or one of another journal, is reported and the whole
       const warning = lines.find((l) => l.level === 'warn');
       assert.match(String(warning?.fields.reason), why, what);
       assert.equal(replayedFrom(lines), 0, `${what}: replayed from the first byte`);
-      for (let p = 0; p < 3; p++) assert.deepEqual(await readAll(reopened, p, 0, 1000), expected[p], `${what}: partition ${p}`);
+      for (let p = 0; p < 3; p++)
+        assert.deepEqual(await readAll(reopened, p, 0, 1000), expected[p], `${what}: partition ${p}`);
       assert.equal(reopened.committedOffset('g', 't', 1), 3, what);
       await reopened.close();
     }

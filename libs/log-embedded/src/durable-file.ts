@@ -10,7 +10,8 @@ export async function replaceFileDurably(path: string, bytes: Uint8Array): Promi
   const tmp = `${path}.tmp`;
   const file = await open(tmp, 'w');
   try {
-    for (let offset = 0; offset < bytes.byteLength; ) offset += (await file.write(bytes, offset, bytes.byteLength - offset)).bytesWritten;
+    for (let offset = 0; offset < bytes.byteLength;)
+      offset += (await file.write(bytes, offset, bytes.byteLength - offset)).bytesWritten;
     await file.sync();
   } catch (error) {
     await file.close();

@@ -67,7 +67,8 @@ export class EmbeddedConsumer implements LogConsumer {
             this.group.busy.delete(key);
           }),
         );
-        if (running.length >= concurrency) worked = (await Promise.all(running.splice(0))).includes(true) || worked;
+        if (running.length >= concurrency)
+          worked = (await Promise.all(running.splice(0))).includes(true) || worked;
       }
       worked = (await Promise.all(running)).includes(true) || worked;
       if (!worked && !this.closing) await this.log.waitForChange(IDLE_WAIT_MS);
@@ -98,7 +99,12 @@ export class EmbeddedConsumer implements LogConsumer {
   private async poll(topic: string, partition: number, key: string, handler: BatchHandler): Promise<boolean> {
     const from = await this.position(topic, partition, key);
     const records = this.log.readSync(topic, partition, from, this.config.maxBatchRecords ?? 500);
-    recordConsumerLag(this.config.groupId, topic, partition, (await this.log.endOffset(topic, partition)) - from - records.length);
+    recordConsumerLag(
+      this.config.groupId,
+      topic,
+      partition,
+      (await this.log.endOffset(topic, partition)) - from - records.length,
+    );
     if (records.length === 0) return false;
     const next = records[records.length - 1]!.offset + 1;
     const commit = { group: this.config.groupId, topic, partition, offset: next };
@@ -106,7 +112,10 @@ export class EmbeddedConsumer implements LogConsumer {
       const result = await handler({ topic, partition, records, nextOffset: next });
       if (result?.produce && result.produce.length > 0) {
         if (!this.config.transactionalId) {
-          throw new ParleyError('config', `Consumer group ${this.config.groupId} returned records to produce but has no transactionalId`);
+          throw new ParleyError(
+            'config',
+            `Consumer group ${this.config.groupId} returned records to produce but has no transactionalId`,
+          );
         }
         await this.log.append(result.produce, [commit]);
       } else if (this.config.transactionalId) {

@@ -10,12 +10,12 @@ import { EmbeddedLog } from './embedded-log.js';
 eventLogConformance('embedded', {
   async open() {
     const dir = await mkdtemp(join(tmpdir(), 'parley-log-'));
-    let log: EventLog = await EmbeddedLog.open({ dir });
+    let log: EventLog = await EmbeddedLog.open({ dir, retentionCheckMs: 100 });
     return {
       log,
       async reopen() {
         await log.close();
-        log = await EmbeddedLog.open({ dir });
+        log = await EmbeddedLog.open({ dir, retentionCheckMs: 100 });
         return log;
       },
       async cleanup() {
@@ -39,17 +39,29 @@ test('a torn tail from a crash mid-write is cut off at recovery, keeping every c
   withDir(async (dir) => {
     const log = await EmbeddedLog.open({ dir });
     await log.createTopics([{ name: 't', partitions: 1 }]);
-    await log.producer().send('t', [1, 2, 3].map((i) => ({ key: 'k', value: Buffer.from(String(i)) })));
+    await log.producer().send(
+      't',
+      [1, 2, 3].map((i) => ({ key: 'k', value: Buffer.from(String(i)) })),
+    );
     await log.close();
-    const journal = join(dir, 'journal.log');
+    const journal = join(dir, 'segments', '00000000000000000000.seg');
     const size = (await stat(journal)).size;
     await appendFile(journal, Buffer.from([0x40, 0, 0, 0, 1, 2, 3, 4, 5, 6])); // a frame header promising 64 bytes, then 2
     const warnings: string[] = [];
-    const logger = { debug() {}, info() {}, warn: (m: string) => warnings.push(m), error() {}, child: () => logger };
+    const logger = {
+      debug() {},
+      info() {},
+      warn: (m: string) => warnings.push(m),
+      error() {},
+      child: () => logger,
+    };
     const reopened = await EmbeddedLog.open({ dir, logger });
     assert.equal((await stat(journal)).size, size);
     assert.match(warnings.join(), /torn or corrupt tail/);
-    assert.deepEqual((await reopened.read('t', 0, 0, 10)).map((r) => Buffer.from(r.value).toString()), ['1', '2', '3']);
+    assert.deepEqual(
+      (await reopened.read('t', 0, 0, 10)).map((r) => Buffer.from(r.value).toString()),
+      ['1', '2', '3'],
+    );
     await reopened.producer().send('t', [{ key: 'k', value: Buffer.from('4') }]);
     assert.equal(await reopened.endOffset('t', 0), 4);
     await reopened.close();
@@ -58,15 +70,30 @@ test('a torn tail from a crash mid-write is cut off at recovery, keeping every c
 test('a frame cut in half loses its whole transaction: records and offsets together', () =>
   withDir(async (dir) => {
     const log = await EmbeddedLog.open({ dir });
-    await log.createTopics([{ name: 'in', partitions: 1 }, { name: 'out', partitions: 1 }]);
-    await log.producer().send('in', [{ key: 'k', value: Buffer.from('a') }]);
-    const before = (await stat(join(dir, 'journal.log'))).size;
-    await log.append([{ topic: 'out', records: [{ key: 'k', value: Buffer.from('A') }, { key: 'k', value: Buffer.from('B') }] }], [
-      { group: 'g', topic: 'in', partition: 0, offset: 1 },
+    await log.createTopics([
+      { name: 'in', partitions: 1 },
+      { name: 'out', partitions: 1 },
     ]);
-    const after = (await stat(join(dir, 'journal.log'))).size;
+    await log.producer().send('in', [{ key: 'k', value: Buffer.from('a') }]);
+    const before = (await stat(join(dir, 'segments', '00000000000000000000.seg'))).size;
+    await log.append(
+      [
+        {
+          topic: 'out',
+          records: [
+            { key: 'k', value: Buffer.from('A') },
+            { key: 'k', value: Buffer.from('B') },
+          ],
+        },
+      ],
+      [{ group: 'g', topic: 'in', partition: 0, offset: 1 }],
+    );
+    const after = (await stat(join(dir, 'segments', '00000000000000000000.seg'))).size;
     await log.close();
-    await truncate(join(dir, 'journal.log'), before + Math.floor((after - before) / 2));
+    await truncate(
+      join(dir, 'segments', '00000000000000000000.seg'),
+      before + Math.floor((after - before) / 2),
+    );
     const reopened = await EmbeddedLog.open({ dir });
     assert.equal(await reopened.endOffset('out', 0), 0);
     assert.equal(reopened.committedOffset('g', 'in', 0), undefined);
@@ -78,7 +105,10 @@ test('records beyond the size limit and unknown topics are refused with clear er
     const log = await EmbeddedLog.open({ dir, maxRecordBytes: 100 });
     await log.createTopics([{ name: 't', partitions: 1 }]);
     await assert.rejects(log.producer().send('t', [{ key: 'k', value: Buffer.alloc(101) }]), /exceeds 100/);
-    await assert.rejects(log.producer().send('nope', [{ key: 'k', value: Buffer.alloc(1) }]), /Unknown topic "nope"/);
+    await assert.rejects(
+      log.producer().send('nope', [{ key: 'k', value: Buffer.alloc(1) }]),
+      /Unknown topic "nope"/,
+    );
     await assert.rejects(log.createTopics([{ name: 'bad name', partitions: 1 }]), /Invalid topic name/);
     await log.close();
   }));
@@ -87,10 +117,17 @@ test('reads older than the in-memory tail come from disk', () =>
   withDir(async (dir) => {
     const log = await EmbeddedLog.open({ dir, tailRecords: 4 });
     await log.createTopics([{ name: 't', partitions: 1 }]);
-    for (let i = 0; i < 50; i++) await log.producer().send('t', [{ key: 'k', value: Buffer.from(String(i)) }]);
+    for (let i = 0; i < 50; i++)
+      await log.producer().send('t', [{ key: 'k', value: Buffer.from(String(i)) }]);
     const all = await log.read('t', 0, 0, 100);
-    assert.deepEqual(all.map((r) => Number(Buffer.from(r.value).toString())), Array.from({ length: 50 }, (_, i) => i));
-    assert.deepEqual(all.map((r) => r.offset), Array.from({ length: 50 }, (_, i) => i));
+    assert.deepEqual(
+      all.map((r) => Number(Buffer.from(r.value).toString())),
+      Array.from({ length: 50 }, (_, i) => i),
+    );
+    assert.deepEqual(
+      all.map((r) => r.offset),
+      Array.from({ length: 50 }, (_, i) => i),
+    );
     await log.close();
   }));
 
@@ -99,7 +136,8 @@ test('partitionsConsumedConcurrently: batches of several partitions are in the h
     const log = await EmbeddedLog.open({ dir });
     await log.createTopics([{ name: 't', partitions: 4 }]);
     const producer = log.producer();
-    for (let p = 0; p < 4; p++) await producer.send('t', [{ key: 'k', value: Buffer.from(String(p)), partition: p }]);
+    for (let p = 0; p < 4; p++)
+      await producer.send('t', [{ key: 'k', value: Buffer.from(String(p)), partition: p }]);
     const inside = new Set<number>();
     let most = 0;
     let overlapped = false;
@@ -117,7 +155,11 @@ test('partitionsConsumedConcurrently: batches of several partitions are in the h
     while (seen.length < 5) await new Promise((r) => setTimeout(r, 10));
     assert.equal(most, 3, 'three partitions at once, as configured');
     assert.equal(overlapped, false);
-    assert.deepEqual(seen.filter((v) => v === 0 || v === 10), [0, 10], "partition 0's records in order");
+    assert.deepEqual(
+      seen.filter((v) => v === 0 || v === 10),
+      [0, 10],
+      "partition 0's records in order",
+    );
     await consumer.close();
     await log.close();
   }));

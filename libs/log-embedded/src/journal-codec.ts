@@ -135,7 +135,8 @@ export interface DecodedFrame {
 
 /** Decodes a frame's body (after its 8-byte header has been checked); positions are relative to the frame. */
 export function decodeFrameBody(body: Buffer): DecodedFrame {
-  if (body.readUInt8(0) !== VERSION) throw new CorruptFrame(`unknown journal frame version ${body.readUInt8(0)}`);
+  if (body.readUInt8(0) !== VERSION)
+    throw new CorruptFrame(`unknown journal frame version ${body.readUInt8(0)}`);
   const recordCount = body.readUInt32LE(1);
   let o = 5;
   const records: DecodedFrame['records'] = [];

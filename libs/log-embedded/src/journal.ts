@@ -1,5 +1,6 @@
-import { open, type FileHandle } from 'node:fs/promises';
-import { readSync } from 'node:fs';
+import { open, readdir, mkdir, rm, type FileHandle } from 'node:fs/promises';
+import { readSync, renameSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
 import { ParleyError, type Logger } from '@parley/core';
 import {
   FRAME_HEADER,
@@ -11,6 +12,15 @@ import {
   type JournalCommit,
   type JournalRecord,
 } from './journal-codec.js';
+import {
+  SEGMENT_FILE,
+  SEGMENT_PREFIX,
+  decodeSegmentHeader,
+  encodeSegmentHeader,
+  segmentFileName,
+  segmentHeaderLength,
+  type SegmentHeader,
+} from './segment.js';
 
 /**
  * When an append counts as durable:
@@ -30,16 +40,55 @@ interface Pending {
   reject: (error: unknown) => void;
 }
 
-/** Bytes read at once when scanning frames for a read older than the decoded tail. */
-const SCAN_CHUNK = 4 << 20;
+/** One file of the journal: its header, where its frames start in the file, and their bytes. */
+export interface Segment extends SegmentHeader {
+  path: string;
+  fh: FileHandle;
+  /** File offset of the first frame (0 for the legacy `journal.log`, which has no header). */
+  headerBytes: number;
+  /** Bytes of frames; the segment holds positions [base, base + size). */
+  size: number;
+  legacy: boolean;
+}
 
-/** What a checkpoint can test of the file before the replay: its size, and the frame header at a position. */
+export interface JournalOptions {
+  /** The log directory: segments live in `<dir>/segments/`; a `<dir>/journal.log` from before segments is read as the first. */
+  readonly dir: string;
+  readonly policy: FsyncPolicy;
+  readonly logger: Logger;
+  /** A new segment is started before a write once the current one holds this many bytes... */
+  readonly segmentBytes: number;
+  /** ...or was started this long ago (and holds a frame). */
+  readonly segmentMs: () => number;
+  /** The next offset of every partition now (what a new segment's header records). */
+  readonly counts: () => Record<string, number[]>;
+}
+
+/** What a checkpoint can test of the journal before the replay: its end, its segments, the frame header at a position. */
 export interface FrameCheck {
   readonly size: number;
+  readonly segments: ReadonlyArray<{ seq: number; base: number; size: number; legacy: boolean }>;
   frameAt(position: number): { end: number; crc: number } | undefined;
 }
 
-/** The append-only file under the embedded log, with group commit: appends queued while a write is in flight go out together, under one fsync. */
+export interface ReplayFrom {
+  position: number;
+  last: { pos: number; crc: number } | undefined;
+  accept: (check: FrameCheck) => boolean;
+  onRestart: () => void;
+}
+
+/** Bytes read at once when scanning frames for a read older than the decoded tail. */
+const SCAN_CHUNK = 4 << 20;
+const LEGACY_FILE = 'journal.log';
+const SEGMENTS_DIR = 'segments';
+
+/**
+ * The append-only journal under the embedded log, split into segments (segment.ts) and with group commit:
+ * appends queued while a write is in flight go out together, under one fsync. A position is a frame's
+ * place in the journal counting frame bytes only, so it stays the same whatever segment holds it; the
+ * retention cleaner rewrites a sealed segment shorter and tells the caller how its positions moved.
+ */
 export class Journal {
   private queue: Pending[] = [];
   private flushing = false;
@@ -48,90 +97,143 @@ export class Journal {
   private timer: NodeJS.Timeout | undefined;
   private idle: Promise<void> = Promise.resolve();
   private markIdle: () => void = () => undefined;
+  private rewriting: Promise<unknown> = Promise.resolve();
 
   private constructor(
-    private readonly fh: FileHandle,
-    private size: number,
-    private readonly policy: FsyncPolicy,
-    /** The newest frame: its position and its body's crc32 (a checkpoint names it to prove it fits this file). */
+    private readonly options: JournalOptions,
+    private readonly segs: Segment[],
+    /** The newest frame: its position and its body's crc32 (a checkpoint names it to prove it fits this journal). */
     private last: { pos: number; crc: number } | undefined,
   ) {
-    if (policy.mode === 'interval') {
-      this.timer = setInterval(() => void this.fh.datasync().catch((e: unknown) => this.fail(e)), policy.intervalMs);
+    if (options.policy.mode === 'interval') {
+      this.timer = setInterval(
+        () => void this.active.fh.datasync().catch((e: unknown) => this.fail(e)),
+        options.policy.intervalMs,
+      );
       this.timer.unref();
     }
   }
 
   /**
    * Opens (or creates) the journal and replays every intact frame from `from` (a checkpoint's end; default
-   * 0) through `onFrame`, in order. A torn or corrupt tail is truncated, with a warning saying how many
-   * bytes were cut. `accept(size, frameAt)`, called first, may refuse the checkpoint (returns false): the
-   * replay then starts at 0, after `onRestart`.
+   * 0) through `onFrame`, in order, calling `onSegment` with the header of each segment whose frames are
+   * replayed from its first. A torn or corrupt tail of the newest segment is truncated, with a warning
+   * saying how many bytes were cut; a bad frame in an older segment, or a missing segment, refuses to open
+   * (`corrupt`). `from.accept(check)`, called first, may refuse the checkpoint: the replay then starts at
+   * 0, after `from.onRestart`.
    */
   static async open(
-    path: string,
-    policy: FsyncPolicy,
-    logger: Logger,
+    options: JournalOptions,
     onFrame: (frame: DecodedFrame, framePosition: number) => void,
-    from?: { position: number; last: { pos: number; crc: number } | undefined; accept: (check: FrameCheck) => boolean; onRestart: () => void },
+    onSegment: (header: SegmentHeader) => void,
+    from?: ReplayFrom,
   ): Promise<Journal> {
-    const fh = await open(path, 'a+');
-    const size = (await fh.stat()).size;
-    let pos = 0;
-    let last: { pos: number; crc: number } | undefined;
-    let chunk = Buffer.alloc(0);
-    let chunkStart = 0;
-    const slice = (from: number, length: number): Buffer | undefined => {
-      if (from + length > size) return undefined;
-      if (from < chunkStart || from + length > chunkStart + chunk.length) {
-        chunk = Buffer.allocUnsafe(Math.max(8 << 20, length));
-        const n = readSync(fh.fd, chunk, 0, Math.min(chunk.length, size - from), from);
-        chunk = chunk.subarray(0, n);
-        chunkStart = from;
-      }
-      return chunk.subarray(from - chunkStart, from - chunkStart + length);
+    const { logger } = options;
+    const segs = await loadSegments(options);
+    const end = (): number => segs[segs.length - 1]!.base + segs[segs.length - 1]!.size;
+    const segmentAt = (pos: number): Segment | undefined => {
+      for (let i = segs.length - 1; i >= 0; i--) if (segs[i]!.base <= pos) return segs[i];
+      return undefined;
     };
+    let pos = segs[0]!.base;
+    let last: { pos: number; crc: number } | undefined;
     if (from) {
       const frameAt = (at: number): { end: number; crc: number } | undefined => {
-        const header = at + FRAME_HEADER <= size ? Buffer.alloc(FRAME_HEADER) : undefined;
-        if (!header || readSync(fh.fd, header, 0, FRAME_HEADER, at) !== FRAME_HEADER) return undefined;
+        const seg = segmentAt(at);
+        if (!seg || at + FRAME_HEADER > seg.base + seg.size) return undefined;
+        const header = Buffer.alloc(FRAME_HEADER);
+        if (readSync(seg.fh.fd, header, 0, FRAME_HEADER, seg.headerBytes + at - seg.base) !== FRAME_HEADER)
+          return undefined;
         return { end: at + FRAME_HEADER + header.readUInt32LE(0), crc: header.readUInt32LE(4) };
       };
-      if (from.accept({ size, frameAt })) {
+      if (
+        from.accept({
+          size: end(),
+          segments: segs.map((s) => ({ seq: s.seq, base: s.base, size: s.size, legacy: s.legacy })),
+          frameAt,
+        })
+      ) {
         pos = from.position;
         last = from.last;
       } else from.onRestart();
     }
     const start = pos;
     let frames = 0;
-    while (pos < size) {
-      const header = slice(pos, FRAME_HEADER);
-      if (!header) break;
-      const bodyLength = header.readUInt32LE(0);
-      const body = slice(pos + FRAME_HEADER, bodyLength);
-      if (!body || !checkFrame(header, body)) break;
-      last = { pos, crc: header.readUInt32LE(4) };
-      let frame: DecodedFrame;
-      try {
-        frame = decodeFrameBody(body);
-      } catch (error) {
-        if (error instanceof CorruptFrame) break;
-        throw error;
+    try {
+      for (let i = 0; i < segs.length; i++) {
+        const seg = segs[i]!;
+        const segEnd = seg.base + seg.size;
+        if (segEnd < pos || (segEnd === pos && i < segs.length - 1)) continue;
+        if (pos <= seg.base) {
+          pos = seg.base;
+          onSegment(seg);
+        }
+        const reader = chunkReader(seg, SCAN_CHUNK * 2);
+        let bad: string | undefined;
+        while (pos < segEnd) {
+          const header = reader(pos, FRAME_HEADER);
+          if (!header) {
+            bad = 'a frame header runs past the end';
+            break;
+          }
+          const bodyLength = header.readUInt32LE(0);
+          const body = reader(pos + FRAME_HEADER, bodyLength);
+          if (!body || !checkFrame(header, body)) {
+            bad = body ? 'a frame fails its checksum' : 'a frame runs past the end';
+            break;
+          }
+          let frame: DecodedFrame;
+          try {
+            frame = decodeFrameBody(body);
+          } catch (error) {
+            if (error instanceof CorruptFrame) {
+              bad = error.message;
+              break;
+            }
+            throw error;
+          }
+          last = { pos, crc: header.readUInt32LE(4) };
+          onFrame(frame, pos);
+          frames++;
+          pos += FRAME_HEADER + bodyLength;
+        }
+        if (pos < segEnd) {
+          if (i < segs.length - 1) {
+            throw new ParleyError(
+              'corrupt',
+              `journal segment ${seg.path} is damaged at byte ${seg.headerBytes + pos - seg.base} (${bad}) and later segments follow it: restore the log directory from a backup`,
+            );
+          }
+          logger.warn('journal had a torn or corrupt tail; cut it off (nothing in it was acknowledged)', {
+            path: seg.path,
+            bytesCut: segEnd - pos,
+          });
+          await seg.fh.truncate(seg.headerBytes + pos - seg.base);
+          await seg.fh.datasync();
+          seg.size = pos - seg.base;
+        }
       }
-      onFrame(frame, pos);
-      frames++;
-      pos += FRAME_HEADER + bodyLength;
+    } catch (error) {
+      for (const s of segs) await s.fh.close().catch(() => undefined);
+      throw error;
     }
-    if (pos < size) {
-      logger.warn('journal had a torn or corrupt tail; cut it off (nothing in it was acknowledged)', {
-        path,
-        bytesCut: size - pos,
-      });
-      await fh.truncate(pos);
-      await fh.datasync();
-    }
-    logger.info('journal replayed', { path, frames, bytes: pos, fromByte: start });
-    return new Journal(fh, pos, policy, last);
+    logger.info('journal replayed', {
+      dir: options.dir,
+      segments: segs.length,
+      frames,
+      bytes: pos - start,
+      fromByte: start,
+    });
+    return new Journal(options, segs, last);
+  }
+
+  private get active(): Segment {
+    return this.segs[this.segs.length - 1]!;
+  }
+
+  /** The segments, oldest first (the last is the one written to). */
+  get segments(): readonly Segment[] {
+    return this.segs;
   }
 
   /**
@@ -144,7 +246,11 @@ export class Journal {
     onDurable: (framePosition: number) => void,
   ): Promise<void> {
     if (this.failed !== undefined) {
-      return Promise.reject(new ParleyError('unavailable', 'The embedded log failed to write earlier; restart Parley', { cause: this.failed }));
+      return Promise.reject(
+        new ParleyError('unavailable', 'The embedded log failed to write earlier; restart Parley', {
+          cause: this.failed,
+        }),
+      );
     }
     if (this.closed) return Promise.reject(new ParleyError('unavailable', 'The embedded log is closed'));
     return new Promise<void>((resolve, reject) => {
@@ -161,9 +267,22 @@ export class Journal {
     while (this.queue.length > 0) {
       const batch = this.queue;
       this.queue = [];
+      try {
+        if (this.dueToRoll()) await this.roll();
+      } catch (error) {
+        this.fail(error);
+        for (const entry of batch)
+          entry.reject(
+            new ParleyError('unavailable', 'The embedded log could not start a new segment', {
+              cause: error,
+            }),
+          );
+        continue;
+      }
+      const seg = this.active;
       const frames: Buffer[] = [];
       const starts: number[] = [];
-      let at = this.size;
+      let at = seg.base + seg.size;
       for (const entry of batch) {
         const frame = encodeFrame(entry.records, entry.commits, []);
         starts.push(at);
@@ -172,18 +291,17 @@ export class Journal {
       }
       const data = Buffer.concat(frames);
       try {
-        let written = 0;
-        while (written < data.length) {
-          const { bytesWritten } = await this.fh.write(data, written, data.length - written, this.size + written);
-          written += bytesWritten;
-        }
-        if (this.policy.mode === 'always') await this.fh.datasync();
+        await writeAll(seg.fh, data, seg.headerBytes + seg.size);
+        if (this.options.policy.mode === 'always') await seg.fh.datasync();
       } catch (error) {
         this.fail(error);
-        for (const entry of batch) entry.reject(new ParleyError('unavailable', 'The embedded log could not write to disk', { cause: error }));
+        for (const entry of batch)
+          entry.reject(
+            new ParleyError('unavailable', 'The embedded log could not write to disk', { cause: error }),
+          );
         continue;
       }
-      this.size += data.length;
+      seg.size += data.length;
       const lastFrame = frames[frames.length - 1]!;
       this.last = { pos: starts[starts.length - 1]!, crc: lastFrame.readUInt32LE(4) };
       batch.forEach((entry, i) => entry.onDurable(starts[i]!));
@@ -193,48 +311,164 @@ export class Journal {
     this.markIdle();
   }
 
-  private fail(error: unknown): void {
-    this.failed ??= error;
-    for (const entry of this.queue.splice(0)) entry.reject(new ParleyError('unavailable', 'The embedded log could not write to disk', { cause: error }));
+  private dueToRoll(): boolean {
+    const seg = this.active;
+    return (
+      seg.size > 0 &&
+      (seg.size >= this.options.segmentBytes || Date.now() - seg.created >= this.options.segmentMs())
+    );
   }
 
   /**
-   * Decodes the frames written earlier from `position` (a frame's start) on, in order, calling `visit`
-   * with each and its position until it returns false or the durable end is reached. Reads the file in
-   * chunks of SCAN_CHUNK bytes; a frame that fails its crc here is corruption after the start-up check.
+   * Seals the active segment (synced, whatever the policy, so that a machine crash cannot leave a hole
+   * before the next one) and starts the next: its header is written and synced, and the directory
+   * synced, before any frame goes into it.
    */
-  scan(position: number, visit: (frame: DecodedFrame, framePosition: number) => boolean): void {
-    let chunk = Buffer.alloc(0);
-    let chunkStart = position;
-    const slice = (from: number, length: number): Buffer => {
-      if (from + length > this.size) throw new ParleyError('corrupt', `journal frame at ${from} runs past the end (${this.size})`);
-      if (from < chunkStart || from + length > chunkStart + chunk.length) {
-        chunk = Buffer.allocUnsafe(Math.max(SCAN_CHUNK, length));
-        let n = 0;
-        const want = Math.min(chunk.length, this.size - from);
-        while (n < want) {
-          const got = readSync(this.fh.fd, chunk, n, want - n, from + n);
-          if (got === 0) throw new ParleyError('corrupt', `journal ends before position ${from + want}`);
-          n += got;
-        }
-        chunk = chunk.subarray(0, n);
-        chunkStart = from;
-      }
-      return chunk.subarray(from - chunkStart, from - chunkStart + length);
+  private async roll(): Promise<void> {
+    const sealed = this.active;
+    await sealed.fh.datasync();
+    const header: SegmentHeader = {
+      seq: sealed.seq + 1,
+      base: sealed.base + sealed.size,
+      created: Date.now(),
+      counts: this.options.counts(),
+      dropped: [],
     };
+    const seg = await createSegment(join(this.options.dir, SEGMENTS_DIR), header);
+    this.segs.push(seg);
+    this.options.logger.debug('journal segment started', { seq: seg.seq, base: seg.base });
+  }
+
+  private fail(error: unknown): void {
+    this.failed ??= error;
+    for (const entry of this.queue.splice(0))
+      entry.reject(
+        new ParleyError('unavailable', 'The embedded log could not write to disk', { cause: error }),
+      );
+  }
+
+  /**
+   * Decodes the frames written earlier from `position` (a frame's start) on, in order and across
+   * segments, calling `visit` with each and its position until it returns false or the durable end is
+   * reached. Reads in chunks of SCAN_CHUNK bytes; a frame that fails its crc here is corruption after
+   * the start-up check.
+   */
+  scan(
+    position: number,
+    visit: (frame: DecodedFrame, framePosition: number, nextPosition: number) => boolean,
+  ): void {
+    let i = this.segs.length - 1;
+    while (i > 0 && this.segs[i]!.base > position) i--;
     let pos = position;
-    while (pos < this.size) {
-      const header = slice(pos, FRAME_HEADER);
-      const bodyLength = header.readUInt32LE(0);
-      const body = slice(pos + FRAME_HEADER, bodyLength);
-      if (!checkFrame(header, body)) throw new ParleyError('corrupt', `journal frame at ${pos} fails its checksum`);
-      if (!visit(decodeFrameBody(body), pos)) return;
-      pos += FRAME_HEADER + bodyLength;
+    for (; i < this.segs.length; i++) {
+      const seg = this.segs[i]!;
+      if (pos < seg.base) pos = seg.base;
+      const end = seg.base + seg.size;
+      const reader = chunkReader(seg, SCAN_CHUNK);
+      while (pos < end) {
+        const header = reader(pos, FRAME_HEADER);
+        const body = header && reader(pos + FRAME_HEADER, header.readUInt32LE(0));
+        if (!header || !body)
+          throw new ParleyError('corrupt', `journal frame at ${pos} runs past the end of ${seg.path}`);
+        if (!checkFrame(header, body))
+          throw new ParleyError('corrupt', `journal frame at ${pos} fails its checksum`);
+        const next = pos + FRAME_HEADER + body.length;
+        if (!visit(decodeFrameBody(body), pos, next)) return;
+        pos = next;
+      }
     }
   }
 
+  /**
+   * Rewrites the sealed segment `seq` keeping what `keep` returns of each frame (nothing: the frame goes),
+   * with `dropped` added to its header: the new file is written and synced beside the old one, then,
+   * synchronously, put in its place and `moved` called with each kept frame's old and new position, so
+   * that no read sees the new file with old positions. Returns the bytes it saved.
+   */
+  rewrite(
+    seq: number,
+    dropped: readonly string[],
+    keep: (
+      frame: DecodedFrame,
+      framePosition: number,
+    ) => { records: JournalRecord[]; commits: JournalCommit[] } | undefined,
+    moved: (positions: ReadonlyMap<number, number>) => void,
+  ): Promise<number> {
+    const run = this.rewriting.then(async () => {
+      const index = this.segs.findIndex((s) => s.seq === seq);
+      const seg = this.segs[index];
+      if (!seg || index === this.segs.length - 1)
+        throw new ParleyError('bad_request', `segment ${seq} is not a sealed segment`);
+      const dir = join(this.options.dir, SEGMENTS_DIR);
+      const path = join(dir, segmentFileName(seg.base));
+      const header: SegmentHeader = {
+        seq: seg.seq,
+        base: seg.base,
+        created: seg.created,
+        counts: seg.counts,
+        dropped: [...new Set([...seg.dropped, ...dropped])],
+      };
+      const head = encodeSegmentHeader(header);
+      const tmp = `${path}.clean`;
+      const fh = await open(tmp, 'w+');
+      const positions = new Map<number, number>();
+      let size = 0;
+      try {
+        await writeAll(fh, head, 0);
+        // In pieces of about SCAN_CHUNK bytes, so that a large segment is never held in memory whole.
+        let cursor = seg.base;
+        const end = seg.base + seg.size;
+        while (cursor < end) {
+          const out: Buffer[] = [];
+          let pending = 0;
+          this.scan(cursor, (frame, pos, next) => {
+            if (pos >= end) return false;
+            cursor = next;
+            const kept = keep(frame, pos);
+            if (kept && (kept.records.length > 0 || kept.commits.length > 0)) {
+              const bytes = encodeFrame(kept.records, kept.commits, []);
+              positions.set(pos, seg.base + size + pending);
+              pending += bytes.length;
+              out.push(bytes);
+            }
+            return pending < SCAN_CHUNK && cursor < end;
+          });
+          if (pending > 0) await writeAll(fh, Buffer.concat(out, pending), head.length + size);
+          size += pending;
+        }
+        await fh.sync();
+      } catch (error) {
+        await fh.close();
+        await rm(tmp, { force: true });
+        throw error;
+      }
+      // From here to the end of this block nothing awaits: reads see the old file or the new, whole.
+      renameSync(tmp, path);
+      const saved = seg.size - size;
+      const old = seg.fh;
+      const oldPath = seg.path;
+      Object.assign(seg, {
+        fh,
+        path,
+        headerBytes: head.length,
+        size,
+        legacy: false,
+        dropped: header.dropped,
+      });
+      moved(positions);
+      if (oldPath !== path) rmSync(oldPath, { force: true });
+      await old.close();
+      await syncDir(dir);
+      if (oldPath !== path) await syncDir(this.options.dir);
+      return saved;
+    });
+    this.rewriting = run.catch(() => undefined);
+    return run;
+  }
+
+  /** The end of the journal: the position the next frame gets. */
   get bytes(): number {
-    return this.size;
+    return this.active.base + this.active.size;
   }
 
   /** The newest frame's position and crc32, if any. */
@@ -242,13 +476,185 @@ export class Journal {
     return this.last;
   }
 
-  /** Waits for queued appends, syncs and closes the file. Idempotent. */
+  /** Waits for queued appends and rewrites, syncs and closes the files. Idempotent. */
   async close(): Promise<void> {
     if (this.closed) return;
     await this.idle;
+    await this.rewriting;
     this.closed = true;
     if (this.timer) clearInterval(this.timer);
-    if (this.failed === undefined) await this.fh.datasync().catch(() => undefined);
-    await this.fh.close();
+    if (this.failed === undefined) await this.active.fh.datasync().catch(() => undefined);
+    for (const seg of this.segs) await seg.fh.close();
+  }
+}
+
+async function writeAll(fh: FileHandle, data: Buffer, at: number): Promise<void> {
+  let written = 0;
+  while (written < data.length)
+    written += (await fh.write(data, written, data.length - written, at + written)).bytesWritten;
+}
+
+async function syncDir(dir: string): Promise<void> {
+  const handle = await open(dir, 'r');
+  try {
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+}
+
+/** Reads [position, position + length) of a segment through a chunk cache; undefined past its end. */
+function chunkReader(
+  seg: Segment,
+  chunkBytes: number,
+): (position: number, length: number) => Buffer | undefined {
+  let chunk = Buffer.alloc(0);
+  let chunkStart = 0;
+  const end = seg.base + seg.size;
+  return (position, length) => {
+    if (position + length > end) return undefined;
+    if (position < chunkStart || position + length > chunkStart + chunk.length) {
+      chunk = Buffer.allocUnsafe(Math.max(chunkBytes, length));
+      const want = Math.min(chunk.length, end - position);
+      let n = 0;
+      while (n < want) {
+        const got = readSync(seg.fh.fd, chunk, n, want - n, seg.headerBytes + position - seg.base + n);
+        if (got === 0) break;
+        n += got;
+      }
+      chunk = chunk.subarray(0, n);
+      chunkStart = position;
+      if (n < length) return undefined;
+    }
+    return chunk.subarray(position - chunkStart, position - chunkStart + length);
+  };
+}
+
+async function createSegment(dir: string, header: SegmentHeader): Promise<Segment> {
+  await mkdir(dir, { recursive: true });
+  const path = join(dir, segmentFileName(header.base));
+  const head = encodeSegmentHeader(header);
+  const fh = await open(path, 'w+');
+  try {
+    await writeAll(fh, head, 0);
+    await fh.sync();
+    await syncDir(dir);
+  } catch (error) {
+    await fh.close();
+    throw error;
+  }
+  return { ...header, path, fh, headerBytes: head.length, size: 0, legacy: false };
+}
+
+/**
+ * The journal's segments, oldest first, each open for reading and writing: the legacy `journal.log` (from
+ * before segments) as segment 0 when present, then `segments/*.seg`. A newest segment whose header is
+ * unreadable was being started when the process died and holds no frame: it is removed. Any other
+ * unreadable header, or a gap in the sequence numbers, refuses to open. With no file at all, segment 0 is
+ * created.
+ */
+async function loadSegments(options: JournalOptions): Promise<Segment[]> {
+  const dir = join(options.dir, SEGMENTS_DIR);
+  const names = (
+    await readdir(dir).catch((e: NodeJS.ErrnoException) => (e.code === 'ENOENT' ? [] : Promise.reject(e)))
+  )
+    .filter((n) => SEGMENT_FILE.test(n))
+    .sort();
+  for (const n of await readdir(dir).catch(() => [] as string[]))
+    if (n.endsWith('.seg.clean')) await rm(join(dir, n), { force: true });
+  const segs: Segment[] = [];
+  try {
+    for (const [i, name] of names.entries()) {
+      const path = join(dir, name);
+      const fh = await open(path, 'r+');
+      const { size } = await fh.stat();
+      const prefix = Buffer.alloc(SEGMENT_PREFIX);
+      await fh.read(prefix, 0, SEGMENT_PREFIX, 0);
+      const length = segmentHeaderLength(prefix);
+      let header: SegmentHeader | string = typeof length === 'string' ? length : 'segment header truncated';
+      if (typeof length === 'number' && length <= size) {
+        const bytes = Buffer.alloc(length);
+        await fh.read(bytes, 0, length, 0);
+        header = decodeSegmentHeader(bytes);
+      }
+      if (typeof header === 'string') {
+        await fh.close();
+        if (i === names.length - 1 && i > 0) {
+          options.logger.warn(
+            'the newest journal segment was being started when the process stopped; removed it (it held no frame)',
+            { path, reason: header },
+          );
+          await rm(path, { force: true });
+          continue;
+        }
+        throw new ParleyError(
+          'corrupt',
+          `journal segment ${path}: ${header}. Restore the log directory from a backup`,
+        );
+      }
+      if (String(header.base).padStart(20, '0') !== name.slice(0, 20)) {
+        await fh.close();
+        throw new ParleyError(
+          'corrupt',
+          `journal segment ${path} says its base is ${header.base}, not its name's`,
+        );
+      }
+      segs.push({
+        ...header,
+        path,
+        fh,
+        headerBytes: length as number,
+        size: size - (length as number),
+        legacy: false,
+      });
+    }
+    const legacyPath = join(options.dir, LEGACY_FILE);
+    const legacy = await open(legacyPath, 'r+').catch((e: NodeJS.ErrnoException) =>
+      e.code === 'ENOENT' ? undefined : Promise.reject(e),
+    );
+    if (legacy) {
+      if (segs[0]?.seq === 0) {
+        // The cleaner rewrote journal.log as segment 0 and the process stopped before removing it.
+        await legacy.close();
+        await rm(legacyPath, { force: true });
+      } else {
+        const { size, mtimeMs } = await legacy.stat();
+        segs.unshift({
+          seq: 0,
+          base: 0,
+          created: segs.length > 0 ? Math.min(mtimeMs, segs[0]!.created) : mtimeMs,
+          counts: {},
+          dropped: [],
+          path: legacyPath,
+          fh: legacy,
+          headerBytes: 0,
+          size,
+          legacy: true,
+        });
+      }
+    }
+    for (let i = 1; i < segs.length; i++) {
+      const [prev, seg] = [segs[i - 1]!, segs[i]!];
+      if (seg.seq !== prev.seq + 1) {
+        throw new ParleyError(
+          'corrupt',
+          `journal segment ${prev.seq + 1} is missing (${prev.path} is followed by ${seg.path}, segment ${seg.seq}): restore it from a backup`,
+        );
+      }
+      if (seg.base < prev.base + prev.size)
+        throw new ParleyError('corrupt', `journal segments ${prev.path} and ${seg.path} overlap`);
+    }
+    if (segs.length > 0 && segs[0]!.seq !== 0) {
+      options.logger.warn(
+        'the journal starts at a later segment: older segments were removed, and their records with them',
+        { firstSegment: segs[0]!.path },
+      );
+    }
+    if (segs.length === 0)
+      segs.push(await createSegment(dir, { seq: 0, base: 0, created: Date.now(), counts: {}, dropped: [] }));
+    return segs;
+  } catch (error) {
+    for (const s of segs) await s.fh.close().catch(() => undefined);
+    throw error;
   }
 }

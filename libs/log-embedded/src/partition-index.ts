@@ -13,6 +13,8 @@ export interface PartitionIndexData {
   entries: Array<[number, number]>;
   /** Frame position of the partition's newest record (-1: none). */
   lastFrame: number;
+  /** The oldest offset still in the journal (records before it were removed by retention); absent: 0. */
+  start?: number;
 }
 
 /**
@@ -24,8 +26,10 @@ export interface PartitionIndexData {
  * (consumers usually read the tail, so most reads never touch the disk).
  */
 export class PartitionIndex {
-  /** Offsets below this are durable and readable. */
+  /** Offsets below this are durable and readable... */
   visible = 0;
+  /** ...and at or above this: older ones were removed by retention (Kafka's log start offset). */
+  start = 0;
   /** Offsets reserved by appends in flight; the next append gets this one. */
   reserved = 0;
   private offsets: number[] = [];
@@ -42,7 +46,12 @@ export class PartitionIndex {
   add(record: LogRecord, framePosition: number, keepDecoded: boolean): void {
     const offset = this.visible;
     const last = this.offsets.length - 1;
-    if (framePosition !== this.lastFrame && (last < 0 || offset - this.offsets[last]! >= INDEX_EVERY_RECORDS || framePosition - this.lastFrame >= INDEX_GAP_BYTES)) {
+    if (
+      framePosition !== this.lastFrame &&
+      (last < 0 ||
+        offset - this.offsets[last]! >= INDEX_EVERY_RECORDS ||
+        framePosition - this.lastFrame >= INDEX_GAP_BYTES)
+    ) {
       this.offsets.push(offset);
       this.positions.push(framePosition);
     }
@@ -62,7 +71,43 @@ export class PartitionIndex {
   }
 
   cached(offset: number): LogRecord | undefined {
-    return offset >= this.tailBase ? this.tail[offset - this.tailBase] : undefined;
+    return offset >= this.tailBase && offset >= this.start ? this.tail[offset - this.tailBase] : undefined;
+  }
+
+  /**
+   * A segment starts with the partition's next offset at `count` (its header): records before it that
+   * this replay has not seen were removed by retention, so a partition with none seen starts there.
+   */
+  startsAt(count: number): void {
+    if (this.visible >= count) return;
+    if (this.offsets.length === 0) this.start = count;
+    this.visible = this.reserved = count;
+    this.tail = [];
+    this.tailBase = count;
+  }
+
+  /** Retention removed the records before `start`, all in frames before position `before`. */
+  dropBefore(start: number, before: number): void {
+    if (start <= this.start) return;
+    this.start = Math.min(start, this.visible);
+    let keep = 0;
+    while (keep < this.offsets.length && this.positions[keep]! < before) keep++;
+    this.offsets = this.offsets.slice(keep);
+    this.positions = this.positions.slice(keep);
+    // The partition's records from `start` on are counted from the first frame at or after `before`.
+    if (this.start < this.visible && this.offsets[0] !== this.start) {
+      this.offsets.unshift(this.start);
+      this.positions.unshift(before);
+    }
+    this.hint = undefined;
+  }
+
+  /** A segment was rewritten: the frames at the old positions are now at the new. */
+  moved(positions: ReadonlyMap<number, number>): void {
+    this.positions = this.positions.map((p) => positions.get(p) ?? p);
+    const last = positions.get(this.lastFrame);
+    if (last !== undefined) this.lastFrame = last;
+    this.hint = undefined;
   }
 
   /** The frame to start scanning from to reach `offset`, and the offset of that frame's first record here. */
@@ -74,7 +119,7 @@ export class PartitionIndex {
       if (this.offsets[mid]! <= offset) lo = mid;
       else hi = mid - 1;
     }
-    const entry = { offset: this.offsets[lo] ?? 0, pos: this.positions[lo] ?? 0 };
+    const entry = { offset: this.offsets[lo] ?? this.start, pos: this.positions[lo] ?? 0 };
     const hint = this.hint;
     return hint && hint.offset <= offset && hint.offset > entry.offset ? hint : entry;
   }
@@ -85,7 +130,12 @@ export class PartitionIndex {
   }
 
   data(): PartitionIndexData {
-    return { count: this.visible, entries: this.offsets.map((o, i) => [o, this.positions[i]!]), lastFrame: this.lastFrame };
+    return {
+      count: this.visible,
+      entries: this.offsets.map((o, i) => [o, this.positions[i]!]),
+      lastFrame: this.lastFrame,
+      start: this.start,
+    };
   }
 
   static fromData(data: PartitionIndexData, tailSize: number): PartitionIndex {
@@ -94,6 +144,7 @@ export class PartitionIndex {
     index.offsets = data.entries.map(([o]) => o);
     index.positions = data.entries.map(([, p]) => p);
     index.lastFrame = data.lastFrame;
+    index.start = data.start ?? 0;
     index.tailBase = data.count;
     return index;
   }

@@ -175,11 +175,16 @@ export class KafkaEventLog implements EventLog {
   }
 
   async endOffset(topic: string, partition: number): Promise<number> {
+    return (await this.offsets(topic, partition)).end;
+  }
+
+  /** The partition's oldest kept offset (Kafka's log start offset; retention moves it up) and its end. */
+  private async offsets(topic: string, partition: number): Promise<{ start: number; end: number }> {
     const admin = await this.connectedAdmin();
     const offsets = await admin.fetchTopicOffsets(topic);
     const found = offsets.find((o) => o.partition === partition);
     if (!found) throw new ParleyError('bad_request', `Topic ${topic} has no partition ${partition}`);
-    return Number(found.high);
+    return { start: Number(found.low), end: Number(found.high) };
   }
 
   /**
@@ -187,8 +192,11 @@ export class KafkaEventLog implements EventLog {
    * `fromOffset`: a consumer-group join per call, so callers read large ranges at once (state catch-up
    * on assignment), never per message.
    */
-  async read(topic: string, partition: number, fromOffset: number, maxRecords: number): Promise<LogRecord[]> {
-    const end = await this.endOffset(topic, partition);
+  async read(topic: string, partition: number, requestedOffset: number, maxRecords: number): Promise<LogRecord[]> {
+    const { start, end } = await this.offsets(topic, partition);
+    // Below the log start (records removed by retention) the read starts at the oldest kept: a seek out of
+    // range would leave the consumer waiting.
+    const fromOffset = Math.max(requestedOffset, start);
     if (fromOffset >= end || maxRecords <= 0) return [];
     const groupId = `parley-read-${randomUUID()}`;
     const consumer = this.options.kafka.consumer({ groupId, readUncommitted: false, allowAutoTopicCreation: false, maxWaitTimeInMs: 50, heartbeatInterval: 500 });

@@ -94,6 +94,8 @@ export async function startKafka(log: (line: string) => void = () => undefined):
       'num.network.threads=2',
       'num.io.threads=2',
       'log.segment.bytes=67108864',
+      // Retention is checked every second (Kafka's default: five minutes), so the conformance suite can see it act.
+      'log.retention.check.interval.ms=1000',
     ].join('\n'),
   );
   const log4j = join(dir, 'log4j.properties');

@@ -269,5 +269,43 @@ export function eventLogConformance(adapter: string, harness: EventLogHarness): 
       await eventually(() => assert.deepEqual(second.map(dec), ['10']));
       await c2.close();
     });
+
+    it("retention.ms: a sealed segment's records older than it leave the log, offsets stay, a reader from below starts at the oldest kept, and a topic without it keeps all", async () => {
+      const h = await fresh();
+      const { topic, group } = h;
+      const kept = `${topic}-kept`;
+      await h.log.createTopics([
+        { name: topic, partitions: 1, config: { 'retention.ms': '1000', 'segment.ms': '100' } },
+        { name: kept, partitions: 1, config: { 'retention.ms': '-1', 'segment.ms': '100' } },
+      ]);
+      const values = ['a', 'b', 'c', 'd', 'e'];
+      // Whatever is left is a run of the newest records at their own offsets (Kafka may also remove the
+      // newest once they pass retention: it deletes an expired active segment too).
+      const left = (records: LogRecord[], oldest: number): void => {
+        for (const r of records) {
+          assert.ok(r.offset >= oldest, `offset ${r.offset} should be gone`);
+          assert.equal(dec(r), values[r.offset], `offset ${r.offset} keeps its record`);
+        }
+      };
+      const producer = h.log.producer();
+      for (const t of [topic, kept]) await producer.send(t, ['a', 'b', 'c'].map((v) => ({ key: 'k', value: enc(v) })));
+      await new Promise((r) => setTimeout(r, 1500));
+      // The next append seals the segment holding a, b and c (older than segment.ms): retention removes it.
+      for (const t of [topic, kept]) await producer.send(t, [{ key: 'k', value: enc('d') }]);
+      await eventually(async () => left(await h.log.read(topic, 0, 0, 10), 3), 60_000, 200);
+      assert.equal(await h.log.endOffset(topic, 0), 4);
+      assert.deepEqual((await h.log.read(kept, 0, 0, 10)).map(dec), ['a', 'b', 'c', 'd']);
+      const seen: LogRecord[] = [];
+      const consumer = h.log.consumer({ groupId: group, topics: [topic] });
+      await collect(consumer, seen);
+      await producer.send(topic, [{ key: 'k', value: enc('e') }]);
+      await eventually(() => assert.equal(seen.at(-1)?.offset, 4));
+      left(seen, 3);
+      await consumer.close();
+      const log = await h.reopen();
+      left(await log.read(topic, 0, 0, 10), 3);
+      assert.equal(await log.endOffset(topic, 0), 5, 'after a restart');
+      assert.deepEqual((await log.read(kept, 0, 1, 10)).map((r) => r.offset), [1, 2, 3]);
+    });
   });
 }

@@ -10,6 +10,9 @@
  *   skip values (Kafka's transaction markers take offsets), so never assume `next = last + 1`: a batch
  *   says where to resume (`nextOffset`), and a batch of only skipped offsets arrives with no records, so a
  *   sink that stores its offsets reaches the end offset.
+ * - A topic's `retention.ms` config removes records older than it, a sealed segment at a time (a Kafka
+ *   segment; a journal segment on the embedded log): offsets never change, the partition's oldest offset
+ *   moves up, and a read or a consumer below it starts at the oldest kept (auto.offset.reset=earliest).
  * - `send` resolves only once the records are durable (fsync'd on the embedded log, acks=all on Kafka).
  * - A consumer group hands each partition to one member at a time; a batch's offsets are committed only
  *   after its handler resolves, so a crash re-delivers, never skips (at-least-once).
@@ -32,7 +35,7 @@ export interface EventLog {
 export interface TopicSpec {
   readonly name: string;
   readonly partitions: number;
-  /** Topic settings where the log supports them (Kafka: retention.ms, ...); the embedded log keeps everything. */
+  /** Topic settings: Kafka takes any; the embedded log applies `retention.ms` and `segment.ms` (a topic without `retention.ms` is kept forever). */
   readonly config?: Readonly<Record<string, string>>;
 }
 
