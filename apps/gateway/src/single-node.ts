@@ -27,6 +27,7 @@ import { gatewayLimits, transportLimits } from './limits.js';
 import { parseTokenSecret } from './token-secret.js';
 import { TcpServer } from './tcp-server.js';
 import { DataDirLock } from './data-dir-lock.js';
+import { startControlSocket, writeBackup } from './backup.js';
 
 export interface SingleNode {
   readonly port: number;
@@ -207,6 +208,29 @@ async function startOnLockedDataDir(config: SingleNodeConfig, logger: Logger, lo
   // The first maintenance pass runs once ready (about a second on millions of messages): sends do not
   // wait for it, reads and projections queue behind it in the database worker meanwhile.
   void maintain().catch((error: unknown) => logger.warn('analyzing the database failed', { error }));
+  // Online backups (npm run backup -- create <dest>) ask for one on <dataDir>/control.sock.
+  let backingUp: Promise<unknown> = Promise.resolve();
+  const control = await startControlSocket(
+    config.dataDir,
+    (dest, progress) => {
+      const run = writeBackup(
+        {
+          mode: 'online',
+          blobsDir: config.blobs.kind === 'local' ? config.blobs.dir : undefined,
+          tokenFile: join(config.dataDir, 'token.key'),
+          notes: config.blobs.kind === 'local' ? [] : ['attachments are kept in S3 and are not in this backup: back the bucket up (docs/OPERATIONS.md "Backups")'],
+          // Holding kysely's only connection: no transaction of the main thread's is half done in the copy.
+          copyDatabase: (to, onLocked) => db.connection().execute(() => pglite.copyTo(to, onLocked)),
+          holdLog: () => log.holdForBackup(),
+        },
+        dest,
+        progress,
+      );
+      backingUp = run.catch(() => undefined);
+      return run;
+    },
+    logger.child({ component: 'backup' }),
+  );
   ready = true;
   logger.info('Parley is ready', {
     url: `http://${config.host === '0.0.0.0' ? 'localhost' : config.host}:${server.port}`,
@@ -221,6 +245,8 @@ async function startOnLockedDataDir(config: SingleNodeConfig, logger: Logger, lo
     close: () =>
       (closing ??= (async () => {
         ready = false;
+        control?.close();
+        await backingUp;
         server.stopListening();
         tcp?.stopListening();
         await gateway?.drain(); // every client, WebSocket and TCP, is told 1001

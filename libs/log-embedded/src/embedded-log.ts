@@ -1,5 +1,5 @@
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import {
   ParleyError,
   partitionForKey,
@@ -46,6 +46,14 @@ export interface EmbeddedLogOptions {
   readonly retentionCheckMs?: number;
 }
 
+/** What an online backup copies of the log: files under `dir`, each its first `bytes` (undefined: whole). */
+export interface LogCut {
+  readonly dir: string;
+  readonly files: ReadonlyArray<{ path: string; bytes: number | undefined }>;
+  /** Records in the log at the cut (for the report). */
+  readonly records: number;
+}
+
 /** A topic as topics.json keeps it (a bare number: a file from before topic configs). */
 interface TopicEntry {
   partitions: number;
@@ -85,6 +93,8 @@ export class EmbeddedLog implements EventLog {
   private readonly configs: Map<string, Record<string, string>>;
   private readonly cleanTimer: NodeJS.Timeout;
   private cleaning: Promise<void> | undefined;
+  /** Backups in progress: retention waits for them (holdForBackup). */
+  private held = 0;
 
   private constructor(
     private readonly dir: string,
@@ -427,14 +437,14 @@ export class EmbeddedLog implements EventLog {
   }
 
   private async clean(): Promise<void> {
-    if (this.closed) return;
+    if (this.closed || this.held > 0) return;
     let rewritten = 0;
     try {
       const retention = [...this.configs]
         .map(([topic, config]) => [topic, configMs(config, 'retention.ms')] as const)
         .filter(([, ms]) => ms < Infinity);
       const segments = this.journal.segments;
-      for (let i = 0; i < segments.length - 1 && !this.closed; i++) {
+      for (let i = 0; i < segments.length - 1 && !this.closed && this.held === 0; i++) {
         const seg = segments[i]!;
         const next = segments[i + 1]!;
         const due = retention
@@ -493,6 +503,32 @@ export class EmbeddedLog implements EventLog {
       await this.checkpointing;
       await this.checkpoint();
     }
+  }
+
+  /**
+   * For an online backup: stops retention from rewriting segments until `release`, and returns `cut`,
+   * which names the log's files with the bytes to copy of each (the segments' durable prefixes, the
+   * newest one's as of the call). Segments are append-only and a rewrite waits for the release, so
+   * copying those prefixes later, while the log keeps taking writes, copies the log as of the cut.
+   */
+  async holdForBackup(): Promise<{ cut(): LogCut; release(): void }> {
+    this.held++;
+    await this.cleaning;
+    let released = false;
+    return {
+      cut: () => ({
+        dir: this.dir,
+        files: [
+          { path: 'topics.json', bytes: undefined },
+          ...this.journal.segments.map((seg) => ({ path: relative(this.dir, seg.path), bytes: seg.headerBytes + seg.size })),
+        ],
+        records: [...this.topics].reduce((n, [, parts]) => n + parts.reduce((m, p) => m + p.visible - p.start, 0), 0),
+      }),
+      release: () => {
+        if (!released) this.held--;
+        released = true;
+      },
+    };
   }
 
   /** @internal The group's committed offset for a partition, if any. */

@@ -1,3 +1,3 @@
-export { EmbeddedLog, type EmbeddedLogOptions } from './embedded-log.js';
+export { EmbeddedLog, type EmbeddedLogOptions, type LogCut } from './embedded-log.js';
 export type { FsyncPolicy } from './journal.js';
 export { FileSnapshotStore } from './file-snapshot-store.js';

@@ -4,7 +4,7 @@ import type { ParleyEvent } from '@parley/schemas';
 import type { Database } from './database.js';
 import { ProjectionWriter, type QuarantineRow } from './projection-writer.js';
 
-interface Reply { id: number; rows?: unknown[]; affectedRows?: number; error?: { name: string; message: string; code?: string; detail?: string; constraint?: string } }
+interface Reply { id: number; locked?: boolean; rows?: unknown[]; affectedRows?: number; error?: { name: string; message: string; code?: string; detail?: string; constraint?: string } }
 
 /**
  * PGlite in a worker thread, with the one method kysely's PGlite dialect uses (`query`) and `close`. A
@@ -15,7 +15,7 @@ interface Reply { id: number; rows?: unknown[]; affectedRows?: number; error?: {
  */
 export class WorkerPGlite {
   private nextId = 0;
-  private readonly pending = new Map<number, { resolve(r: Reply): void; reject(e: Error): void }>();
+  private readonly pending = new Map<number, { resolve(r: Reply): void; reject(e: Error): void; onLocked?: () => void }>();
   private failure: Error | undefined;
   private closing = false;
 
@@ -33,6 +33,10 @@ export class WorkerPGlite {
     worker.on('message', (m: Reply | { ready: true }) => {
       if (!('id' in m)) return;
       const p = this.pending.get(m.id);
+      if (m.locked) {
+        p?.onLocked?.();
+        return;
+      }
       this.pending.delete(m.id);
       p?.resolve(m);
     });
@@ -70,6 +74,16 @@ export class WorkerPGlite {
     if (reply.error) throw Object.assign(new Error(reply.error.message), reply.error);
   }
 
+  /**
+   * Copies the database's files to `dest` (which must not exist) while the worker runs nothing else: a
+   * CHECKPOINT, then `onLocked` (no query runs from then until the copy is whole), then the copy. Only
+   * while holding the kysely connection, so that no transaction of the main thread's is half done.
+   */
+  async copyTo(dest: string, onLocked: () => void = () => undefined): Promise<void> {
+    const reply = await this.call({ copyTo: dest }, onLocked);
+    if (reply.error) throw Object.assign(new Error(reply.error.message), reply.error);
+  }
+
   /** Closes the database (flushing it to disk), then the worker. */
   async close(): Promise<void> {
     if (this.failure) return;
@@ -78,11 +92,11 @@ export class WorkerPGlite {
     await this.worker.terminate();
   }
 
-  private call(request: { sql?: string; params?: unknown[]; close?: boolean; project?: unknown }): Promise<Reply> {
+  private call(request: { sql?: string; params?: unknown[]; close?: boolean; project?: unknown; copyTo?: string }, onLocked?: () => void): Promise<Reply> {
     if (this.failure) return Promise.reject(this.failure);
     const id = ++this.nextId;
     return new Promise<Reply>((resolve, reject) => {
-      this.pending.set(id, { resolve, reject });
+      this.pending.set(id, { resolve, reject, ...(onLocked ? { onLocked } : {}) });
       this.worker.postMessage({ id, ...request });
     });
   }

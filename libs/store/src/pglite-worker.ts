@@ -1,3 +1,4 @@
+import { cpSync } from 'node:fs';
 import { parentPort, workerData } from 'node:worker_threads';
 import { PGlite } from '@electric-sql/pglite';
 import { Kysely } from 'kysely';
@@ -12,6 +13,9 @@ import { ProjectionWriter, type QuarantineRow } from './projection-writer.js';
  * - { id, sql, params } -> { id, rows, affectedRows } or { id, error }
  * - { id, project: { topic, parts } } -> { id } or { id, error }: ProjectionWriter.applyBatches, run here
  *   whole (one message for the transaction instead of one per statement; docs/adr/0012)
+ * - { id, copyTo } -> { id, locked: true }, then { id } or { id, error }: a CHECKPOINT, then the data
+ *   directory copied to `copyTo` with nothing else running (an online backup: the copy is the database as
+ *   of `locked`)
  * - { id, close: true } closes the database.
  * Requests run one at a time, in the order they came: a projection's transaction never has a query of
  * the main thread inside it (the main thread sends `project` while it holds kysely's only connection).
@@ -22,6 +26,7 @@ interface Request {
   params?: unknown[];
   project?: { topic: string; parts: Array<{ partition: number; events: ParleyEvent[]; nextOffset: number; quarantined?: QuarantineRow[] }> };
   close?: boolean;
+  copyTo?: string;
 }
 
 const port = parentPort;
@@ -35,6 +40,15 @@ async function handle(m: Request): Promise<void> {
   try {
     if (m.close) {
       await db.close();
+      port!.postMessage({ id: m.id });
+      return;
+    }
+    if (m.copyTo) {
+      if (!dataDir) throw new Error('an in-memory database has no files to copy');
+      await db.query('CHECKPOINT');
+      port!.postMessage({ id: m.id, locked: true });
+      // Synchronous: no other request runs until the copy is whole.
+      cpSync(dataDir, m.copyTo, { recursive: true, errorOnExist: true, force: false });
       port!.postMessage({ id: m.id });
       return;
     }
