@@ -54,7 +54,10 @@ export class Fanout {
     const snapshots = options.snapshots && {
       store: options.snapshots.store,
       owner: 'fanout',
-      onProblem: (partition: number, problem: string) => options.logger.warn(problem, { partition }),
+      onProblem: (partition: number, problem: string) => {
+        options.logger.warn(problem, { partition });
+        this.health.notice(Topics.events, partition, problem);
+      },
     };
     this.states = new PartitionStates(options.log, { dedupeWindow: 0, recentMessages: 0 }, (record, error) => this.quarantine(record, error), snapshots);
   }

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { healthReport, silentLogger } from '@parley/core';
 import { eventually } from '@parley/core/conformance';
-import { readdir } from 'node:fs/promises';
+import { readdir, readFile, writeFile } from 'node:fs/promises';
 import { EmbeddedLog, FileSnapshotStore } from '@parley/log-embedded';
 import { Topics } from '@parley/domain';
 import { commandCodec, eventCodec, type CommandPayload, type ParleyEvent } from '@parley/schemas';
@@ -172,6 +172,23 @@ test('ingest snapshots its partitions (when due and on close); a restart folds o
     await eventually(async () => assert.equal((await readEvents(log)).length, 15));
     const events = (await readEvents(log)).slice(13);
     assert.deepEqual(events.map((e) => [e.payload.type, e.seq]), [['CommandDuplicate', 12], ['MessageSent', 13]]);
+    await ingest.close();
+    await log.close();
+
+    // A damaged snapshot: reported in the log and in the health report's notices (ready all the same), and
+    // the partition folded from the log to the same state.
+    const file = join(dir, 'snapshots', 'ingest.parley.events.0.snap');
+    const bytes = await readFile(file);
+    await writeFile(file, bytes.subarray(0, bytes.length - 7));
+    ({ log, ingest, reads } = await open());
+    assert.equal(reads[0], 0, 'folded from offset 0');
+    const report = ingest.health.report({ stuckMs: 30_000, maxLag: 100 });
+    assert.deepEqual(report.problems, []);
+    assert.deepEqual(report.notices.map((n) => [n.consumer, n.topic, n.partition, n.count]), [['parley-ingest', Topics.events, 0, 1]]);
+    assert.match(report.notices[0]!.last.detail, /snapshot ingest.parley.events.0 not used, folding the partition from the log: .*checksum/);
+    await submit(log, { type: 'SendMessage', clientMsgId: 'm13', kind: 'text', content: '13' }, 22);
+    await eventually(async () => assert.equal((await readEvents(log)).length, 16));
+    assert.deepEqual((await readEvents(log)).slice(15).map((e) => [e.payload.type, e.seq]), [['CommandDuplicate', 13]]);
     await ingest.close();
     await log.close();
   } finally {

@@ -78,7 +78,10 @@ export class Ingest {
     const snapshots = options.snapshots && {
       store: options.snapshots.store,
       owner: 'ingest',
-      onProblem: (partition: number, problem: string) => options.logger.warn(problem, { partition }),
+      onProblem: (partition: number, problem: string) => {
+        options.logger.warn(problem, { partition });
+        this.health.notice(Topics.events, partition, problem);
+      },
       onSkipped: (partition: number, why: string) => options.logger.debug(why, { partition }),
     };
     this.states = new PartitionStates(

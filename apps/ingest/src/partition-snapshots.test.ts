@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { EventLog } from '@parley/core';
@@ -67,6 +67,31 @@ test('a partition starts from its snapshot and folds only the tail; without snap
     const rebuilt = await new PartitionStates(again.log, options, undefined, { store, owner: 'ingest' }).catchUp(0);
     assert.deepEqual(again.reads, [0], 'no snapshot: folded from offset 0');
     assert.equal(plain(rebuilt), plain(state));
+  });
+});
+
+test('a full disk while writing a snapshot is reported, leaves the previous snapshot whole, and the next rebuild folds the longer tail to the same state', async () => {
+  await withLog(async (log, dir) => {
+    const store = new FileSnapshotStore(join(dir, 'snapshots'));
+    const problems: string[] = [];
+    const states = new PartitionStates(log, options, undefined, { store, owner: 'fanout', onProblem: (_p, why) => problems.push(why) });
+    await states.catchUp(0);
+    assert.equal(await states.snapshot(0), true);
+    const file = join(dir, 'snapshots', 'fanout.parley.events.0.snap');
+    const before = await readFile(file);
+    await append(log, Array.from({ length: 20 }, (_, i) => message('g.a', 201 + i)));
+    await states.catchUp(0);
+    // The snapshot is written to <file>.tmp first: make that /dev/full, whose every write fails with ENOSPC.
+    await symlink('/dev/full', `${file}.tmp`);
+    assert.equal(await states.snapshot(0), false);
+    assert.equal(problems.length, 1);
+    assert.match(problems[0]!, /snapshot fanout.parley.events.0 not written: .*ENOSPC/);
+    assert.deepEqual(await readFile(file), before, 'the previous snapshot is untouched');
+    const { log: watched, reads } = counting(log);
+    const restored = await new PartitionStates(watched, options, undefined, { store, owner: 'fanout' }).catchUp(0);
+    assert.deepEqual(reads, [200, 201], 'from the previous snapshot, the 20 events after it');
+    assert.equal(plain(restored), plain(await new PartitionStates(log, options).catchUp(0)));
+    assert.equal(await states.snapshot(0), true, 'space again: the next snapshot is written');
   });
 });
 

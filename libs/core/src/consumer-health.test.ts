@@ -66,3 +66,16 @@ test('a partition whose state is being rebuilt is unready (recovering) at once, 
   health.recovered('parley.commands', 2);
   assert.equal(healthReport([health], bounds, now).healthy, true);
 });
+
+test('a recovery notice is reported with its count and the newest, and keeps the app ready', () => {
+  let now = 5000;
+  const health = new ConsumerHealth('parley-fanout', () => now);
+  health.notice('parley.events', 2, 'snapshot fanout.parley.events.2 not used, folding the partition from the log: checksum mismatch');
+  now = 6000;
+  health.notice('parley.events', 2, 'snapshot fanout.parley.events.2 not written: ENOSPC: no space left on device');
+  const report = healthReport([health], bounds, now);
+  assert.equal(report.healthy, true);
+  assert.deepEqual(healthBody(report).notices, [
+    { consumer: 'parley-fanout', topic: 'parley.events', partition: 2, count: 2, last: { detail: 'snapshot fanout.parley.events.2 not written: ENOSPC: no space left on device', at: 6000 } },
+  ]);
+});

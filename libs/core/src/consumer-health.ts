@@ -55,6 +55,22 @@ export interface HealthReport {
   readonly healthy: boolean;
   readonly problems: readonly ConsumerProblem[];
   readonly quarantined: readonly QuarantineSummary[];
+  readonly notices: readonly RecoveryNotice[];
+}
+
+/**
+ * Something recovery worked around in one partition, reported but not a reason to be unready: a snapshot
+ * that failed a check (the partition was folded from the log instead) or that could not be written (a
+ * full disk: the next rebuild folds more of the log).
+ */
+export interface RecoveryNotice {
+  readonly consumer: string;
+  readonly topic: string;
+  readonly partition: number;
+  /** How many since the process started. */
+  readonly count: number;
+  /** The newest: what happened, and when (ms since the epoch). */
+  readonly last: { readonly detail: string; readonly at: number };
 }
 
 interface PartitionState {
@@ -72,6 +88,8 @@ interface PartitionState {
   lag: number | undefined;
   quarantined: number;
   lastQuarantined: QuarantinedRecord | undefined;
+  notices: number;
+  lastNotice: { detail: string; at: number } | undefined;
   /** Since when the partition's state is being rebuilt (snapshot and log tail) before its first batch. */
   rebuildingSince: number | undefined;
 }
@@ -129,6 +147,13 @@ export class ConsumerHealth {
     p.rebuildingSince = undefined;
   }
 
+  /** Recovery worked around something in the partition (RecoveryNotice); kept as a count and the newest. */
+  notice(topic: string, partition: number, detail: string): void {
+    const p = this.entry(topic, partition);
+    p.notices++;
+    p.lastNotice = { detail, at: this.now() };
+  }
+
   quarantined(record: QuarantinedRecord): void {
     const p = this.entry(record.topic, record.partition);
     p.quarantined++;
@@ -167,7 +192,7 @@ export class ConsumerHealth {
     for (const [k, p] of this.partitions) {
       if (!keys.has(k)) {
         p.lag = undefined;
-        if (p.quarantined === 0) this.partitions.delete(k);
+        if (p.quarantined === 0 && p.notices === 0) this.partitions.delete(k);
         continue;
       }
       if (p.position === undefined) continue;
@@ -176,9 +201,10 @@ export class ConsumerHealth {
   }
 
   /** Problems past the bounds, and quarantine counts, at `now`. */
-  report(bounds: HealthBounds, now = this.now()): { problems: ConsumerProblem[]; quarantined: QuarantineSummary[] } {
+  report(bounds: HealthBounds, now = this.now()): { problems: ConsumerProblem[]; quarantined: QuarantineSummary[]; notices: RecoveryNotice[] } {
     const problems: ConsumerProblem[] = [];
     const quarantined: QuarantineSummary[] = [];
+    const notices: RecoveryNotice[] = [];
     for (const p of this.partitions.values()) {
       const where = { consumer: this.consumer, topic: p.topic, partition: p.partition };
       const before = problems.length;
@@ -199,15 +225,16 @@ export class ConsumerHealth {
         problems.push({ ...where, reason: 'lagging', offset: p.position, detail: `${p.lag} records behind (bound ${bounds.maxLag})` });
       }
       if (p.quarantined > 0) quarantined.push({ ...where, count: p.quarantined, last: p.lastQuarantined });
+      if (p.lastNotice) notices.push({ ...where, count: p.notices, last: p.lastNotice });
     }
-    return { problems, quarantined };
+    return { problems, quarantined, notices };
   }
 
   private entry(topic: string, partition: number): PartitionState {
     const k = key(topic, partition);
     let p = this.partitions.get(k);
     if (!p) {
-      p = { topic, partition, position: undefined, inFlightSince: undefined, inFlightOffset: undefined, failingSince: undefined, failingOffset: undefined, failures: 0, lastError: undefined, lag: undefined, quarantined: 0, lastQuarantined: undefined, rebuildingSince: undefined };
+      p = { topic, partition, position: undefined, inFlightSince: undefined, inFlightOffset: undefined, failingSince: undefined, failingOffset: undefined, failures: 0, lastError: undefined, lag: undefined, quarantined: 0, lastQuarantined: undefined, notices: 0, lastNotice: undefined, rebuildingSince: undefined };
       this.partitions.set(k, p);
     }
     return p;
@@ -220,21 +247,28 @@ const key = (topic: string, partition: number): string => `${topic}\u0000${parti
 export function healthReport(consumers: readonly ConsumerHealth[], bounds: HealthBounds, now = Date.now()): HealthReport {
   const problems: ConsumerProblem[] = [];
   const quarantined: QuarantineSummary[] = [];
+  const notices: RecoveryNotice[] = [];
   for (const c of consumers) {
     const r = c.report(bounds, now);
     problems.push(...r.problems);
     quarantined.push(...r.quarantined);
+    notices.push(...r.notices);
   }
-  return { healthy: problems.length === 0, problems, quarantined };
+  return { healthy: problems.length === 0, problems, quarantined, notices };
 }
 
 /**
  * The /healthz body, one shape for the single node and every distributed app:
- * `{ status: 'ok' | 'unhealthy', problems: ConsumerProblem[], quarantined: QuarantineSummary[] }`, served
+ * `{ status: 'ok' | 'unhealthy', problems: ConsumerProblem[], quarantined: QuarantineSummary[], notices: RecoveryNotice[] }`, served
  * with 200 when `status` is 'ok' and 503 otherwise (and `{ status: 'starting' }`, 503, before the app is up).
  */
-export function healthBody(report: HealthReport): { status: 'ok' | 'unhealthy'; problems: readonly ConsumerProblem[]; quarantined: readonly QuarantineSummary[] } {
-  return { status: report.healthy ? 'ok' : 'unhealthy', problems: report.problems, quarantined: report.quarantined };
+export function healthBody(report: HealthReport): {
+  status: 'ok' | 'unhealthy';
+  problems: readonly ConsumerProblem[];
+  quarantined: readonly QuarantineSummary[];
+  notices: readonly RecoveryNotice[];
+} {
+  return { status: report.healthy ? 'ok' : 'unhealthy', problems: report.problems, quarantined: report.quarantined, notices: report.notices };
 }
 
 /** When ingest and fanout snapshot a partition's state (docs/OPERATIONS.md "Snapshots"). */

@@ -5,7 +5,7 @@ import { healthBody, type HealthReport } from '@parley/core';
 /**
  * /healthz for apps that serve nothing else over HTTP: 503 `{status:'starting'}` until `ready`, then the
  * consumers' `health` (docs/OPERATIONS.md "Health and readiness"): 200 `{status:'ok', problems: [],
- * quarantined}` or 503 `{status:'unhealthy', problems, quarantined}` when a consumer is stuck or lagging.
+ * quarantined, notices}` or 503 `{status:'unhealthy', problems, quarantined, notices}` when a consumer is stuck or lagging.
  */
 export async function startOpsServer(options: { port: number; host?: string; ready: () => boolean; health?: () => HealthReport }): Promise<{ port: number; close(): Promise<void> }> {
   const server: Server = createServer((req, res) => {

@@ -27,7 +27,7 @@ it('an event the database cannot store is quarantined on a running node: /health
   server = await startServer();
   const a = await newUser(server.url, 'poison');
   const group = await a.client.createGroup('quarantine');
-  assert.deepEqual(await healthz(server.url), { status: 200, body: { status: 'ok', problems: [], quarantined: [], connections: 0 } });
+  assert.deepEqual(await healthz(server.url), { status: 200, body: { status: 'ok', problems: [], quarantined: [], notices: [], connections: 0 } });
   await a.client.connect();
   assert.equal((await a.client.send(group.id, 'before')).seq, 1);
   a.client.close();
