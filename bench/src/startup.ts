@@ -1,7 +1,9 @@
 #!/usr/bin/env node
 import { mkdtemp, readdir, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { spawn } from 'node:child_process';
+import { basename, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
 import { cliArgs } from './cli-args.js';
@@ -10,7 +12,9 @@ import { fillPairs } from './fill.js';
 import { provisionParley } from './provision.js';
 import { rssMb } from './process-stats.js';
 import { pairsWorkload } from './scenarios.js';
-import { startSingle } from './targets.js';
+import { startSingle, type Target } from './targets.js';
+
+const BACKUP_MAIN = fileURLToPath(new URL('../../apps/gateway/dist/backup-main.js', import.meta.url));
 
 /*
  * Recovery with history (issues 14 and 15; `npm run bench -- recovery`): measure an empty node's resident
@@ -20,16 +24,19 @@ import { startSingle } from './targets.js';
  * the disk used per message and the resident memory at rest after the restart.
  *   node bench/dist/startup.js [--messages 1000000] [--pairs 100] [--rate 40] [--fsync always]
  */
-const USAGE = `usage: npm run bench -- recovery [--messages 1000000] [--pairs 100] [--rate 40] [--fsync always|interval|never]
+const USAGE = `usage: npm run bench -- recovery [--messages 1000000] [--pairs 100] [--rate 40] [--fsync always|interval|never] [--backup]
   (or node bench/dist/startup.js ...) fills a single node with 1:1 messages (pairs x 2 connections, each
   sending --rate msg/s), restarts it, and reports time to ready, to /healthz 200, to the first acknowledged
-  send and history read in a random old conversation, disk per message, and RSS at rest (also when empty)`;
+  send and history read in a random old conversation, disk per message, and RSS at rest (also when empty);
+  --backup then takes an online backup (timing a send acknowledged while the database is copied), restores
+  it and times the first start on the restored directory`;
 const { values: a } = parseArgs({
   options: {
     messages: { type: 'string', default: '1000000' },
     pairs: { type: 'string', default: '100' },
     rate: { type: 'string', default: '40' },
     fsync: { type: 'string', default: 'always' },
+    backup: { type: 'boolean', default: false },
     help: { type: 'boolean', default: false },
   },
 });
@@ -50,6 +57,69 @@ async function healthy(url: string): Promise<boolean> {
   } catch {
     return false;
   }
+}
+
+/**
+ * `npm run backup -- create` against the running node: its duration, the database copy's (the pause of
+ * projections and reads), the ack time of a send issued while the database is being copied; then
+ * `restore` into a new directory and the first start on it (no checkpoint, no snapshots: the whole log read).
+ */
+async function backupAndRestore(target: Target, token: string, conversation: string): Promise<Record<string, unknown>> {
+  const dest = join(dataDir, '..', `${basename(dataDir)}-backup`);
+  const restored = join(dataDir, '..', `${basename(dataDir)}-restored`);
+  const out: Record<string, unknown> = {};
+  try {
+    say('backing up (online)...');
+    const ws = await openSocket(target.wsUrls[0]!, { type: 'auth', token }, (text) => {
+      const frame = JSON.parse(text) as { type: string; clientMsgId?: string };
+      if (frame.type === 'ack' && frame.clientMsgId === 'during-backup') out['ackDuringDatabaseCopyMs'] = Date.now() - probeSent;
+    });
+    let probeSent = 0;
+    const started = Date.now();
+    const run = await runBackup(['create', dest], dataDir, (line) => {
+      say(`  ${line}`);
+      if (/^copying the database/.test(line)) {
+        probeSent = Date.now();
+        ws.send(JSON.stringify({ type: 'send', conversation, clientMsgId: 'during-backup', content: 'sent during the backup' }));
+      }
+      const copied = /^database copied in ([\d.]+) s/.exec(line);
+      if (copied) out['databaseCopyS'] = Number(copied[1]);
+    });
+    out['backupMs'] = Date.now() - started;
+    out['backupBytes'] = await du(dest);
+    out['manifest'] = JSON.parse(run);
+    ws.close();
+    say('restoring...');
+    const restoreStarted = Date.now();
+    await runBackup(['restore', dest], restored, (line) => say(`  ${line}`));
+    out['restoreMs'] = Date.now() - restoreStarted;
+    say('starting on the restored directory...');
+    const startStarted = Date.now();
+    const again = await startSingle({ fsync, tcp: false, dataDir: restored, timeoutMs: 30 * 60_000 });
+    out['readyAfterRestoreMs'] = Date.now() - startStarted;
+    await again.stop();
+  } finally {
+    await rm(dest, { recursive: true, force: true });
+    await rm(restored, { recursive: true, force: true });
+  }
+  return out;
+}
+
+/** Runs the backup tool on `dataDir`, passing its progress lines on; resolves with its stdout. */
+function runBackup(args: string[], dataDir: string, progress: (line: string) => void): Promise<string> {
+  const child = spawn(process.execPath, [BACKUP_MAIN, ...args], { env: { ...process.env, PARLEY_DATA_DIR: dataDir }, stdio: ['ignore', 'pipe', 'pipe'] });
+  let stdout = '';
+  let pending = '';
+  child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+  child.stderr.on('data', (d: Buffer) => {
+    pending += d.toString();
+    let newline;
+    while ((newline = pending.indexOf('\n')) >= 0) {
+      progress(pending.slice(0, newline));
+      pending = pending.slice(newline + 1);
+    }
+  });
+  return new Promise((resolve, reject) => child.on('close', (code) => (code === 0 ? resolve(stdout) : reject(new Error(`backup ${args[0]} exited ${code}`)))));
 }
 
 const dataDir = await mkdtemp(join(tmpdir(), 'parley-startup-'));
@@ -127,6 +197,7 @@ try {
     ...(l['reason'] !== undefined ? { reason: l['reason'] } : {}),
   }));
   report['restart'] = { readyMs: ready, healthzMs: healthz, firstAckMs: acknowledged, historyMs, conversation: pick, rssAtRestMb: rest, overEmptyMb: rest - (report['empty'] as { rssAtRestMb: number }).rssAtRestMb };
+  if (a.backup) report['backup'] = await backupAndRestore(target, provisioned.tokens[pick * 2]!, conversation);
   await target.stop();
 } finally {
   await rm(dataDir, { recursive: true, force: true });
