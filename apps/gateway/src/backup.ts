@@ -11,6 +11,9 @@ import type { LogCut } from '@parley/log-embedded';
  * "Backups"). A backup is a directory:
  *
  *   log/topics.json, log/segments/*.seg (and log/journal.log from before segments)   the event log
+ *   log/index.checkpoint, log/snapshots/*.snap   the log's index as of the cut, and ingest's and fanout's
+ *                             snapshots from before it: a start on the copy reads no journal and folds
+ *                             only the events after the snapshots (both disposable, both checked at start)
  *   pg/                                                                               the database
  *   blobs/                    attachments' bytes, when they are kept in a local directory
  *   token.key                 the token key, when Parley generated it (sessions survive a restore)
@@ -48,6 +51,8 @@ export interface BackupSource {
   copyDatabase(dest: string, onLocked: () => void): Promise<void>;
   /** Holds retention, gives the log's cut (called from `onLocked`). */
   holdLog(): Promise<{ cut(): LogCut; release(): void }>;
+  /** Ingest's and fanout's snapshot files, copied before the cut (so none covers more than the copied log). */
+  readonly snapshotsDir: string | undefined;
   /** Notes for the manifest (e.g. attachments kept in S3). */
   readonly notes: string[];
 }
@@ -61,6 +66,12 @@ export async function writeBackup(source: BackupSource, dest: string, progress: 
   const hold = await source.holdLog();
   let cut: LogCut | undefined;
   try {
+    if (source.snapshotsDir) {
+      for (const name of (await readdir(source.snapshotsDir).catch(missingIsEmpty<string>)).filter((n) => n.endsWith('.snap')).sort()) {
+        const copied = await copyHashed(join(source.snapshotsDir, name), join(dest, 'log', 'snapshots', name), undefined);
+        if (copied) files.push({ path: join('log', 'snapshots', name), ...copied });
+      }
+    }
     progress('copying the database (nothing else runs in it meanwhile)...');
     const started = Date.now();
     await source.copyDatabase(join(dest, 'pg'), () => (cut = hold.cut()));
@@ -69,6 +80,10 @@ export async function writeBackup(source: BackupSource, dest: string, progress: 
     for (const file of cut.files) {
       const bytes = await copyHashed(join(cut.dir, file.path), join(dest, 'log', file.path), file.bytes);
       if (bytes) files.push({ path: join('log', file.path), ...bytes });
+    }
+    if (cut.checkpoint) {
+      await writeDurably(join(dest, 'log', 'index.checkpoint'), Buffer.from(cut.checkpoint));
+      files.push({ path: join('log', 'index.checkpoint'), bytes: cut.checkpoint.byteLength, sha256: createHash('sha256').update(cut.checkpoint).digest('hex') });
     }
   } finally {
     hold.release();
@@ -239,6 +254,7 @@ export function offlineSource(dataDir: string, blobsDir: string | undefined, not
   return {
     mode: 'offline',
     blobsDir,
+    snapshotsDir: join(logDir, 'snapshots'),
     tokenFile: join(dataDir, 'token.key'),
     notes,
     async copyDatabase(dest, onLocked) {
@@ -259,7 +275,17 @@ export function offlineSource(dataDir: string, blobsDir: string | undefined, not
         () => ['journal.log'],
         () => [],
       );
-      const files = [{ path: 'topics.json', bytes: undefined }, ...legacy.map((path) => ({ path, bytes: undefined })), ...segments.map((n) => ({ path: join('segments', n), bytes: undefined }))];
+      // A clean stop left a checkpoint that fits these files; any other is reported and ignored at start.
+      const checkpoint = await stat(join(logDir, 'index.checkpoint')).then(
+        () => ['index.checkpoint'],
+        () => [],
+      );
+      const files = [
+        { path: 'topics.json', bytes: undefined },
+        ...checkpoint.map((path) => ({ path, bytes: undefined })),
+        ...legacy.map((path) => ({ path, bytes: undefined })),
+        ...segments.map((n) => ({ path: join('segments', n), bytes: undefined })),
+      ];
       return { cut: () => ({ dir: logDir, files, records: 0 }), release: () => undefined };
     },
   };

@@ -218,6 +218,7 @@ async function startOnLockedDataDir(config: SingleNodeConfig, logger: Logger, lo
           mode: 'online',
           blobsDir: config.blobs.kind === 'local' ? config.blobs.dir : undefined,
           tokenFile: join(config.dataDir, 'token.key'),
+          snapshotsDir: join(config.dataDir, 'log', 'snapshots'),
           notes: config.blobs.kind === 'local' ? [] : ['attachments are kept in S3 and are not in this backup: back the bucket up (docs/OPERATIONS.md "Backups")'],
           // Holding kysely's only connection: no transaction of the main thread's is half done in the copy.
           copyDatabase: (to, onLocked) => db.connection().execute(() => pglite.copyTo(to, onLocked)),

@@ -52,6 +52,8 @@ export interface LogCut {
   readonly files: ReadonlyArray<{ path: string; bytes: number | undefined }>;
   /** Records in the log at the cut (for the report). */
   readonly records: number;
+  /** `index.checkpoint` as of the cut, when the log could write one. */
+  readonly checkpoint?: Uint8Array;
 }
 
 /** A topic as topics.json keeps it (a bare number: a file from before topic configs). */
@@ -405,7 +407,19 @@ export class EmbeddedLog implements EventLog {
    */
   private checkpoint(): Promise<void> {
     if (this.checkpointing) return this.checkpointing;
-    const checkpoint: Checkpoint = {
+    const checkpoint = this.checkpointNow();
+    this.checkpointedBytes = checkpoint.journalBytes;
+    this.checkpointing = writeCheckpoint(join(this.dir, CHECKPOINT_FILE), encodeCheckpoint(checkpoint))
+      .catch((error: unknown) =>
+        this.logger.warn('log checkpoint not written; the next start replays more of the journal', { error }),
+      )
+      .finally(() => (this.checkpointing = undefined));
+    return this.checkpointing;
+  }
+
+  /** What the index and the committed offsets are now, as of the journal's durable end. */
+  private checkpointNow(): Checkpoint {
+    return {
       journalBytes: this.journal.bytes,
       lastFrame: this.journal.lastFrame ?? null,
       topics: Object.fromEntries([...this.topics].map(([name, parts]) => [name, parts.map((p) => p.data())])),
@@ -415,13 +429,6 @@ export class EmbeddedLog implements EventLog {
       }),
       segments: this.journal.segments.map((s) => [s.seq, s.base, s.size]),
     };
-    this.checkpointedBytes = checkpoint.journalBytes;
-    this.checkpointing = writeCheckpoint(join(this.dir, CHECKPOINT_FILE), encodeCheckpoint(checkpoint))
-      .catch((error: unknown) =>
-        this.logger.warn('log checkpoint not written; the next start replays more of the journal', { error }),
-      )
-      .finally(() => (this.checkpointing = undefined));
-    return this.checkpointing;
   }
 
   /**
@@ -523,6 +530,8 @@ export class EmbeddedLog implements EventLog {
           ...this.journal.segments.map((seg) => ({ path: relative(this.dir, seg.path), bytes: seg.headerBytes + seg.size })),
         ],
         records: [...this.topics].reduce((n, [, parts]) => n + parts.reduce((m, p) => m + p.visible - p.start, 0), 0),
+        // A checkpoint of exactly the cut: a node started on the copy reads none of its journal.
+        checkpoint: encodeCheckpoint(this.checkpointNow()),
       }),
       release: () => {
         if (!released) this.held--;

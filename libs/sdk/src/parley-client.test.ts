@@ -196,8 +196,8 @@ test('send puts kind, body, replyTo and mentions on the wire, and the own messag
     const plain = client.send('g.c', 'plain', { clientMsgId: 'txt-1' });
     await until(() => server.received.filter((f) => f.type === 'send').length === 2);
     const [first, second] = server.received.filter((f) => f.type === 'send');
-    assert.deepEqual(first, { type: 'send', conversation: 'g.c', clientMsgId: 'loc-1', content: '[Location] Berlin', kind: 'location', body, replyTo: 3, mentions: ['ub', 'all'], seenSeq: 0 });
-    assert.deepEqual(second, { type: 'send', conversation: 'g.c', clientMsgId: 'txt-1', content: 'plain', kind: 'text', seenSeq: 0 }, 'nothing extra when none is given, but what it had seen');
+    assert.deepEqual(first, { type: 'send', conversation: 'g.c', clientMsgId: 'loc-1', content: '[Location] Berlin', kind: 'location', body, replyTo: 3, mentions: ['ub', 'all'] });
+    assert.deepEqual(second, { type: 'send', conversation: 'g.c', clientMsgId: 'txt-1', content: 'plain', kind: 'text' }, 'nothing extra when none is given (nor seenSeq: it has seen nothing of g.c)');
     server.sockets[0]!.send(JSON.stringify({ type: 'ack', conversation: 'g.c', clientMsgId: 'loc-1', id: 'm1', seq: 1, ts: 1 }));
     server.sockets[0]!.send(JSON.stringify({ type: 'ack', conversation: 'g.c', clientMsgId: 'txt-1', id: 'm2', seq: 2, ts: 2 }));
     await Promise.all([sent, plain]);
@@ -229,7 +229,7 @@ test('an uploaded file goes out as its ref, and the own message emitted on the a
     const sent = client.send('g.c', '[Image] cat.png', { clientMsgId: 'img-1', kind: 'image', body: { attachment: ref } });
     const foreign = client.send('g.c', '[File] x', { clientMsgId: 'file-1', kind: 'file', body: { attachment: 'ref.elsewhere' } });
     await until(() => server.received.filter((f) => f.type === 'send').length === 2);
-    assert.deepEqual(server.received.find((f) => f.type === 'send'), { type: 'send', conversation: 'g.c', clientMsgId: 'img-1', content: '[Image] cat.png', kind: 'image', body: { attachment: ref }, seenSeq: 0 });
+    assert.deepEqual(server.received.find((f) => f.type === 'send'), { type: 'send', conversation: 'g.c', clientMsgId: 'img-1', content: '[Image] cat.png', kind: 'image', body: { attachment: ref } });
     server.sockets[0]!.send(JSON.stringify({ type: 'ack', conversation: 'g.c', clientMsgId: 'img-1', id: 'm1', seq: 1, ts: 1 }));
     server.sockets[0]!.send(JSON.stringify({ type: 'ack', conversation: 'g.c', clientMsgId: 'file-1', id: 'm2', seq: 2, ts: 2 }));
     await Promise.all([sent, foreign]);
@@ -270,11 +270,13 @@ test('a re-send refused with dedupe_expired is looked up in the history: found, 
     const stored = client.send('g.c', 'x', { clientMsgId: 'stored-1' });
     const lost = client.send('g.c', 'y', { clientMsgId: 'lost-1' });
     await until(() => server.received.filter((f) => f.type === 'send').length === 2);
+    assert.deepEqual(server.received.filter((f) => f.type === 'send').map((f) => f.seenSeq), [undefined, undefined], 'a client that has seen nothing of g.c says nothing');
     for (const ref of ['stored-1', 'lost-1']) server.sockets[0]!.send(JSON.stringify({ type: 'error', code: 'dedupe_expired', message: 'forgotten', ref }));
     assert.deepEqual(await stored, { conversation: 'g.c', clientMsgId: 'stored-1', id: 'm2', seq: 2, ts: 2 }, 'found on the first page');
     await until(() => server.received.filter((f) => f.type === 'send').length === 3);
     const again = server.received.filter((f) => f.type === 'send')[2]!;
     assert.notEqual(again.clientMsgId, 'lost-1', 'not in the history: sent again under a new id');
+    assert.equal(again.seenSeq, 3, 'with the end of the history it read as seen: refused again it would loop');
     assert.equal(again.content, 'y');
     server.sockets[0]!.send(JSON.stringify({ type: 'ack', conversation: 'g.c', clientMsgId: again.clientMsgId, id: 'm4', seq: 4, ts: 4 }));
     assert.deepEqual(await lost, { conversation: 'g.c', clientMsgId: again.clientMsgId, id: 'm4', seq: 4, ts: 4 });

@@ -6,6 +6,7 @@ import { ParleyClientError } from './http-api.js';
 import type { SignedIn } from './http-client.js';
 import { MessagesApi } from './messages-api.js';
 import type { SendOptions } from './send-options.js';
+import type { ChatMessage } from './message-state.js';
 import type { Transport, TransportConnection } from './transport.js';
 import { webSocketTransport, type WebSocketConstructor } from './websocket-transport.js';
 
@@ -78,6 +79,8 @@ export class ParleyClient extends MessagesApi {
   private conn: TransportConnection | undefined;
   private stateValue: ConnectionState = 'idle';
   private readonly positions = new Map<string, number>();
+  /** The newest seq this client has learned of per conversation, from any source (live, acks, history reads): what `seenSeq` says. */
+  private readonly newest = new Map<string, number>();
   private readonly outbox = new Map<string, Outgoing>();
   private ownAhead = new Map<string, MessageFrame>();
   private attempts = 0;
@@ -186,8 +189,9 @@ export class ParleyClient extends MessagesApi {
           ...(options.replyTo ? { replyTo: options.replyTo } : {}),
           ...(options.mentions?.length ? { mentions: [...new Set(options.mentions)] } : {}),
           // What this client had seen when it first sent: a re-send after the server's dedupe window is then
-          // refused (dedupe_expired) instead of stored twice.
-          seenSeq: this.positions.get(conversation) ?? 0,
+          // refused (dedupe_expired) instead of stored twice. Knowing nothing of the conversation, it says
+          // nothing: a 0 would have every send into a conversation longer than the window refused.
+          ...(this.seen(conversation) > 0 ? { seenSeq: this.seen(conversation) } : {}),
         },
         lastSentAt: 0,
         deadline: now + (this.options.sendTimeoutMs ?? 60_000),
@@ -358,7 +362,29 @@ export class ParleyClient extends MessagesApi {
     }
   }
 
+  /** The newest seq of `conversation` this client has seen, 0 for none. */
+  private seen(conversation: string): number {
+    return Math.max(this.positions.get(conversation) ?? 0, this.newest.get(conversation) ?? 0);
+  }
+
+  private learn(conversation: string, seq: number): void {
+    if (seq > (this.newest.get(conversation) ?? 0)) {
+      this.newest.delete(conversation); // re-insert: ordered by last activity, the oldest dropped first
+      this.newest.set(conversation, seq);
+      if (this.newest.size > 10_000) this.newest.delete(this.newest.keys().next().value!);
+    }
+  }
+
+  /** History pages also tell this client how far each conversation goes (`seenSeq` of its next sends). */
+  override async history(id: string, page: { after?: number; before?: number; limit?: number } = {}): Promise<{ messages: ChatMessage[]; hasMore: boolean }> {
+    const result = await super.history(id, page);
+    const last = result.messages.reduce((n, m) => Math.max(n, m.seq), 0);
+    if (last > 0) this.learn(id, last);
+    return result;
+  }
+
   private onMessage(m: MessageFrame): void {
+    this.learn(m.conversation, m.seq);
     const last = this.positions.get(m.conversation);
     if (last !== undefined && m.seq <= last) return;
     this.positions.delete(m.conversation); // re-insert: the map stays ordered by last activity
@@ -370,6 +396,7 @@ export class ParleyClient extends MessagesApi {
   }
 
   private onAck(ack: AckFrame): void {
+    this.learn(ack.conversation, ack.seq);
     const entry = this.outbox.get(ack.clientMsgId);
     this.emit('ack', ack);
     if (!entry) return;
@@ -410,7 +437,9 @@ export class ParleyClient extends MessagesApi {
         const mine = page.messages.find((m) => m.clientMsgId === entry.clientMsgId && m.sender.id === this.user?.id);
         if (mine) return entry.resolve({ conversation: entry.conversation, clientMsgId: entry.clientMsgId, id: mine.id, seq: mine.seq, ts: mine.ts });
         if (!page.hasMore || page.messages.length === 0) {
-          const fresh: Outgoing = { ...entry, clientMsgId: randomId(), extra: { ...entry.extra, seenSeq: this.positions.get(entry.conversation) ?? 0 }, lastSentAt: 0 };
+          // Read to the end: a new clientMsgId is in none of those messages, so the end is what it has seen.
+          const end = Math.max(this.seen(entry.conversation), page.messages.at(-1)?.seq ?? after);
+          const fresh: Outgoing = { ...entry, clientMsgId: randomId(), extra: { ...entry.extra, ...(end > 0 ? { seenSeq: end } : {}) }, lastSentAt: 0 };
           this.outbox.set(fresh.clientMsgId, fresh);
           return this.transmit(fresh);
         }

@@ -1,4 +1,4 @@
-import { it, after } from 'node:test';
+import { it, after, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
@@ -41,7 +41,7 @@ const dirs: string[] = [];
 const servers: RunningServer[] = [];
 after(async () => {
   for (const s of servers) await s.stop().catch(() => undefined);
-  for (const d of dirs) await rm(d, { recursive: true, force: true });
+  if (!process.env['KEEP_DIRS']) for (const d of dirs) await rm(d, { recursive: true, force: true });
 });
 const scratch = async (name: string): Promise<string> => {
   const dir = await mkdtemp(join(tmpdir(), `parley-${name}-`));
@@ -50,6 +50,16 @@ const scratch = async (name: string): Promise<string> => {
 };
 
 it('an online backup taken while messages flow restores to a node with every message acknowledged before it, once, and the logins', async (t) => {
+  try {
+    await backupAndRestore(t);
+  } catch (error) {
+    // What the nodes said, to tell where it stopped.
+    for (const s of servers) process.stderr.write(`--- ${s.dataDir}\n${s.logs.slice(-60).join('\n')}\n`);
+    throw error;
+  }
+});
+
+async function backupAndRestore(t: TestContext): Promise<void> {
   const server = await startServer();
   servers.push(server);
   dirs.push(server.dataDir);
@@ -141,4 +151,4 @@ it('an online backup taken while messages flow restores to a node with every mes
   const none = await backup(second, 'restore', join(offline, 'log'));
   assert.equal(none.code, 1);
   assert.match(none.stderr, /not a Parley backup/);
-});
+}
