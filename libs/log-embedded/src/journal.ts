@@ -80,6 +80,11 @@ export interface ReplayFrom {
 
 /** Bytes read at once when scanning frames for a read older than the decoded tail. */
 const SCAN_CHUNK = 4 << 20;
+/**
+ * A retention rewrite decodes and writes this many bytes of frames at a time, then yields: each step runs
+ * on the log's thread, between appends (docs/BENCHMARKS.md 12).
+ */
+const REWRITE_STEP = 256 << 10;
 const LEGACY_FILE = 'journal.log';
 const SEGMENTS_DIR = 'segments';
 
@@ -355,7 +360,7 @@ export class Journal {
    */
   scan(
     position: number,
-    visit: (frame: DecodedFrame, framePosition: number, nextPosition: number) => boolean,
+    visit: (frame: DecodedFrame, framePosition: number, nextPosition: number, header: Buffer, body: Buffer) => boolean,
   ): void {
     let i = this.segs.length - 1;
     while (i > 0 && this.segs[i]!.base > position) i--;
@@ -373,7 +378,7 @@ export class Journal {
         if (!checkFrame(header, body))
           throw new ParleyError('corrupt', `journal frame at ${pos} fails its checksum`);
         const next = pos + FRAME_HEADER + body.length;
-        if (!visit(decodeFrameBody(body), pos, next)) return;
+        if (!visit(decodeFrameBody(body), pos, next, header, body)) return;
         pos = next;
       }
     }
@@ -421,17 +426,19 @@ export class Journal {
         while (cursor < end) {
           const out: Buffer[] = [];
           let pending = 0;
-          this.scan(cursor, (frame, pos, next) => {
+          this.scan(cursor, (frame, pos, next, header, body) => {
             if (pos >= end) return false;
             cursor = next;
             const kept = keep(frame, pos);
             if (kept && (kept.records.length > 0 || kept.commits.length > 0)) {
-              const bytes = encodeFrame(kept.records, kept.commits, []);
+              // A frame that keeps everything is copied as it is (the scan's buffer is reused: a copy).
+              const whole = kept.records.length === frame.records.length && kept.commits.length === frame.commits.length;
+              const bytes = whole ? Buffer.concat([header, body]) : encodeFrame(kept.records, kept.commits, []);
               positions.set(pos, seg.base + size + pending);
               pending += bytes.length;
               out.push(bytes);
             }
-            return pending < SCAN_CHUNK && cursor < end;
+            return pending < REWRITE_STEP && cursor < end;
           });
           if (pending > 0) await writeAll(fh, Buffer.concat(out, pending), head.length + size);
           size += pending;
