@@ -1,31 +1,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { copyFile, mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { copyFile, mkdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { Logger } from '@parley/core';
 import { EmbeddedLog } from './embedded-log.js';
+import { recording, withDir as withTempDir } from './test-support.js';
 import { INDEX_EVERY_RECORDS } from './partition-index.js';
-
-/** A logger that keeps what was said. */
-function recording(): {
-  logger: Logger;
-  lines: Array<{ level: string; message: string; fields: Record<string, unknown> }>;
-} {
-  const lines: Array<{ level: string; message: string; fields: Record<string, unknown> }> = [];
-  const at =
-    (level: string) =>
-    (message: string, fields: Record<string, unknown> = {}): void =>
-      void lines.push({ level, message, fields });
-  const logger: Logger = {
-    debug: at('debug'),
-    info: at('info'),
-    warn: at('warn'),
-    error: at('error'),
-    child: () => logger,
-  };
-  return { logger, lines };
-}
 
 const SEG0 = '00000000000000000000.seg';
 
@@ -38,14 +17,7 @@ async function headerBytes(path: string): Promise<number> {
 const replayedFrom = (lines: ReturnType<typeof recording>['lines']): unknown =>
   lines.find((l) => l.message === 'journal replayed')?.fields.fromByte;
 
-async function withDir(fn: (dir: string) => Promise<void>): Promise<void> {
-  const dir = await mkdtemp(join(tmpdir(), 'parley-checkpoint-'));
-  try {
-    await fn(dir);
-  } finally {
-    await rm(dir, { recursive: true, force: true });
-  }
-}
+const withDir = (fn: (dir: string) => Promise<void>): Promise<void> => withTempDir('parley-checkpoint-', fn);
 
 /** Fills topic t (3 partitions, unevenly: partition 2 rarely, with a long gap) and returns what each holds. */
 async function fill(log: EmbeddedLog, records: number): Promise<string[][]> {

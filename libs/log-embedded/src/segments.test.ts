@@ -1,41 +1,14 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { copyFile, mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { copyFile, mkdir, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { Logger } from '@parley/core';
 import { EmbeddedLog } from './embedded-log.js';
+import { recording, withDir as withTempDir } from './test-support.js';
 import { encodeFrame } from './journal-codec.js';
 import { INDEX_EVERY_RECORDS } from './partition-index.js';
 import { decodeSegmentHeader, segmentFileName } from './segment.js';
 
-function recording(): {
-  logger: Logger;
-  lines: Array<{ level: string; message: string; fields: Record<string, unknown> }>;
-} {
-  const lines: Array<{ level: string; message: string; fields: Record<string, unknown> }> = [];
-  const at =
-    (level: string) =>
-    (message: string, fields: Record<string, unknown> = {}): void =>
-      void lines.push({ level, message, fields });
-  const logger: Logger = {
-    debug: at('debug'),
-    info: at('info'),
-    warn: at('warn'),
-    error: at('error'),
-    child: () => logger,
-  };
-  return { logger, lines };
-}
-
-async function withDir(fn: (dir: string) => Promise<void>): Promise<void> {
-  const dir = await mkdtemp(join(tmpdir(), 'parley-segments-'));
-  try {
-    await fn(dir);
-  } finally {
-    await rm(dir, { recursive: true, force: true });
-  }
-}
+const withDir = (fn: (dir: string) => Promise<void>): Promise<void> => withTempDir('parley-segments-', fn);
 
 const segmentFiles = async (dir: string): Promise<string[]> =>
   (await readdir(join(dir, 'segments'))).filter((n) => n.endsWith('.seg')).sort();
