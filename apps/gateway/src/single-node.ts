@@ -205,9 +205,11 @@ async function startOnLockedDataDir(config: SingleNodeConfig, logger: Logger, lo
   });
   gateway.start();
   sweeper.start();
-  // The first maintenance pass runs once ready (about a second on millions of messages): sends do not
-  // wait for it, reads and projections queue behind it in the database worker meanwhile.
-  void maintain().catch((error: unknown) => logger.warn('analyzing the database failed', { error }));
+  // The first maintenance pass runs a while after ready: on 10 M messages it held the database worker for
+  // seconds, and with it every login and history read of the clients reconnecting after a restart (the
+  // statistics of the previous run are still there; a new database has little to analyze).
+  const firstPass = setTimeout(() => void maintain().catch((error: unknown) => logger.warn('analyzing the database failed', { error })), Math.min(30_000, config.analyzeIntervalMs));
+  firstPass.unref();
   // Online backups (npm run backup -- create <dest>) ask for one on <dataDir>/control.sock.
   let backingUp: Promise<unknown> = Promise.resolve();
   const control = await startControlSocket(
@@ -264,6 +266,7 @@ async function startOnLockedDataDir(config: SingleNodeConfig, logger: Logger, lo
         await log.close();
         await blobs.close();
         clearInterval(analyzer);
+        clearTimeout(firstPass);
         await db.destroy();
         await lock.release();
         logger.info('Parley stopped');
