@@ -9,5 +9,10 @@ export const Health = Type.Object({
   connections: Type.Optional(Type.Integer({ minimum: 0, description: 'Open WebSocket connections (single-node gateway only).' })),
   problems: Type.Optional(Type.Array(Type.Object({}, { additionalProperties: true }), { description: 'Stuck, lagging or recovering consumers: { consumer, topic, partition, reason, detail, offset }.' })),
   quarantined: Type.Optional(Type.Array(Type.Object({}, { additionalProperties: true }), { description: 'Quarantined records per consumer partition: { consumer, topic, partition, count, last }.' })),
+  notices: Type.Optional(
+    Type.Array(Type.Object({}, { additionalProperties: true }), {
+      description: 'What recovery worked around, per consumer partition: { consumer, topic, partition, count, last: { detail, at } } (a snapshot that failed a check or could not be written).',
+    }),
+  ),
 });
 export type Health = Static<typeof Health>;
