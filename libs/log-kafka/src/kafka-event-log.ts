@@ -231,12 +231,27 @@ export class KafkaEventLog implements EventLog {
       });
       const timeout = this.options.readTimeoutMs ?? 60_000;
       let timer: NodeJS.Timeout | undefined;
+      // Retention may remove the rest of the range while this reads (Kafka deletes an expired active
+      // segment too): nothing would arrive, so every 2 s look whether the log start passed what is left.
+      const watchdog = setInterval(() => {
+        void this.offsets(topic, partition).then(
+          ({ start: low }) => {
+            const next = out.length > 0 ? out[out.length - 1]!.offset + 1 : fromOffset;
+            if (low >= end) finish();
+            else if (low > next) consumer.seek({ topic, partition, offset: String(low) });
+          },
+          () => undefined,
+        );
+      }, 2000);
       await Promise.race([
         done,
         new Promise<never>((_, reject) => {
           timer = setTimeout(() => reject(new ParleyError('timeout', `Reading ${topic}/${partition} from ${fromOffset} took over ${timeout} ms`)), timeout);
         }),
-      ]).finally(() => clearTimeout(timer));
+      ]).finally(() => {
+        clearTimeout(timer);
+        clearInterval(watchdog);
+      });
     } finally {
       await consumer.disconnect();
       const admin = await this.connectedAdmin();
