@@ -1,5 +1,6 @@
 #!/usr/bin/env node
-import { mkdtemp, readdir, rm, stat } from 'node:fs/promises';
+import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import { du } from './disk-usage.js';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -31,11 +32,7 @@ const recordBytes = num('record-bytes', a['record-bytes'], 400, 16, true);
 const say = (line: string): void => void process.stderr.write(`${line}\n`);
 
 const dir = await mkdtemp(join(tmpdir(), 'parley-retention-'));
-const du = async (): Promise<number> => {
-  let total = 0;
-  for (const name of await readdir(join(dir, 'segments'))) total += (await stat(join(dir, 'segments', name))).size;
-  return total;
-};
+const segments = (): Promise<number> => du(join(dir, 'segments'));
 const report: Record<string, unknown> = { date: new Date().toISOString(), mib, recordBytes };
 try {
   const log = await EmbeddedLog.open({ dir, retentionCheckMs: 3_600_000, fsync: { mode: 'never' } });
@@ -48,18 +45,18 @@ try {
   const batch = (i: number) => Array.from({ length: 50 }, (_, j) => ({ key: `s${(i + j) % 1000}`, value, partition: (i + j) % 8 }));
   const filledStart = Date.now();
   let sent = 0;
-  for (let i = 0; (await du()) < mib * 2 ** 20; i += 50) {
+  for (let i = 0; (await segments()) < mib * 2 ** 20; i += 50) {
     for (let k = 0; k < 100; k++, i += 50) {
       await producer.send('parley.commands', batch(i));
       await producer.send('parley.events', batch(i));
       sent += 100;
     }
-    say(`filled ${((await du()) / 2 ** 20).toFixed(0)} of ${mib} MiB`);
+    say(`filled ${((await segments()) / 2 ** 20).toFixed(0)} of ${mib} MiB`);
   }
-  report['filled'] = { records: sent, seconds: (Date.now() - filledStart) / 1000, bytes: await du(), segments: (await readdir(join(dir, 'segments'))).length };
+  report['filled'] = { records: sent, seconds: (Date.now() - filledStart) / 1000, bytes: await segments(), segments: (await readdir(join(dir, 'segments'))).length };
   await sleep(1100);
   // Every segment but the newest was sealed (by size) more than the commands' retention.ms ago now.
-  const before = await du();
+  const before = await segments();
   const lines: Array<Record<string, unknown>> = [];
   const logger = { debug() {}, info: (msg: string, fields?: Record<string, unknown>) => void (msg.includes('cleaned') && lines.push(fields ?? {})), warn: say, error: say, child: () => logger };
   await log.close();
@@ -91,7 +88,7 @@ try {
   appending = false;
   await appender;
   await live.close();
-  const after = await du();
+  const after = await segments();
   report['retention'] = {
     segmentsCleaned: lines.length,
     ms: cleanMs,

@@ -3,7 +3,7 @@ import { createReadStream, type Dirent } from 'node:fs';
 import { chmod, mkdir, open, readdir, readFile, rm, stat } from 'node:fs/promises';
 import { createConnection, createServer, type Server } from 'node:net';
 import { dirname, join, relative, resolve } from 'node:path';
-import { ParleyError, isParleyError, type Logger } from '@parley/core';
+import { ParleyError, isParleyError, syncDirectory, writeAll, type Logger } from '@parley/core';
 import type { LogCut } from '@parley/log-embedded';
 
 /**
@@ -197,7 +197,7 @@ async function copyHashed(from: string, to: string, bytes: number | undefined): 
   try {
     for await (const chunk of input as AsyncIterable<Buffer>) {
       hash.update(chunk);
-      for (let at = 0; at < chunk.length; ) at += (await out.write(chunk, at, chunk.length - at)).bytesWritten;
+      await writeAll(out, chunk);
       written += chunk.length;
     }
     await out.sync();
@@ -235,17 +235,12 @@ function missingIsEmpty<T>(error: NodeJS.ErrnoException): T[] {
 async function writeDurably(path: string, bytes: Buffer): Promise<void> {
   const file = await open(path, 'wx');
   try {
-    await file.write(bytes);
+    await writeAll(file, bytes);
     await file.sync();
   } finally {
     await file.close();
   }
-  const dir = await open(dirname(path), 'r');
-  try {
-    await dir.sync();
-  } finally {
-    await dir.close();
-  }
+  await syncDirectory(dirname(path));
 }
 
 /** The offline source: a data directory whose lock the caller holds, so nothing writes to it. */

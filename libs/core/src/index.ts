@@ -9,3 +9,4 @@ export * from './ports/blob-store.js';
 export * from './ports/snapshot-store.js';
 export * from './consumer-health.js';
 export * from './random-bytes.js';
+export * from './durable-fs.js';

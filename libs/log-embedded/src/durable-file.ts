@@ -1,5 +1,6 @@
 import { open, rename, rm } from 'node:fs/promises';
 import { dirname } from 'node:path';
+import { syncDirectory, writeAll } from '@parley/core';
 
 /**
  * Replaces the file at `path` with `bytes` so that a crash leaves the old file or the new one, whole:
@@ -10,8 +11,7 @@ export async function replaceFileDurably(path: string, bytes: Uint8Array): Promi
   const tmp = `${path}.tmp`;
   const file = await open(tmp, 'w');
   try {
-    for (let offset = 0; offset < bytes.byteLength;)
-      offset += (await file.write(bytes, offset, bytes.byteLength - offset)).bytesWritten;
+    await writeAll(file, bytes);
     await file.sync();
   } catch (error) {
     await file.close();
@@ -20,10 +20,5 @@ export async function replaceFileDurably(path: string, bytes: Uint8Array): Promi
   }
   await file.close();
   await rename(tmp, path);
-  const dir = await open(dirname(path), 'r');
-  try {
-    await dir.sync();
-  } finally {
-    await dir.close();
-  }
+  await syncDirectory(dirname(path));
 }

@@ -1,7 +1,7 @@
 import { open, readdir, mkdir, rm, type FileHandle } from 'node:fs/promises';
 import { readSync, renameSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { ParleyError, type Logger } from '@parley/core';
+import { ParleyError, syncDirectory, writeAll, type Logger } from '@parley/core';
 import {
   FRAME_HEADER,
   checkFrame,
@@ -173,35 +173,14 @@ export class Journal {
           pos = seg.base;
           onSegment(seg);
         }
-        const reader = chunkReader(seg, SCAN_CHUNK * 2);
-        let bad: string | undefined;
-        while (pos < segEnd) {
-          const header = reader(pos, FRAME_HEADER);
-          if (!header) {
-            bad = 'a frame header runs past the end';
-            break;
-          }
-          const bodyLength = header.readUInt32LE(0);
-          const body = reader(pos + FRAME_HEADER, bodyLength);
-          if (!body || !checkFrame(header, body)) {
-            bad = body ? 'a frame fails its checksum' : 'a frame runs past the end';
-            break;
-          }
-          let frame: DecodedFrame;
-          try {
-            frame = decodeFrameBody(body);
-          } catch (error) {
-            if (error instanceof CorruptFrame) {
-              bad = error.message;
-              break;
-            }
-            throw error;
-          }
-          last = { pos, crc: header.readUInt32LE(4) };
-          onFrame(frame, pos);
+        const walked = walkFrames(seg, pos, segEnd, SCAN_CHUNK * 2, (frame, at, _next, header) => {
+          last = { pos: at, crc: header.readUInt32LE(4) };
+          onFrame(frame, at);
           frames++;
-          pos += FRAME_HEADER + bodyLength;
-        }
+          return true;
+        });
+        pos = walked.pos;
+        const bad = walked.bad;
         if (pos < segEnd) {
           if (i < segs.length - 1) {
             throw new ParleyError(
@@ -368,19 +347,14 @@ export class Journal {
     for (; i < this.segs.length; i++) {
       const seg = this.segs[i]!;
       if (pos < seg.base) pos = seg.base;
-      const end = seg.base + seg.size;
-      const reader = chunkReader(seg, SCAN_CHUNK);
-      while (pos < end) {
-        const header = reader(pos, FRAME_HEADER);
-        const body = header && reader(pos + FRAME_HEADER, header.readUInt32LE(0));
-        if (!header || !body)
-          throw new ParleyError('corrupt', `journal frame at ${pos} runs past the end of ${seg.path}`);
-        if (!checkFrame(header, body))
-          throw new ParleyError('corrupt', `journal frame at ${pos} fails its checksum`);
-        const next = pos + FRAME_HEADER + body.length;
-        if (!visit(decodeFrameBody(body), pos, next, header, body)) return;
-        pos = next;
-      }
+      let stopped = false;
+      const walked = walkFrames(seg, pos, seg.base + seg.size, SCAN_CHUNK, (...frame) => {
+        stopped = !visit(...frame);
+        return !stopped;
+      });
+      if (stopped) return;
+      if (walked.bad !== undefined) throw new ParleyError('corrupt', `journal frame at ${walked.pos} of ${seg.path}: ${walked.bad}`);
+      pos = walked.pos;
     }
   }
 
@@ -465,8 +439,8 @@ export class Journal {
       moved(positions);
       if (oldPath !== path) rmSync(oldPath, { force: true });
       await old.close();
-      await syncDir(dir);
-      if (oldPath !== path) await syncDir(this.options.dir);
+      await syncDirectory(dir);
+      if (oldPath !== path) await syncDirectory(this.options.dir);
       return saved;
     });
     this.rewriting = run.catch(() => undefined);
@@ -495,19 +469,39 @@ export class Journal {
   }
 }
 
-async function writeAll(fh: FileHandle, data: Buffer, at: number): Promise<void> {
-  let written = 0;
-  while (written < data.length)
-    written += (await fh.write(data, written, data.length - written, at + written)).bytesWritten;
-}
 
-async function syncDir(dir: string): Promise<void> {
-  const handle = await open(dir, 'r');
-  try {
-    await handle.sync();
-  } finally {
-    await handle.close();
+/**
+ * Walks the frames of `seg` from `pos` (a frame's start) up to `end`, calling `visit` with each (decoded,
+ * its position, the next one's, its header and body bytes) until it returns false. Returns the position it
+ * stopped at and, when that is a bad frame (torn, failing its crc, or not decoding), why; what a bad frame
+ * means (a torn tail to cut, or corruption) is the caller's to say.
+ */
+function walkFrames(
+  seg: Segment,
+  pos: number,
+  end: number,
+  chunk: number,
+  visit: (frame: DecodedFrame, framePosition: number, nextPosition: number, header: Buffer, body: Buffer) => boolean,
+): { pos: number; bad?: string } {
+  const reader = chunkReader(seg, chunk);
+  while (pos < end) {
+    const header = reader(pos, FRAME_HEADER);
+    if (!header) return { pos, bad: 'a frame header runs past the end' };
+    const body = reader(pos + FRAME_HEADER, header.readUInt32LE(0));
+    if (!body) return { pos, bad: 'a frame runs past the end' };
+    if (!checkFrame(header, body)) return { pos, bad: 'a frame fails its checksum' };
+    let frame: DecodedFrame;
+    try {
+      frame = decodeFrameBody(body);
+    } catch (error) {
+      if (error instanceof CorruptFrame) return { pos, bad: error.message };
+      throw error;
+    }
+    const next = pos + FRAME_HEADER + body.length;
+    if (!visit(frame, pos, next, header, body)) return { pos };
+    pos = next;
   }
+  return { pos };
 }
 
 /** Reads [position, position + length) of a segment through a chunk cache; undefined past its end. */
@@ -545,7 +539,7 @@ async function createSegment(dir: string, header: SegmentHeader): Promise<Segmen
   try {
     await writeAll(fh, head, 0);
     await fh.sync();
-    await syncDir(dir);
+    await syncDirectory(dir);
   } catch (error) {
     await fh.close();
     throw error;
