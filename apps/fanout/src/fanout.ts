@@ -1,6 +1,6 @@
 import { ConsumerHealth, type SnapshotStore, type DeliverToGateway, type Delivery, type EventLog, type LogBatch, type LogConsumer, type LogRecord, type Logger, type Presence } from '@parley/core';
 import { eventCodec } from '@parley/schemas';
-import { PartitionStates, Topics, type ConversationState } from '@parley/domain';
+import { PartitionStates, Topics, type ConversationState, type StatePagingSettings } from '@parley/domain';
 import type { RoomPresenceFrame } from '@parley/protocol';
 import { priorFacts, routeAll } from './route-event.js';
 import { inSpan, injectTrace, reportQuarantined } from '@parley/telemetry';
@@ -20,6 +20,8 @@ export interface FanoutOptions {
    * on is folded from offset 0.
    */
   readonly snapshots?: { readonly store: SnapshotStore; readonly everyEvents: number; readonly intervalMs: number };
+  /** Where and when idle conversations' routing state leaves memory (PARLEY_STATE_*); without it all stays in memory. */
+  readonly paging?: StatePagingSettings;
 }
 
 const GROUP = 'parley-fanout';
@@ -59,7 +61,13 @@ export class Fanout {
         this.health.notice(Topics.events, partition, problem);
       },
     };
-    this.states = new PartitionStates(options.log, { dedupeWindow: 0, recentMessages: 0 }, (record, error) => this.quarantine(record, error), snapshots);
+    this.states = new PartitionStates(
+      options.log,
+      { dedupeWindow: 0, recentMessages: 0 },
+      (record, error) => this.quarantine(record, error),
+      snapshots,
+      options.paging && { ...options.paging, onProblem: (problem: string) => options.logger.warn(problem) },
+    );
   }
 
   async start(): Promise<void> {

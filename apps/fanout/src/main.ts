@@ -25,7 +25,7 @@ try {
   const redis = createRedisClient(config.redisUrl, logger);
   const presence = new RedisPresence({ redis, ttlMs: config.presenceTtlMs });
   await presence.ready();
-  const fanout = new Fanout({ log, presence, logger, deliver: createHttpDelivery({ token: config.internalToken, timeoutMs: config.deliveryTimeoutMs }), snapshots });
+  const fanout = new Fanout({ log, presence, logger, deliver: createHttpDelivery({ token: config.internalToken, timeoutMs: config.deliveryTimeoutMs }), snapshots, paging: config.paging });
   consumers.push(fanout.health);
   await fanout.start();
   ready = true;

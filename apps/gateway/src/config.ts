@@ -1,4 +1,4 @@
-import { readConversationLimits, type ConversationLimits } from '@parley/domain';
+import { readConversationLimits, readStatePaging, type ConversationLimits, type StatePagingSettings } from '@parley/domain';
 import { join, resolve } from 'node:path';
 import { readHeartbeatConfig, readTcpConfig, type HeartbeatConfig, type TcpConfig } from './transport-config.js';
 import { readMailConfig, type MailConfig } from '@parley/mail';
@@ -44,6 +44,8 @@ export interface SingleNodeConfig {
   readonly healthBounds: HealthBounds;
   /** When partition state is snapshotted (PARLEY_SNAPSHOT_EVERY, PARLEY_SNAPSHOT_INTERVAL_MS). */
   readonly snapshots: SnapshotSettings;
+  /** Where and when idle conversations' state leaves memory (PARLEY_STATE_PAGE_DIR, PARLEY_STATE_IDLE_SECONDS). */
+  readonly paging: StatePagingSettings;
   /** Mailing codes (PARLEY_SMTP_URL; unset: to the log), their lifetime, profiles per login. */
   readonly mail: MailConfig;
   /** Where attachments' bytes go: PARLEY_BLOB_DIR (default `<dataDir>/blobs`), or an S3 bucket (PARLEY_S3_*). */
@@ -85,6 +87,7 @@ export function loadSingleNodeConfig(env: Env): SingleNodeConfig {
     dedupeWindowMs: readInt(env, 'PARLEY_DEDUPE_WINDOW_SECONDS', 86_400, { min: 0, max: 31_536_000 }) * 1000,
     healthBounds: readHealthBounds(env),
     snapshots: readSnapshotSettings(env),
+    paging: readStatePaging(env),
     mail: readMailConfig(env),
     blobs: readBlobConfig(env, join(dataDir, 'blobs')),
     uploads: readUploadLimits(env),

@@ -143,6 +143,7 @@ async function startOnLockedDataDir(config: SingleNodeConfig, logger: Logger, lo
     dedupeWindow: config.dedupeWindow,
     dedupeWindowMs: config.dedupeWindowMs,
     snapshots,
+    paging: config.paging,
   });
   const workflows = new WorkflowRunner({ log, logger: logger.child({ component: 'workflows' }), instanceId: 'single-node' });
   const gatewayId = `gw-${randomBytes(4).toString('hex')}`;
@@ -151,6 +152,7 @@ async function startOnLockedDataDir(config: SingleNodeConfig, logger: Logger, lo
     presence,
     logger: logger.child({ component: 'fanout' }),
     snapshots,
+    paging: config.paging,
     deliver: async (id, batch) => {
       if (id !== gatewayId || !gateway) throw new ParleyError('unavailable', `No gateway ${id} in this process`);
       await gateway.deliver(batch);

@@ -1,6 +1,6 @@
 import { ConsumerHealth, type EventLog, type SnapshotStore, type LogBatch, type LogConsumer, type LogRecord, type Logger, type OutgoingRecord, pooledRandom } from '@parley/core';
 import { commandCodec, eventCodec, type Command, type ParleyEvent } from '@parley/schemas';
-import { PartitionStates, Topics, type StreamState } from '@parley/domain';
+import { PartitionStates, Topics, type StatePagingSettings, type StreamState } from '@parley/domain';
 import { monotonicFactory } from 'ulid';
 import { decide, type DecideLimits } from '@parley/domain';
 import { Metrics, inSpan, injectTrace, reportQuarantined } from '@parley/telemetry';
@@ -22,6 +22,8 @@ export interface IngestOptions {
   readonly lagSampleMs?: number;
   /** Where the decider state of each partition is snapshotted; without it every takeover folds from offset 0. */
   readonly snapshots?: SnapshotPolicy;
+  /** Where and when idle conversations' decider state leaves memory (PARLEY_STATE_*); without it all stays in memory. */
+  readonly paging?: StatePagingSettings;
 }
 
 /**
@@ -92,6 +94,7 @@ export class Ingest {
         reportQuarantined(q, this.health, this.options.logger, 'ingest skipped an event it cannot fold while rebuilding a partition');
       },
       snapshots,
+      options.paging && { ...options.paging, onProblem: (problem: string) => options.logger.warn(problem) },
     );
   }
 

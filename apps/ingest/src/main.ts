@@ -21,7 +21,7 @@ try {
   // The snapshots topic (compacted) keeps each partition's state for whichever instance takes it over next.
   await log.createTopics([...topicSpecs(config.partitions), snapshotTopicSpec('parley.snapshots', config.partitions)]);
   const snapshots = config.snapshots.everyEvents > 0 ? { store: new TopicSnapshotStore(log), ...config.snapshots } : undefined;
-  const ingest = new Ingest({ log, logger, instanceId: config.instanceId, limits: config.groupLimits, dedupeWindow: config.dedupeWindow, dedupeWindowMs: config.dedupeWindowMs, snapshots });
+  const ingest = new Ingest({ log, logger, instanceId: config.instanceId, limits: config.groupLimits, dedupeWindow: config.dedupeWindow, dedupeWindowMs: config.dedupeWindowMs, snapshots, paging: config.paging });
   // The process managers (two-stream changes: friendships, blocks, direct conversations) run beside ingest.
   const workflows = new WorkflowRunner({ log, logger: logger.child({ component: 'workflows' }), instanceId: config.instanceId });
   consumers.push(ingest.health, workflows.health);

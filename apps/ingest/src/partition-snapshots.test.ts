@@ -70,6 +70,32 @@ test('a partition starts from its snapshot and folds only the tail; without snap
   });
 });
 
+test('with paging, a restored partition keeps its conversations out of memory until named, and snapshots and folds the same', async () => {
+  await withLog(async (log, dir) => {
+    await append(log, [ev('g.b', 0, { type: 'ConversationCreated', kind: 'group', name: 'B', createdBy: 'ua', members: [a] }), message('g.b', 1)]);
+    const store = new FileSnapshotStore(join(dir, 'snapshots'));
+    const paging = { dir: join(dir, 'pages'), idleMs: 600_000 };
+    const first = new PartitionStates(log, options, undefined, { store, owner: 'ingest' }, paging);
+    await first.catchUp(0);
+    assert.equal(first.get(0)!.conversations.inMemory, 2, 'folded from the log: in memory until idle');
+    assert.equal(await first.snapshot(0), true);
+
+    const restored = new PartitionStates(log, options, undefined, { store, owner: 'ingest' }, paging);
+    const state = await restored.catchUp(0);
+    assert.deepEqual([state.conversations.size, state.conversations.inMemory], [2, 0], 'both conversations went to the page file');
+    await append(log, [message('g.b', 2)]);
+    await restored.catchUp(0);
+    assert.deepEqual([state.conversations.inMemory, state.conversations.get('g.b')!.lastSeq], [1, 2], 'the tail named g.b only');
+    assert.equal(plain(state), plain(await new PartitionStates(log, options).catchUp(0)));
+    // A snapshot of the half-paged state restores to the same state again.
+    assert.equal(await restored.snapshot(0), true);
+    const third = await new PartitionStates(log, options, undefined, { store, owner: 'ingest' }).catchUp(0);
+    assert.equal(plain(third), plain(state));
+    assert.equal(third.conversations.get('g.a')!.sent.size, 100, 'the dedupe window came through the page file whole');
+    restored.reset(0);
+  });
+});
+
 test('a full disk while writing a snapshot is reported, leaves the previous snapshot whole, and the next rebuild folds the longer tail to the same state', async () => {
   await withLog(async (log, dir) => {
     const store = new FileSnapshotStore(join(dir, 'snapshots'));

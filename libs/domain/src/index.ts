@@ -12,3 +12,4 @@ export * from './deciders/account/decide-login.js';
 export * from './deciders/account/decide-profile.js';
 export * from './workflows/friends-workflow.js';
 export * from './state-snapshot.js';
+export * from './conversations.js';

@@ -4,6 +4,7 @@ import { eventCodec } from '@parley/schemas';
 import { StreamState, type StreamStateOptions } from './stream-state.js';
 import { Topics } from './streams.js';
 import { SnapshotRejected, decodeStateSnapshot, encodeStateSnapshot } from './state-snapshot.js';
+import type { StatePaging } from './conversations.js';
 
 /** Records per read while catching up; each read may cost a consumer session on Kafka, so read a lot at once. */
 const READ_CHUNK = 50_000;
@@ -51,12 +52,14 @@ export class PartitionStates {
    * @param onUnreadable called for an event that cannot be decoded or folded while catching up: it is
    * skipped (as the consumer skipped, and quarantined, it when it met it live), so one bad record cannot
    * stop a partition's rebuild for good. Without it, such an event throws, as before.
+   * @param paging where and when idle conversations' state leaves memory; without it, all of it stays.
    */
   constructor(
     private readonly log: EventLog,
     private readonly options: StreamStateOptions,
     private readonly onUnreadable?: (record: LogRecord, error: unknown) => void,
     private readonly snapshots?: PartitionSnapshots,
+    private readonly paging?: StatePaging,
   ) {}
 
   /**
@@ -68,7 +71,14 @@ export class PartitionStates {
   async catchUp(partition: number, until?: number): Promise<StreamState> {
     const end = until ?? (await this.log.endOffset(Topics.events, partition));
     let entry = this.states.get(partition);
-    if (!entry) this.states.set(partition, (entry = await this.restore(partition, end)));
+    if (!entry) {
+      const restored = await this.restore(partition, end);
+      // Another catch-up of the same partition may have restored it meanwhile: keep the first.
+      entry = this.states.get(partition);
+      if (entry) restored.state.close();
+      else this.states.set(partition, (entry = restored));
+    }
+    entry.state.conversations.sweep();
     while (entry.next < end) {
       const records = await this.log.read(Topics.events, partition, entry.next, Math.min(READ_CHUNK, end - entry.next));
       let applied = 0;
@@ -98,7 +108,7 @@ export class PartitionStates {
 
   /** The newest usable snapshot of `partition`, or an empty state at offset 0. */
   private async restore(partition: number, end: number): Promise<Entry> {
-    const empty = (): Entry => ({ state: new StreamState(this.options), next: 0, lastOffset: undefined, lastCrc: undefined, sinceSnapshot: 0, rebuilt: { fromSnapshot: undefined, folded: 0 } });
+    const empty = (): Entry => ({ state: new StreamState(this.options, this.paging), next: 0, lastOffset: undefined, lastCrc: undefined, sinceSnapshot: 0, rebuilt: { fromSnapshot: undefined, folded: 0 } });
     const snapshots = this.snapshots;
     if (!snapshots) return empty();
     const problem = (what: string): Entry => {
@@ -114,7 +124,7 @@ export class PartitionStates {
     if (!bytes) return empty();
     let snapshot;
     try {
-      snapshot = decodeStateSnapshot(bytes, { options: this.options, topic: Topics.events, partition });
+      snapshot = decodeStateSnapshot(bytes, { options: this.options, topic: Topics.events, partition, ...(this.paging ? { paging: this.paging } : {}) });
     } catch (error) {
       if (error instanceof SnapshotRejected) return problem(error.message);
       throw error;
@@ -122,9 +132,11 @@ export class PartitionStates {
     if (snapshot.last) {
       const [record] = await this.log.read(Topics.events, partition, snapshot.last.offset, 1);
       if (record?.offset !== snapshot.last.offset || crc32(record.value) !== snapshot.last.crc) {
+        snapshot.state.close();
         return problem(`the log does not hold its last event (offset ${snapshot.last.offset}, crc ${snapshot.last.crc}): it belongs to another log, or the log was cut`);
       }
     } else if (end < snapshot.next) {
+      snapshot.state.close();
       return problem(`it covers offsets up to ${snapshot.next}, past the log's end ${end}`);
     }
     return { state: snapshot.state, next: snapshot.next, lastOffset: snapshot.last?.offset, lastCrc: snapshot.last?.crc, sinceSnapshot: 0, rebuilt: { fromSnapshot: snapshot.next, folded: 0 } };
@@ -222,11 +234,15 @@ export class PartitionStates {
 
   /** Drops a partition's state (after a failed transaction, or a rewind); the next catch-up rebuilds it. */
   reset(partition: number): void {
+    this.states.get(partition)?.state.close();
     this.states.delete(partition);
   }
 
+  /** The state of `partition`, if it has one (its idle conversations paged out first, when that is due). */
   get(partition: number): StreamState | undefined {
-    return this.states.get(partition)?.state;
+    const state = this.states.get(partition)?.state;
+    state?.conversations.sweep();
+    return state;
   }
 
   partitions(): number[] {

@@ -3,6 +3,7 @@ import { asInvitePolicy, asJoinPolicy, dedupeKey, newConversation, type Conversa
 import type { AccountState } from './deciders/account/account-state.js';
 import { evolveAccount } from './deciders/account/evolve-account.js';
 import { isUserStream } from './streams.js';
+import { Conversations, checkConversation, type StatePaging } from './conversations.js';
 
 export interface StreamStateOptions {
   /** How many recent client message ids per conversation are remembered for duplicate detection (0: none). */
@@ -35,7 +36,8 @@ export interface StreamStateData {
  * so it is never stored anywhere else.
  */
 export class StreamState {
-  readonly conversations = new Map<string, ConversationState>();
+  /** Conversation streams; with paging, the idle ones are kept in a page file, not in memory. */
+  readonly conversations: Conversations;
   /** Account streams (`u.<key>`): a login, a profile, or both. */
   readonly accounts = new Map<string, AccountState>();
   /** Direct conversation stream -> the profiles blocking the other side. */
@@ -43,18 +45,30 @@ export class StreamState {
   /** userId -> ids of the rooms the user is in (for room presence). */
   readonly roomsByUser = new Map<string, Set<string>>();
 
-  constructor(readonly options: StreamStateOptions) {}
-
-  /** The data, for a snapshot (shared, not copied: encode it before the next `apply`). */
-  data(): StreamStateData {
-    return { conversations: this.conversations, accounts: this.accounts, directBlocks: this.directBlocks, roomsByUser: this.roomsByUser };
+  constructor(
+    readonly options: StreamStateOptions,
+    paging?: StatePaging,
+  ) {
+    this.conversations = new Conversations(paging);
   }
 
-  /** A state holding `data` (from a snapshot), folded with `options`. */
-  static fromData(data: StreamStateData, options: StreamStateOptions): StreamState {
-    const state = new StreamState(options);
+  /**
+   * The data, conversations by id (those paged out read as copies): for comparing states. Shared, not
+   * copied: use it before the next `apply`.
+   */
+  data(): StreamStateData {
+    const conversations = new Map<string, ConversationState>();
+    for (const id of this.conversations.ids().sort()) conversations.set(id, this.conversations.peek(id)!);
+    return { conversations, accounts: this.accounts, directBlocks: this.directBlocks, roomsByUser: this.roomsByUser };
+  }
+
+  /**
+   * A state holding `data` (from a snapshot; `conversations` may be absent when the caller adds them
+   * itself), folded with `options`. Throws when the data does not have this code's shape.
+   */
+  static fromData(data: Partial<Pick<StreamStateData, 'conversations'>> & Omit<StreamStateData, 'conversations'>, options: StreamStateOptions, paging?: StatePaging): StreamState {
+    const state = new StreamState(options, paging);
     for (const [name, into] of [
-      ['conversations', state.conversations],
       ['accounts', state.accounts],
       ['directBlocks', state.directBlocks],
       ['roomsByUser', state.roomsByUser],
@@ -63,12 +77,19 @@ export class StreamState {
       if (!(from instanceof Map)) throw new Error(`${name} is not a map`);
       for (const [key, value] of from as Map<string, never>) (into as Map<string, unknown>).set(key, value);
     }
-    for (const c of state.conversations.values()) {
-      for (const field of ['members', 'sent', 'recent', 'reads'] as const) {
-        if (!(c[field] instanceof Map)) throw new Error(`conversation ${c.id}: ${field} is not a map`);
+    if (data.conversations !== undefined) {
+      if (!(data.conversations instanceof Map)) throw new Error('conversations is not a map');
+      for (const [id, c] of data.conversations) {
+        checkConversation(id, c);
+        state.conversations.set(id, c);
       }
     }
     return state;
+  }
+
+  /** Drops the paged-out conversations' page file: for a state no longer used. */
+  close(): void {
+    this.conversations.close();
   }
 
   apply(event: ParleyEvent): void {
