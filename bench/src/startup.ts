@@ -1,5 +1,6 @@
 #!/usr/bin/env node
-import { mkdtemp, readdir, rm, stat } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { du } from './disk-usage.js';
 import { tmpdir } from 'node:os';
 import { spawn } from 'node:child_process';
 import { basename, join } from 'node:path';
@@ -9,9 +10,10 @@ import { parseArgs } from 'node:util';
 import { cliArgs } from './cli-args.js';
 import { openSocket } from './drive.js';
 import { fillPairs } from './fill.js';
-import { provisionParley } from './provision.js';
+import { provisionParley, type Provisioned } from './provision.js';
 import { rssMb } from './process-stats.js';
 import { pairsWorkload } from './scenarios.js';
+import { summarize } from './rounds.js';
 import { startSingle, type Target } from './targets.js';
 
 const BACKUP_MAIN = fileURLToPath(new URL('../../apps/gateway/dist/backup-main.js', import.meta.url));
@@ -29,7 +31,12 @@ const USAGE = `usage: npm run bench -- recovery [--messages 1000000] [--pairs 10
   sending --rate msg/s), restarts it, and reports time to ready, to /healthz 200, to the first acknowledged
   send and history read in a random old conversation, disk per message, and RSS at rest (also when empty);
   --backup then takes an online backup (timing a send acknowledged while the database is copied), restores
-  it and times the first start on the restored directory`;
+  it and times the first start on the restored directory; --keep leaves the filled data directory in place
+  (its path is printed) for a closer look, and --reuse <that path> measures the restart of it again, without
+  filling (its users' tokens, kept beside it, last a day). --rounds N (3): the empty node and the restart
+  are each measured N times, alternately, and reported with their median and spread. Memory at rest: the median of five samples a second apart,
+  taken 5 s after a login, a send and a history read, on the restarted node and on a node restarted
+  without history (the baseline)`;
 const { values: a } = parseArgs({
   options: {
     messages: { type: 'string', default: '1000000' },
@@ -37,6 +44,9 @@ const { values: a } = parseArgs({
     rate: { type: 'string', default: '40' },
     fsync: { type: 'string', default: 'always' },
     backup: { type: 'boolean', default: false },
+    keep: { type: 'boolean', default: false },
+    reuse: { type: 'string' },
+    rounds: { type: 'string', default: '3' },
     help: { type: 'boolean', default: false },
   },
 });
@@ -48,6 +58,7 @@ if (a.help) {
 const messages = num('messages', a.messages, 1_000_000, 1, true);
 const pairs = num('pairs', a.pairs, 100, 1, true);
 const rate = num('rate', a.rate, 40, 1);
+const rounds = num('rounds', a.rounds, 3, 1, true);
 const fsync = oneOf('fsync', a.fsync, ['always', 'interval', 'never'] as const);
 const say = (line: string): void => void process.stderr.write(`${line}\n`);
 
@@ -122,37 +133,113 @@ function runBackup(args: string[], dataDir: string, progress: (line: string) => 
   return new Promise((resolve, reject) => child.on('close', (code) => (code === 0 ? resolve(stdout) : reject(new Error(`backup ${args[0]} exited ${code}`)))));
 }
 
-const dataDir = await mkdtemp(join(tmpdir(), 'parley-startup-'));
-const report: Record<string, unknown> = { date: new Date().toISOString(), messages, pairs, rate, fsync };
-/** Bytes under `dir`, recursively. */
-async function du(dir: string): Promise<number> {
-  let total = 0;
-  for (const entry of await readdir(dir, { withFileTypes: true, recursive: true })) {
-    if (entry.isFile()) total += (await stat(join(entry.parentPath, entry.name))).size;
-  }
-  return total;
+/**
+ * An acknowledged send in `conversation` over a fresh connection, then a read of its history: ms from
+ * `since` to each.
+ */
+async function probe(target: Target, token: string, conversation: string, since: number): Promise<{ ackMs: number; historyMs: number }> {
+  const ackMs = await new Promise<number>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error('no ack in 60 s')), 60_000);
+    void openSocket(target.wsUrls[0]!, { type: 'auth', token }, (text) => {
+      const frame = JSON.parse(text) as { type: string; clientMsgId?: string };
+      if (frame.type === 'ack' && frame.clientMsgId === 'startup-probe') {
+        clearTimeout(timer);
+        resolve(Date.now() - since);
+      }
+    }).then((ws) => ws.send(JSON.stringify({ type: 'send', conversation, clientMsgId: 'startup-probe', content: 'after the restart' })), reject);
+  });
+  const history = await fetch(`${target.httpUrl}/v1/conversations/${encodeURIComponent(conversation)}/messages?limit=50`, { headers: { authorization: `Bearer ${token}` } });
+  const historyMs = Date.now() - since;
+  if (history.status !== 200) throw new Error(`history of ${conversation} answered ${history.status}: ${await history.text()}`);
+  return { ackMs, historyMs };
 }
 
+/** Resident memory at rest: 5 s after the last request, the median of five samples a second apart (MB). */
+async function rssAtRest(pid: number): Promise<number> {
+  await sleep(5000);
+  const samples: number[] = [];
+  for (let i = 0; i < 5; i++) {
+    samples.push(rssMb(pid));
+    if (i < 4) await sleep(1000);
+  }
+  return Math.round(samples.sort((x, y) => x - y)[2]!);
+}
+
+/**
+ * The resident memory at rest of a node restarted on a log without history (two users and one
+ * conversation, made before the restart), after the same requests as the filled node's (a login, a send,
+ * a history read): so that the difference is the history, not the first start's set-up or the warm-up.
+ */
+async function emptyRssAtRest(round: number): Promise<number> {
+  say(`round ${round}/${rounds}: a node without history, restarted: its memory at rest...`);
+  const emptyDir = await mkdtemp(join(tmpdir(), 'parley-startup-empty-'));
+  try {
+    const first = await startSingle({ fsync, tcp: false, dataDir: emptyDir });
+    const one = await provisionParley(first, pairsWorkload(1, rate).topology);
+    await first.stop();
+    const empty = await startSingle({ fsync, tcp: false, dataDir: emptyDir });
+    await probe(empty, one.tokens[0]!, one.conversationIds[0]!, Date.now());
+    const rss = await rssAtRest(empty.processes[0]!.pid);
+    await empty.stop();
+    return rss;
+  } finally {
+    await rm(emptyDir, { recursive: true, force: true });
+  }
+}
+
+/** Starts the node on the filled data, times it, probes a random old conversation, and measures its memory at rest; left running. */
+async function restart(provisioned: Provisioned, round: number): Promise<{ target: Target; pick: number; report: Record<string, unknown> }> {
+  say(`round ${round}/${rounds}: starting again on the same data...`);
+  const started = Date.now();
+  const target = await startSingle({ fsync, tcp: false, dataDir, timeoutMs: 30 * 60_000 });
+  const ready = Date.now() - started;
+  while (!(await healthy(target.httpUrl))) await sleep(50);
+  const healthz = Date.now() - started;
+  const pick = Math.floor(Math.random() * provisioned.conversationIds.length);
+  const conversation = provisioned.conversationIds[pick]!;
+  const { ackMs: acknowledged, historyMs } = await probe(target, provisioned.tokens[pick * 2]!, conversation, started);
+  const rest = await rssAtRest(target.processes[0]!.pid);
+  // Where the start went: each step the node logged, in ms after its first line.
+  const lines = (target.logs ?? []).map((l) => { try { return JSON.parse(l) as Record<string, unknown>; } catch { return undefined; } }).filter((l) => l !== undefined);
+  const first = Date.parse(String(lines[0]?.['time']));
+  const readyAt = lines.findIndex((l) => l['msg'] === 'Parley is ready');
+  const report: Record<string, unknown> = {};
+  report['restartSteps'] = lines.slice(0, readyAt + 1).map((l) => ({
+    ms: Date.parse(String(l['time'])) - first,
+    msg: l['msg'],
+    ...(l['ms'] !== undefined ? { took: l['ms'], fromSnapshots: l['fromSnapshots'], eventsFolded: l['eventsFolded'] } : {}),
+    ...(l['fromByte'] !== undefined ? { fromByte: l['fromByte'], bytes: l['bytes'] } : {}),
+    ...(l['reason'] !== undefined ? { reason: l['reason'] } : {}),
+  }));
+  report['restart'] = { readyMs: ready, healthzMs: healthz, firstAckMs: acknowledged, historyMs, conversation: pick, rssAtRestMb: rest };
+  return { target, pick, report };
+}
+
+const dataDir = a.reuse ?? (await mkdtemp(join(tmpdir(), 'parley-startup-')));
+/** What a kept data directory's fill provisioned: its users' tokens and conversations. */
+const provisionedFile = `${dataDir.replace(/\/+$/, '')}.provisioned.json`;
+const report: Record<string, unknown> = { date: new Date().toISOString(), messages, pairs, rate, fsync };
 try {
   const workload = pairsWorkload(pairs, rate);
-  say('empty: starting a node on an empty data directory, to measure its memory at rest...');
-  const emptyDir = await mkdtemp(join(tmpdir(), 'parley-startup-empty-'));
-  const empty = await startSingle({ fsync, tcp: false, dataDir: emptyDir });
-  await sleep(5000);
-  report['empty'] = { rssAtRestMb: Math.round(rssMb(empty.processes[0]!.pid)) };
-  await empty.stop();
-  await rm(emptyDir, { recursive: true, force: true });
-  let target = await startSingle({ fsync, tcp: false, dataDir });
-  say(`filling: provisioning ${pairs * 2} users...`);
-  const provisioned = await provisionParley(target, workload.topology);
-  const fillStarted = Date.now();
-  const acked = await fillPairs(target, provisioned, pairs, rate, messages, say);
-  report['filled'] = { acked, seconds: Math.round((Date.now() - fillStarted) / 1000) };
-  say('filling: waiting for the projector to catch up (/healthz 200)...');
-  while (!(await healthy(target.httpUrl))) await sleep(1000);
-  await sleep(2000);
-  say('stopping...');
-  await target.stop();
+  let provisioned: Provisioned;
+  let acked: number;
+  if (a.reuse) {
+    ({ provisioned, acked } = JSON.parse(await readFile(provisionedFile, 'utf8')) as { provisioned: Provisioned; acked: number });
+    say(`reusing ${dataDir} (${acked} messages), not filling`);
+  } else {
+    const target = await startSingle({ fsync, tcp: false, dataDir });
+    say(`filling: provisioning ${pairs * 2} users...`);
+    provisioned = await provisionParley(target, workload.topology);
+    const fillStarted = Date.now();
+    acked = await fillPairs(target, provisioned, pairs, rate, messages, say);
+    report['filled'] = { acked, seconds: Math.round((Date.now() - fillStarted) / 1000) };
+    say('filling: waiting for the projector to catch up (/healthz 200)...');
+    while (!(await healthy(target.httpUrl))) await sleep(1000);
+    await sleep(2000);
+    say('stopping...');
+    await target.stop();
+    if (a.keep) await writeFile(provisionedFile, JSON.stringify({ provisioned, acked }));
+  }
   const journal = await du(join(dataDir, 'log', 'segments')).catch(() => 0);
   report['journalBytes'] = journal;
   report['journalBytesPerMessage'] = Math.round(journal / acked);
@@ -161,46 +248,27 @@ try {
   const storeBytes = await du(join(dataDir, 'pg')).catch(() => 0);
   report['disk'] = { logBytes, snapshotBytes, storeBytes, bytesPerMessage: Math.round((logBytes + storeBytes) / acked) };
 
-  say('starting again on the same data...');
-  const started = Date.now();
-  target = await startSingle({ fsync, tcp: false, dataDir, timeoutMs: 30 * 60_000 });
-  const ready = Date.now() - started;
-  while (!(await healthy(target.httpUrl))) await sleep(50);
-  const healthz = Date.now() - started;
-  // The first acknowledged send in a random old conversation, over a fresh connection, then its history.
-  const pick = Math.floor(Math.random() * provisioned.conversationIds.length);
+  const restarts: Array<Record<string, unknown>> = [];
+  const empties: number[] = [];
+  let target: Target | undefined;
+  let pick = 0;
+  for (let round = 1; round <= rounds; round++) {
+    await target?.stop();
+    empties.push(await emptyRssAtRest(round));
+    let one: Record<string, unknown>;
+    ({ target, pick, report: one } = await restart(provisioned, round));
+    restarts.push(one);
+  }
+  report['empty'] = { rssAtRestMb: summarize(empties.map((rss) => ({ rss })))['rss'], rounds: empties };
+  const restartFigures = restarts.map((r, i) => ({ ...(r['restart'] as Record<string, number> & { conversation: number }), overEmptyMb: (r['restart'] as { rssAtRestMb: number }).rssAtRestMb - empties[i]! }));
+  report['restartSteps'] = restarts[restarts.length - 1]!['restartSteps'];
+  report['restart'] = { ...summarize(restartFigures.map(({ conversation: _, ...figures }) => figures)), rounds: restartFigures };
   const conversation = provisioned.conversationIds[pick]!;
-  const acknowledged = await new Promise<number>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error('no ack in 60 s')), 60_000);
-    void openSocket(target.wsUrls[0]!, { type: 'auth', token: provisioned.tokens[pick * 2] }, (text) => {
-      const frame = JSON.parse(text) as { type: string; clientMsgId?: string };
-      if (frame.type === 'ack' && frame.clientMsgId === 'startup-probe') {
-        clearTimeout(timer);
-        resolve(Date.now() - started);
-      }
-    }).then((ws) => ws.send(JSON.stringify({ type: 'send', conversation, clientMsgId: 'startup-probe', content: 'after the restart' })), reject);
-  });
-  const history = await fetch(`${target.httpUrl}/v1/conversations/${encodeURIComponent(conversation)}/messages?limit=50`, { headers: { authorization: `Bearer ${provisioned.tokens[pick * 2]}` } });
-  const historyMs = Date.now() - started;
-  if (history.status !== 200) throw new Error(`history of ${conversation} answered ${history.status}: ${await history.text()}`);
-  await sleep(5000);
-  const rest = Math.round(rssMb(target.processes[0]!.pid));
-  // Where the start went: each step the node logged, in ms after its first line.
-  const lines = (target.logs ?? []).map((l) => { try { return JSON.parse(l) as Record<string, unknown>; } catch { return undefined; } }).filter((l) => l !== undefined);
-  const first = Date.parse(String(lines[0]?.['time']));
-  const readyAt = lines.findIndex((l) => l['msg'] === 'Parley is ready');
-  report['restartSteps'] = lines.slice(0, readyAt + 1).map((l) => ({
-    ms: Date.parse(String(l['time'])) - first,
-    msg: l['msg'],
-    ...(l['ms'] !== undefined ? { took: l['ms'], fromSnapshots: l['fromSnapshots'], eventsFolded: l['eventsFolded'] } : {}),
-    ...(l['fromByte'] !== undefined ? { fromByte: l['fromByte'], bytes: l['bytes'] } : {}),
-    ...(l['reason'] !== undefined ? { reason: l['reason'] } : {}),
-  }));
-  report['restart'] = { readyMs: ready, healthzMs: healthz, firstAckMs: acknowledged, historyMs, conversation: pick, rssAtRestMb: rest, overEmptyMb: rest - (report['empty'] as { rssAtRestMb: number }).rssAtRestMb };
-  if (a.backup) report['backup'] = await backupAndRestore(target, provisioned.tokens[pick * 2]!, conversation);
-  await target.stop();
+  if (a.backup) report['backup'] = await backupAndRestore(target!, provisioned.tokens[pick * 2]!, conversation);
+  await target!.stop();
 } finally {
-  await rm(dataDir, { recursive: true, force: true });
+  if (a.keep || a.reuse) say(`kept the data directory: ${dataDir} (again: --reuse ${dataDir})`);
+  else await rm(dataDir, { recursive: true, force: true });
 }
 process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
 process.exit(0);
