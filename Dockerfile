@@ -33,8 +33,10 @@ RUN npx turbo run build --output-logs=errors-only \
  && rm -rf .turbo node_modules/.cache
 
 FROM ${NODE_IMAGE}
+# MALLOC_MMAP_THRESHOLD_: large buffers go back to the system when freed (scripts/build-then-run.mjs says why).
 ENV NODE_ENV=production \
     NODE_OPTIONS=--enable-source-maps \
+    MALLOC_MMAP_THRESHOLD_=131072 \
     HOST=0.0.0.0 \
     PARLEY_DATA_DIR=/var/lib/parley
 WORKDIR /app

@@ -7,7 +7,11 @@ import { fileURLToPath } from 'node:url';
 export const root = fileURLToPath(new URL('..', import.meta.url));
 
 export function buildThenRun(main, args, cwd) {
-  const env = { ...process.env, TURBO_TELEMETRY_DISABLED: '1', DO_NOT_TRACK: '1' };
+  // MALLOC_MMAP_THRESHOLD_: glibc serves allocations of 128 KiB and more with mmap and gives them back when
+  // freed; left to itself it raises that threshold after the first large free, and the heap then keeps
+  // start-up's large buffers (snapshots, the log's chunks) for good: 50-100 MB of resident memory that
+  // varies from run to run (docs/BENCHMARKS.md 12). The image sets the same (Dockerfile).
+  const env = { MALLOC_MMAP_THRESHOLD_: '131072', ...process.env, TURBO_TELEMETRY_DISABLED: '1', DO_NOT_TRACK: '1' };
   if (!existsSync(`${root}/node_modules/.bin/turbo`)) {
     console.error('Dependencies are missing: run `npm install` first.');
     process.exit(1);

@@ -110,11 +110,11 @@ export class Conversations {
   }
 
   /**
-   * Adds conversation `id` as a snapshot holds it (its JSON): to the page file when paging (no parsing
-   * now), otherwise decoded into memory. Throws when it does not have a conversation's shape.
+   * Adds conversation `id` as a snapshot holds it (its JSON): to the page file when paging (idleMs > 0; no
+   * parsing now), otherwise decoded into memory. Throws when it does not have a conversation's shape.
    */
   putEncoded(id: string, bytes: Buffer): void {
-    const pages = this.paging && this.pageFile();
+    const pages = this.paging && this.paging.idleMs > 0 && this.pageFile();
     if (pages) {
       try {
         pages.put(id, bytes);

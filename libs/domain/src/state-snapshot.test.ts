@@ -139,6 +139,8 @@ test('with paging, a restored snapshot keeps its conversations in the page file 
     assert.equal(back.state.conversations.get('r.x')?.members.get('ub'), 'b');
     assert.equal(back.state.conversations.inMemory, 2);
     back.state.close();
+    const unpaged = decodeStateSnapshot(bytes, { options, topic: 'parley.events', partition: 3, paging: { dir, idleMs: 0 } });
+    assert.equal(unpaged.state.conversations.inMemory, 2, 'PARLEY_STATE_IDLE_SECONDS=0: everything stays in memory');
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
