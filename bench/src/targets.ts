@@ -26,8 +26,13 @@ export interface Target {
 const SINGLE_MAIN = fileURLToPath(new URL('../../apps/gateway/dist/single-node-main.js', import.meta.url));
 const BARE_MAIN = fileURLToPath(new URL('./bare-uws-main.js', import.meta.url));
 
-/** Limits raised so that the load generator, not a per-client rate limit, decides the load. */
+/**
+ * Limits raised so that the load generator, not a per-client rate limit, decides the load; and what
+ * `npm start` and the image set for every app (scripts/build-then-run.mjs, Dockerfile), so that a bench
+ * started any way measures the same processes (a MALLOC_MMAP_THRESHOLD_ in the environment wins).
+ */
 export const BENCH_ENV = {
+  MALLOC_MMAP_THRESHOLD_: process.env['MALLOC_MMAP_THRESHOLD_'] ?? '131072',
   PARLEY_AUTH_RATE_PER_MIN: '1000000',
   PARLEY_API_RATE_PER_MIN: '10000000',
   PARLEY_FRAMES_PER_SECOND: '1000000',
