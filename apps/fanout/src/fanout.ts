@@ -1,6 +1,6 @@
 import { ConsumerHealth, type SnapshotStore, type DeliverToGateway, type Delivery, type EventLog, type LogBatch, type LogConsumer, type LogRecord, type Logger, type Presence } from '@parley/core';
 import { eventCodec } from '@parley/schemas';
-import { PartitionStates, Topics, type ConversationState, type StatePagingSettings } from '@parley/domain';
+import { PartitionStates, StatePageLost, Topics, type ConversationState, type StatePagingSettings } from '@parley/domain';
 import type { RoomPresenceFrame } from '@parley/protocol';
 import { priorFacts, routeAll } from './route-event.js';
 import { inSpan, injectTrace, reportQuarantined } from '@parley/telemetry';
@@ -137,6 +137,8 @@ export class Fanout {
           }
         });
       } catch (error) {
+        // A lost page is this process's trouble, not the event's: fail the batch; the state is rebuilt.
+        if (error instanceof StatePageLost) throw error;
         this.quarantine(record, error);
         continue;
       } finally {

@@ -1,6 +1,6 @@
 import { ConsumerHealth, type EventLog, type SnapshotStore, type LogBatch, type LogConsumer, type LogRecord, type Logger, type OutgoingRecord, pooledRandom } from '@parley/core';
 import { commandCodec, eventCodec, type Command, type ParleyEvent } from '@parley/schemas';
-import { PartitionStates, Topics, type StatePagingSettings, type StreamState } from '@parley/domain';
+import { PartitionStates, StatePageLost, Topics, type StatePagingSettings, type StreamState } from '@parley/domain';
 import { monotonicFactory } from 'ulid';
 import { decide, type DecideLimits } from '@parley/domain';
 import { Metrics, inSpan, injectTrace, reportQuarantined } from '@parley/telemetry';
@@ -191,6 +191,8 @@ export class Ingest {
         try {
           decided = (this.options.decide ?? decide)(command, state, { now, newId: this.newId, limits: this.options.limits }).map((event) => ({ event, value: eventCodec.encode(event) }));
         } catch (error) {
+          // A lost page is this process's trouble, not the command's: fail the batch; the state is rebuilt.
+          if (error instanceof StatePageLost) throw error;
           // decide and encode are pure: this command would fail on every retry. Set it aside and tell its sender.
           deadLetters.push(this.deadLetter(record, `decide failed: ${message(error)}`));
           decided = this.rejection(command, state, now);

@@ -5,7 +5,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { EventLog } from '@parley/core';
 import { EmbeddedLog, FileSnapshotStore } from '@parley/log-embedded';
-import { PartitionStates, Topics, type StreamState } from '@parley/domain';
+import { PartitionStates, StatePageLost, Topics, type StreamState } from '@parley/domain';
+import { closeSync } from 'node:fs';
 import { eventCodec, type ParleyEvent } from '@parley/schemas';
 
 // PartitionStates with snapshots, on the real embedded log and snapshot files: a snapshot makes recovery
@@ -93,6 +94,23 @@ test('with paging, a restored partition keeps its conversations out of memory un
     assert.equal(plain(third), plain(state));
     assert.equal(third.conversations.get('g.a')!.sent.size, 100, 'the dedupe window came through the page file whole');
     restored.reset(0);
+  });
+});
+
+test('a page that cannot be read back fails loudly, never silently: the partition state is dropped and rebuilt to the same state', async () => {
+  await withLog(async (log, dir) => {
+    const states = new PartitionStates(log, options, () => assert.fail('nothing is unreadable'), undefined, { dir: join(dir, 'pages'), idleMs: 600_000 });
+    const state = await states.catchUp(0);
+    assert.equal(state.conversations.pageOut(Date.now() + 1), 1);
+    // The page file's descriptor closed underneath it: every read of it fails (EBADF).
+    closeSync((state.conversations as unknown as { pages: { fd: number } }).pages.fd);
+    assert.throws(() => state.conversations.get('g.a'), (e: unknown) => e instanceof StatePageLost && /g\.a cannot be read back/.test(e.message));
+    assert.equal(states.get(0), undefined, 'the incomplete state is dropped at its next use');
+    const rebuilt = await states.catchUp(0);
+    assert.notEqual(rebuilt, state);
+    assert.equal(rebuilt.conversations.get('g.a')!.lastSeq, 200);
+    assert.equal(plain(rebuilt), plain(await new PartitionStates(log, options).catchUp(0)));
+    states.reset(0);
   });
 });
 

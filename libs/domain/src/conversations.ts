@@ -32,6 +32,13 @@ export function readStatePaging(env: Env): StatePagingSettings {
   return { dir, idleMs: readInt(env, 'PARLEY_STATE_IDLE_SECONDS', 600, { min: 0, max: 30 * 86_400 }) * 1000 };
 }
 
+/**
+ * A paged-out conversation could not be read back (an I/O error, a damaged page). Its state is gone from
+ * this process: the partition's state must be rebuilt (from its snapshot and the log), never decided or
+ * folded on without it. PartitionStates drops such a state at its next use; consumers let the batch fail.
+ */
+export class StatePageLost extends Error {}
+
 interface Live {
   readonly state: ConversationState;
   /** When it was last named (ms since the epoch). */
@@ -50,6 +57,7 @@ export class Conversations {
   private readonly live = new Map<string, Live>();
   private pages: PageFile | undefined;
   private lastSweep = Date.now();
+  private lostPage = false;
 
   constructor(private readonly paging?: StatePaging) {}
 
@@ -62,15 +70,26 @@ export class Conversations {
     return this.live.size;
   }
 
+  /** True once a page could not be read back: this state is incomplete and must be rebuilt. */
+  get lost(): boolean {
+    return this.lostPage;
+  }
+
   get(id: string): ConversationState | undefined {
     const live = this.live.get(id);
     if (live) {
       live.used = Date.now();
       return live.state;
     }
-    const bytes = this.pages?.take(id);
-    if (!bytes) return undefined;
-    const state = decodeConversation(id, bytes);
+    if (!this.pages?.has(id)) return undefined;
+    let state: ConversationState;
+    try {
+      state = decodeConversation(id, this.pages.read(id)!);
+    } catch (error) {
+      this.lostPage = true;
+      throw new StatePageLost(`the paged-out state of conversation ${id} cannot be read back (${error instanceof Error ? error.message : String(error)}); the partition's state is rebuilt from its snapshot and the log`);
+    }
+    this.pages.delete(id);
     this.live.set(id, { state, used: Date.now() });
     return state;
   }
@@ -98,7 +117,12 @@ export class Conversations {
   encoded(id: string): Buffer | undefined {
     const live = this.live.get(id);
     if (live) return Buffer.from(stateToJson(live.state), 'utf8');
-    return this.pages?.read(id);
+    try {
+      return this.pages?.read(id);
+    } catch (error) {
+      this.lostPage = true;
+      throw new StatePageLost(`the paged-out state of conversation ${id} cannot be read back (${error instanceof Error ? error.message : String(error)})`);
+    }
   }
 
   /** A copy of conversation `id` that stays where it is (paged out or not): for reading only. */

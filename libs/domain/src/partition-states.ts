@@ -4,7 +4,7 @@ import { eventCodec } from '@parley/schemas';
 import { StreamState, type StreamStateOptions } from './stream-state.js';
 import { Topics } from './streams.js';
 import { SnapshotRejected, decodeStateSnapshot, encodeStateSnapshot } from './state-snapshot.js';
-import type { StatePaging } from './conversations.js';
+import { StatePageLost, type StatePaging } from './conversations.js';
 
 /** Records per read while catching up; each read may cost a consumer session on Kafka, so read a lot at once. */
 const READ_CHUNK = 50_000;
@@ -70,6 +70,7 @@ export class PartitionStates {
    */
   async catchUp(partition: number, until?: number): Promise<StreamState> {
     const end = until ?? (await this.log.endOffset(Topics.events, partition));
+    if (this.states.get(partition)?.state.conversations.lost) this.reset(partition);
     let entry = this.states.get(partition);
     if (!entry) {
       const restored = await this.restore(partition, end);
@@ -87,7 +88,7 @@ export class PartitionStates {
         try {
           entry.state.apply(eventCodec.decode(record.value));
         } catch (error) {
-          if (!this.onUnreadable) throw error;
+          if (!this.onUnreadable || error instanceof StatePageLost) throw error;
           this.onUnreadable(record, error);
         }
         entry.next = record.offset + 1;
@@ -205,14 +206,23 @@ export class PartitionStates {
     }
     if (this.states.get(partition) !== entry) return false;
     const written = entry.sinceSnapshot;
-    const bytes = encodeStateSnapshot({
+    let bytes: Buffer;
+    try {
+      bytes = encodeStateSnapshot({
       state,
       topic: Topics.events,
       partition,
       next,
       last: lastOffset !== undefined && lastCrc !== undefined ? { offset: lastOffset, crc: lastCrc } : null,
       takenAt: Date.now(),
-    });
+      });
+    } catch (error) {
+      if (!(error instanceof StatePageLost)) throw error;
+      // Nothing to snapshot: the state is incomplete. Drop it; the next use rebuilds it.
+      this.reset(partition);
+      snapshots.onProblem?.(partition, `snapshot ${this.name(partition)} not written: ${error.message}`);
+      return false;
+    }
     entry.sinceSnapshot -= written;
     try {
       await snapshots.store.save(this.name(partition), bytes);
@@ -241,6 +251,11 @@ export class PartitionStates {
   /** The state of `partition`, if it has one (its idle conversations paged out first, when that is due). */
   get(partition: number): StreamState | undefined {
     const state = this.states.get(partition)?.state;
+    if (state?.conversations.lost) {
+      // A page could not be read back: this state is incomplete; the caller rebuilds it (catchUp).
+      this.reset(partition);
+      return undefined;
+    }
     state?.conversations.sweep();
     return state;
   }
