@@ -10,3 +10,4 @@ export * from './ports/snapshot-store.js';
 export * from './consumer-health.js';
 export * from './random-bytes.js';
 export * from './durable-fs.js';
+export * from './tagged-bytes.js';

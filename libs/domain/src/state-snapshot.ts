@@ -1,4 +1,4 @@
-import { crc32 } from 'node:zlib';
+import { decodeTagged, encodeTagged } from '@parley/core';
 import { StreamState, STREAM_STATE_VERSION, type StreamStateOptions } from './stream-state.js';
 import type { StatePaging } from './conversations.js';
 import { stateFromJson, stateToJson } from './state-json.js';
@@ -40,9 +40,8 @@ export interface StateSnapshot {
 /** Why a snapshot was not used; the caller logs it and folds from the log. */
 export class SnapshotRejected extends Error {}
 
-const MAGIC = Buffer.from('PSNP', 'latin1');
+const MAGIC = 'PSNP';
 const FORMAT = 2;
-const HEADER = 9;
 
 export function encodeStateSnapshot(snapshot: StateSnapshot): Buffer {
   const { state } = snapshot;
@@ -61,16 +60,12 @@ export function encodeStateSnapshot(snapshot: StateSnapshot): Buffer {
     }),
     'utf8',
   );
-  const parts: Buffer[] = [Buffer.alloc(HEADER), u32(head.length), head];
+  const parts: Buffer[] = [u32(head.length), head];
   for (const id of ids) {
     const frame = state.conversations.encoded(id)!;
     parts.push(u32(frame.length), frame);
   }
-  const out = Buffer.concat(parts);
-  MAGIC.copy(out, 0);
-  out.writeUInt8(FORMAT, 4);
-  out.writeUInt32LE(crc32(out.subarray(HEADER)), 5);
-  return out;
+  return encodeTagged(MAGIC, FORMAT, Buffer.concat(parts));
 }
 
 /**
@@ -80,12 +75,13 @@ export function encodeStateSnapshot(snapshot: StateSnapshot): Buffer {
  * page file unparsed (each is checked when first used); without, each is parsed and checked now.
  */
 export function decodeStateSnapshot(bytes: Uint8Array, expected: { options: StreamStateOptions; topic: string; partition: number; paging?: StatePaging }): StateSnapshot {
-  const buf = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  if (buf.length < HEADER || !buf.subarray(0, 4).equals(MAGIC)) throw new SnapshotRejected('not a state snapshot (bad magic or truncated header)');
-  const format = buf.readUInt8(4);
-  if (format !== FORMAT && format !== 1) throw new SnapshotRejected(`snapshot format ${format} is not ${FORMAT} (nor 1)`);
-  const body = buf.subarray(HEADER);
-  if (crc32(body) !== buf.readUInt32LE(5)) throw new SnapshotRejected('checksum mismatch (truncated or corrupt)');
+  const tagged = decodeTagged(bytes, MAGIC, [FORMAT, 1]);
+  if ('problem' in tagged) {
+    if (tagged.problem === 'magic') throw new SnapshotRejected('not a state snapshot (bad magic or truncated header)');
+    if (tagged.problem === 'format') throw new SnapshotRejected(`snapshot format ${tagged.format} is not ${FORMAT} (nor 1)`);
+    throw new SnapshotRejected('checksum mismatch (truncated or corrupt)');
+  }
+  const { format, body } = tagged;
   let doc: Record<string, unknown>;
   let frames = 0;
   try {

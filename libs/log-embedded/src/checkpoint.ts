@@ -1,4 +1,4 @@
-import { crc32 } from 'node:zlib';
+import { decodeTagged, encodeTagged } from '@parley/core';
 import { readFile } from 'node:fs/promises';
 import { replaceFileDurably } from './durable-file.js';
 import type { JournalCommit } from './journal-codec.js';
@@ -33,17 +33,11 @@ export interface Checkpoint {
   segments?: Array<[number, number, number]>;
 }
 
-const MAGIC = Buffer.from('PLCP', 'latin1');
+const MAGIC = 'PLCP';
 const FORMAT = 1;
-const HEADER = 9;
 
 export function encodeCheckpoint(checkpoint: Checkpoint): Buffer {
-  const body = Buffer.from(JSON.stringify(checkpoint), 'utf8');
-  const header = Buffer.alloc(HEADER);
-  MAGIC.copy(header, 0);
-  header.writeUInt8(FORMAT, 4);
-  header.writeUInt32LE(crc32(body), 5);
-  return Buffer.concat([header, body]);
+  return encodeTagged(MAGIC, FORMAT, Buffer.from(JSON.stringify(checkpoint), 'utf8'));
 }
 
 /** The checkpoint at `path`, or why it cannot be used (undefined: there is none). */
@@ -55,11 +49,13 @@ export async function readCheckpoint(path: string): Promise<Checkpoint | string 
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
     return `cannot read it: ${(error as Error).message}`;
   }
-  if (bytes.length < HEADER || !bytes.subarray(0, 4).equals(MAGIC))
-    return 'not a checkpoint (bad magic or truncated)';
-  if (bytes.readUInt8(4) !== FORMAT) return `format ${bytes.readUInt8(4)} is not ${FORMAT}`;
-  const body = bytes.subarray(HEADER);
-  if (crc32(body) !== bytes.readUInt32LE(5)) return 'checksum mismatch (truncated or corrupt)';
+  const tagged = decodeTagged(bytes, MAGIC, [FORMAT]);
+  if ('problem' in tagged) {
+    if (tagged.problem === 'magic') return 'not a checkpoint (bad magic or truncated)';
+    if (tagged.problem === 'format') return `format ${tagged.format} is not ${FORMAT}`;
+    return 'checksum mismatch (truncated or corrupt)';
+  }
+  const body = tagged.body;
   try {
     const c = JSON.parse(body.toString('utf8')) as Checkpoint;
     if (

@@ -1,4 +1,5 @@
 import { crc32 } from 'node:zlib';
+import { encodeTagged } from '@parley/core';
 
 /**
  * A journal segment's header: the first bytes of every file in `segments/`, before its frames.
@@ -25,24 +26,18 @@ export interface SegmentHeader {
   dropped: string[];
 }
 
-const MAGIC = Buffer.from('PLSG', 'latin1');
+const MAGIC = 'PLSG';
 const FORMAT = 1;
 /** Bytes before the header's JSON body. */
 export const SEGMENT_PREFIX = 13;
 
 export function encodeSegmentHeader(header: SegmentHeader): Buffer {
-  const body = Buffer.from(JSON.stringify(header), 'utf8');
-  const prefix = Buffer.alloc(SEGMENT_PREFIX);
-  MAGIC.copy(prefix, 0);
-  prefix.writeUInt8(FORMAT, 4);
-  prefix.writeUInt32LE(crc32(body), 5);
-  prefix.writeUInt32LE(body.length, 9);
-  return Buffer.concat([prefix, body]);
+  return encodeTagged(MAGIC, FORMAT, Buffer.from(JSON.stringify(header), 'utf8'), true);
 }
 
 /** Bytes the header takes when its prefix says its body is `prefix.readUInt32LE(9)` long. */
 export function segmentHeaderLength(prefix: Buffer): number | string {
-  if (prefix.length < SEGMENT_PREFIX || !prefix.subarray(0, 4).equals(MAGIC))
+  if (prefix.length < SEGMENT_PREFIX || prefix.toString('latin1', 0, 4) !== MAGIC)
     return 'not a segment (bad magic or truncated header)';
   if (prefix.readUInt8(4) !== FORMAT) return `segment format ${prefix.readUInt8(4)} is not ${FORMAT}`;
   const length = prefix.readUInt32LE(9);
