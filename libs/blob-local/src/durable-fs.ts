@@ -1,5 +1,3 @@
-export { syncDirectory, writeAll } from '@parley/core';
-
 export function isNotFound(error: unknown): boolean {
   return (error as NodeJS.ErrnoException | undefined)?.code === 'ENOENT';
 }

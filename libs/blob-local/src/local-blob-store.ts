@@ -9,7 +9,8 @@ import {
   isSha256,
   type BlobStore,
 } from '@parley/core';
-import { isNotFound, syncDirectory, writeAll } from './durable-fs.js';
+import { syncDirectory, writeAll } from '@parley/core';
+import { isNotFound } from './durable-fs.js';
 
 export interface LocalBlobStoreOptions {
   /** The directory that holds the blobs (created if missing), e.g. `<data dir>/blobs`. */

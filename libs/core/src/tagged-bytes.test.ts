@@ -13,4 +13,5 @@ test('tagged bytes round-trip, and a wrong magic, format or checksum is named', 
   const withLength = encodeTagged('TEST', 1, body, true);
   assert.equal(withLength.readUInt32LE(9), body.length);
   assert.deepEqual(withLength.subarray(13), body);
+  assert.deepEqual(encodeTagged('TEST', 3, [body.subarray(0, 2), body.subarray(2)]), bytes, 'a body in parts is the same bytes');
 });

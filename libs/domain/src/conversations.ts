@@ -84,12 +84,10 @@ export class Conversations {
     if (!this.pages?.has(id)) return undefined;
     let state: ConversationState;
     try {
-      state = decodeConversation(id, this.pages.read(id)!);
+      state = decodeConversation(id, this.pages.take(id)!);
     } catch (error) {
-      this.lostPage = true;
-      throw new StatePageLost(`the paged-out state of conversation ${id} cannot be read back (${error instanceof Error ? error.message : String(error)}); the partition's state is rebuilt from its snapshot and the log`);
+      this.unreadable(id, error);
     }
-    this.pages.delete(id);
     this.live.set(id, { state, used: Date.now() });
     return state;
   }
@@ -120,8 +118,7 @@ export class Conversations {
     try {
       return this.pages?.read(id);
     } catch (error) {
-      this.lostPage = true;
-      throw new StatePageLost(`the paged-out state of conversation ${id} cannot be read back (${error instanceof Error ? error.message : String(error)})`);
+      this.unreadable(id, error);
     }
   }
 
@@ -187,6 +184,12 @@ export class Conversations {
     this.pages?.close();
     this.pages = undefined;
     this.live.clear();
+  }
+
+  /** Marks this state incomplete: conversation `id`'s page could not be read back (`error`). */
+  private unreadable(id: string, error: unknown): never {
+    this.lostPage = true;
+    throw new StatePageLost(`the paged-out state of conversation ${id} cannot be read back (${error instanceof Error ? error.message : String(error)}); the partition's state is rebuilt from its snapshot and the log`);
   }
 
   private pageFile(): PageFile | undefined {

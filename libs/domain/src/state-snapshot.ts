@@ -65,7 +65,7 @@ export function encodeStateSnapshot(snapshot: StateSnapshot): Buffer {
     const frame = state.conversations.encoded(id)!;
     parts.push(u32(frame.length), frame);
   }
-  return encodeTagged(MAGIC, FORMAT, Buffer.concat(parts));
+  return encodeTagged(MAGIC, FORMAT, parts);
 }
 
 /**
