@@ -13,7 +13,7 @@ import { fillPairs } from './fill.js';
 import { provisionParley, type Provisioned } from './provision.js';
 import { rssMb } from './process-stats.js';
 import { pairsWorkload } from './scenarios.js';
-import { summarize } from './rounds.js';
+import { median, summarize } from './rounds.js';
 import { startSingle, type Target } from './targets.js';
 
 const BACKUP_MAIN = fileURLToPath(new URL('../../apps/gateway/dist/backup-main.js', import.meta.url));
@@ -33,10 +33,10 @@ const USAGE = `usage: npm run bench -- recovery [--messages 1000000] [--pairs 10
   --backup then takes an online backup (timing a send acknowledged while the database is copied), restores
   it and times the first start on the restored directory; --keep leaves the filled data directory in place
   (its path is printed) for a closer look, and --reuse <that path> measures the restart of it again, without
-  filling (its users' tokens, kept beside it, last a day). --rounds N (3): the empty node and the restart
-  are each measured N times, alternately, and reported with their median and spread. Memory at rest: the median of five samples a second apart,
-  taken 5 s after a login, a send and a history read, on the restarted node and on a node restarted
-  without history (the baseline)`;
+  filling (its users' tokens, kept beside it, last a day). --rounds N (3): the baseline and the restart
+  are each measured N times, alternately, and reported with their median and spread. Memory at rest: the
+  median of five samples a second apart, taken 5 s after a send (a fresh connection, authenticated with
+  a token) and a history read, on the restarted node and on a node restarted without history (the baseline)`;
 const { values: a } = parseArgs({
   options: {
     messages: { type: 'string', default: '1000000' },
@@ -162,13 +162,13 @@ async function rssAtRest(pid: number): Promise<number> {
     samples.push(rssMb(pid));
     if (i < 4) await sleep(1000);
   }
-  return Math.round(samples.sort((x, y) => x - y)[2]!);
+  return Math.round(median(samples));
 }
 
 /**
  * The resident memory at rest of a node restarted on a log without history (two users and one
- * conversation, made before the restart), after the same requests as the filled node's (a login, a send,
- * a history read): so that the difference is the history, not the first start's set-up or the warm-up.
+ * conversation, made before the restart), after the same requests as the filled node's (a send over a
+ * fresh connection authenticated with a token, a history read): so that the difference is the history, not the first start's set-up or the warm-up.
  */
 async function emptyRssAtRest(round: number): Promise<number> {
   say(`round ${round}/${rounds}: a node without history, restarted: its memory at rest...`);
