@@ -3,8 +3,13 @@ import { ParleyError, assertSnapshotName, partitionForKey, type EventLog, type L
 
 /** Kafka refuses records over message.max.bytes (1 MiB by default): a snapshot is written in chunks of this. */
 const CHUNK_BYTES = 512 * 1024;
-/** Records read per call while loading (each read is a consumer session on Kafka). */
-const READ_RECORDS = 100_000;
+/**
+ * Records of the partition read first, back from its end, while loading; each further step reads back
+ * four times as far, up to STEP_MAX records a read (each read is a consumer session on Kafka, and most
+ * records are 512 KiB chunks).
+ */
+const FIRST_STEP = 64;
+const STEP_MAX = 1024;
 
 /** The snapshots topic as created when missing: compacted, so it keeps about one snapshot per name. */
 export function snapshotTopicSpec(name: string, partitions: number): TopicSpec {
@@ -22,11 +27,13 @@ export function snapshotTopicSpec(name: string, partitions: number): TopicSpec {
  *   chunks   key `<name>/<i>`, value: bytes [i * 512 KiB, ...) of the snapshot,
  *            headers parley-snapshot (a fresh id), parley-chunk (i), parley-chunks (n)
  *   manifest key `<name>`, empty value, headers parley-snapshot (the id), parley-chunks (n), parley-bytes
- * The manifest comes last, so a reader that sees it has seen its chunks. `load` reads the partition, takes
- * the newest manifest of the name and the newest chunk under each chunk key, and answers only when every
- * chunk carries the manifest's id; compaction keeps the newest record per key, so an unfinished later
- * save may leave a manifest whose chunks were replaced: `load` then throws `corrupt` and the caller folds
- * from the log.
+ * The manifest comes last, so a reader that sees it has seen its chunks. `load` reads the partition back
+ * from its end, a step at a time (the topic holds every save until compaction, which runs only on rolled
+ * segments: reading it all from the start took minutes with a million messages' worth), and answers with
+ * the newest save of the name whose manifest and every chunk (same id) it found: a save that did not
+ * finish (chunks, no manifest) leaves the one before it readable. Compaction keeps the newest record per
+ * key, so once it has run, an unfinished save may have replaced the chunks of the newest manifest: with
+ * no complete save left, `load` throws `corrupt` and the caller folds from the log.
  */
 export class TopicSnapshotStore implements SnapshotStore {
   private partitions: number | undefined;
@@ -39,33 +46,27 @@ export class TopicSnapshotStore implements SnapshotStore {
   async load(name: string): Promise<Uint8Array | undefined> {
     assertSnapshotName(name);
     const partition = await this.partitionOf(name);
-    const end = await this.log.endOffset(this.topic, partition);
-    let manifest: LogRecord | undefined;
-    const chunks = new Map<string, LogRecord>();
-    for (let from = 0; from < end; ) {
-      const records = await this.log.read(this.topic, partition, from, READ_RECORDS);
-      if (records.length === 0) break;
-      for (const r of records) {
-        if (r.key === name) manifest = r;
-        else if (r.key.startsWith(`${name}/`)) chunks.set(r.key, r);
+    /** This name's manifests and chunks read so far, in offset order. */
+    let mine: LogRecord[] = [];
+    let from = await this.log.endOffset(this.topic, partition);
+    for (let step = FIRST_STEP; from > 0; step = Math.min(step * 4, STEP_MAX)) {
+      const lower = Math.max(0, from - step);
+      const read: LogRecord[] = [];
+      for (let at = lower; at < from; ) {
+        const records = (await this.log.read(this.topic, partition, at, from - at)).filter((r) => r.offset < from);
+        if (records.length === 0) break;
+        read.push(...records.filter((r) => r.key === name || r.key.startsWith(`${name}/`)));
+        at = records[records.length - 1]!.offset + 1;
       }
-      from = records[records.length - 1]!.offset + 1;
+      mine = [...read, ...mine];
+      from = lower;
+      const found = newestComplete(name, mine);
+      if (found) return found;
     }
-    if (!manifest) return undefined;
-    const id = manifest.headers['parley-snapshot'];
-    const count = Number(manifest.headers['parley-chunks']);
-    const bytes = Number(manifest.headers['parley-bytes']);
-    const parts: Uint8Array[] = [];
-    for (let i = 0; i < count; i++) {
-      const chunk = chunks.get(`${name}/${i}`);
-      if (!chunk || chunk.headers['parley-snapshot'] !== id) {
-        throw new ParleyError('corrupt', `snapshot ${name} is incomplete: chunk ${i} of ${count} was replaced by a later save that did not finish`);
-      }
-      parts.push(chunk.value);
+    if (mine.some((r) => r.key === name)) {
+      throw new ParleyError('corrupt', `snapshot ${name} is incomplete: the chunks of its saves were replaced by later saves that did not finish`);
     }
-    const data = Buffer.concat(parts);
-    if (data.length !== bytes) throw new ParleyError('corrupt', `snapshot ${name} has ${data.length} bytes, its manifest says ${bytes}`);
-    return data;
+    return undefined;
   }
 
   async save(name: string, data: Uint8Array): Promise<void> {
@@ -93,4 +94,28 @@ export class TopicSnapshotStore implements SnapshotStore {
     this.partitions ??= await this.log.partitionCount(this.topic);
     return partitionForKey(name, this.partitions);
   }
+}
+
+/**
+ * The bytes of the newest save among `records` (one name's, in offset order) whose manifest and every
+ * chunk, written before it under the same id, are there; undefined when none is whole.
+ */
+function newestComplete(name: string, records: readonly LogRecord[]): Uint8Array | undefined {
+  for (let m = records.length - 1; m >= 0; m--) {
+    const manifest = records[m]!;
+    if (manifest.key !== name) continue;
+    const id = manifest.headers['parley-snapshot'];
+    const count = Number(manifest.headers['parley-chunks']);
+    const bytes = Number(manifest.headers['parley-bytes']);
+    const parts = new Map<number, Uint8Array>();
+    for (let c = m - 1; c >= 0 && parts.size < count; c--) {
+      const chunk = records[c]!;
+      const index = Number(chunk.headers['parley-chunk']);
+      if (chunk.key === `${name}/${index}` && chunk.headers['parley-snapshot'] === id && !parts.has(index)) parts.set(index, chunk.value);
+    }
+    if (parts.size !== count) continue;
+    const data = Buffer.concat(Array.from({ length: count }, (_, i) => parts.get(i)!));
+    if (data.length === bytes) return data;
+  }
+  return undefined;
 }
