@@ -121,7 +121,8 @@ export class Fanout {
     // Only a partition without state (just assigned) is rebuilt from the log up to the batch.
     // (Not reported as `recovering`: it happens on a batch, after the app said it was ready, and takes as
     // long as loading a snapshot; a long one shows as a batch in flight.)
-    const state = this.states.get(partition) ?? (await this.states.catchUp(partition, first));
+    // Heartbeating after each step of a long rebuild, so that Kafka does not take the partition meanwhile.
+    const state = this.states.get(partition) ?? (await this.states.catchUp(partition, first, batch.heartbeat));
     const deliveries: Delivery[] = [];
     for (const record of records) {
       let event;

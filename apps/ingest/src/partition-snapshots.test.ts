@@ -216,3 +216,22 @@ test('a state its owner wrote to (ingest) is snapshotted up to its own last even
     assert.match(said[0] ?? '', /not taken: .* not among the newest readable events/);
   });
 });
+
+test('a rebuild reports its progress (a consumer heartbeats on it) after the snapshot is loaded and after each read of the log it folded', async () => {
+  await withLog(async (log, dir) => {
+    const store = new FileSnapshotStore(join(dir, 'snapshots'));
+    const first = new PartitionStates(log, options, undefined, { store, owner: 'fanout' });
+    await first.catchUp(0);
+    assert.equal(await first.snapshot(0), true);
+    await append(log, Array.from({ length: 30 }, (_, i) => message('g.a', 201 + i)));
+    const { log: watched, reads } = counting(log);
+    const steps: Array<{ reads: number; at: string }> = [];
+    const restored = new PartitionStates(watched, options, undefined, { store, owner: 'fanout' });
+    const progress = async (): Promise<void> => void steps.push({ reads: reads.length, at: restored.rebuilt(0)?.fromSnapshot === undefined ? 'none' : 'snapshot' });
+    await restored.catchUp(0, undefined, progress);
+    // The snapshot's check reads its last event (1 read), then the tail is folded in one read (2).
+    assert.deepEqual(steps, [{ reads: 1, at: 'snapshot' }, { reads: 2, at: 'snapshot' }]);
+    await restored.catchUp(0, undefined, progress);
+    assert.equal(steps.length, 2, 'nothing to fold: no progress to report');
+  });
+});

@@ -66,9 +66,10 @@ export class PartitionStates {
    * Folds events of `partition` from the last applied offset up to `until` (default: the end). A state
    * restored from a snapshot ahead of `until` (taken after a batch whose offset commit was lost in a crash)
    * is returned as it is: folding is idempotent in order, and the consumer handles those events again as
-   * redeliveries.
+   * redeliveries. `progress` is awaited after the snapshot's load and after each read of the log folded
+   * (a consumer's heartbeat: see LogBatch.heartbeat).
    */
-  async catchUp(partition: number, until?: number): Promise<StreamState> {
+  async catchUp(partition: number, until?: number, progress?: () => Promise<void>): Promise<StreamState> {
     const end = until ?? (await this.log.endOffset(Topics.events, partition));
     if (this.states.get(partition)?.state.conversations.lost) this.reset(partition);
     let entry = this.states.get(partition);
@@ -78,6 +79,7 @@ export class PartitionStates {
       entry = this.states.get(partition);
       if (entry) restored.state.close();
       else this.states.set(partition, (entry = restored));
+      await progress?.();
     }
     entry.state.conversations.sweep();
     while (entry.next < end) {
@@ -103,6 +105,7 @@ export class PartitionStates {
         entry.next = end;
         break;
       }
+      await progress?.();
     }
     return entry.state;
   }

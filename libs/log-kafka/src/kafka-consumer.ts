@@ -130,7 +130,8 @@ export class KafkaLogConsumer implements LogConsumer {
       // batch.lastOffset() counts transaction markers fetched along with the records: the last chunk resumes after them.
       const next = Math.max(records[records.length - 1]!.offset + 1, lastChunk ? Number(batch.lastOffset()) + 1 : 0);
       try {
-        const result = await handler({ topic, partition, records, nextOffset: next });
+        // A failed heartbeat (a rebalance began) is not the handler's failure: the next batch learns of it.
+        const result = await handler({ topic, partition, records, nextOffset: next, heartbeat: () => heartbeat().catch(() => undefined) });
         await this.commit(result, topic, partition, next);
         resolveOffset(String(next - 1));
         this.backoff.delete(key);

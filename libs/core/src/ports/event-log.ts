@@ -106,6 +106,13 @@ export interface LogBatch {
   readonly records: readonly LogRecord[];
   /** Where this partition resumes after the batch: past the last record, and past any markers after it. */
   readonly nextOffset: number;
+  /**
+   * Kafka: tells the group this member is alive. A handler that makes progress for longer than the
+   * session timeout (fanout rebuilding a partition from the log) calls it after each step, so the group
+   * does not hand its partitions to another member meanwhile. Never fails; absent on the embedded log,
+   * which has no group to leave.
+   */
+  readonly heartbeat?: () => Promise<void>;
 }
 
 export interface BatchResult {
