@@ -6,7 +6,8 @@ import './require-node.mjs'; // first: a clear message on a Node.js too old to r
 import { buildThenRun, root } from './build-then-run.mjs';
 
 // `recovery` (fill, restart, time to ready: bench/src/startup.ts) and `takeover` (distributed: kill an ingest
-// instance, time until every conversation accepts a send: bench/src/takeover.ts) and `retention` (the embedded
+// instance, time until every conversation accepts a send; `--runs restart`: restart every app, the same
+// timing: bench/src/takeover.ts) and `retention` (the embedded
 // log's segment rewrite: bench/src/retention.ts) are scripts of their own;
 // the rest are run.ts's scenarios.
 const [scenario, ...rest] = process.argv.slice(2);
