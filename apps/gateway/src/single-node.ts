@@ -87,7 +87,8 @@ async function startOnLockedDataDir(config: SingleNodeConfig, logger: Logger, lo
   await mkdir(config.dataDir, { recursive: true });
   const step = (msg: string, fields?: Record<string, unknown>) => logger.info(msg, fields);
   step('opening the event log', { dir: join(config.dataDir, 'log') });
-  const log = await EmbeddedLog.open({ dir: join(config.dataDir, 'log'), fsync: config.fsync, logger: logger.child({ component: 'log' }) });
+  // A command is acknowledged only by its event, whose write is synced: commands take no fsync of their own.
+  const log = await EmbeddedLog.open({ dir: join(config.dataDir, 'log'), fsync: config.fsync, logger: logger.child({ component: 'log' }), syncWithNextWrite: [Topics.commands] });
   await log.createTopics(topicSpecs(config.partitions));
   const partitions = await log.partitionCount(Topics.events);
   step('opening the database', { dir: join(config.dataDir, 'pg') });

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtemp, rm, appendFile, stat, truncate } from 'node:fs/promises';
+import { mkdtemp, rm, appendFile, open, stat, truncate } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { eventLogConformance } from '@parley/core/conformance';
@@ -162,4 +162,46 @@ test('partitionsConsumedConcurrently: batches of several partitions are in the h
     );
     await consumer.close();
     await log.close();
+  }));
+
+test('syncWithNextWrite: a plain send to such a topic takes no fsync of its own, is read at once, and the next synced write (or a close) makes it durable with it', () =>
+  withDir(async (dir) => {
+    // Counts fdatasync calls on every file handle (the real ones: a counter around the real method).
+    const handle = await open(join(dir, 'probe'), 'w');
+    const proto = Object.getPrototypeOf(handle) as { datasync: () => Promise<void> };
+    await handle.close();
+    const real = proto.datasync;
+    let syncs = 0;
+    proto.datasync = function (this: unknown) {
+      syncs++;
+      return real.call(this);
+    };
+    try {
+      const log = await EmbeddedLog.open({ dir, fsync: { mode: 'always' }, syncWithNextWrite: ['cmd'] });
+      await log.createTopics([{ name: 'cmd', partitions: 1 }, { name: 'evt', partitions: 1 }]);
+      let before = syncs;
+      await log.producer().send('cmd', [{ key: 'k', value: Buffer.from('c1') }]);
+      assert.equal(syncs, before, 'a command: written, not synced');
+      assert.deepEqual((await log.read('cmd', 0, 0, 10)).map((r) => Buffer.from(r.value).toString()), ['c1'], 'and readable at once');
+      before = syncs;
+      await log.producer().send('evt', [{ key: 'k', value: Buffer.from('e1') }]);
+      assert.equal(syncs, before + 1, 'an event: one fsync, which covers the command written before it');
+      before = syncs;
+      // A transactional append to the same topic (offset commits in it) is synced as always.
+      await log.append([{ topic: 'cmd', records: [{ key: 'k', value: Buffer.from('c2') }] }], [{ group: 'g', topic: 'evt', partition: 0, offset: 1 }]);
+      assert.equal(syncs, before + 1);
+      await log.producer().send('cmd', [{ key: 'k', value: Buffer.from('c3') }]);
+      await log.close();
+      const again = await EmbeddedLog.open({ dir });
+      assert.deepEqual((await again.read('cmd', 0, 0, 10)).map((r) => Buffer.from(r.value).toString()), ['c1', 'c2', 'c3']);
+      await again.close();
+      // Without the option every send is synced.
+      const plain = await EmbeddedLog.open({ dir, fsync: { mode: 'always' } });
+      before = syncs;
+      await plain.producer().send('cmd', [{ key: 'k', value: Buffer.from('c4') }]);
+      assert.equal(syncs, before + 1);
+      await plain.close();
+    } finally {
+      proto.datasync = real;
+    }
   }));

@@ -44,6 +44,13 @@ export interface EmbeddedLogOptions {
   readonly segmentMs?: number;
   /** How often sealed segments are checked against the topics' `retention.ms` (default a minute). */
   readonly retentionCheckMs?: number;
+  /**
+   * Topics whose plain sends (no offset commits in them) take no fsync of their own under fsync
+   * `always`: the next synced write covers them (Journal.append's `sync`). The single node names the
+   * commands topic: a command is acknowledged to its sender only by the event it leads to, whose write is
+   * synced, so a command needs no fsync of its own; one fsync a message instead of two.
+   */
+  readonly syncWithNextWrite?: readonly string[];
 }
 
 /** What an online backup copies of the log: files under `dir`, each its first `bytes` (undefined: whole). */
@@ -110,6 +117,7 @@ export class EmbeddedLog implements EventLog {
     commitFrames: Map<string, number>,
     configs: Map<string, Record<string, string>>,
     retentionCheckMs: number,
+    private readonly syncWithNextWrite: ReadonlySet<string>,
   ) {
     this.topics = topics;
     this.committed = committed;
@@ -229,6 +237,7 @@ export class EmbeddedLog implements EventLog {
       commitFrames,
       configs,
       options.retentionCheckMs ?? RETENTION_CHECK_MS,
+      new Set(options.syncWithNextWrite ?? []),
     );
   }
 
@@ -339,9 +348,12 @@ export class EmbeddedLog implements EventLog {
         positions.push({ topic, partition, offset: targets[targets.length - 1]!.offset });
       }
     }
-    // Commits waiting for a write (commitAsync) go first in the same frame; only this append's own are
-    // applied when it is durable (a waiting one may have been overtaken in memory meanwhile).
-    const waiting = this.takeCommits();
+    // A plain send to topics synced with the next write (options.syncWithNextWrite) takes no fsync.
+    const sync = commits.length > 0 || sends.some(({ topic }) => !this.syncWithNextWrite.has(topic));
+    // Commits waiting for a write (commitAsync) go first in the same frame (a synced one: they were
+    // promised the next durable write); only this append's own are applied when it is durable (a waiting
+    // one may have been overtaken in memory meanwhile).
+    const waiting = sync ? this.takeCommits() : [];
     await this.journal.append(records, [...waiting, ...commits], (framePos) => {
       records.forEach((record, i) => {
         const { index, offset } = targets[i]!;
@@ -354,7 +366,7 @@ export class EmbeddedLog implements EventLog {
       // After the whole group commit's onDurable calls: the checkpoint must index every frame it covers.
       if (this.journal.bytes - this.checkpointedBytes >= CHECKPOINT_BYTES)
         queueMicrotask(() => void this.checkpoint());
-    });
+    }, sync);
     return positions;
   }
 

@@ -35,6 +35,8 @@ export type FsyncPolicy = { mode: 'always' } | { mode: 'interval'; intervalMs: n
 interface Pending {
   records: readonly JournalRecord[];
   commits: readonly JournalCommit[];
+  /** False: no fsync of its own under `always`; the next synced write covers it (see append). */
+  sync: boolean;
   onDurable: (framePosition: number) => void;
   resolve: () => void;
   reject: (error: unknown) => void;
@@ -222,12 +224,18 @@ export class Journal {
 
   /**
    * Appends one atomic frame. `onDurable` runs with the frame's position once it is durable under the
-   * policy, before the promise resolves and before any later append's `onDurable`.
+   * policy, before the promise resolves and before any later append's `onDurable`. With `sync` false the
+   * frame takes no fsync of its own under `always`: it resolves once written to the OS, and the next
+   * synced write makes it durable too (an fdatasync covers every earlier byte of the segment, and a
+   * segment is synced when sealed), so a machine crash can lose it only together with everything after it
+   * that was not synced either. For records whose loss acknowledges nothing (commands: the sender is
+   * told only when the event they lead to is durable).
    */
   append(
     records: readonly JournalRecord[],
     commits: readonly JournalCommit[],
     onDurable: (framePosition: number) => void,
+    sync = true,
   ): Promise<void> {
     if (this.failed !== undefined) {
       return Promise.reject(
@@ -238,7 +246,7 @@ export class Journal {
     }
     if (this.closed) return Promise.reject(new ParleyError('unavailable', 'The embedded log is closed'));
     return new Promise<void>((resolve, reject) => {
-      this.queue.push({ records, commits, onDurable, resolve, reject });
+      this.queue.push({ records, commits, sync, onDurable, resolve, reject });
       if (!this.flushing) {
         this.flushing = true;
         this.idle = new Promise((r) => (this.markIdle = r));
@@ -276,7 +284,7 @@ export class Journal {
       const data = Buffer.concat(frames);
       try {
         await writeAll(seg.fh, data, seg.headerBytes + seg.size);
-        if (this.options.policy.mode === 'always') await seg.fh.datasync();
+        if (this.options.policy.mode === 'always' && batch.some((entry) => entry.sync)) await seg.fh.datasync();
       } catch (error) {
         this.fail(error);
         for (const entry of batch)
