@@ -57,10 +57,18 @@ export class ProjectionWriter {
   async applyBatches(topic: string, parts: ReadonlyArray<{ partition: number; events: readonly ParleyEvent[]; nextOffset: number; quarantined?: readonly QuarantineRow[] }>): Promise<void> {
     if (parts.length === 0) return;
     await this.db.transaction().execute(async (tx) => {
-      // Runs of messages (the bulk of the log) are written together; anything else is applied one by one,
-      // after the run before it, so the order of effects is the log's within each partition. Partitions are
-      // independent streams, so one run gathers the messages of every partition of the transaction.
+      // Runs of messages and read marks (the bulk of the log) are written together; anything else is
+      // applied one by one, after the run before it, so the order of effects is the log's within each
+      // partition. Partitions are independent streams, so one run gathers the messages of every partition
+      // of the transaction. Within a run the marks are written after the messages: a mark only ever
+      // raises a member's read or delivered seq to the highest it was given, so their order does not matter.
       let run: Array<ParleyEvent & { payload: { type: 'MessageSent' } }> = [];
+      const marks = new Marks();
+      const flush = async (): Promise<void> => {
+        await applyMessages(tx, run, this.options.searchIndex ?? true, marks);
+        run = [];
+        await marks.write(tx);
+      };
       for (const { partition, events, quarantined = [] } of parts) {
         if (quarantined.length > 0) {
           await tx
@@ -70,16 +78,27 @@ export class ProjectionWriter {
             .execute();
         }
         for (const event of events) {
-          if (event.payload.type === 'MessageSent' && event.origin !== null) {
+          const p = event.payload;
+          if (p.type === 'MessageSent' && event.origin !== null) {
             run.push(event as ParleyEvent & { payload: { type: 'MessageSent' } });
             continue;
           }
-          await applyMessages(tx, run, this.options.searchIndex ?? true);
-          run = [];
+          if (p.type === 'ReadMarked') {
+            marks.raiseRead(event.stream, p.userId, p.readSeq);
+            continue;
+          }
+          if (p.type === 'ReceiptsMarked') {
+            for (const m of p.marks) {
+              marks.raiseRead(event.stream, m.userId, m.readSeq);
+              marks.raiseDelivered(event.stream, m.userId, m.deliveredSeq);
+            }
+            continue;
+          }
+          await flush();
           await apply(tx, this.vault, event);
         }
       }
-      await applyMessages(tx, run, this.options.searchIndex ?? true);
+      await flush();
       const offsets = parts.map((p) => sql`(${topic}::text, ${p.partition}::int, ${p.nextOffset}::bigint)`);
       await sql`insert into projector_offsets (topic, partition, next_offset) values ${sql.join(offsets)}
         on conflict (topic, partition) do update set next_offset = excluded.next_offset`.execute(tx);
@@ -236,7 +255,11 @@ async function apply(tx: Transaction<Database>, vault: PersonalDataVault, event:
  * conditional update per conversation (its newest message) and per sender (read up to their newest own
  * message). Equivalent to applying them one by one, since every write is idempotent or only moves forward.
  */
-async function applyMessages(tx: Transaction<Database>, run: ReadonlyArray<ParleyEvent & { payload: { type: 'MessageSent' } }>, searchIndex = true): Promise<void> {
+/**
+ * Writes a run of messages. The senders' read marks go into `marks` when given (the caller writes them
+ * with the run's other marks), else they are written here.
+ */
+async function applyMessages(tx: Transaction<Database>, run: ReadonlyArray<ParleyEvent & { payload: { type: 'MessageSent' } }>, searchIndex = true, marks?: Marks): Promise<void> {
   if (run.length === 0) return;
   const inserted = await insertNew(
     tx,
@@ -281,11 +304,10 @@ async function applyMessages(tx: Transaction<Database>, run: ReadonlyArray<Parle
       .execute();
   }
   const newest = new Map<string, ParleyEvent & { payload: { type: 'MessageSent' } }>();
-  const senders = new Map<string, { conversation: string; senderId: string; seq: number }>();
+  const senders = marks ?? new Marks();
   for (const e of run) {
     if ((newest.get(e.stream)?.seq ?? -1) < e.seq) newest.set(e.stream, e);
-    const key = `${e.stream}\u0000${e.payload.senderId}`;
-    if ((senders.get(key)?.seq ?? -1) < e.seq) senders.set(key, { conversation: e.stream, senderId: e.payload.senderId, seq: e.seq });
+    senders.raiseRead(e.stream, e.payload.senderId, e.seq);
   }
   // One statement for every conversation of the run, and one for every sender's read mark: a statement is
   // most of what a row costs on PGlite (docs/BENCHMARKS.md 11).
@@ -297,7 +319,7 @@ async function applyMessages(tx: Transaction<Database>, run: ReadonlyArray<Parle
       from (values ${sql.join(heads.slice(i, i + ROWS_PER_INSERT))}) as v(id, seq, ts, preview, sender)
       where c.id = v.id and c.last_seq < v.seq`.execute(tx);
   }
-  await raiseReadSeqs(tx, [...senders.values()].map((s) => ({ conversation: s.conversation, userId: s.senderId, seq: s.seq })));
+  if (!marks) await senders.write(tx);
 }
 
 /** A message's preview: the start of its content, or for a system entry the change in words. */
@@ -319,6 +341,47 @@ async function raiseReadSeqs(tx: Transaction<Database>, marks: ReadonlyArray<{ c
     await sql`update members as m set read_seq = v.seq, delivered_seq = greatest(m.delivered_seq, v.seq)
       from (values ${sql.join(values.slice(i, i + ROWS_PER_INSERT))}) as v(conversation_id, user_id, seq)
       where m.conversation_id = v.conversation_id and m.user_id = v.user_id and m.read_seq < v.seq`.execute(tx);
+  }
+}
+
+/** raiseDeliveredSeq for many members in one statement. */
+async function raiseDeliveredSeqs(tx: Transaction<Database>, marks: ReadonlyArray<{ conversation: string; userId: string; seq: number }>): Promise<void> {
+  const values = marks.map((m) => sql`(${m.conversation}::text, ${m.userId}::text, ${m.seq}::bigint)`);
+  for (let i = 0; i < values.length; i += ROWS_PER_INSERT) {
+    await sql`update members as m set delivered_seq = v.seq
+      from (values ${sql.join(values.slice(i, i + ROWS_PER_INSERT))}) as v(conversation_id, user_id, seq)
+      where m.conversation_id = v.conversation_id and m.user_id = v.user_id and m.delivered_seq < v.seq`.execute(tx);
+  }
+}
+
+/**
+ * Read and delivered marks gathered over a run of events, the highest per member and conversation (an
+ * UPDATE … FROM (VALUES …) changes a row at most once, so a member may appear only once in it): written
+ * in one statement each, since a statement is most of what a row costs on PGlite (docs/BENCHMARKS.md 11).
+ */
+class Marks {
+  private readonly read = new Map<string, { conversation: string; userId: string; seq: number }>();
+  private readonly delivered = new Map<string, { conversation: string; userId: string; seq: number }>();
+
+  raiseRead(conversation: string, userId: string, seq: number): void {
+    Marks.raise(this.read, conversation, userId, seq);
+  }
+
+  raiseDelivered(conversation: string, userId: string, seq: number): void {
+    Marks.raise(this.delivered, conversation, userId, seq);
+  }
+
+  async write(tx: Transaction<Database>): Promise<void> {
+    await raiseReadSeqs(tx, [...this.read.values()]);
+    await raiseDeliveredSeqs(tx, [...this.delivered.values()]);
+    this.read.clear();
+    this.delivered.clear();
+  }
+
+  private static raise(marks: Map<string, { conversation: string; userId: string; seq: number }>, conversation: string, userId: string, seq: number): void {
+    if (seq <= 0) return;
+    const key = `${conversation}\u0000${userId}`;
+    if ((marks.get(key)?.seq ?? 0) < seq) marks.set(key, { conversation, userId, seq });
   }
 }
 

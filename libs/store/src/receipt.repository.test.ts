@@ -29,7 +29,7 @@ const mark = (who: Actor, readSeq: number, deliveredSeq: number, shared = true) 
 
 /**
  * Profiles alice, bob, carl (carl shares no receipts), dave. g.team: alice, bob, carl; alice sends 1-3,
- * bob reads 2, carl reads 3. d.ua.ub: alice sends 1-2; bob has 2 delivered and 1 read. alice and dave
+ * bob reads 2, carl reads 3. d.ua.ub: alice sends 1-3; bob has 3 delivered and 2 read. alice and dave
  * are friends.
  */
 function receiptsLog(): ParleyEvent[] {
@@ -48,6 +48,9 @@ function receiptsLog(): ParleyEvent[] {
   d.sent(alice, 'text', 'y');
   d.push({ type: 'ReceiptsMarked', marks: [mark(bob, 0, 2)] }, bob, true);
   d.push({ type: 'ReceiptsMarked', marks: [mark(bob, 1, 2)] }, bob, true);
+  d.sent(alice, 'text', 'z');
+  // One member twice in one event (two connections' marks): the higher of each counts.
+  d.push({ type: 'ReceiptsMarked', marks: [mark(bob, 2, 3), mark(bob, 1, 2)] }, bob, true);
   // A mark written before receipts (ReadMarked) still counts.
   const r = timelineOf('g.old');
   r.push({ type: 'ConversationCreated', kind: 'group', name: 'old', createdBy: 'ua', members: [alice, bob] }, alice, false);
@@ -78,8 +81,8 @@ for (const adapter of databases) {
         { user: { id: 'ub', username: 'bob' }, readSeq: 2, deliveredSeq: 2 },
       ]);
       assert.deepEqual(await receipts.marks('d.ua.ub'), [
-        { user: { id: 'ua', username: 'alice' }, readSeq: 2, deliveredSeq: 2 },
-        { user: { id: 'ub', username: 'bob' }, readSeq: 1, deliveredSeq: 2 },
+        { user: { id: 'ua', username: 'alice' }, readSeq: 3, deliveredSeq: 3 },
+        { user: { id: 'ub', username: 'bob' }, readSeq: 2, deliveredSeq: 3 },
       ]);
       assert.deepEqual((await receipts.marks('g.old')).map((m) => [m.user.id, m.readSeq, m.deliveredSeq]), [['ua', 1, 1], ['ub', 1, 1]]);
     });
