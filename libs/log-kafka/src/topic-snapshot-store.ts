@@ -6,10 +6,10 @@ const CHUNK_BYTES = 512 * 1024;
 /**
  * Records of the partition read first, back from its end, while loading; each further step reads back
  * four times as far, up to STEP_MAX records a read (each read is a consumer session on Kafka, and most
- * records are 512 KiB chunks).
+ * records are 512 KiB chunks: a read holds at most 128 MiB of them).
  */
 const FIRST_STEP = 64;
-const STEP_MAX = 1024;
+const STEP_MAX = 256;
 
 /** The snapshots topic as created when missing: compacted, so it keeps about one snapshot per name. */
 export function snapshotTopicSpec(name: string, partitions: number): TopicSpec {

@@ -83,11 +83,12 @@ export class ProjectionWriter {
             run.push(event as ParleyEvent & { payload: { type: 'MessageSent' } });
             continue;
           }
-          if (p.type === 'ReadMarked') {
+          // Marks from HTTP (no origin connection) go the long way: their command waits for its outcome row.
+          if (p.type === 'ReadMarked' && event.origin !== null) {
             marks.raiseRead(event.stream, p.userId, p.readSeq);
             continue;
           }
-          if (p.type === 'ReceiptsMarked') {
+          if (p.type === 'ReceiptsMarked' && event.origin !== null) {
             for (const m of p.marks) {
               marks.raiseRead(event.stream, m.userId, m.readSeq);
               marks.raiseDelivered(event.stream, m.userId, m.deliveredSeq);

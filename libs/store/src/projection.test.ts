@@ -62,6 +62,8 @@ const events: ParleyEvent[] = [
   ev('d.ua.ub', 3, { type: 'ReadMarked', userId: 'ub', readSeq: 1 }),
   ev('g.x', 0, { type: 'CommandRejected', code: 'not_member', message: 'no', clientMsgId: '' }, null),
   ev('u.alice', 0, { type: 'TokenRevoked', userId: 'ua', tokenId: 't1', expiresAt: 9 }),
+  // The same read mark again, from HTTP (no origin connection): its command waits for an outcome row.
+  ev('d.ua.ub', 3, { type: 'ReadMarked', userId: 'ub', readSeq: 1 }, null),
 ];
 
 const { databases: adapters, stop } = testDatabases();
@@ -123,6 +125,8 @@ for (const adapter of adapters) {
           undefined,
           'commands from a connection get their outcome over it, not here',
         );
+        assert.equal((await outcomes.get(events[9]!.commandId))?.status, 'ok', 'a read mark from HTTP has its outcome');
+        assert.equal(await outcomes.get(events[6]!.commandId), undefined, 'one from a connection has none');
       } finally {
         await db.destroy();
       }

@@ -104,8 +104,17 @@ export class Cluster {
     };
     const instance: Instance = { app, index, env, child: undefined as unknown as ChildProcess, logs: [] };
     this.instances.push(instance);
-    await this.launch(instance);
-    return instance;
+    // A free port can be taken by another process between freePort() and the app's bind: new ports, again.
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await this.launch(instance);
+        return instance;
+      } catch (error) {
+        if (attempt >= 3 || !/Cannot listen on|EADDRINUSE/.test(String((error as Error).message))) throw error;
+        for (const key of ['PORT', 'PARLEY_INTERNAL_PORT', 'PARLEY_OPS_PORT', 'PARLEY_METRICS_PORT']) env[key] = String(await freePort());
+        instance.logs.length = 0;
+      }
+    }
   }
 
   private async launch(instance: Instance): Promise<void> {
