@@ -89,10 +89,7 @@ export class ProjectionWriter {
             continue;
           }
           if (p.type === 'ReceiptsMarked' && event.origin !== null) {
-            for (const m of p.marks) {
-              marks.raiseRead(event.stream, m.userId, m.readSeq);
-              marks.raiseDelivered(event.stream, m.userId, m.deliveredSeq);
-            }
+            marks.raiseReceipts(event.stream, p.marks);
             continue;
           }
           await flush();
@@ -214,12 +211,12 @@ async function apply(tx: Transaction<Database>, vault: PersonalDataVault, event:
     case 'ReadMarked':
       await raiseReadSeq(tx, event.stream, p.userId, p.readSeq);
       break;
-    case 'ReceiptsMarked':
-      for (const m of p.marks) {
-        await raiseReadSeq(tx, event.stream, m.userId, m.readSeq);
-        await raiseDeliveredSeq(tx, event.stream, m.userId, m.deliveredSeq);
-      }
+    case 'ReceiptsMarked': {
+      const marks = new Marks();
+      marks.raiseReceipts(event.stream, p.marks);
+      await marks.write(tx);
       break;
+    }
     case 'CommandRejected':
     case 'CommandDuplicate':
     // Decisions for other streams (the friends workflow turns them into commands); nothing to show.
@@ -335,8 +332,15 @@ async function raiseReadSeq(tx: Transaction<Database>, conversation: string, use
   await raiseReadSeqs(tx, [{ conversation, userId, seq }]);
 }
 
+/** A member's read or delivered mark in a conversation. */
+interface Mark {
+  conversation: string;
+  userId: string;
+  seq: number;
+}
+
 /** raiseReadSeq for many members in one statement. */
-async function raiseReadSeqs(tx: Transaction<Database>, marks: ReadonlyArray<{ conversation: string; userId: string; seq: number }>): Promise<void> {
+async function raiseReadSeqs(tx: Transaction<Database>, marks: readonly Mark[]): Promise<void> {
   const values = marks.map((m) => sql`(${m.conversation}::text, ${m.userId}::text, ${m.seq}::bigint)`);
   for (let i = 0; i < values.length; i += ROWS_PER_INSERT) {
     await sql`update members as m set read_seq = v.seq, delivered_seq = greatest(m.delivered_seq, v.seq)
@@ -345,8 +349,8 @@ async function raiseReadSeqs(tx: Transaction<Database>, marks: ReadonlyArray<{ c
   }
 }
 
-/** raiseDeliveredSeq for many members in one statement. */
-async function raiseDeliveredSeqs(tx: Transaction<Database>, marks: ReadonlyArray<{ conversation: string; userId: string; seq: number }>): Promise<void> {
+/** A member's delivered mark only moves forward: for many members in one statement. */
+async function raiseDeliveredSeqs(tx: Transaction<Database>, marks: readonly Mark[]): Promise<void> {
   const values = marks.map((m) => sql`(${m.conversation}::text, ${m.userId}::text, ${m.seq}::bigint)`);
   for (let i = 0; i < values.length; i += ROWS_PER_INSERT) {
     await sql`update members as m set delivered_seq = v.seq
@@ -361,15 +365,19 @@ async function raiseDeliveredSeqs(tx: Transaction<Database>, marks: ReadonlyArra
  * in one statement each, since a statement is most of what a row costs on PGlite (docs/BENCHMARKS.md 11).
  */
 class Marks {
-  private readonly read = new Map<string, { conversation: string; userId: string; seq: number }>();
-  private readonly delivered = new Map<string, { conversation: string; userId: string; seq: number }>();
+  private readonly read = new Map<string, Mark>();
+  private readonly delivered = new Map<string, Mark>();
 
   raiseRead(conversation: string, userId: string, seq: number): void {
     Marks.raise(this.read, conversation, userId, seq);
   }
 
-  raiseDelivered(conversation: string, userId: string, seq: number): void {
-    Marks.raise(this.delivered, conversation, userId, seq);
+  /** A ReceiptsMarked event's marks. */
+  raiseReceipts(conversation: string, marks: ReadonlyArray<{ userId: string; readSeq: number; deliveredSeq: number }>): void {
+    for (const m of marks) {
+      Marks.raise(this.read, conversation, m.userId, m.readSeq);
+      Marks.raise(this.delivered, conversation, m.userId, m.deliveredSeq);
+    }
   }
 
   async write(tx: Transaction<Database>): Promise<void> {
@@ -379,20 +387,10 @@ class Marks {
     this.delivered.clear();
   }
 
-  private static raise(marks: Map<string, { conversation: string; userId: string; seq: number }>, conversation: string, userId: string, seq: number): void {
+  private static raise(marks: Map<string, Mark>, conversation: string, userId: string, seq: number): void {
     if (seq <= 0) return;
     const key = `${conversation}\u0000${userId}`;
     if ((marks.get(key)?.seq ?? 0) < seq) marks.set(key, { conversation, userId, seq });
   }
 }
 
-/** A member's delivered mark only moves forward. */
-async function raiseDeliveredSeq(tx: Transaction<Database>, conversation: string, userId: string, seq: number): Promise<void> {
-  await tx
-    .updateTable('members')
-    .set({ delivered_seq: seq })
-    .where('conversation_id', '=', conversation)
-    .where('user_id', '=', userId)
-    .where('delivered_seq', '<', seq)
-    .execute();
-}
