@@ -14,7 +14,7 @@ import { provisionParley, type Provisioned } from './provision.js';
 import { rssMb } from './process-stats.js';
 import { pairsWorkload } from './scenarios.js';
 import { median, summarize } from './rounds.js';
-import { startSingle, type Target } from './targets.js';
+import { healthy, startSingle, type Target } from './targets.js';
 
 const BACKUP_MAIN = fileURLToPath(new URL('../../apps/gateway/dist/backup-main.js', import.meta.url));
 
@@ -61,14 +61,6 @@ const rate = num('rate', a.rate, 40, 1);
 const rounds = num('rounds', a.rounds, 3, 1, true);
 const fsync = oneOf('fsync', a.fsync, ['always', 'interval', 'never'] as const);
 const say = (line: string): void => void process.stderr.write(`${line}\n`);
-
-async function healthy(url: string): Promise<boolean> {
-  try {
-    return (await fetch(`${url}/healthz`)).status === 200;
-  } catch {
-    return false;
-  }
-}
 
 /**
  * `npm run backup -- create` against the running node: its duration, the database copy's (the pause of

@@ -8,7 +8,7 @@ import { openSocket } from './drive.js';
 import { fillPairs } from './fill.js';
 import { provisionParley } from './provision.js';
 import { pairsWorkload } from './scenarios.js';
-import { BENCH_ENV, type Target } from './targets.js';
+import { BENCH_ENV, healthy, type Target } from './targets.js';
 
 /*
  * Distributed takeover (issue 15; `npm run bench -- takeover`): two ingest instances on a real Kafka
@@ -86,11 +86,7 @@ async function probe(target: Target, tokens: readonly string[], conversations: r
 /** The `restart` run: waits for the projector, stops every app (SIGTERM), starts them all again and times it. */
 async function restartAll(cluster: Cluster, target: Target, tokens: readonly string[], conversations: readonly string[], acked: number): Promise<Record<string, unknown>> {
   say('restart: waiting for the projector to catch up (query /healthz 200) and the periodic snapshots...');
-  for (;;) {
-    const status = await fetch(`${target.httpUrl}/healthz`).then((r) => r.status, () => 0);
-    if (status === 200) break;
-    await sleep(1000);
-  }
+  while (!(await healthy(target.httpUrl))) await sleep(1000);
   await sleep(5_000);
   say(`restart: ${acked} messages acknowledged; stopping every app (SIGTERM)...`);
   for (const i of cluster.instances) await cluster.terminate(i.app, i.index);

@@ -41,6 +41,15 @@ export const BENCH_ENV = {
 
 const ws = (http: string) => `${http.replace('http', 'ws')}/v1/ws`;
 
+/** Whether `url`'s /healthz answers 200 (the single node, or query: the projector caught up). */
+export async function healthy(url: string): Promise<boolean> {
+  try {
+    return (await fetch(`${url}/healthz`)).status === 200;
+  } catch {
+    return false;
+  }
+}
+
 /** The port of a `{"msg":"tcp listening","port":N}` log line (PARLEY_TCP_PORT=0 binds any free port). */
 export function tcpPortFromLogs(lines: readonly string[]): number | undefined {
   for (const line of lines) {
