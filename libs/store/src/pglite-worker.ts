@@ -6,6 +6,7 @@ import { PGliteDialect } from 'kysely-pglite-dialect';
 import { asBuffers, type ParleyEvent } from '@parley/schemas';
 import type { Database } from './database.js';
 import { ProjectionWriter, type QuarantineRow } from './projection-writer.js';
+import { trimParsers } from './pglite-parsers.js';
 
 /*
  * The worker side of WorkerPGlite (pglite-in-worker.ts): PGlite (Postgres compiled to WASM) runs here, so
@@ -34,6 +35,7 @@ if (!port) throw new Error('pglite-worker.js runs as a worker thread (see Worker
 const { dataDir } = workerData as { dataDir?: string };
 const db = new PGlite(dataDir);
 await db.waitReady;
+await trimParsers(db);
 const writer = new ProjectionWriter(new Kysely<Database>({ dialect: new PGliteDialect(db) }));
 
 async function handle(m: Request): Promise<void> {
