@@ -74,10 +74,14 @@ async function tcpUrl(lines: readonly string[], who: string): Promise<string> {
   throw new Error(`${who} logged no "tcp listening" line in 5 s (PARLEY_TCP_PORT=0 was set)`);
 }
 
-/** `PARLEY_BENCH_PROFILE=<dir>`: every Parley process writes a V8 CPU profile there when it stops. */
+/**
+ * `PARLEY_BENCH_PROFILE=<dir>`: every Parley process writes a V8 CPU profile there when it stops.
+ * `PARLEY_BENCH_NODE_ARGS="--flag ..."`: node flags for every Parley process (not the load generator).
+ */
 function profileArgs(): string[] {
   const dir = process.env['PARLEY_BENCH_PROFILE'];
-  return dir ? ['--cpu-prof', `--cpu-prof-dir=${dir}`] : [];
+  const extra = (process.env['PARLEY_BENCH_NODE_ARGS'] ?? '').split(/\s+/).filter(Boolean);
+  return [...extra, ...(dir ? ['--cpu-prof', `--cpu-prof-dir=${dir}`] : [])];
 }
 
 /**
