@@ -22,6 +22,19 @@ test('lengths count code points; sizes count UTF-8 bytes', () => {
   assert.equal(codePointLength('\ud800x'), 2, 'a lone surrogate counts as one');
   assert.equal(utf8Length('😀'), 4);
   assert.equal(utf8Length('é'), 2);
+  assert.equal(utf8Length(''), 0);
+});
+
+test('the UTF-8 size is what TextEncoder writes, lone surrogates and all', () => {
+  const encoder = new TextEncoder();
+  const units = ['a', '\u007f', '\u0080', 'é', '\u07ff', '\u0800', '中', '\uffff', '\ud83d', '\ude00', '\udbff', '\udfff', '😀', '\u0000'];
+  let seed = 7;
+  const random = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
+  for (let k = 0; k < 2000; k++) {
+    let s = '';
+    for (let j = Math.floor(random() * 12); j > 0; j--) s += units[Math.floor(random() * units.length)];
+    assert.equal(utf8Length(s), encoder.encode(s).length, JSON.stringify(s));
+  }
 });
 
 test('a preview is cut on a grapheme boundary, never inside an emoji', () => {

@@ -53,10 +53,22 @@ export function codePointLength(s: string): number {
   return n;
 }
 
-const utf8 = new TextEncoder();
-/** Size in UTF-8 bytes. */
+/**
+ * Size in UTF-8 bytes, as TextEncoder would write it (a lone surrogate as U+FFFD, 3 bytes), counted
+ * without encoding: every frame's content is measured, and the encoded copy was garbage per message.
+ */
 export function utf8Length(s: string): number {
-  return utf8.encode(s).length;
+  let n = s.length;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 0x80) continue;
+    if (c < 0x800) n += 1;
+    else if (c >= 0xd800 && c <= 0xdbff && i + 1 < s.length && (s.charCodeAt(i + 1) & 0xfc00) === 0xdc00) {
+      n += 2; // a pair: 2 units, 4 bytes
+      i++;
+    } else n += 2;
+  }
+  return n;
 }
 
 let graphemes: Intl.Segmenter | undefined;
