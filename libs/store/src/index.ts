@@ -33,3 +33,4 @@ export { PersonalDataVault } from './personal-data-vault.js';
 export { storeFailureKind } from './store-failure.js';
 export { projectionChecksums, projectionsEmpty, PROJECTED_TABLES } from './checksum.js';
 export { WorkerPGlite, WorkerProjectionWriter } from './pglite-in-worker.js';
+export { trimParsers } from './pglite-parsers.js';
