@@ -12,8 +12,10 @@ import { types, type PGlite } from '@electric-sql/pglite';
  * queries select no such array. Serializers (parameters) are looked up, not copied, and stay whole.
  */
 export async function trimParsers(db: PGlite): Promise<void> {
-  const defaults = Object.keys(types.parsers).filter((key) => /^\d+$/.test(key)).map(Number);
+  // The map is keyed by type oid, and by seven type names (string, number, ...), which are kept as they are.
+  const isOid = (key: string): boolean => /^\d+$/.test(key);
+  const defaults = Object.keys(types.parsers).filter(isOid).map(Number);
   const { rows } = await db.query<{ oid: number; typarray: number }>('SELECT oid::int AS oid, typarray::int AS typarray FROM pg_catalog.pg_type WHERE oid = ANY($1::oid[]) AND typarray <> 0', [defaults]);
   const keep = new Set<number>([...defaults, ...rows.map((r) => r.typarray)]);
-  db.parsers = Object.fromEntries(Object.entries(db.parsers).filter(([key]) => !/^\d+$/.test(key) || keep.has(Number(key))));
+  db.parsers = Object.fromEntries(Object.entries(db.parsers).filter(([key]) => !isOid(key) || keep.has(Number(key))));
 }

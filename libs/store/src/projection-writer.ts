@@ -209,7 +209,7 @@ async function apply(tx: Transaction<Database>, vault: PersonalDataVault, event:
       await applyMessageChange(tx, event, p);
       break;
     case 'ReadMarked':
-      await raiseReadSeq(tx, event.stream, p.userId, p.readSeq);
+      await raiseMarks(tx, 'read', [{ conversation: event.stream, userId: p.userId, seq: p.readSeq }]);
       break;
     case 'ReceiptsMarked': {
       const marks = new Marks();
@@ -327,11 +327,6 @@ function preview(p: { kind: string; content: string }): string {
   return cutOnGraphemes(entry ? describeSystemEntry(entry) : 'an update', PREVIEW_CODE_POINTS);
 }
 
-/** A member's read mark only moves forward (events may be re-applied after a crash); delivered follows it. */
-async function raiseReadSeq(tx: Transaction<Database>, conversation: string, userId: string, seq: number): Promise<void> {
-  await raiseReadSeqs(tx, [{ conversation, userId, seq }]);
-}
-
 /** A member's read or delivered mark in a conversation. */
 interface Mark {
   conversation: string;
@@ -339,23 +334,17 @@ interface Mark {
   seq: number;
 }
 
-/** raiseReadSeq for many members in one statement. */
-async function raiseReadSeqs(tx: Transaction<Database>, marks: readonly Mark[]): Promise<void> {
+/**
+ * Members' read or delivered marks, many in one statement. A mark only moves forward (events may be
+ * re-applied after a crash); a read mark raises the delivered one with it.
+ */
+async function raiseMarks(tx: Transaction<Database>, which: 'read' | 'delivered', marks: readonly Mark[]): Promise<void> {
+  const set = which === 'read' ? sql`read_seq = v.seq, delivered_seq = greatest(m.delivered_seq, v.seq)` : sql`delivered_seq = v.seq`;
   const values = marks.map((m) => sql`(${m.conversation}::text, ${m.userId}::text, ${m.seq}::bigint)`);
   for (let i = 0; i < values.length; i += ROWS_PER_INSERT) {
-    await sql`update members as m set read_seq = v.seq, delivered_seq = greatest(m.delivered_seq, v.seq)
+    await sql`update members as m set ${set}
       from (values ${sql.join(values.slice(i, i + ROWS_PER_INSERT))}) as v(conversation_id, user_id, seq)
-      where m.conversation_id = v.conversation_id and m.user_id = v.user_id and m.read_seq < v.seq`.execute(tx);
-  }
-}
-
-/** A member's delivered mark only moves forward: for many members in one statement. */
-async function raiseDeliveredSeqs(tx: Transaction<Database>, marks: readonly Mark[]): Promise<void> {
-  const values = marks.map((m) => sql`(${m.conversation}::text, ${m.userId}::text, ${m.seq}::bigint)`);
-  for (let i = 0; i < values.length; i += ROWS_PER_INSERT) {
-    await sql`update members as m set delivered_seq = v.seq
-      from (values ${sql.join(values.slice(i, i + ROWS_PER_INSERT))}) as v(conversation_id, user_id, seq)
-      where m.conversation_id = v.conversation_id and m.user_id = v.user_id and m.delivered_seq < v.seq`.execute(tx);
+      where m.conversation_id = v.conversation_id and m.user_id = v.user_id and ${sql.ref(`m.${which}_seq`)} < v.seq`.execute(tx);
   }
 }
 
@@ -381,8 +370,8 @@ class Marks {
   }
 
   async write(tx: Transaction<Database>): Promise<void> {
-    await raiseReadSeqs(tx, [...this.read.values()]);
-    await raiseDeliveredSeqs(tx, [...this.delivered.values()]);
+    await raiseMarks(tx, 'read', [...this.read.values()]);
+    await raiseMarks(tx, 'delivered', [...this.delivered.values()]);
     this.read.clear();
     this.delivered.clear();
   }
